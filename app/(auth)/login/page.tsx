@@ -1,0 +1,18 @@
+import { redirect } from 'next/navigation';
+import { LoginForm } from '@/components/auth/login-form';
+import { AppHeader } from '@/components/ui/app-header';
+import { currentUser } from '@/server/page-auth';
+import { homeFor } from '@/server/services/auth';
+
+export default async function LoginPage() {
+  const user = await currentUser();
+  if (user) redirect(homeFor(user.role));
+  return (
+    <>
+      <AppHeader />
+      <main className="flex min-h-[calc(100vh-3.5rem)] items-start justify-center px-4 pt-16">
+        <LoginForm />
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,41 @@
+'use client';
+
+import { useFormatter, useTranslations } from 'next-intl';
+import Link from 'next/link';
+import { trpc } from '@/components/providers/trpc';
+import { Alert } from '@/components/ui/alert';
+import { useErrorText } from '@/components/ui/use-error-text';
+
+export function MyRooms() {
+  const t = useTranslations('rooms');
+  const tk = useTranslations('exams.kind');
+  const format = useFormatter();
+  const errorText = useErrorText();
+  const rooms = trpc.room.listMine.useQuery();
+  return (
+    <div className="space-y-3">
+      {rooms.error && <Alert>{errorText(rooms.error)}</Alert>}
+      {rooms.data?.length === 0 && <p className="py-10 text-center text-slate-500">{t('empty')}</p>}
+      <ul className="grid gap-3 sm:grid-cols-2">
+        {rooms.data?.map((room) => (
+          <li key={room.id} data-testid={`room-${room.id}`} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+            <p className="text-xs text-slate-500">
+              {tk(room.examKind)} · {room.examTitle}
+            </p>
+            <h2 className="mt-1 text-lg font-medium">{room.name}</h2>
+            <p className="mt-1 text-sm text-slate-600">
+              {t('candidates', { count: room.candidates })} ·{' '}
+              {t('startsAt', { time: format.dateTime(room.startsAt, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }) })}
+            </p>
+            <Link
+              href={`/rooms/${room.id}`}
+              className="mt-3 inline-block rounded-md bg-blue-600 px-4 py-2 text-sm font-medium text-white hover:bg-blue-700"
+            >
+              {t('open')}
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

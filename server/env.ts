@@ -1,0 +1,46 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one place that reads process.env. Defaults suit the embedded one-machine setup
+ * (SFU on loopback, SQLite under .data/); production sets LIVEKIT_* and SESSION_SECRET-like
+ * values explicitly.
+ */
+const ZEnv = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATABASE_PATH: z.string().min(1).default(path.join(process.cwd(), '.data', 'app.db')),
+  APP_PORT: z.coerce.number().int().positive().default(3000),
+  /** Where LiveKit delivers webhooks; the launcher writes it into the SFU config. */
+  APP_URL: z.string().url().optional(),
+  /** Set to use an external LiveKit; when unset the project's own SFU is launched on loopback. */
+  LIVEKIT_URL: z.string().url().optional(),
+  LIVEKIT_API_KEY: z.string().min(3).default('devkey'),
+  LIVEKIT_API_SECRET: z
+    .string()
+    .min(32, 'LIVEKIT_API_SECRET must be at least 32 characters')
+    .default('dev-secret-change-me-0123456789abcdef'),
+  SFU_PORT: z.coerce.number().int().positive().default(7880),
+  SFU_TCP_PORT: z.coerce.number().int().positive().default(7881),
+  SFU_UDP_PORT: z.coerce.number().int().positive().default(7882),
+  /** Lifetime of minted LiveKit tokens. The SFU refreshes tokens of connected clients itself. */
+  LIVEKIT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(600),
+  SESSION_TTL_HOURS: z.coerce.number().int().positive().default(12),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
+  LOGIN_LOCK_MINUTES: z.coerce.number().int().positive().default(15),
+});
+
+export type Env = z.infer<typeof ZEnv>;
+
+function loadEnv(): Env {
+  const parsed = ZEnv.safeParse(process.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+export const env = loadEnv();
+
+export const livekitUrl = () => env.LIVEKIT_URL ?? `ws://127.0.0.1:${env.SFU_PORT}`;
+export const appUrl = () => env.APP_URL ?? `http://127.0.0.1:${env.APP_PORT}`;

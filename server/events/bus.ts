@@ -1,0 +1,47 @@
+import { EventEmitter, on } from 'node:events';
+import type { TimelineEvent } from '@/db/schema';
+
+/** What the bus carries, by channel. Rows are persisted before they are emitted. */
+export interface BusChannels {
+  [channel: `room:${number}`]: TimelineEvent;
+}
+
+export interface EventBus {
+  emit<K extends keyof BusChannels>(channel: K, payload: BusChannels[K]): void;
+  /** An async iterator of payloads on a channel, ended by the signal. Listening starts at once. */
+  listen<K extends keyof BusChannels>(channel: K, signal?: AbortSignal): AsyncIterable<BusChannels[K]>;
+}
+
+class InProcessBus implements EventBus {
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    // One listener per open subscription: an invigilator room page each.
+    this.emitter.setMaxListeners(0);
+  }
+
+  emit<K extends keyof BusChannels>(channel: K, payload: BusChannels[K]) {
+    this.emitter.emit(channel, payload);
+  }
+
+  listen<K extends keyof BusChannels>(channel: K, signal?: AbortSignal) {
+    // `on` registers its listener here, synchronously, so nothing emitted after this call is
+    // missed, even before the caller starts iterating.
+    const it = on(this.emitter, channel, { signal });
+    return (async function* () {
+      try {
+        for await (const [payload] of it) yield payload as BusChannels[K];
+      } catch (err) {
+        if ((err as Error).name !== 'AbortError') throw err;
+      }
+    })();
+  }
+}
+
+const g = globalThis as unknown as { __examBus?: EventBus };
+
+/** One bus per process, shared by every route bundle (tRPC, webhook). */
+export function getBus(): EventBus {
+  g.__examBus ??= new InProcessBus();
+  return g.__examBus;
+}

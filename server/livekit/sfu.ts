@@ -1,0 +1,134 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** The SFU we build and run: pinned, so every machine forwards media the same way. */
+export const SFU_VERSION = 'v1.13.5';
+export const SFU_DIR = path.join(process.cwd(), '.livekit');
+export const SFU_BIN = path.join(SFU_DIR, 'bin', 'livekit-server');
+
+/**
+ * Builds livekit-server from the Go module proxy into .livekit/bin when it is missing (or of
+ * another version), and reuses it otherwise. Pure Go (CGO off), so no C toolchain is involved.
+ */
+export function ensureSfuBinary({ log = console.log }: { log?: (msg: string) => void } = {}) {
+  if (fs.existsSync(SFU_BIN)) {
+    const out = spawnSync(SFU_BIN, ['--version'], { encoding: 'utf8' });
+    if (out.stdout.includes(SFU_VERSION.slice(1))) return SFU_BIN;
+    log(`livekit-server at ${SFU_BIN} is not ${SFU_VERSION}; rebuilding`);
+  }
+  const gobin = path.join(SFU_DIR, 'gobin');
+  fs.mkdirSync(gobin, { recursive: true });
+  log(`building livekit-server ${SFU_VERSION} with go install (first run only, ~2 min)…`);
+  const started = Date.now();
+  const res = spawnSync('go', ['install', `github.com/livekit/livekit-server/cmd/server@${SFU_VERSION}`], {
+    stdio: 'inherit',
+    env: { ...process.env, CGO_ENABLED: '0', GOBIN: gobin },
+  });
+  if (res.error) throw new Error(`cannot run go (is Go 1.26+ on PATH?): ${res.error.message}`);
+  if (res.status !== 0) throw new Error(`go install of livekit-server ${SFU_VERSION} failed with exit ${res.status}`);
+  fs.mkdirSync(path.dirname(SFU_BIN), { recursive: true });
+  fs.renameSync(path.join(gobin, 'server'), SFU_BIN);
+  log(`built ${SFU_BIN} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return SFU_BIN;
+}
+
+export type SfuOptions = {
+  apiKey: string;
+  apiSecret: string;
+  port: number;
+  tcpPort: number;
+  udpPort: number;
+  webhookUrl: string;
+  /** Where the config and log go; one folder per instance so test and dev runs do not collide. */
+  workDir: string;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+};
+
+/**
+ * A loopback-only config that works with no network at all: no STUN, no external IP lookup,
+ * ICE candidates on 127.0.0.1 only. Unknown keys are a startup error in livekit-server.
+ */
+export function sfuConfig(o: SfuOptions) {
+  return [
+    `port: ${o.port}`,
+    'bind_addresses: ["127.0.0.1"]',
+    'rtc:',
+    `  tcp_port: ${o.tcpPort}`,
+    `  udp_port: ${o.udpPort}`,
+    '  use_external_ip: false',
+    '  node_ip: 127.0.0.1',
+    '  enable_loopback_candidate: true',
+    '  ips:',
+    '    includes: ["127.0.0.1/32"]',
+    'keys:',
+    `  ${JSON.stringify(o.apiKey)}: ${JSON.stringify(o.apiSecret)}`,
+    'webhook:',
+    `  api_key: ${JSON.stringify(o.apiKey)}`,
+    '  urls:',
+    `    - ${JSON.stringify(o.webhookUrl)}`,
+    'room:',
+    '  empty_timeout: 300',
+    'logging:',
+    `  level: ${o.logLevel ?? 'info'}`,
+    '',
+  ].join('\n');
+}
+
+export type SfuHandle = { url: string; process: ChildProcess; logFile: string; stop: () => Promise<void> };
+
+/** Writes the config, starts the SFU and resolves once its HTTP port answers. */
+export async function startSfu(o: SfuOptions): Promise<SfuHandle> {
+  const bin = ensureSfuBinary();
+  fs.mkdirSync(o.workDir, { recursive: true });
+  const configFile = path.join(o.workDir, 'livekit.yaml');
+  const logFile = path.join(o.workDir, 'livekit.log');
+  fs.writeFileSync(configFile, sfuConfig(o));
+  const log = fs.openSync(logFile, 'a');
+  const child = spawn(bin, ['--config', configFile], { stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+
+  const url = `ws://127.0.0.1:${o.port}`;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const early = await Promise.race([exited, new Promise<'wait'>((r) => setTimeout(() => r('wait'), 200))]);
+    if (early !== 'wait') {
+      throw new Error(`livekit-server exited with ${early} at start; see ${logFile}:\n${tail(logFile)}`);
+    }
+    if (await answers(`http://127.0.0.1:${o.port}/`)) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`livekit-server did not answer on port ${o.port} within 20 s; see ${logFile}`);
+    }
+  }
+  return {
+    url,
+    process: child,
+    logFile,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function answers(url: string) {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+function tail(file: string, lines = 20) {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,84 @@
+import { and, eq } from 'drizzle-orm';
+import { TrackSource, WebhookReceiver, type WebhookEvent } from 'livekit-server-sdk';
+import type { Db } from '@/db/client';
+import { events, examRooms, registrations, type TimelineEvent } from '@/db/schema';
+import type { EventBus } from '../events/bus';
+import { env } from '../env';
+import { parseCandidateIdentity } from './tokens';
+
+const SOURCE_NAMES: Partial<Record<TrackSource, string>> = {
+  [TrackSource.CAMERA]: 'camera',
+  [TrackSource.MICROPHONE]: 'microphone',
+  [TrackSource.SCREEN_SHARE]: 'screen_share',
+  [TrackSource.SCREEN_SHARE_AUDIO]: 'screen_share_audio',
+};
+
+const PARTICIPANT_EVENTS = new Set([
+  'participant_joined',
+  'participant_left',
+  'participant_connection_aborted',
+  'track_published',
+  'track_unpublished',
+]);
+
+export type WebhookResult = { status: 200 | 401; stored?: TimelineEvent };
+
+/**
+ * Verifies a LiveKit webhook on its raw body (the signature covers the exact bytes), stores
+ * participant/track events of registered candidates as timeline events, then emits them.
+ * Anything unsigned or tampered with is refused with 401 and changes nothing.
+ */
+export async function handleLivekitWebhook(opts: {
+  db: Db;
+  bus: EventBus;
+  rawBody: string;
+  authorization: string | null;
+  receiver?: WebhookReceiver;
+}): Promise<WebhookResult> {
+  const receiver = opts.receiver ?? new WebhookReceiver(env.LIVEKIT_API_KEY, env.LIVEKIT_API_SECRET);
+  let event: WebhookEvent;
+  try {
+    if (!opts.authorization) return { status: 401 };
+    event = await receiver.receive(opts.rawBody, opts.authorization);
+  } catch {
+    return { status: 401 };
+  }
+  const stored = storeWebhookEvent({ db: opts.db, event });
+  if (stored) opts.bus.emit(`room:${stored.roomId}`, stored);
+  return { status: 200, stored };
+}
+
+function storeWebhookEvent({ db, event }: { db: Db; event: WebhookEvent }) {
+  if (!PARTICIPANT_EVENTS.has(event.event) || !event.room || !event.participant) return undefined;
+  const who = parseCandidateIdentity(event.participant.identity);
+  if (!who) return undefined; // staff and unknown participants are not on any candidate's timeline
+  const room = db.select().from(examRooms).where(eq(examRooms.livekitRoom, event.room.name)).get();
+  if (!room) return undefined;
+  const registered = db
+    .select({ id: registrations.id })
+    .from(registrations)
+    .where(and(eq(registrations.roomId, room.id), eq(registrations.candidateId, who.candidateId)))
+    .get();
+  if (!registered) return undefined;
+
+  const createdAtSec = Number(event.createdAt ?? 0n);
+  return db
+    .insert(events)
+    .values({
+      roomId: room.id,
+      candidateId: who.candidateId,
+      type: event.event,
+      device: who.device,
+      trackSource: event.track ? (SOURCE_NAMES[event.track.source] ?? null) : null,
+      externalId: event.id || null,
+      payload: {
+        participantSid: event.participant.sid,
+        ...(event.track ? { trackSid: event.track.sid, trackName: event.track.name } : {}),
+      },
+      occurredAt: createdAtSec > 0 ? new Date(createdAtSec * 1000) : new Date(),
+    })
+    // LiveKit retries deliveries; the event id makes the retry a no-op.
+    .onConflictDoNothing({ target: events.externalId })
+    .returning()
+    .get();
+}

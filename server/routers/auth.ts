@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { sessionCookie } from '../http';
+import { homeFor, login, logout, SESSION_COOKIE } from '../services/auth';
+import { authedProcedure, publicProcedure, router } from '../trpc/init';
+
+/** 18-character resident ID: 17 digits and a check character (digit or X). */
+export const ZIdNumber = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^\d{17}[\dX]$/);
+
+export const ZCandidateLoginInput = z.object({
+  idNumber: ZIdNumber,
+  password: z.string().min(1).max(200),
+});
+export type TCandidateLoginInput = z.infer<typeof ZCandidateLoginInput>;
+
+export const ZStaffLoginInput = z.object({
+  username: z.string().trim().min(1).max(64),
+  password: z.string().min(1).max(200),
+});
+export type TStaffLoginInput = z.infer<typeof ZStaffLoginInput>;
+
+export const authRouter = router({
+  me: publicProcedure.query(({ ctx }) => ctx.user),
+
+  loginCandidate: publicProcedure.input(ZCandidateLoginInput).mutation(async ({ ctx, input }) => {
+    const s = await login({ db: ctx.db, kind: 'candidate', identifier: input.idNumber, password: input.password });
+    ctx.resHeaders.append('set-cookie', sessionCookie(SESSION_COOKIE, s.token, s.expiresAt, ctx.secureCookies));
+    return { user: s.user, home: homeFor(s.user.role) };
+  }),
+
+  loginStaff: publicProcedure.input(ZStaffLoginInput).mutation(async ({ ctx, input }) => {
+    const s = await login({ db: ctx.db, kind: 'staff', identifier: input.username, password: input.password });
+    ctx.resHeaders.append('set-cookie', sessionCookie(SESSION_COOKIE, s.token, s.expiresAt, ctx.secureCookies));
+    return { user: s.user, home: homeFor(s.user.role) };
+  }),
+
+  logout: authedProcedure.mutation(({ ctx }) => {
+    if (ctx.sessionToken) logout({ db: ctx.db, token: ctx.sessionToken });
+    ctx.resHeaders.append('set-cookie', sessionCookie(SESSION_COOKIE, '', null, ctx.secureCookies));
+    return { ok: true };
+  }),
+});

@@ -1,0 +1,45 @@
+import { tracked } from '@trpc/server';
+import { z } from 'zod';
+import { assertRoomAccess, listInvigilatorRooms, roomEventsAfter, roomView, tileUpdateFor, watchToken } from '../services/rooms';
+import { router, staffProcedure } from '../trpc/init';
+
+const invigilatorProcedure = staffProcedure('invigilator');
+
+export const ZRoomInput = z.object({ roomId: z.number().int().positive() });
+export type TRoomInput = z.infer<typeof ZRoomInput>;
+
+export const ZOnRoomEventsInput = ZRoomInput.extend({
+  /** tRPC fills this from the last tracked id when an SSE connection resumes. */
+  lastEventId: z.coerce.number().int().nonnegative().nullish(),
+});
+
+export const roomRouter = router({
+  listMine: invigilatorProcedure.query(({ ctx }) => listInvigilatorRooms({ db: ctx.db, userId: ctx.user.id })),
+
+  byId: invigilatorProcedure
+    .input(ZRoomInput)
+    .query(({ ctx, input }) => roomView({ db: ctx.db, userId: ctx.user.id, role: ctx.user.role, roomId: input.roomId })),
+
+  watchToken: invigilatorProcedure
+    .input(ZRoomInput)
+    .mutation(({ ctx, input }) =>
+      watchToken({ db: ctx.db, userId: ctx.user.id, role: ctx.user.role, name: ctx.user.name, roomId: input.roomId }),
+    ),
+
+  onEvents: invigilatorProcedure.input(ZOnRoomEventsInput).subscription(async function* ({ ctx, input, signal }) {
+    assertRoomAccess({ db: ctx.db, userId: ctx.user.id, role: ctx.user.role, roomId: input.roomId });
+    // Listen first, then backfill: an event stored between the two is seen at least once,
+    // and the id check below makes it exactly once.
+    const live = ctx.bus.listen(`room:${input.roomId}`, signal);
+    let cursor = input.lastEventId ?? 0;
+    for (const event of roomEventsAfter({ db: ctx.db, roomId: input.roomId, afterId: cursor })) {
+      cursor = event.id;
+      yield tracked(String(event.id), tileUpdateFor({ db: ctx.db, event }));
+    }
+    for await (const event of live) {
+      if (event.id <= cursor) continue;
+      cursor = event.id;
+      yield tracked(String(event.id), tileUpdateFor({ db: ctx.db, event }));
+    }
+  }),
+});

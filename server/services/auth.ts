@@ -1,0 +1,112 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+import { and, eq, gt, lt } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import { loginAttempts, sessions, users, type Role, type User } from '@/db/schema';
+import { env } from '../env';
+import { AppError } from '../errors';
+
+export const SESSION_COOKIE = 'sid';
+
+export type SessionUser = Pick<User, 'id' | 'role' | 'name' | 'username' | 'idNumber'>;
+
+export function hashPassword(password: string) {
+  return hash(password);
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+// A constant hash to verify against when the user does not exist, so response time does not
+// reveal which ID numbers are registered.
+let dummyHash: Promise<string> | undefined;
+
+type LoginInput = {
+  db: Db;
+  /** Candidates log in by ID number, staff by username. */
+  kind: 'candidate' | 'staff';
+  identifier: string;
+  password: string;
+  now?: Date;
+};
+
+/** Checks the throttle, verifies the password and opens a session. Returns the cookie value. */
+export async function login({ db, kind, identifier, password, now = new Date() }: LoginInput) {
+  const subject = `${kind}:${identifier.trim().toUpperCase()}`;
+  assertNotThrottled({ db, subject, now });
+
+  const user =
+    kind === 'candidate'
+      ? db.select().from(users).where(eq(users.idNumber, identifier.trim().toUpperCase())).get()
+      : db.select().from(users).where(eq(users.username, identifier.trim())).get();
+  const roleMatches = user && (kind === 'candidate' ? user.role === 'candidate' : user.role !== 'candidate');
+
+  dummyHash ??= hash('not-a-real-password');
+  const ok = await verify(roleMatches ? user.passwordHash : await dummyHash, password);
+
+  if (!roleMatches || !ok) {
+    db.insert(loginAttempts).values({ subject, succeeded: false, at: now }).run();
+    const remaining = env.LOGIN_MAX_FAILURES - recentFailures({ db, subject, now });
+    if (remaining <= 0) throw throttledError();
+    throw new AppError('UNAUTHORIZED', 'auth.badCredentials', { remaining });
+  }
+  if (kind === 'candidate' && !user.passwordLoginEnabled) {
+    throw new AppError('FORBIDDEN', 'auth.passwordLoginDisabled');
+  }
+
+  const token = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(now.getTime() + env.SESSION_TTL_HOURS * 3600_000);
+  db.transaction((tx) => {
+    tx.insert(sessions).values({ tokenHash: sha256(token), userId: user.id, expiresAt }).run();
+    tx.insert(loginAttempts).values({ subject, succeeded: true, at: now }).run();
+    // Housekeeping: expired sessions of this user are of no use to anyone.
+    tx.delete(sessions).where(and(eq(sessions.userId, user.id), lt(sessions.expiresAt, now))).run();
+  });
+  return { token, expiresAt, user: toSessionUser(user) };
+}
+
+function recentFailures({ db, subject, now }: { db: Db; subject: string; now: Date }) {
+  const since = new Date(now.getTime() - env.LOGIN_LOCK_MINUTES * 60_000);
+  const rows = db
+    .select({ succeeded: loginAttempts.succeeded })
+    .from(loginAttempts)
+    .where(and(eq(loginAttempts.subject, subject), gt(loginAttempts.at, since)))
+    .orderBy(loginAttempts.at)
+    .all();
+  // Failures count since the last success inside the window.
+  let failures = 0;
+  for (const r of rows) failures = r.succeeded ? 0 : failures + 1;
+  return failures;
+}
+
+const throttledError = () =>
+  new AppError('TOO_MANY_REQUESTS', 'auth.throttled', { minutes: env.LOGIN_LOCK_MINUTES });
+
+function assertNotThrottled(opts: { db: Db; subject: string; now: Date }) {
+  if (recentFailures(opts) >= env.LOGIN_MAX_FAILURES) throw throttledError();
+}
+
+export function logout({ db, token }: { db: Db; token: string }) {
+  db.delete(sessions).where(eq(sessions.tokenHash, sha256(token))).run();
+}
+
+export function userFromSession({ db, token, now = new Date() }: { db: Db; token: string | undefined; now?: Date }) {
+  if (!token) return null;
+  const row = db
+    .select({ user: users, expiresAt: sessions.expiresAt })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(eq(sessions.tokenHash, sha256(token)))
+    .get();
+  if (!row || row.expiresAt <= now) return null;
+  return toSessionUser(row.user);
+}
+
+const toSessionUser = (u: User): SessionUser => ({
+  id: u.id,
+  role: u.role,
+  name: u.name,
+  username: u.username,
+  idNumber: u.idNumber,
+});
+
+export const homeFor = (role: Role) => (role === 'candidate' ? '/exams' : '/rooms');

@@ -1,0 +1,90 @@
+/**
+ * `npm run dev` / `npm run demo` / `npm run sfu`: the SFU and the app together, one Ctrl-C
+ * stops both. With LIVEKIT_URL set, no SFU is started and the app uses that one.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { openDb } from '@/db/client';
+import { DEMO_CANDIDATES } from '@/db/seed-data';
+import { DEMO_PASSWORD, DEMO_STAFF, seedDemo } from '@/db/seed';
+import { appUrl, env } from '@/server/env';
+import { startSfu, type SfuHandle } from '@/server/livekit/sfu';
+
+const MODES = ['dev', 'demo', 'sfu'] as const;
+const mode: (typeof MODES)[number] = MODES.find((m) => m === process.argv[2]) ?? usage();
+
+function usage(): never {
+  console.error('usage: tsx server/tooling/run.ts dev|demo|sfu');
+  process.exit(2);
+}
+
+const nextBin = path.join(process.cwd(), 'node_modules', 'next', 'dist', 'bin', 'next');
+let sfu: SfuHandle | undefined;
+let app: ChildProcess | undefined;
+let stopping = false;
+
+async function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  if (app && app.exitCode === null) {
+    app.kill('SIGTERM');
+    await new Promise((r) => app!.once('exit', r));
+  }
+  await sfu?.stop();
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+async function main() {
+  const db = openDb(env.DATABASE_PATH);
+  if (mode === 'demo') {
+    console.log('building the app (next build)…');
+    const build = spawnSync(process.execPath, [nextBin, 'build'], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
+    if (build.status !== 0) throw new Error('next build failed');
+    await seedDemo({ db });
+  }
+  db.$client.close();
+
+  if (!env.LIVEKIT_URL) {
+    sfu = await startSfu({
+      apiKey: env.LIVEKIT_API_KEY,
+      apiSecret: env.LIVEKIT_API_SECRET,
+      port: env.SFU_PORT,
+      tcpPort: env.SFU_TCP_PORT,
+      udpPort: env.SFU_UDP_PORT,
+      webhookUrl: `${appUrl()}/api/livekit/webhook`,
+      workDir: path.join(process.cwd(), '.livekit', mode),
+    });
+    console.log(`SFU: livekit-server on ${sfu.url} (log: ${sfu.logFile})`);
+    sfu.process.once('exit', (code) => {
+      if (!stopping) {
+        console.error(`livekit-server exited (${code}); stopping`);
+        void stop(1);
+      }
+    });
+  } else {
+    console.log(`SFU: external LiveKit at ${env.LIVEKIT_URL}`);
+  }
+  if (mode === 'sfu') return;
+
+  const args = mode === 'dev' ? ['dev', '-p', String(env.APP_PORT)] : ['start', '-p', String(env.APP_PORT), '-H', '127.0.0.1'];
+  app = spawn(process.execPath, [nextBin, ...args], { stdio: 'inherit', env: process.env });
+  app.once('exit', (code) => {
+    if (!stopping) void stop(code ?? 1);
+  });
+
+  if (mode === 'demo') {
+    console.log(`\nDemo is up: ${appUrl()}`);
+    console.log(`  invigilators: invig1 (room 1), invig2 (room 2) · support: support1 · admin: admin — password ${DEMO_PASSWORD}`);
+    console.log(`  candidates (ID number / password ${DEMO_PASSWORD}):`);
+    for (const c of DEMO_CANDIDATES.slice(0, 3)) console.log(`    ${c.idNumber}  ${c.name}`);
+    console.log(`  staff logins: ${DEMO_STAFF.map((s) => s.username).join(', ')}`);
+    console.log('Ctrl-C stops the app and the SFU.\n');
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  void stop(1);
+});

@@ -1,0 +1,3 @@
+import { ensureSfuBinary } from '@/server/livekit/sfu';
+
+console.log(ensureSfuBinary());

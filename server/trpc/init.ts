@@ -1,0 +1,123 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import superjson from 'superjson';
+import { ZodError } from 'zod';
+import type { Db } from '@/db/client';
+import type { Role } from '@/db/schema';
+import { getDb } from '../db';
+import { AppError } from '../errors';
+import { getBus, type EventBus } from '../events/bus';
+import { readCookie } from '../http';
+import { LOCALE_COOKIE, toLocale, type Locale } from '../i18n/config';
+import { serverTranslator } from '../i18n/messages';
+import { SESSION_COOKIE, userFromSession, type SessionUser } from '../services/auth';
+
+export type Context = {
+  db: Db;
+  bus: EventBus;
+  user: SessionUser | null;
+  sessionToken: string | undefined;
+  locale: Locale;
+  /** Headers of the response, for Set-Cookie. */
+  resHeaders: Headers;
+  secureCookies: boolean;
+};
+
+export function createContext({ req, resHeaders }: { req: Request; resHeaders: Headers }): Context {
+  const db = getDb();
+  const cookie = req.headers.get('cookie');
+  const sessionToken = readCookie(cookie, SESSION_COOKIE);
+  return {
+    db,
+    bus: getBus(),
+    user: userFromSession({ db, token: sessionToken }),
+    sessionToken,
+    locale: toLocale(readCookie(cookie, LOCALE_COOKIE)),
+    resHeaders,
+    secureCookies: new URL(req.url).protocol === 'https:',
+  };
+}
+
+const STATUS_OF: Record<AppError['code'], TRPCError['code']> = {
+  BAD_REQUEST: 'BAD_REQUEST',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
+  PRECONDITION_FAILED: 'PRECONDITION_FAILED',
+};
+
+/** Zod issue codes we word ourselves; anything else falls back to "invalid". */
+const ZOD_KEYS = new Set(['too_small', 'too_big', 'invalid_format', 'invalid_type']);
+
+function fieldErrors(error: ZodError, t: ReturnType<typeof serverTranslator>) {
+  const out: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const field = issue.path.join('.') || '_';
+    if (out[field]) continue;
+    const key = ZOD_KEYS.has(issue.code) ? issue.code : 'invalid';
+    const limit = 'minimum' in issue ? Number(issue.minimum) : 'maximum' in issue ? Number(issue.maximum) : 0;
+    out[field] = t(`errors.zod.${key}` as 'errors.zod.invalid', { limit });
+  }
+  return out;
+}
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error, ctx }) {
+    const tr = serverTranslator(ctx?.locale ?? 'zh-CN');
+    const cause = error.cause;
+    if (cause instanceof AppError) {
+      return {
+        ...shape,
+        message: tr(`errors.${cause.key}` as 'errors.internal', cause.params),
+        data: { ...shape.data, appCode: cause.key, fieldErrors: null },
+      };
+    }
+    if (cause instanceof ZodError) {
+      return {
+        ...shape,
+        message: tr('errors.invalidInput'),
+        data: { ...shape.data, appCode: 'invalidInput', fieldErrors: fieldErrors(cause, tr) },
+      };
+    }
+    if (error.code === 'INTERNAL_SERVER_ERROR') {
+      // Never leak internals to users; the server log has the stack.
+      return { ...shape, message: tr('errors.internal'), data: { ...shape.data, appCode: 'internal', fieldErrors: null, stack: undefined } };
+    }
+    return { ...shape, data: { ...shape.data, appCode: null, fieldErrors: null } };
+  },
+});
+
+/** Turns AppErrors thrown by services into tRPC errors with the right status. */
+const appErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AppError) {
+    const cause = result.error.cause;
+    (result as { error: TRPCError }).error = new TRPCError({ code: STATUS_OF[cause.code], message: cause.key, cause });
+  }
+  return result;
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure.use(appErrors);
+
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.user) throw new AppError('UNAUTHORIZED', 'auth.required');
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});
+
+export const candidateProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.user.role !== 'candidate') throw new AppError('FORBIDDEN', 'auth.wrongRole');
+  return next();
+});
+
+/** Staff procedures name the roles allowed; admin is always allowed. */
+export const staffProcedure = (...roles: Exclude<Role, 'candidate' | 'admin'>[]) =>
+  authedProcedure.use(({ ctx, next }) => {
+    const role = ctx.user.role;
+    if (role !== 'admin' && !(roles as string[]).includes(role)) throw new AppError('FORBIDDEN', 'auth.wrongRole');
+    return next();
+  });
+
