@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { e2eProcessEnv } from './tests/helpers/e2e-env.ts';
 
 const alias = { '@': import.meta.dirname };
 
@@ -22,6 +23,7 @@ export default defineConfig({
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],
           environment: 'node',
+          env: { ...e2eProcessEnv },
           globalSetup: [path.join(import.meta.dirname, 'tests/helpers/e2e-global-setup.ts')],
           // One browser and one SFU are shared; journeys run one file at a time.
           fileParallelism: false,

@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { E2E } from './e2e-env';
+
+export async function loginAsCandidate(page: Page, idNumber: string, password: string) {
+  await page.goto('/login');
+  await page.locator('input[name=idNumber]').fill(idNumber);
+  await page.locator('input[name=password]').fill(password);
+  await page.locator('button[type=submit]').click();
+  await page.waitForURL('**/exams');
+}
+
+export async function loginAsStaff(page: Page, username: string, password: string) {
+  await page.goto('/login');
+  await page.getByRole('tab').nth(1).click();
+  await page.locator('input[name=username]').fill(username);
+  await page.locator('input[name=password]').fill(password);
+  await page.locator('button[type=submit]').click();
+  await page.waitForURL('**/rooms');
+}
+
+/** Decoding state of a <video>: size, playback position and frames the browser decoded. */
+export function videoState(video: Locator) {
+  return video.evaluate((v: HTMLVideoElement) => ({
+    width: v.videoWidth,
+    height: v.videoHeight,
+    currentTime: v.currentTime,
+    framesDecoded: v.getVideoPlaybackQuality().totalVideoFrames,
+  }));
+}
+
+/** Resolves once the video has a size and its decoded frame count is rising. */
+export async function waitForDecodedVideo(video: Locator, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  for (;;) {
+    const s = await videoState(video).catch(() => null);
+    if (s && s.width > 0 && last >= 0 && s.framesDecoded > last) return s;
+    if (s) last = s.framesDecoded;
+    if (Date.now() > deadline) throw new Error(`no decoded frames within ${timeoutMs} ms (last state ${JSON.stringify(s)})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function screenshot(page: Page, name: string) {
+  const file = path.join(E2E.artifacts, 'screenshots', `${name}.png`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await page.screenshot({ path: file });
+  return file;
+}
+
+/** Numbers the journeys measured, for the closing note: tests/.artifacts/e2e-metrics.json. */
+export function recordMetric(name: string, value: number) {
+  const file = path.join(E2E.artifacts, 'e2e-metrics.json');
+  const all = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, number>) : {};
+  all[name] = value;
+  fs.writeFileSync(file, JSON.stringify(all, null, 2));
+  console.log(`metric ${name} = ${value}`);
+}

@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { decodeJwt, type JWTPayload } from 'jose';
+import { AccessToken } from 'livekit-server-sdk';
+import type { Db } from '@/db/client';
+import type { User } from '@/db/schema';
+import { env } from '@/server/env';
+import { getBus } from '@/server/events/bus';
+import type { Locale } from '@/server/i18n/config';
+import { appRouter } from '@/server/routers/_app';
+import type { SessionUser } from '@/server/services/auth';
+import type { Context } from '@/server/trpc/init';
+
+/** Shared helpers for the unit tests (not a test file itself). */
+
+export const asSessionUser = (u: User): SessionUser => ({
+  id: u.id,
+  role: u.role,
+  name: u.name,
+  username: u.username,
+  idNumber: u.idNumber,
+});
+
+export function makeContext(
+  db: Db,
+  user: User | null,
+  over: Partial<Omit<Context, 'db' | 'user'>> = {},
+): Context {
+  return {
+    db,
+    bus: getBus(),
+    user: user ? asSessionUser(user) : null,
+    sessionToken: undefined,
+    locale: 'zh-CN',
+    resHeaders: new Headers(),
+    secureCookies: false,
+    ...over,
+  };
+}
+
+export const callerFor = (ctx: Context, opts?: { signal?: AbortSignal }) => appRouter.createCaller(ctx, opts);
+
+/** The video grant and the rest of a LiveKit JWT's claims, as LiveKit reads them. */
+export type LivekitClaims = JWTPayload & {
+  name?: string;
+  attributes?: Record<string, string>;
+  video?: Record<string, unknown>;
+  sha256?: string;
+};
+
+export const claimsOf = (jwt: string) => decodeJwt(jwt) as LivekitClaims;
+
+/** Signs a webhook body the way the LiveKit server does: a JWT carrying the body's SHA-256. */
+export async function signWebhook(
+  rawBody: string,
+  { key = env.LIVEKIT_API_KEY, secret = env.LIVEKIT_API_SECRET }: { key?: string; secret?: string } = {},
+) {
+  const at = new AccessToken(key, secret);
+  at.sha256 = createHash('sha256').update(rawBody).digest('base64');
+  return at.toJwt();
+}
+
+let eventSeq = 0;
+
+export type WebhookBodyOpts = {
+  event: string;
+  room: string;
+  identity: string;
+  id?: string;
+  /** Seconds since the epoch. */
+  createdAt?: number;
+  track?: { source: string | number; sid?: string; name?: string };
+};
+
+/** A webhook event in LiveKit's JSON encoding (protobuf JSON: camelCase, int64 as string). */
+export function webhookBody(o: WebhookBodyOpts) {
+  const n = ++eventSeq;
+  return JSON.stringify({
+    event: o.event,
+    id: o.id ?? `EV_test_${process.pid}_${n}_${Math.random().toString(36).slice(2)}`,
+    createdAt: String(o.createdAt ?? Math.floor(Date.now() / 1000)),
+    room: { sid: 'RM_test', name: o.room },
+    participant: { sid: `PA_${n}`, identity: o.identity, state: 'ACTIVE' },
+    ...(o.track ? { track: { sid: o.track.sid ?? `TR_${n}`, name: o.track.name ?? 'track', source: o.track.source } } : {}),
+  });
+}
+
+/** Calls the tRPC HTTP handler the way the Next route does, with a context of our making. */
+export async function httpCall(opts: {
+  ctx: Context;
+  path: string;
+  input: unknown;
+  method?: 'POST' | 'GET';
+}): Promise<{ status: number; body: any; text: string }> {
+  const method = opts.method ?? 'POST';
+  const base = `http://localhost/api/trpc/${opts.path}`;
+  const req =
+    method === 'POST'
+      ? new Request(base, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ json: opts.input }),
+        })
+      : new Request(`${base}?input=${encodeURIComponent(JSON.stringify({ json: opts.input }))}`);
+  const res = await fetchRequestHandler({
+    endpoint: '/api/trpc',
+    req,
+    router: appRouter,
+    createContext: ({ resHeaders }) => ({ ...opts.ctx, resHeaders }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: JSON.parse(text), text };
+}
+
+export const withLocale = (ctx: Context, locale: Locale): Context => ({ ...ctx, locale });
