@@ -20,7 +20,7 @@ export function ExamRoom({ examId }: { examId: number }) {
   const t = useTranslations('examRoom');
   const format = useFormatter();
   const errorText = useErrorText();
-  const { enter, room, connection, sources, retry, publication } = useExamPublisher(examId);
+  const { enter, room, connection, sources, publishing, retry, publication } = useExamPublisher(examId);
   const exam = enter.data?.exam;
 
   if (enter.error) {
@@ -95,7 +95,7 @@ export function ExamRoom({ examId }: { examId: number }) {
           {PUBLISHED_SOURCES.filter((s) => sources[s].error).map((s) => (
             <Alert key={s}>{t('shareFailed', { what: t(SOURCE_LABEL[s]), reason: sources[s].error ?? '' })}</Alert>
           ))}
-          {room && connection === ConnectionState.Connected && missing.length > 0 && (
+          {room && connection === ConnectionState.Connected && !publishing && missing.length > 0 && (
             <>
               {missing.includes('screen_share') && <Alert tone="warning">{t('shareWholeScreen')}</Alert>}
               <Button onClick={retry}>{t('startSharing')}</Button>

@@ -71,6 +71,7 @@ export function useExamPublisher(examId: number) {
     camera: { on: false, error: null },
     microphone: { on: false, error: null },
   });
+  const [publishing, setPublishing] = useState(false);
   const [, force] = useState(0);
   const mutate = useRef(enter.mutateAsync);
   mutate.current = enter.mutateAsync;
@@ -78,6 +79,7 @@ export function useExamPublisher(examId: number) {
   const setSource = (source: PublishedSource, s: SourceState) => setSources((prev) => ({ ...prev, [source]: s }));
 
   const publish = useCallback(async (r: Room, list: PublishedSource[]) => {
+    setPublishing(true);
     for (const source of list) {
       try {
         await enableSource(r, source);
@@ -86,6 +88,7 @@ export function useExamPublisher(examId: number) {
         setSource(source, { on: false, error: (err as Error).message || String(err) });
       }
     }
+    setPublishing(false);
   }, []);
 
   useEffect(() => {
@@ -132,5 +135,5 @@ export function useExamPublisher(examId: number) {
 
   const publication = (source: PublishedSource) => room?.localParticipant.getTrackPublication(LK_SOURCE[source]);
 
-  return { enter, room, connection, sources, retry, publication };
+  return { enter, room, connection, sources, publishing, retry, publication };
 }

@@ -26,20 +26,23 @@ export const roomRouter = router({
       watchToken({ db: ctx.db, userId: ctx.user.id, role: ctx.user.role, name: ctx.user.name, roomId: input.roomId }),
     ),
 
-  onEvents: invigilatorProcedure.input(ZOnRoomEventsInput).subscription(async function* ({ ctx, input, signal }) {
+  onEvents: invigilatorProcedure.input(ZOnRoomEventsInput).subscription(async ({ ctx, input, signal }) => {
+    // Checked before the stream starts, so a refusal is a FORBIDDEN response, not a broken stream.
     assertRoomAccess({ db: ctx.db, userId: ctx.user.id, role: ctx.user.role, roomId: input.roomId });
     // Listen first, then backfill: an event stored between the two is seen at least once,
     // and the id check below makes it exactly once.
     const live = ctx.bus.listen(`room:${input.roomId}`, signal);
-    let cursor = input.lastEventId ?? 0;
-    for (const event of roomEventsAfter({ db: ctx.db, roomId: input.roomId, afterId: cursor })) {
-      cursor = event.id;
-      yield tracked(String(event.id), tileUpdateFor({ db: ctx.db, event }));
-    }
-    for await (const event of live) {
-      if (event.id <= cursor) continue;
-      cursor = event.id;
-      yield tracked(String(event.id), tileUpdateFor({ db: ctx.db, event }));
-    }
+    return (async function* () {
+      let cursor = input.lastEventId ?? 0;
+      for (const event of roomEventsAfter({ db: ctx.db, roomId: input.roomId, afterId: cursor })) {
+        cursor = event.id;
+        yield tracked(String(event.id), tileUpdateFor({ db: ctx.db, event }));
+      }
+      for await (const event of live) {
+        if (event.id <= cursor) continue;
+        cursor = event.id;
+        yield tracked(String(event.id), tileUpdateFor({ db: ctx.db, event }));
+      }
+    })();
   }),
 });

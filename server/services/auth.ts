@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { and, eq, gt, lt } from 'drizzle-orm';
-import type { Db } from '@/db/client';
+import type { Db, DbOrTx } from '@/db/client';
 import { loginAttempts, sessions, users, type Role, type User } from '@/db/schema';
 import { env } from '../env';
 import { AppError } from '../errors';
@@ -32,7 +32,12 @@ type LoginInput = {
 /** Checks the throttle, verifies the password and opens a session. Returns the cookie value. */
 export async function login({ db, kind, identifier, password, now = new Date() }: LoginInput) {
   const subject = `${kind}:${identifier.trim().toUpperCase()}`;
-  assertNotThrottled({ db, subject, now });
+  // Check the throttle and count this attempt as a failure in one synchronous step, before the
+  // slow password check: guesses sent in parallel must not all slip past the same check.
+  const attemptId = db.transaction((tx) => {
+    assertNotThrottled({ db: tx, subject, now });
+    return tx.insert(loginAttempts).values({ subject, succeeded: false, at: now }).returning({ id: loginAttempts.id }).get().id;
+  });
 
   const user =
     kind === 'candidate'
@@ -44,7 +49,6 @@ export async function login({ db, kind, identifier, password, now = new Date() }
   const ok = await verify(roleMatches ? user.passwordHash : await dummyHash, password);
 
   if (!roleMatches || !ok) {
-    db.insert(loginAttempts).values({ subject, succeeded: false, at: now }).run();
     const remaining = env.LOGIN_MAX_FAILURES - recentFailures({ db, subject, now });
     if (remaining <= 0) throw throttledError();
     throw new AppError('UNAUTHORIZED', 'auth.badCredentials', { remaining });
@@ -57,20 +61,20 @@ export async function login({ db, kind, identifier, password, now = new Date() }
   const expiresAt = new Date(now.getTime() + env.SESSION_TTL_HOURS * 3600_000);
   db.transaction((tx) => {
     tx.insert(sessions).values({ tokenHash: sha256(token), userId: user.id, expiresAt }).run();
-    tx.insert(loginAttempts).values({ subject, succeeded: true, at: now }).run();
+    tx.update(loginAttempts).set({ succeeded: true }).where(eq(loginAttempts.id, attemptId)).run();
     // Housekeeping: expired sessions of this user are of no use to anyone.
     tx.delete(sessions).where(and(eq(sessions.userId, user.id), lt(sessions.expiresAt, now))).run();
   });
   return { token, expiresAt, user: toSessionUser(user) };
 }
 
-function recentFailures({ db, subject, now }: { db: Db; subject: string; now: Date }) {
+function recentFailures({ db, subject, now }: { db: DbOrTx; subject: string; now: Date }) {
   const since = new Date(now.getTime() - env.LOGIN_LOCK_MINUTES * 60_000);
   const rows = db
     .select({ succeeded: loginAttempts.succeeded })
     .from(loginAttempts)
     .where(and(eq(loginAttempts.subject, subject), gt(loginAttempts.at, since)))
-    .orderBy(loginAttempts.at)
+    .orderBy(loginAttempts.id)
     .all();
   // Failures count since the last success inside the window.
   let failures = 0;
@@ -81,7 +85,7 @@ function recentFailures({ db, subject, now }: { db: Db; subject: string; now: Da
 const throttledError = () =>
   new AppError('TOO_MANY_REQUESTS', 'auth.throttled', { minutes: env.LOGIN_LOCK_MINUTES });
 
-function assertNotThrottled(opts: { db: Db; subject: string; now: Date }) {
+function assertNotThrottled(opts: { db: DbOrTx; subject: string; now: Date }) {
   if (recentFailures(opts) >= env.LOGIN_MAX_FAILURES) throw throttledError();
 }
 

@@ -42,8 +42,8 @@ async function main() {
     console.log('building the app (next build)…');
     const build = spawnSync(process.execPath, [nextBin, 'build'], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
     if (build.status !== 0) throw new Error('next build failed');
-    await seedDemo({ db });
   }
+  if (mode !== 'sfu') await seedDemo({ db });
   db.$client.close();
 
   if (!env.LIVEKIT_URL) {

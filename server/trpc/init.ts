@@ -71,21 +71,21 @@ const t = initTRPC.context<Context>().create({
       return {
         ...shape,
         message: tr(`errors.${cause.key}` as 'errors.internal', cause.params),
-        data: { ...shape.data, appCode: cause.key, fieldErrors: null },
+        data: { ...shape.data, appCode: cause.key, fieldErrors: null, stack: undefined },
       };
     }
     if (cause instanceof ZodError) {
       return {
         ...shape,
         message: tr('errors.invalidInput'),
-        data: { ...shape.data, appCode: 'invalidInput', fieldErrors: fieldErrors(cause, tr) },
+        data: { ...shape.data, appCode: 'invalidInput', fieldErrors: fieldErrors(cause, tr), stack: undefined },
       };
     }
     if (error.code === 'INTERNAL_SERVER_ERROR') {
       // Never leak internals to users; the server log has the stack.
       return { ...shape, message: tr('errors.internal'), data: { ...shape.data, appCode: 'internal', fieldErrors: null, stack: undefined } };
     }
-    return { ...shape, data: { ...shape.data, appCode: null, fieldErrors: null } };
+    return { ...shape, data: { ...shape.data, appCode: null, fieldErrors: null, stack: undefined } };
   },
 });
 

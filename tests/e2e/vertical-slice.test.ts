@@ -47,6 +47,7 @@ describe('vertical slice: candidate media reaches the invigilator grid through t
     const inv = await page();
     await loginAsStaff(inv, a.invigilator.username!, PASSWORD);
     await inv.getByTestId(`room-${a.room.id}`).waitFor();
+    await screenshot(inv, 'invigilator-my-rooms');
     await expect(inv.getByTestId(`room-${roomB.id}`).count()).resolves.toBe(0);
     await inv.getByTestId(`room-${a.room.id}`).getByRole('link').click();
     await inv.waitForURL(`**/rooms/${a.room.id}`);
@@ -58,6 +59,7 @@ describe('vertical slice: candidate media reaches the invigilator grid through t
     const cand = await page();
     await loginAsCandidate(cand, candidate.idNumber!, PASSWORD);
     const enter = cand.getByTestId(`exam-${a.exam.id}`).getByRole('link');
+    await screenshot(cand, 'candidate-my-exams');
     const enteredAt = Date.now();
     await enter.click();
     await cand.waitForURL(`**/exams/${a.exam.id}`);
@@ -120,6 +122,7 @@ describe('vertical slice: candidate media reaches the invigilator grid through t
     const c = await makeCandidate(db);
     const p = await page();
     await p.goto('/login');
+    await screenshot(p, 'login');
     await p.locator('input[name=idNumber]').fill(c.idNumber!);
     await p.locator('input[name=password]').fill('wrong');
     await p.locator('button[type=submit]').click();

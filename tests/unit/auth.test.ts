@@ -180,6 +180,21 @@ describe('candidate login', () => {
     expect(err.code).toBe('TOO_MANY_REQUESTS');
   });
 
+  it('a candidate’s password cannot be guessed more than five times by sending the guesses in parallel', async () => {
+    // BUG: assertNotThrottled runs before the (asynchronous) argon2 verify and the failure is only
+    // recorded afterwards, so guesses that arrive together all pass the throttle check.
+    const cand = await makeCandidate(db);
+    const guesses = [...Array.from({ length: 9 }, (_, i) => `wrong-${i}`), PASSWORD];
+
+    const results = await Promise.allSettled(
+      guesses.map((password) => login({ db, kind: 'candidate', identifier: cand.idNumber!, password, now: T0 })),
+    );
+
+    // Nine wrong guesses arrived before the right one: sequentially it would be throttled.
+    expect(results[9]).toMatchObject({ status: 'rejected', reason: { code: 'TOO_MANY_REQUESTS' } });
+    expect(db.select().from(sessions).all()).toHaveLength(0);
+  });
+
   it('a candidate without password login is refused with FORBIDDEN and gets no session', async () => {
     const cand = await makeCandidate(db, { passwordLoginEnabled: false });
 

@@ -4,7 +4,7 @@ import { enterExam, entryState, listCandidateExams } from '@/server/services/exa
 import { createRoom, registerCandidate } from '@/server/services/setup';
 import { makeCandidate, makeExam, makeRoomScenario } from '../fixtures/factories';
 import { createTestDb } from '../helpers/db';
-import { claimsOf } from './support';
+import { claimsOf } from '../helpers/unit-support';
 
 let db: ReturnType<typeof createTestDb>;
 beforeEach(() => {

@@ -10,7 +10,7 @@ import {
 } from '@/server/livekit/tokens';
 import { makeRoomScenario } from '../fixtures/factories';
 import { createTestDb } from '../helpers/db';
-import { claimsOf } from './support';
+import { claimsOf } from '../helpers/unit-support';
 
 let db: ReturnType<typeof createTestDb>;
 beforeEach(() => {

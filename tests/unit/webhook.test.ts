@@ -4,7 +4,7 @@ import { getBus } from '@/server/events/bus';
 import { handleLivekitWebhook } from '@/server/livekit/webhook';
 import { makeCandidate, makeRoomScenario } from '../fixtures/factories';
 import { createTestDb } from '../helpers/db';
-import { signWebhook, webhookBody } from './support';
+import { signWebhook, webhookBody } from '../helpers/unit-support';
 
 let db: ReturnType<typeof createTestDb>;
 let stop: AbortController;
