@@ -2,10 +2,21 @@ import { eq } from 'drizzle-orm';
 import type { Db } from './client';
 import { exams, users } from './schema';
 import { DEMO_CANDIDATES } from './seed-data';
-import { assignInvigilator, createExam, createRoom, createUser, registerCandidate } from '@/server/services/setup';
+import {
+  addAttachment,
+  addQuestionSheet,
+  assignInvigilator,
+  createExam,
+  createMessage,
+  createRoom,
+  createUser,
+  registerCandidate,
+} from '@/server/services/setup';
+import { ATTACHMENT_TEXT, INTERVIEW_NOTICE, INTERVIEW_SHEETS, WRITTEN_NOTICE, WRITTEN_SHEETS } from './seed-content';
 
 export const DEMO_PASSWORD = 'demo1234';
 export const DEMO_EXAM_TITLE = '2026 年度公开招聘笔试（演示）';
+export const DEMO_INTERVIEW_TITLE = '2026 年度公开招聘面试（演示）';
 
 export const DEMO_STAFF = [
   { username: 'invig1', name: '王监考', role: 'invigilator' },
@@ -15,20 +26,23 @@ export const DEMO_STAFF = [
 ] as const;
 
 /**
- * A demo exam whose entry window is open now: two rooms of six candidates each, invig1 on
- * room 1 and invig2 on room 2. Running it again leaves users alone and re-times the exam.
+ * Demo data whose entry windows are open now: a written exam in two rooms of six candidates
+ * (invig1 on room 1, invig2 on room 2) and an interview for the first four candidates in its
+ * own room (invig1). Running it again leaves users alone and re-times the exams.
  */
 export async function seedDemo({ db, now = new Date() }: { db: Db; now?: Date }) {
   const min = 60_000;
-  const times = {
+  const written = {
     entryOpensAt: new Date(now.getTime() - 10 * min),
     entryClosesAt: new Date(now.getTime() + 4 * 60 * min),
-    startsAt: new Date(now.getTime() + 30 * min),
+    startsAt: new Date(now.getTime() + 15 * min),
     durationMinutes: 120,
   };
+  const interview = { ...written, startsAt: new Date(now.getTime() + 5 * min), durationMinutes: 15 };
   const existing = db.select().from(exams).where(eq(exams.title, DEMO_EXAM_TITLE)).get();
   if (existing) {
-    db.update(exams).set(times).where(eq(exams.id, existing.id)).run();
+    db.update(exams).set(written).where(eq(exams.id, existing.id)).run();
+    db.update(exams).set(interview).where(eq(exams.title, DEMO_INTERVIEW_TITLE)).run();
     return { examId: existing.id, created: false };
   }
 
@@ -43,15 +57,35 @@ export async function seedDemo({ db, now = new Date() }: { db: Db; now?: Date })
     candidateIds.push((found ?? (await createUser({ db, role: 'candidate', ...c, password: DEMO_PASSWORD }))).id);
   }
 
-  db.transaction((tx) => {
-    const exam = createExam({ db: tx, title: DEMO_EXAM_TITLE, kind: 'written', ...times });
+  return db.transaction((tx) => {
+    const exam = createExam({ db: tx, title: DEMO_EXAM_TITLE, kind: 'written', notice: WRITTEN_NOTICE, ...written });
     const rooms = [createRoom({ db: tx, examId: exam.id, name: '第 1 考场' }), createRoom({ db: tx, examId: exam.id, name: '第 2 考场' })];
+    const half = Math.ceil(candidateIds.length / 2);
     candidateIds.forEach((candidateId, i) => {
-      const room = rooms[i < candidateIds.length / 2 ? 0 : 1]!;
-      registerCandidate({ db: tx, examId: exam.id, roomId: room.id, candidateId, seat: (i % Math.ceil(candidateIds.length / 2)) + 1 });
+      registerCandidate({ db: tx, examId: exam.id, roomId: rooms[i < half ? 0 : 1]!.id, candidateId, seat: (i % half) + 1 });
     });
     assignInvigilator({ db: tx, roomId: rooms[0]!.id, userId: staff.get('invig1')! });
     assignInvigilator({ db: tx, roomId: rooms[1]!.id, userId: staff.get('invig2')! });
+    WRITTEN_SHEETS.forEach((sheet, position) => addQuestionSheet({ db: tx, examId: exam.id, position, ...sheet }));
+    addAttachment({ db: tx, examId: exam.id, fileName: '考场规则.txt', contentType: 'text/plain; charset=utf-8', content: Buffer.from(ATTACHMENT_TEXT) });
+
+    const iv = createExam({ db: tx, title: DEMO_INTERVIEW_TITLE, kind: 'interview', notice: INTERVIEW_NOTICE, ...interview });
+    const ivRoom = createRoom({ db: tx, examId: iv.id, name: '面试室 A' });
+    candidateIds.slice(0, 4).forEach((candidateId, i) => registerCandidate({ db: tx, examId: iv.id, roomId: ivRoom.id, candidateId, seat: i + 1 }));
+    assignInvigilator({ db: tx, roomId: ivRoom.id, userId: staff.get('invig1')! });
+    INTERVIEW_SHEETS.forEach((sheet, position) => addQuestionSheet({ db: tx, examId: iv.id, position, ...sheet }));
+    addAttachment({ db: tx, examId: iv.id, fileName: '考场规则.txt', contentType: 'text/plain; charset=utf-8', content: Buffer.from(ATTACHMENT_TEXT) });
+
+    createMessage({ db: tx, audience: 'all', title: '欢迎使用智试云', body: '考试前请完成系统检测和设备检测。如有问题，请点击“求助”或拨打 400 热线。' });
+    createMessage({
+      db: tx,
+      audience: 'exam',
+      examId: exam.id,
+      title: '笔试入场提醒',
+      body: '笔试已开放入场，请在开考前 10 分钟完成入场并确认个人信息。',
+      priority: 'urgent',
+      mustAcknowledge: true,
+    });
+    return { examId: exam.id, created: true };
   });
-  return { examId: db.select().from(exams).where(eq(exams.title, DEMO_EXAM_TITLE)).get()!.id, created: true };
 }

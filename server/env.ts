@@ -27,6 +27,11 @@ const ZEnv = z.object({
   SESSION_TTL_HOURS: z.coerce.number().int().positive().default(12),
   LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
   LOGIN_LOCK_MINUTES: z.coerce.number().int().positive().default(15),
+  /** Shown in the candidate's support centre. */
+  SUPPORT_PHONE: z.string().min(1).default('400-800-1234'),
+  SUPPORT_QQ: z.string().min(1).default('800012345'),
+  SUPPORT_EMAIL: z.string().email().default('support@example.com'),
+  SUPPORT_HOURS: z.string().min(1).default('07:30-21:00'),
 });
 
 export type Env = z.infer<typeof ZEnv>;

@@ -1,8 +1,10 @@
 import { sql } from 'drizzle-orm';
 import {
+  blob,
   index,
   integer,
   primaryKey,
+  real,
   sqliteTable,
   text,
   uniqueIndex,
@@ -78,8 +80,51 @@ export const exams = sqliteTable('exams', {
   entryClosesAt: integer('entry_closes_at', { mode: 'timestamp_ms' }).notNull(),
   startsAt: integer('starts_at', { mode: 'timestamp_ms' }).notNull(),
   durationMinutes: integer('duration_minutes').notNull(),
+  /** The exam notice the candidate must read and accept before entering. */
+  notice: text('notice').notNull().default(''),
   createdAt: createdAt(),
 });
+
+/** Files attached to an exam's notice (rules, instructions); downloadable by its candidates. */
+export const examAttachments = sqliteTable(
+  'exam_attachments',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    examId: integer('exam_id')
+      .notNull()
+      .references(() => exams.id, { onDelete: 'cascade' }),
+    fileName: text('file_name').notNull(),
+    contentType: text('content_type').notNull(),
+    content: blob('content', { mode: 'buffer' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('exam_attachments_exam_idx').on(t.examId)],
+);
+
+export const QUESTION_KINDS = ['single', 'multiple', 'text'] as const;
+export type QuestionKind = (typeof QUESTION_KINDS)[number];
+export type Question = { id: string; kind: QuestionKind; prompt: string; options?: string[]; points?: number };
+
+/**
+ * Question material, one row per sheet. Written exams carry questions; interviews carry
+ * material to read. Never sent to a candidate before the exam's start time.
+ */
+export const questionSheets = sqliteTable(
+  'question_sheets',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    examId: integer('exam_id')
+      .notNull()
+      .references(() => exams.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    title: text('title').notNull(),
+    /** Reading material (interview) or instructions (written). */
+    body: text('body').notNull().default(''),
+    questions: text('questions', { mode: 'json' }).$type<Question[]>().notNull().default(sql`'[]'`),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('question_sheets_exam_position_uq').on(t.examId, t.position)],
+);
 
 export const examRooms = sqliteTable(
   'exam_rooms',
@@ -113,11 +158,24 @@ export const registrations = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     seat: integer('seat').notNull(),
+    /** Interview lot number: drawn once, unique within the room, kept. */
+    lotNumber: integer('lot_number'),
+    lotDrawnAt: integer('lot_drawn_at', { mode: 'timestamp_ms' }),
+    /** The candidate read and accepted the notice and attachments. */
+    acceptedAt: integer('accepted_at', { mode: 'timestamp_ms' }),
+    enteredAt: integer('entered_at', { mode: 'timestamp_ms' }),
+    /** Written exams: personal info confirmed inside the exam, before answering. */
+    infoConfirmedAt: integer('info_confirmed_at', { mode: 'timestamp_ms' }),
+    /** Minutes added by staff after an incident; the end time moves with it. */
+    extraMinutes: integer('extra_minutes').notNull().default(0),
+    finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
+    finishReason: text('finish_reason', { enum: ['submitted', 'ended', 'timeout', 'staff'] }),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex('registrations_exam_candidate_uq').on(t.examId, t.candidateId),
     uniqueIndex('registrations_room_seat_uq').on(t.roomId, t.seat),
+    uniqueIndex('registrations_room_lot_uq').on(t.roomId, t.lotNumber),
     index('registrations_candidate_idx').on(t.candidateId),
   ],
 );
@@ -164,8 +222,105 @@ export const events = sqliteTable(
   ],
 );
 
+/**
+ * One row per answered question. `revision` is the client's counter for that question: a save
+ * with a revision not above the stored one is stale and changes nothing.
+ */
+export const answers = sqliteTable(
+  'answers',
+  {
+    registrationId: integer('registration_id')
+      .notNull()
+      .references(() => registrations.id, { onDelete: 'cascade' }),
+    questionId: text('question_id').notNull(),
+    value: text('value', { mode: 'json' }).$type<string | string[]>().notNull(),
+    revision: integer('revision').notNull(),
+    savedAt: integer('saved_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.registrationId, t.questionId] })],
+);
+
+export const DISPLAY_STATES = ['single', 'extended', 'unknown'] as const;
+export type DisplayState = (typeof DISPLAY_STATES)[number];
+
+export const systemChecks = sqliteTable(
+  'system_checks',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    candidateId: integer('candidate_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Server clock minus device clock, ms (positive: the device is behind). */
+    clockOffsetMs: integer('clock_offset_ms').notNull(),
+    roundTripMs: integer('round_trip_ms').notNull(),
+    appVersion: text('app_version').notNull(),
+    displays: text('displays', { enum: DISPLAY_STATES }).notNull(),
+    mediaSupported: integer('media_supported', { mode: 'boolean' }).notNull(),
+    userAgent: text('user_agent').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('system_checks_candidate_idx').on(t.candidateId, t.id)],
+);
+
+export const deviceChecks = sqliteTable(
+  'device_checks',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    candidateId: integer('candidate_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    passed: integer('passed', { mode: 'boolean' }).notNull(),
+    camera: text('camera').notNull(),
+    microphone: text('microphone').notNull(),
+    /** Peak microphone level seen while recording, 0-1. */
+    peakLevel: real('peak_level').notNull(),
+    recordedMs: integer('recorded_ms').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('device_checks_candidate_idx').on(t.candidateId, t.id)],
+);
+
+export const MESSAGE_AUDIENCES = ['all', 'exam', 'room', 'candidate'] as const;
+export const MESSAGE_PRIORITIES = ['normal', 'urgent'] as const;
+
+/** System messages staff send to candidates (delivery in real time arrives with the help desk). */
+export const messages = sqliteTable(
+  'messages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    audience: text('audience', { enum: MESSAGE_AUDIENCES }).notNull(),
+    examId: integer('exam_id').references(() => exams.id, { onDelete: 'cascade' }),
+    roomId: integer('room_id').references(() => examRooms.id, { onDelete: 'cascade' }),
+    candidateId: integer('candidate_id').references(() => users.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    body: text('body').notNull(),
+    priority: text('priority', { enum: MESSAGE_PRIORITIES }).notNull().default('normal'),
+    mustAcknowledge: integer('must_acknowledge', { mode: 'boolean' }).notNull().default(false),
+    sentBy: integer('sent_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('messages_created_idx').on(t.createdAt)],
+);
+
+export const messageReceipts = sqliteTable(
+  'message_receipts',
+  {
+    messageId: integer('message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    candidateId: integer('candidate_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    readAt: integer('read_at', { mode: 'timestamp_ms' }),
+    acknowledgedAt: integer('acknowledged_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [primaryKey({ columns: [t.messageId, t.candidateId] })],
+);
+
 export type User = typeof users.$inferSelect;
 export type Exam = typeof exams.$inferSelect;
 export type ExamRoom = typeof examRooms.$inferSelect;
 export type Registration = typeof registrations.$inferSelect;
 export type TimelineEvent = typeof events.$inferSelect;
+export type QuestionSheet = typeof questionSheets.$inferSelect;
+export type Message = typeof messages.$inferSelect;

@@ -1,6 +1,6 @@
 import { createTranslator } from 'next-intl';
-import en from './messages/en.json';
-import zhCN from './messages/zh-CN.json';
+import en from './messages/en';
+import zhCN from './messages/zh-CN';
 import { APP_TIME_ZONE, type Locale } from './config';
 
 export const catalogues = { 'zh-CN': zhCN, en } as const;

@@ -1,14 +1,84 @@
 import { z } from 'zod';
-import { enterExam, listCandidateExams } from '../services/exams';
+import { DISPLAY_STATES } from '@/db/schema';
+import {
+  acceptNotice,
+  confirmInfo,
+  drawLot,
+  enterExam,
+  examNotice,
+  examSession,
+  finishExam,
+  INTEGRITY_SIGNALS,
+  listCandidateExams,
+  questionMaterial,
+  reportIntegrity,
+  saveAnswers,
+} from '../services/exams';
 import { candidateProcedure, router } from '../trpc/init';
 
-export const ZEnterExamInput = z.object({ examId: z.number().int().positive() });
+export const ZExamInput = z.object({ examId: z.number().int().positive() });
+export type TExamInput = z.infer<typeof ZExamInput>;
+
+export const ZEnterExamInput = ZExamInput.extend({ displays: z.enum(DISPLAY_STATES).default('unknown') });
 export type TEnterExamInput = z.infer<typeof ZEnterExamInput>;
+
+export const ZSaveAnswersInput = ZExamInput.extend({
+  answers: z
+    .array(
+      z.object({
+        questionId: z.string().min(1).max(64),
+        value: z.union([z.string().max(20_000), z.array(z.string().max(200)).max(50)]),
+        revision: z.number().int().positive(),
+      }),
+    )
+    .min(1)
+    .max(200),
+});
+export type TSaveAnswersInput = z.infer<typeof ZSaveAnswersInput>;
+
+export const ZFinishInput = ZExamInput.extend({ reason: z.enum(['submitted', 'ended', 'timeout']) });
+export type TFinishInput = z.infer<typeof ZFinishInput>;
+
+export const ZIntegrityInput = ZExamInput.extend({
+  signal: z.enum(INTEGRITY_SIGNALS),
+  /** When the page saw it, on server time; queued signals arrive late but keep their moment. */
+  at: z.coerce.date(),
+  detail: z.string().max(500).optional(),
+});
+export type TIntegrityInput = z.infer<typeof ZIntegrityInput>;
 
 export const examRouter = router({
   listMine: candidateProcedure.query(({ ctx }) => listCandidateExams({ db: ctx.db, candidateId: ctx.user.id })),
 
+  notice: candidateProcedure.input(ZExamInput).query(({ ctx, input }) => examNotice({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId })),
+
+  accept: candidateProcedure.input(ZExamInput).mutation(({ ctx, input }) => acceptNotice({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId })),
+
+  drawLot: candidateProcedure.input(ZExamInput).mutation(({ ctx, input }) => drawLot({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId })),
+
   enter: candidateProcedure
     .input(ZEnterExamInput)
-    .mutation(({ ctx, input }) => enterExam({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId })),
+    .mutation(({ ctx, input }) => enterExam({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId, displays: input.displays })),
+
+  session: candidateProcedure.input(ZExamInput).query(({ ctx, input }) => examSession({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId })),
+
+  questions: candidateProcedure
+    .input(ZExamInput)
+    .query(({ ctx, input }) => questionMaterial({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId })),
+
+  saveAnswers: candidateProcedure
+    .input(ZSaveAnswersInput)
+    .mutation(({ ctx, input }) => saveAnswers({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId, items: input.answers })),
+
+  confirmInfo: candidateProcedure.input(ZExamInput).mutation(({ ctx, input }) => confirmInfo({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId })),
+
+  finish: candidateProcedure
+    .input(ZFinishInput)
+    .mutation(({ ctx, input }) => finishExam({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId, reason: input.reason })),
+
+  reportIntegrity: candidateProcedure
+    .input(ZIntegrityInput)
+    .mutation(({ ctx, input }) =>
+      reportIntegrity({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId, signal: input.signal, at: input.at, detail: input.detail }),
+    ),
 });

@@ -1,8 +1,26 @@
-import { and, asc, eq } from 'drizzle-orm';
-import type { Db } from '@/db/client';
-import { examRooms, exams, registrations, users, type Exam } from '@/db/schema';
+import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '@/db/client';
+import {
+  answers,
+  examAttachments,
+  examRooms,
+  exams,
+  questionSheets,
+  registrations,
+  users,
+  type DisplayState,
+  type Exam,
+  type Registration,
+} from '@/db/schema';
 import { AppError } from '../errors';
 import { mintCandidatePcToken } from '../livekit/tokens';
+import { recordEvent } from './timeline';
+
+const MIN = 60_000;
+/** Saves queued on a poor connection still land this long after the end of the exam. */
+export const SAVE_GRACE_MS = 2 * MIN;
+/** A client's clock may be this far ahead when it asks to submit at time-out. */
+const TIMEOUT_TOLERANCE_MS = 5_000;
 
 export type EntryState = 'not_yet_open' | 'open' | 'closed';
 
@@ -13,33 +31,26 @@ export function entryState(exam: Pick<Exam, 'entryOpensAt' | 'entryClosesAt'>, n
   return 'open';
 }
 
-export function listCandidateExams({ db, candidateId, now = new Date() }: { db: Db; candidateId: number; now?: Date }) {
-  return db
-    .select({ exam: exams, room: examRooms, seat: registrations.seat })
-    .from(registrations)
-    .innerJoin(exams, eq(exams.id, registrations.examId))
-    .innerJoin(examRooms, eq(examRooms.id, registrations.roomId))
-    .where(eq(registrations.candidateId, candidateId))
-    .orderBy(asc(exams.startsAt))
-    .all()
-    .map(({ exam, room, seat }) => ({
-      id: exam.id,
-      title: exam.title,
-      kind: exam.kind,
-      entryOpensAt: exam.entryOpensAt,
-      entryClosesAt: exam.entryClosesAt,
-      startsAt: exam.startsAt,
-      durationMinutes: exam.durationMinutes,
-      roomName: room.name,
-      seat,
-      entry: entryState(exam, now),
-    }));
+/** When the candidate's exam ends: start + duration + any extra time staff granted. */
+export function endsAt(exam: Pick<Exam, 'startsAt' | 'durationMinutes'>, reg: Pick<Registration, 'extraMinutes'>) {
+  return new Date(exam.startsAt.getTime() + (exam.durationMinutes + reg.extraMinutes) * MIN);
 }
 
+export type Phase = 'before_entry' | 'waiting' | 'in_progress' | 'finished';
+
+export function phaseOf(exam: Exam, reg: Registration, now: Date): Phase {
+  if (reg.finishedAt) return 'finished';
+  if (!reg.enteredAt) return 'before_entry';
+  if (now < exam.startsAt) return 'waiting';
+  return 'in_progress';
+}
+
+type Ref = { db: DbOrTx; candidateId: number; examId: number };
+
 /** Row-level: the candidate's own registration for this exam, or NOT_FOUND (never someone else's). */
-function registrationOf({ db, candidateId, examId }: { db: Db; candidateId: number; examId: number }) {
+function registrationOf({ db, candidateId, examId }: Ref) {
   const row = db
-    .select({ exam: exams, room: examRooms, seat: registrations.seat, name: users.name })
+    .select({ exam: exams, room: examRooms, reg: registrations, candidate: users })
     .from(registrations)
     .innerJoin(exams, eq(exams.id, registrations.examId))
     .innerJoin(examRooms, eq(examRooms.id, registrations.roomId))
@@ -51,29 +62,326 @@ function registrationOf({ db, candidateId, examId }: { db: Db; candidateId: numb
 }
 
 /**
- * Entering is refused outside the entry window. Inside it the candidate gets a publish-only
- * token for their exam room.
+ * An exam left running past its end (the candidate's page was closed or offline) is finished as
+ * timed out, at its end time. Returns the registration as it is now.
  */
-export async function enterExam({ db, candidateId, examId, now = new Date() }: { db: Db; candidateId: number; examId: number; now?: Date }) {
-  const { exam, room, seat, name } = registrationOf({ db, candidateId, examId });
-  const state = entryState(exam, now);
-  if (state === 'not_yet_open') {
-    throw new AppError('PRECONDITION_FAILED', 'exam.entryNotOpen', { opensAt: exam.entryOpensAt });
+function settleTimeout(db: DbOrTx, exam: Exam, reg: Registration, now: Date): Registration {
+  if (reg.finishedAt || !reg.enteredAt) return reg;
+  const end = endsAt(exam, reg);
+  if (now.getTime() <= end.getTime() + SAVE_GRACE_MS) return reg;
+  const finished = db
+    .update(registrations)
+    .set({ finishedAt: end, finishReason: 'timeout' })
+    .where(and(eq(registrations.id, reg.id), isNull(registrations.finishedAt)))
+    .returning()
+    .get();
+  return finished ?? reg;
+}
+
+export function listCandidateExams({ db, candidateId, now = new Date() }: { db: Db; candidateId: number; now?: Date }) {
+  const rows = db
+    .select({ exam: exams, room: examRooms, reg: registrations })
+    .from(registrations)
+    .innerJoin(exams, eq(exams.id, registrations.examId))
+    .innerJoin(examRooms, eq(examRooms.id, registrations.roomId))
+    .where(eq(registrations.candidateId, candidateId))
+    .orderBy(asc(exams.startsAt))
+    .all();
+  const files = rows.length
+    ? db
+        .select({ id: examAttachments.id, examId: examAttachments.examId, fileName: examAttachments.fileName })
+        .from(examAttachments)
+        .innerJoin(registrations, and(eq(registrations.examId, examAttachments.examId), eq(registrations.candidateId, candidateId)))
+        .orderBy(asc(examAttachments.id))
+        .all()
+    : [];
+  return rows.map(({ exam, room, reg: r }) => {
+    const reg = settleTimeout(db, exam, r, now);
+    return {
+      id: exam.id,
+      title: exam.title,
+      kind: exam.kind,
+      entryOpensAt: exam.entryOpensAt,
+      entryClosesAt: exam.entryClosesAt,
+      startsAt: exam.startsAt,
+      endsAt: endsAt(exam, reg),
+      durationMinutes: exam.durationMinutes,
+      roomName: room.name,
+      seat: reg.seat,
+      entry: entryState(exam, now),
+      phase: phaseOf(exam, reg, now),
+      lotNumber: reg.lotNumber,
+      acceptedAt: reg.acceptedAt,
+      enteredAt: reg.enteredAt,
+      finishedAt: reg.finishedAt,
+      finishReason: reg.finishReason,
+      attachments: files.filter((f) => f.examId === exam.id).map(({ id, fileName }) => ({ id, fileName })),
+      /** Filled by the recording upload (a later issue): segments expected vs received. */
+      recordings: [] as { track: string; status: 'uploading' | 'complete' }[],
+    };
+  });
+}
+
+/** The notice and attachments the candidate must read and accept. */
+export function examNotice({ db, candidateId, examId }: Ref) {
+  const { exam, reg } = registrationOf({ db, candidateId, examId });
+  const attachments = db
+    .select({ id: examAttachments.id, fileName: examAttachments.fileName })
+    .from(examAttachments)
+    .where(eq(examAttachments.examId, examId))
+    .orderBy(asc(examAttachments.id))
+    .all();
+  return { title: exam.title, kind: exam.kind, notice: exam.notice, attachments, acceptedAt: reg.acceptedAt, lotNumber: reg.lotNumber };
+}
+
+export function acceptNotice({ db, candidateId, examId, now = new Date() }: Ref & { now?: Date }) {
+  const { reg } = registrationOf({ db, candidateId, examId });
+  if (reg.acceptedAt) return { acceptedAt: reg.acceptedAt };
+  db.update(registrations).set({ acceptedAt: now }).where(and(eq(registrations.id, reg.id), isNull(registrations.acceptedAt))).run();
+  return { acceptedAt: registrationOf({ db, candidateId, examId }).reg.acceptedAt! };
+}
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+
+/**
+ * Draws the candidate's interview lot: a number from 1 to the room's size that nobody in the
+ * room holds yet. Idempotent (a second draw returns the first lot) and safe when several
+ * draws run at once: the pick and the write are one transaction, and the unique index on
+ * (room, lot) turns a lost race between processes into a retry.
+ */
+export function drawLot({ db, candidateId, examId, now = new Date(), random = Math.random }: Ref & { now?: Date; random?: () => number }) {
+  const { exam } = registrationOf({ db, candidateId, examId });
+  if (exam.kind !== 'interview') throw new AppError('PRECONDITION_FAILED', 'exam.lotNotInterview');
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      return db.transaction((tx) => {
+        const { reg } = registrationOf({ db: tx, candidateId, examId });
+        if (reg.lotNumber != null) return { lotNumber: reg.lotNumber, drawnAt: reg.lotDrawnAt! };
+        const size = tx.select({ n: count() }).from(registrations).where(eq(registrations.roomId, reg.roomId)).get()!.n;
+        const taken = new Set(
+          tx
+            .select({ lot: registrations.lotNumber })
+            .from(registrations)
+            .where(eq(registrations.roomId, reg.roomId))
+            .all()
+            .map((r) => r.lot),
+        );
+        const free = Array.from({ length: size }, (_, i) => i + 1).filter((n) => !taken.has(n));
+        const lotNumber = free[Math.floor(random() * free.length)]!;
+        tx.update(registrations).set({ lotNumber, lotDrawnAt: now }).where(eq(registrations.id, reg.id)).run();
+        recordEvent({ db: tx, roomId: reg.roomId, candidateId, type: 'lot_drawn', payload: { lotNumber } });
+        return { lotNumber, drawnAt: now };
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+    }
   }
-  if (state === 'closed') {
-    throw new AppError('PRECONDITION_FAILED', 'exam.entryClosed', { closedAt: exam.entryClosesAt });
+  throw new AppError('CONFLICT', 'exam.lotBusy');
+}
+
+/**
+ * Entering is refused outside the entry window, before the notice is accepted (and, for an
+ * interview, before the lot is drawn), and while an extended display is reported. A candidate
+ * who already entered may come back (a reload, a crash) until the exam is over.
+ */
+export async function enterExam({
+  db,
+  candidateId,
+  examId,
+  displays = 'unknown',
+  now = new Date(),
+}: Ref & { db: Db; displays?: DisplayState; now?: Date }) {
+  const { exam, room, reg: r, candidate } = registrationOf({ db, candidateId, examId });
+  const reg = settleTimeout(db, exam, r, now);
+  if (reg.finishedAt) throw new AppError('PRECONDITION_FAILED', 'exam.alreadyFinished');
+  if (!reg.enteredAt) {
+    const state = entryState(exam, now);
+    if (state === 'not_yet_open') throw new AppError('PRECONDITION_FAILED', 'exam.entryNotOpen', { opensAt: exam.entryOpensAt });
+    if (state === 'closed') throw new AppError('PRECONDITION_FAILED', 'exam.entryClosed', { closedAt: exam.entryClosesAt });
+    if (exam.kind === 'interview' && reg.lotNumber == null) throw new AppError('PRECONDITION_FAILED', 'exam.lotRequired');
+    if (!reg.acceptedAt) throw new AppError('PRECONDITION_FAILED', 'exam.notAccepted');
   }
-  const livekit = await mintCandidatePcToken({ room: room.livekitRoom, candidateId, name });
+  if (displays === 'extended') {
+    recordEvent({ db, roomId: room.id, candidateId, type: 'integrity.extended_display', payload: { at: 'entry' } });
+    throw new AppError('PRECONDITION_FAILED', 'exam.extendedDisplay');
+  }
+  if (!reg.enteredAt) {
+    db.transaction((tx) => {
+      tx.update(registrations).set({ enteredAt: now }).where(and(eq(registrations.id, reg.id), isNull(registrations.enteredAt))).run();
+      recordEvent({ db: tx, roomId: room.id, candidateId, type: 'exam_entered' });
+    });
+  }
+  const livekit = await mintCandidatePcToken({ room: room.livekitRoom, candidateId, name: candidate.name });
   return {
+    exam: { id: exam.id, title: exam.title, kind: exam.kind, startsAt: exam.startsAt, durationMinutes: exam.durationMinutes, roomName: room.name, seat: reg.seat },
+    livekit,
+  };
+}
+
+/** Everything the exam page needs, on server time. Question material is not part of it. */
+export function examSession({ db, candidateId, examId, now = new Date() }: Ref & { db: Db; now?: Date }) {
+  const { exam, room, reg: r, candidate } = registrationOf({ db, candidateId, examId });
+  const reg = settleTimeout(db, exam, r, now);
+  return {
+    serverNow: now,
     exam: {
       id: exam.id,
       title: exam.title,
       kind: exam.kind,
+      notice: exam.notice,
       startsAt: exam.startsAt,
+      endsAt: endsAt(exam, reg),
       durationMinutes: exam.durationMinutes,
-      roomName: room.name,
-      seat,
     },
-    livekit,
+    room: { name: room.name, seat: reg.seat },
+    candidate: { name: candidate.name, idNumber: maskIdNumber(candidate.idNumber ?? ''), phone: candidate.phone, email: candidate.email },
+    registration: {
+      lotNumber: reg.lotNumber,
+      enteredAt: reg.enteredAt,
+      infoConfirmedAt: reg.infoConfirmedAt,
+      extraMinutes: reg.extraMinutes,
+      finishedAt: reg.finishedAt,
+      finishReason: reg.finishReason,
+    },
+    phase: phaseOf(exam, reg, now),
   };
+}
+
+export const maskIdNumber = (id: string) => (id.length > 8 ? `${id.slice(0, 4)}${'*'.repeat(id.length - 8)}${id.slice(-4)}` : id);
+
+function assertInExam({ db, candidateId, examId, now }: Ref & { now: Date }) {
+  const row = registrationOf({ db, candidateId, examId });
+  if (!row.reg.enteredAt) throw new AppError('PRECONDITION_FAILED', 'exam.notEntered');
+  return row;
+}
+
+/**
+ * The question sheets and the candidate's saved answers. Refused before the start time: the
+ * material never leaves the server early, whatever the client's clock says.
+ */
+export function questionMaterial({ db, candidateId, examId, now = new Date() }: Ref & { db: Db; now?: Date }) {
+  const { exam, reg } = assertInExam({ db, candidateId, examId, now });
+  if (now < exam.startsAt) throw new AppError('PRECONDITION_FAILED', 'exam.notStarted', { startsAt: exam.startsAt });
+  const sheets = db
+    .select({ id: questionSheets.id, title: questionSheets.title, body: questionSheets.body, questions: questionSheets.questions })
+    .from(questionSheets)
+    .where(eq(questionSheets.examId, examId))
+    .orderBy(asc(questionSheets.position))
+    .all();
+  const saved = db
+    .select({ questionId: answers.questionId, value: answers.value, revision: answers.revision })
+    .from(answers)
+    .where(eq(answers.registrationId, reg.id))
+    .all();
+  return { sheets, answers: saved };
+}
+
+export type AnswerSave = { questionId: string; value: string | string[]; revision: number };
+
+/**
+ * Saves answers. Each answer carries the client's revision for that question; a save whose
+ * revision is not above the stored one is stale (a late retry of an older edit) and is ignored,
+ * so an older save can never overwrite a newer one. Returns the stored revision per question.
+ */
+export function saveAnswers({ db, candidateId, examId, items, now = new Date() }: Ref & { db: Db; items: AnswerSave[]; now?: Date }) {
+  const { exam, reg: r } = assertInExam({ db, candidateId, examId, now });
+  const reg = settleTimeout(db, exam, r, now);
+  if (now < exam.startsAt) throw new AppError('PRECONDITION_FAILED', 'exam.notStarted', { startsAt: exam.startsAt });
+  if (reg.finishedAt) throw new AppError('PRECONDITION_FAILED', 'exam.alreadyFinished');
+
+  const known = new Map<string, string>();
+  for (const sheet of db.select({ questions: questionSheets.questions }).from(questionSheets).where(eq(questionSheets.examId, examId)).all()) {
+    for (const q of sheet.questions) known.set(q.id, q.kind);
+  }
+  for (const item of items) {
+    const kind = known.get(item.questionId);
+    if (!kind) throw new AppError('BAD_REQUEST', 'exam.unknownQuestion', { questionId: item.questionId });
+    if ((kind === 'multiple') !== Array.isArray(item.value)) throw new AppError('BAD_REQUEST', 'exam.answerShape', { questionId: item.questionId });
+  }
+
+  return db.transaction((tx) => {
+    for (const item of items) {
+      tx.insert(answers)
+        .values({ registrationId: reg.id, questionId: item.questionId, value: item.value, revision: item.revision, savedAt: now })
+        .onConflictDoUpdate({
+          target: [answers.registrationId, answers.questionId],
+          set: { value: sql`excluded.value`, revision: sql`excluded.revision`, savedAt: sql`excluded.saved_at` },
+          setWhere: sql`excluded.revision > ${answers.revision}`,
+        })
+        .run();
+    }
+    const stored = tx
+      .select({ questionId: answers.questionId, revision: answers.revision })
+      .from(answers)
+      .where(eq(answers.registrationId, reg.id))
+      .all();
+    const wanted = new Set(items.map((i) => i.questionId));
+    return { saved: stored.filter((s) => wanted.has(s.questionId)), savedAt: now };
+  });
+}
+
+export function confirmInfo({ db, candidateId, examId, now = new Date() }: Ref & { now?: Date }) {
+  const { reg } = assertInExam({ db, candidateId, examId, now });
+  if (!reg.infoConfirmedAt) db.update(registrations).set({ infoConfirmedAt: now }).where(eq(registrations.id, reg.id)).run();
+  return { ok: true };
+}
+
+/**
+ * Submits a written exam or ends an interview. Idempotent: finishing twice keeps the first
+ * finish. A time-out is only accepted once the end time has come (on the server's clock).
+ */
+export function finishExam({
+  db,
+  candidateId,
+  examId,
+  reason,
+  now = new Date(),
+}: Ref & { db: Db; reason: 'submitted' | 'ended' | 'timeout'; now?: Date }) {
+  const { exam, room, reg } = assertInExam({ db, candidateId, examId, now });
+  if (reg.finishedAt) return { finishedAt: reg.finishedAt, finishReason: reg.finishReason };
+  const end = endsAt(exam, reg);
+  if (reason === 'timeout' && now.getTime() < end.getTime() - TIMEOUT_TOLERANCE_MS) {
+    throw new AppError('PRECONDITION_FAILED', 'exam.notOver', { endsAt: end });
+  }
+  const finishedAt = reason === 'timeout' && now > end ? end : now;
+  return db.transaction((tx) => {
+    tx.update(registrations).set({ finishedAt, finishReason: reason }).where(and(eq(registrations.id, reg.id), isNull(registrations.finishedAt))).run();
+    recordEvent({ db: tx, roomId: room.id, candidateId, type: 'exam_finished', payload: { reason } });
+    return { finishedAt, finishReason: reason };
+  });
+}
+
+/** Integrity signals reported by the candidate's page, for the invigilator's timeline. */
+export const INTEGRITY_SIGNALS = [
+  'page_hidden',
+  'page_visible',
+  'window_blurred',
+  'window_focused',
+  'fullscreen_left',
+  'fullscreen_entered',
+  'screen_share_stopped',
+  'screen_share_restored',
+  'camera_lost',
+  'camera_restored',
+  'microphone_lost',
+  'microphone_restored',
+  'extended_display',
+  'single_display',
+  'offline',
+  'online',
+] as const;
+export type IntegritySignal = (typeof INTEGRITY_SIGNALS)[number];
+
+export function reportIntegrity({
+  db,
+  candidateId,
+  examId,
+  signal,
+  at,
+  detail,
+}: Ref & { db: Db; signal: IntegritySignal; at: Date; detail?: string }) {
+  const { room, reg } = registrationOf({ db, candidateId, examId });
+  if (!reg.enteredAt) throw new AppError('PRECONDITION_FAILED', 'exam.notEntered');
+  const row = recordEvent({ db, roomId: room.id, candidateId, type: `integrity.${signal}`, occurredAt: at, payload: detail ? { detail } : {} });
+  return { id: row.id };
 }

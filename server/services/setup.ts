@@ -1,6 +1,18 @@
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
-import { examRooms, exams, invigilatorAssignments, registrations, users, type ExamKind, type Role } from '@/db/schema';
+import {
+  examAttachments,
+  examRooms,
+  exams,
+  invigilatorAssignments,
+  messages,
+  questionSheets,
+  registrations,
+  users,
+  type ExamKind,
+  type Question,
+  type Role,
+} from '@/db/schema';
 import { livekitRoomName } from '../livekit/tokens';
 import { hashPassword } from './auth';
 
@@ -42,6 +54,7 @@ export function createExam(opts: {
   entryClosesAt: Date;
   startsAt: Date;
   durationMinutes: number;
+  notice?: string;
 }) {
   const { db, ...values } = opts;
   return db.insert(exams).values(values).returning().get();
@@ -64,11 +77,45 @@ export function createRoom({ db, examId, name }: { db: DbOrTx; examId: number; n
   });
 }
 
-export function registerCandidate(opts: { db: DbOrTx; examId: number; roomId: number; candidateId: number; seat: number }) {
+export function registerCandidate(opts: {
+  db: DbOrTx;
+  examId: number;
+  roomId: number;
+  candidateId: number;
+  seat: number;
+  acceptedAt?: Date;
+  lotNumber?: number;
+}) {
   const { db, ...values } = opts;
   return db.insert(registrations).values(values).returning().get();
 }
 
 export function assignInvigilator({ db, roomId, userId }: { db: DbOrTx; roomId: number; userId: number }) {
   db.insert(invigilatorAssignments).values({ roomId, userId }).onConflictDoNothing().run();
+}
+
+export function addQuestionSheet(opts: { db: DbOrTx; examId: number; position: number; title: string; body?: string; questions?: Question[] }) {
+  const { db, ...values } = opts;
+  return db.insert(questionSheets).values({ ...values, body: values.body ?? '', questions: values.questions ?? [] }).returning().get();
+}
+
+export function addAttachment(opts: { db: DbOrTx; examId: number; fileName: string; contentType: string; content: Buffer }) {
+  const { db, ...values } = opts;
+  return db.insert(examAttachments).values(values).returning({ id: examAttachments.id, fileName: examAttachments.fileName }).get();
+}
+
+export function createMessage(opts: {
+  db: DbOrTx;
+  audience: 'all' | 'exam' | 'room' | 'candidate';
+  examId?: number;
+  roomId?: number;
+  candidateId?: number;
+  title: string;
+  body: string;
+  priority?: 'normal' | 'urgent';
+  mustAcknowledge?: boolean;
+  sentBy?: number;
+}) {
+  const { db, ...values } = opts;
+  return db.insert(messages).values(values).returning().get();
 }

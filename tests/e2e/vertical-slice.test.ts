@@ -35,7 +35,7 @@ describe('vertical slice: candidate media reaches the invigilator grid through t
     const candidate = a.candidates[0]!;
     const roomB = createRoom({ db, examId: a.exam.id, name: '另一考场' });
     const other = await makeCandidate(db);
-    registerCandidate({ db, examId: a.exam.id, roomId: roomB.id, candidateId: other.id, seat: 1 });
+    registerCandidate({ db, examId: a.exam.id, roomId: roomB.id, candidateId: other.id, seat: 1, acceptedAt: new Date() });
 
     // The other candidate is live in room B the whole time.
     const otherPage = await page();
@@ -108,7 +108,7 @@ describe('vertical slice: candidate media reaches the invigilator grid through t
     const exam = makeExam(db, { opensIn: -120, closesIn: -5, startsIn: -60 });
     const room = createRoom({ db, examId: exam.id, name: '已关闭考场' });
     const c = await makeCandidate(db);
-    registerCandidate({ db, examId: exam.id, roomId: room.id, candidateId: c.id, seat: 1 });
+    registerCandidate({ db, examId: exam.id, roomId: room.id, candidateId: c.id, seat: 1, acceptedAt: new Date() });
 
     const p = await page();
     await loginAsCandidate(p, c.idNumber!, PASSWORD);
