@@ -61,6 +61,8 @@ function registrationOf({ db, candidateId, examId }: Ref) {
   return row;
 }
 
+const registrationById = (db: DbOrTx, id: number) => db.select().from(registrations).where(eq(registrations.id, id)).get()!;
+
 /**
  * An exam left running past its end (the candidate's page was closed or offline) is finished as
  * timed out, at its end time. Returns the registration as it is now.
@@ -75,7 +77,10 @@ function settleTimeout(db: DbOrTx, exam: Exam, reg: Registration, now: Date): Re
     .where(and(eq(registrations.id, reg.id), isNull(registrations.finishedAt)))
     .returning()
     .get();
-  return finished ?? reg;
+  if (finished) {
+    recordEvent({ db, roomId: reg.roomId, candidateId: reg.candidateId, type: 'exam_finished', occurredAt: end, payload: { reason: 'timeout' } });
+  }
+  return finished ?? registrationById(db, reg.id);
 }
 
 export function listCandidateExams({ db, candidateId, now = new Date() }: { db: Db; candidateId: number; now?: Date }) {
@@ -141,7 +146,12 @@ export function acceptNotice({ db, candidateId, examId, now = new Date() }: Ref 
   return { acceptedAt: registrationOf({ db, candidateId, examId }).reg.acceptedAt! };
 }
 
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+/**
+ * A draw that lost a race to another connection: either the same lot was written first (unique
+ * index), or, in WAL mode, another writer committed after this transaction read (busy snapshot).
+ * Either way, reading again and retrying is right.
+ */
+const lostRace = (err: unknown) => ['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_BUSY_SNAPSHOT'].includes((err as { code?: string }).code ?? '');
 
 /**
  * Draws the candidate's interview lot: a number from 1 to the room's size that nobody in the
@@ -173,7 +183,7 @@ export function drawLot({ db, candidateId, examId, now = new Date(), random = Ma
         return { lotNumber, drawnAt: now };
       });
     } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
+      if (!lostRace(err)) throw err;
     }
   }
   throw new AppError('CONFLICT', 'exam.lotBusy');
@@ -260,8 +270,11 @@ function assertInExam({ db, candidateId, examId, now }: Ref & { now: Date }) {
  * material never leaves the server early, whatever the client's clock says.
  */
 export function questionMaterial({ db, candidateId, examId, now = new Date() }: Ref & { db: Db; now?: Date }) {
-  const { exam, reg } = assertInExam({ db, candidateId, examId, now });
+  const { exam, reg: r } = assertInExam({ db, candidateId, examId, now });
   if (now < exam.startsAt) throw new AppError('PRECONDITION_FAILED', 'exam.notStarted', { startsAt: exam.startsAt });
+  const reg = settleTimeout(db, exam, r, now);
+  // A finished paper is not shown again: what was submitted is what counts.
+  if (reg.finishedAt) throw new AppError('PRECONDITION_FAILED', 'exam.alreadyFinished');
   const sheets = db
     .select({ id: questionSheets.id, title: questionSheets.title, body: questionSheets.body, questions: questionSheets.questions })
     .from(questionSheets)
@@ -337,7 +350,9 @@ export function finishExam({
   reason,
   now = new Date(),
 }: Ref & { db: Db; reason: 'submitted' | 'ended' | 'timeout'; now?: Date }) {
-  const { exam, room, reg } = assertInExam({ db, candidateId, examId, now });
+  const { exam, room, reg: r } = assertInExam({ db, candidateId, examId, now });
+  // Coming back long after the end is a time-out at the end, however the exam is finished now.
+  const reg = settleTimeout(db, exam, r, now);
   if (reg.finishedAt) return { finishedAt: reg.finishedAt, finishReason: reg.finishReason };
   const end = endsAt(exam, reg);
   if (reason === 'timeout' && now.getTime() < end.getTime() - TIMEOUT_TOLERANCE_MS) {

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
+import { TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { and, asc, eq } from 'drizzle-orm';
 import { decodeJwt, type JWTPayload } from 'jose';
 import { AccessToken } from 'livekit-server-sdk';
 import type { Db } from '@/db/client';
-import type { User } from '@/db/schema';
+import { vi } from 'vitest';
+import { events, registrations, type User } from '@/db/schema';
 import { env } from '@/server/env';
 import { getBus } from '@/server/events/bus';
 import type { Locale } from '@/server/i18n/config';
@@ -113,3 +116,42 @@ export async function httpCall(opts: {
 }
 
 export const withLocale = (ctx: Context, locale: Locale): Context => ({ ...ctx, locale });
+
+/** The TRPCError a refused call rejects with; fails the test if the call succeeded. */
+export async function trpcRefusal(p: Promise<unknown>): Promise<TRPCError> {
+  const err = await p.then(
+    () => {
+      throw new Error('expected the call to be refused');
+    },
+    (e: unknown) => e,
+  );
+  if (!(err instanceof TRPCError)) throw err;
+  return err;
+}
+
+/**
+ * Pins the server's clock for procedures that read `new Date()` (routers pass no `now`). Only
+ * Date is faked: timers and microtasks (the event bus) run as usual. Undo with vi.useRealTimers().
+ */
+export function setServerClock(at: Date) {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(at);
+}
+
+export function registrationRow(db: Db, candidateId: number, examId: number) {
+  return db
+    .select()
+    .from(registrations)
+    .where(and(eq(registrations.candidateId, candidateId), eq(registrations.examId, examId)))
+    .get()!;
+}
+
+/** A candidate's timeline, oldest first, optionally of one event type. */
+export function timelineOf(db: Db, candidateId: number, type?: string) {
+  return db
+    .select()
+    .from(events)
+    .where(type ? and(eq(events.candidateId, candidateId), eq(events.type, type)) : eq(events.candidateId, candidateId))
+    .orderBy(asc(events.id))
+    .all();
+}
