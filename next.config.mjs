@@ -26,6 +26,8 @@ const nextConfig = {
   reactStrictMode: true,
   env: { NEXT_PUBLIC_APP_VERSION: appVersion() },
   poweredByHeader: false,
+  // The dev server and the SFU are reached on 127.0.0.1 (not only localhost).
+  allowedDevOrigins: ['127.0.0.1'],
   // Native modules load from node_modules at run time rather than being bundled.
   serverExternalPackages: ['better-sqlite3', '@node-rs/argon2'],
   // `npm test` type-checks the whole repo (app, server and tests) with tsc once; the build
