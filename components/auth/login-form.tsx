@@ -10,7 +10,8 @@ import { useErrorText } from '@/components/ui/use-error-text';
 
 type Tab = 'candidate' | 'staff';
 
-export function LoginForm() {
+/** `onCandidateLogin` runs once a candidate is signed in, before the page moves on. */
+export function LoginForm({ onCandidateLogin }: { onCandidateLogin?: () => void }) {
   const t = useTranslations('login');
   const errorText = useErrorText();
   const router = useRouter();
@@ -19,7 +20,12 @@ export function LoginForm() {
     router.replace(home);
     router.refresh();
   };
-  const candidate = trpc.auth.loginCandidate.useMutation({ onSuccess });
+  const candidate = trpc.auth.loginCandidate.useMutation({
+    onSuccess: (res) => {
+      onCandidateLogin?.();
+      onSuccess(res);
+    },
+  });
   const staff = trpc.auth.loginStaff.useMutation({ onSuccess });
   const active = tab === 'candidate' ? candidate : staff;
   const fieldErrors = (active.error?.data as { fieldErrors?: Record<string, string> | null } | undefined)?.fieldErrors ?? {};
@@ -34,7 +40,7 @@ export function LoginForm() {
 
   const input = 'mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm focus:border-blue-500 focus:outline-none focus:ring-1 focus:ring-blue-500';
   return (
-    <div className="w-full max-w-sm rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+    <div className="w-full rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
       <h1 className="mb-4 text-xl font-semibold">{t('title')}</h1>
       <div role="tablist" className="mb-5 grid grid-cols-2 rounded-md bg-slate-100 p-1 text-sm">
         {(['candidate', 'staff'] as const).map((k) => (

@@ -58,7 +58,7 @@ describe('vertical slice: candidate media reaches the invigilator grid through t
     // The candidate logs in and enters; media is published without further clicks.
     const cand = await page();
     await loginAsCandidate(cand, candidate.idNumber!, PASSWORD);
-    const enter = cand.getByTestId(`exam-${a.exam.id}`).getByRole('link');
+    const enter = cand.getByTestId(`exam-${a.exam.id}`).getByTestId('enter-exam');
     await screenshot(cand, 'candidate-my-exams');
     const enteredAt = Date.now();
     await enter.click();
@@ -113,7 +113,7 @@ describe('vertical slice: candidate media reaches the invigilator grid through t
     const p = await page();
     await loginAsCandidate(p, c.idNumber!, PASSWORD);
     const card = p.getByTestId(`exam-${exam.id}`);
-    await expect(card.getByRole('button').last().isDisabled()).resolves.toBe(true);
+    await expect(card.getByTestId('enter-exam').isDisabled()).resolves.toBe(true);
     await p.goto(`/exams/${exam.id}`);
     await expect(p.locator('[data-alert=error]').textContent()).resolves.toContain('入场时间已于');
   });

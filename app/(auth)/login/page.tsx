@@ -1,5 +1,5 @@
 import { redirect } from 'next/navigation';
-import { LoginForm } from '@/components/auth/login-form';
+import { LoginScreen } from '@/components/auth/login-screen';
 import { AppHeader } from '@/components/ui/app-header';
 import { currentUser } from '@/server/page-auth';
 import { homeFor } from '@/server/services/auth';
@@ -10,8 +10,8 @@ export default async function LoginPage() {
   return (
     <>
       <AppHeader />
-      <main className="flex min-h-[calc(100vh-3.5rem)] items-start justify-center px-4 pt-16">
-        <LoginForm />
+      <main className="flex min-h-[calc(100vh-3.5rem)] items-start justify-center px-4 pt-10">
+        <LoginScreen />
       </main>
     </>
   );
