@@ -1,111 +1,268 @@
 'use client';
 
-import { VideoTrack } from '@livekit/components-react';
-import { ConnectionState, Track } from 'livekit-client';
-import { useFormatter, useTranslations } from 'next-intl';
+import type { TrackReference } from '@livekit/components-react';
+import { ConnectionState, type Track } from 'livekit-client';
+import { useTranslations } from 'next-intl';
 import Link from 'next/link';
+import { useCallback, useEffect, type ReactNode } from 'react';
+import { HelpButton } from '@/components/candidate/help-button';
+import { UpdatePrompt } from '@/components/checks/update-prompt';
+import { readDisplayState, useDisplayState } from '@/components/checks/use-display-state';
+import { trpc } from '@/components/providers/trpc';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { LanguageSwitcher } from '@/components/ui/language-switcher';
 import { useErrorText } from '@/components/ui/use-error-text';
-import { PUBLISHED_SOURCES, useExamPublisher, type PublishedSource } from './use-exam-publisher';
+import { useAnswersQueue } from './answers-queue-hook';
+import { ServerTimeOfDay } from './countdown';
+import { useExamClock, useReached, type ServerNow } from './exam-clock';
+import { ExamDoneView } from './exam-done';
+import { useExamFinish } from './exam-finish';
+import { useQuestionMaterial } from './exam-questions';
+import { ExamSidePanel } from './exam-side-panel';
+import { useExamSteps, type ExamSession } from './exam-steps';
+import { IntegrityBanners } from './integrity-banners';
+import { useIntegrityMonitor } from './integrity-monitor';
+import { InterviewStage } from './interview-stage';
+import { useExamPublisher, type PublishedSource } from './use-exam-publisher';
+import { WrittenStage } from './written-stage';
 
-const SOURCE_LABEL: Record<PublishedSource, 'screen' | 'camera' | 'microphone'> = {
-  screen_share: 'screen',
-  camera: 'camera',
-  microphone: 'microphone',
-};
-
-export function ExamRoom({ examId }: { examId: number }) {
+/**
+ * The exam page, full screen without the portal around it. Shows the "done" screen to a candidate
+ * who already finished; otherwise enters the exam and runs the written or interview flow.
+ */
+export function ExamRoom({ examId, candidateId }: { examId: number; candidateId: number }) {
   const t = useTranslations('examRoom');
-  const format = useFormatter();
   const errorText = useErrorText();
-  const { enter, room, connection, sources, publishing, retry, publication } = useExamPublisher(examId);
-  const exam = enter.data?.exam;
+  // Re-read every 30 s: extra time granted by staff moves `endsAt`, and staff may end the exam.
+  const session = trpc.exam.session.useQuery({ examId }, { refetchInterval: 30_000, refetchIntervalInBackground: true });
 
-  if (enter.error) {
-    return (
-      <main className="mx-auto max-w-xl space-y-4 px-4 py-16">
-        <Alert>{errorText(enter.error)}</Alert>
+  if (!session.data) {
+    return session.error ? (
+      <Refusal message={errorText(session.error)} />
+    ) : (
+      <FullScreenNote data-testid="exam-loading">{t('loading')}</FullScreenNote>
+    );
+  }
+  if (session.data.phase === 'finished') return <ExamDoneView session={session.data} />;
+  return <ExamLive examId={examId} candidateId={candidateId} session={session.data} receivedAt={session.dataUpdatedAt} />;
+}
+
+function FullScreenNote({ children, ...rest }: { children: ReactNode; 'data-testid'?: string }) {
+  return (
+    <div {...rest} className="flex min-h-screen items-center justify-center bg-slate-100 text-slate-500">
+      {children}
+    </div>
+  );
+}
+
+function Refusal({ message, onRetry }: { message: string | null; onRetry?: () => void }) {
+  const t = useTranslations('examRoom');
+  return (
+    <main className="mx-auto max-w-xl space-y-4 px-4 py-16" data-testid="entry-refused">
+      <h1 className="text-lg font-semibold text-slate-900">{t('refusedTitle')}</h1>
+      <Alert>{message}</Alert>
+      <div className="flex items-center gap-4">
+        {onRetry && (
+          <Button variant="secondary" onClick={onRetry} data-testid="retry-enter">
+            {t('retryEnter')}
+          </Button>
+        )}
         <Link href="/exams" className="text-sm text-blue-700 underline">
           {t('backToExams')}
         </Link>
-      </main>
-    );
-  }
+      </div>
+    </main>
+  );
+}
 
-  const trackRef = (source: PublishedSource) => {
-    const pub = publication(source);
-    return room && pub?.track
-      ? { participant: room.localParticipant, publication: pub, source: pub.source as Track.Source }
-      : null;
+function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number; candidateId: number; session: ExamSession; receivedAt: number }) {
+  const t = useTranslations('examRoom');
+  const errorText = useErrorText();
+  const displays = useDisplayState();
+  const publisher = useExamPublisher(examId, { readDisplays: readDisplayState });
+  const { serverNow } = useExamClock({ serverNow: session.serverNow, receivedAt });
+  const startsAt = session.exam.startsAt.getTime();
+  const endsAt = session.exam.endsAt.getTime();
+  const started = useReached(serverNow, startsAt);
+  const ended = useReached(serverNow, endsAt);
+  const entered = !!publisher.entry;
+  const written = session.exam.kind === 'written';
+  const { steps, mark } = useExamSteps(examId, candidateId);
+
+  const questions = useQuestionMaterial(examId, entered && started);
+  const answers = useAnswersQueue({ examId, candidateId, serverAnswers: written ? questions.data?.answers : undefined });
+  const { queue } = answers;
+  const drain = useCallback(() => queue.drain(), [queue]);
+  const { leave: stopMedia } = publisher;
+  const leave = useCallback(async () => {
+    await stopMedia();
+    // Everything reached the server before the finish: the copy on this device can go.
+    queue.clear();
+  }, [stopMedia, queue]);
+  const finish = useExamFinish({ examId, flushAnswers: written ? drain : undefined, leave });
+
+  const integrity = useIntegrityMonitor({
+    examId,
+    candidateId,
+    active: entered && !finish.busy,
+    serverNow,
+    live: publisher.live,
+    settled: publisher.settled,
+    displays,
+  });
+
+  // Time is up on the server's clock: send what is queued, then hand in.
+  const { run } = finish;
+  useEffect(() => {
+    if (ended && entered) void run('timeout');
+  }, [ended, entered, run]);
+
+  if (publisher.refusal) return <Refusal message={errorText(publisher.refusal)} onRetry={publisher.reenter} />;
+  if (!entered) return <FullScreenNote data-testid="exam-entering">{t('entering')}</FullScreenNote>;
+
+  const trackRef = (source: PublishedSource): TrackReference | null => {
+    const pub = publisher.publication(source);
+    return publisher.room && pub?.track ? { participant: publisher.room.localParticipant, publication: pub, source: pub.source as Track.Source } : null;
   };
-  const screen = trackRef('screen_share');
-  const camera = trackRef('camera');
-  const missing = PUBLISHED_SOURCES.filter((s) => !sources[s].on);
-  const connectionText =
-    connection === ConnectionState.Connected
+
+  const frame = (main: ReactNode, actions: ReactNode) => (
+    <div className="flex h-screen flex-col bg-slate-100 text-slate-900" data-testid="exam-room" data-kind={session.exam.kind}>
+      <ExamHeader
+        session={session}
+        serverNow={serverNow}
+        connection={publisher.connection}
+        offline={integrity.offline}
+        hasRoom={!!publisher.room}
+        fullscreen={integrity.fullscreen}
+        onFullscreen={integrity.goFullscreen}
+      />
+      <div className="grid min-h-0 flex-1 grid-cols-[1fr_300px] gap-4 p-4">
+        <section className="flex min-h-0 flex-col gap-3">
+          <UpdatePrompt />
+          <IntegrityBanners
+            settled={publisher.settled}
+            live={publisher.live}
+            everLive={integrity.everLive}
+            onRestore={publisher.restore}
+            extendedDisplay={displays === 'extended'}
+            offline={integrity.offline}
+            leftPage={integrity.leftPage}
+            onDismissLeftPage={integrity.dismissLeftPage}
+            displaced={publisher.displaced}
+            onReenter={publisher.reenter}
+          />
+          {finish.busy === 'timeout' && (
+            <div role="status" data-testid="timeout-submitting" className="rounded-lg border border-blue-200 bg-blue-50 px-4 py-2.5 text-sm text-blue-900">
+              <p className="font-medium">{t(written ? 'timeUp.written' : 'timeUp.interview')}</p>
+              {finish.error != null && <p>{t('timeUp.retrying')}</p>}
+            </div>
+          )}
+          <div className="min-h-0 flex-1">{main}</div>
+        </section>
+        <ExamSidePanel
+          room={publisher.room}
+          publication={publisher.publication}
+          live={publisher.live}
+          candidate={{
+            name: session.candidate.name,
+            idNumber: session.candidate.idNumber,
+            roomName: session.room.name,
+            seat: session.room.seat,
+            lotNumber: session.registration.lotNumber,
+          }}
+          endsAt={session.exam.endsAt}
+          showRemaining={started}
+          serverNow={serverNow}
+        >
+          {actions}
+        </ExamSidePanel>
+      </div>
+      <HelpButton newTab />
+    </div>
+  );
+
+  return written ? (
+    <WrittenStage
+      session={session}
+      steps={steps}
+      markStep={mark}
+      started={started}
+      serverNow={serverNow}
+      questions={questions}
+      answers={answers.state}
+      locked={ended}
+      onEdit={answers.edit}
+      camera={trackRef('camera')}
+      cameraLive={publisher.live.camera}
+      restoreCamera={() => publisher.restore('camera')}
+      finish={finish}
+      frame={frame}
+    />
+  ) : (
+    <InterviewStage
+      session={session}
+      steps={steps}
+      markStep={mark}
+      started={started}
+      serverNow={serverNow}
+      questions={questions}
+      onDevicesConfirmed={(d) => void publisher.switchDevices(d)}
+      finish={finish}
+      frame={frame}
+    />
+  );
+}
+
+function ExamHeader({
+  session,
+  serverNow,
+  connection,
+  offline,
+  hasRoom,
+  fullscreen,
+  onFullscreen,
+}: {
+  session: ExamSession;
+  serverNow: ServerNow;
+  connection: ConnectionState;
+  offline: boolean;
+  hasRoom: boolean;
+  fullscreen: boolean;
+  onFullscreen: () => void;
+}) {
+  const t = useTranslations('examRoom');
+  const ok = connection === ConnectionState.Connected && !offline;
+  const connectionText = offline
+    ? t('offline')
+    : connection === ConnectionState.Connected
       ? t('connected')
       : connection === ConnectionState.Reconnecting || connection === ConnectionState.SignalReconnecting
         ? t('reconnecting')
-        : connection === ConnectionState.Disconnected && room
+        : connection === ConnectionState.Disconnected && hasRoom
           ? t('disconnected')
           : t('connecting');
-
   return (
-    <div className="flex min-h-screen flex-col bg-slate-900 text-slate-100">
-      <header className="flex h-12 items-center gap-4 border-b border-slate-700 px-4">
-        <span className="font-semibold">{exam?.title ?? t('title')}</span>
-        {exam && (
-          <span className="text-sm text-slate-400">
-            {t('seatInfo', { room: exam.roomName, seat: exam.seat })} ·{' '}
-            {t('startsAt', { time: format.dateTime(exam.startsAt, { hour: '2-digit', minute: '2-digit' }) })}
-          </span>
-        )}
-        <span
-          data-testid="connection-state"
-          data-state={connection}
-          className={`ml-auto text-sm ${connection === ConnectionState.Connected ? 'text-green-400' : 'text-amber-300'}`}
-        >
-          {connectionText}
-        </span>
-        <LanguageSwitcher />
-      </header>
-      <main className="grid flex-1 gap-4 p-4 lg:grid-cols-[1fr_320px]">
-        <section className="flex flex-col gap-2">
-          <h2 className="text-sm text-slate-400">{t('sharing')}</h2>
-          <div className="relative aspect-video w-full overflow-hidden rounded-lg bg-black">
-            {screen && <VideoTrack trackRef={screen} data-testid="local-screen" className="h-full w-full object-contain" />}
-          </div>
-        </section>
-        <aside className="flex flex-col gap-3">
-          <div className="aspect-[4/3] overflow-hidden rounded-lg bg-black">
-            {camera && (
-              <VideoTrack trackRef={camera} data-testid="local-camera" className="h-full w-full -scale-x-100 object-cover" />
-            )}
-          </div>
-          <ul className="space-y-1.5 rounded-lg bg-slate-800 p-3 text-sm">
-            {PUBLISHED_SOURCES.map((s) => (
-              <li key={s} className="flex items-center justify-between" data-testid={`source-${s}`} data-on={sources[s].on}>
-                <span>{t(SOURCE_LABEL[s])}</span>
-                <span className={sources[s].on ? 'text-green-400' : 'text-red-400'}>{sources[s].on ? t('on') : t('off')}</span>
-              </li>
-            ))}
-          </ul>
-          {PUBLISHED_SOURCES.filter((s) => sources[s].error).map((s) => (
-            <Alert key={s}>{t('shareFailed', { what: t(SOURCE_LABEL[s]), reason: sources[s].error ?? '' })}</Alert>
-          ))}
-          {room && connection === ConnectionState.Connected && !publishing && missing.length > 0 && (
-            <>
-              {missing.includes('screen_share') && <Alert tone="warning">{t('shareWholeScreen')}</Alert>}
-              <Button onClick={retry}>{t('startSharing')}</Button>
-            </>
-          )}
-          <Link href="/exams" className="mt-auto text-xs text-slate-500 hover:text-slate-300">
-            {t('backToExams')}
-          </Link>
-        </aside>
-      </main>
-    </div>
+    <header className="flex h-12 shrink-0 items-center gap-4 border-b border-slate-200 bg-white px-4">
+      <span className="rounded bg-blue-50 px-2 py-0.5 text-xs font-medium text-blue-700">{t(`kind.${session.exam.kind}`)}</span>
+      <span className="truncate font-semibold">{session.exam.title}</span>
+      <span className="ml-auto flex items-center gap-1.5 text-sm text-slate-500" title={t('serverTime')}>
+        {t('clock')} <ServerTimeOfDay serverNow={serverNow} />
+      </span>
+      <span
+        data-testid="connection-state"
+        data-state={connection}
+        className={`flex items-center gap-1.5 text-sm ${ok ? 'text-green-700' : 'text-amber-700'}`}
+      >
+        <span aria-hidden className={`h-2 w-2 rounded-full ${ok ? 'bg-green-500' : 'bg-amber-500'}`} />
+        {connectionText}
+      </span>
+      {!fullscreen && (
+        <Button variant="secondary" className="py-1" onClick={onFullscreen} data-testid="go-fullscreen">
+          {t('fullscreen')}
+        </Button>
+      )}
+      <LanguageSwitcher />
+    </header>
   );
 }
