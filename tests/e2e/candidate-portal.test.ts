@@ -1,0 +1,199 @@
+import { and, desc, eq, like } from 'drizzle-orm';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb, type Db } from '@/db/client';
+import { deviceChecks, events, messageReceipts, systemChecks, users } from '@/db/schema';
+import { createMessage } from '@/server/services/setup';
+import { makeQuestionSheet, makeRoomScenario, PASSWORD } from '../fixtures/factories';
+import { launchBrowser, newContext } from '../helpers/browser';
+import { e2eAppUrl, e2eDbPath } from '../helpers/e2e-env';
+import { loginAsCandidate, screenshot } from '../helpers/journeys';
+
+let db: Db;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+async function candidatePage(opts: { extendedDisplay?: boolean } = {}) {
+  const { candidates, exam, room } = await makeRoomScenario(db, { candidates: 1, exam: { startsIn: -1, durationMinutes: 60 } });
+  const candidate = candidates[0]!;
+  const context = await newContext(browser, e2eAppUrl);
+  contexts.push(context);
+  if (opts.extendedDisplay) {
+    // What Chromium reports with a second monitor plugged in (Window Management API).
+    await context.addInitScript(() => Object.defineProperty(Screen.prototype, 'isExtended', { get: () => true, configurable: true }));
+  }
+  const page = await context.newPage();
+  await loginAsCandidate(page, candidate.idNumber!, PASSWORD);
+  return { page, context, candidate, exam, room };
+}
+
+/** A page that fits the window and shows no raw catalogue keys. */
+async function expectClean(page: Page) {
+  const { overflow, rawKeys } = await page.evaluate(() => ({
+    overflow: document.documentElement.scrollWidth - window.innerWidth,
+    rawKeys: (document.body.innerText.match(/\b[a-z][a-zA-Z]+\.[a-z][a-zA-Z]+(\.[a-zA-Z]+)*\b/g) ?? []).filter((s) => !/example\.com|\.txt$/.test(s)),
+  }));
+  expect(overflow).toBeLessThanOrEqual(0);
+  expect(rawKeys).toEqual([]);
+}
+
+beforeAll(async () => {
+  db = openDb(e2eDbPath);
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close();
+  db?.$client.close();
+});
+
+describe('the candidate portal', () => {
+  it('every portal page renders in zh-CN at 1366x768 without overflow or missing text', async () => {
+    const { page } = await candidatePage();
+    for (const [path, name] of [
+      ['/process', 'process'],
+      ['/check', 'system-check'],
+      ['/device-check', 'device-check'],
+      ['/exams', 'my-exams'],
+      ['/messages', 'messages'],
+      ['/profile', 'profile'],
+      ['/support', 'support'],
+    ] as const) {
+      await page.goto(path);
+      await page.waitForLoadState('networkidle');
+      await expectClean(page);
+      await screenshot(page, `portal-${name}`);
+    }
+  });
+
+  it('the system check passes step by step, reports its result, and fails the display step with a second monitor', async () => {
+    const { page, candidate } = await candidatePage();
+    await page.goto('/check');
+    for (const step of ['server', 'version', 'clock', 'browser']) {
+      await expect.poll(() => page.getByTestId(`check-${step}`).getAttribute('data-state'), { timeout: 15_000 }).toBe('ok');
+    }
+    // Headless Chromium has one screen and says so.
+    await expect.poll(() => page.getByTestId('check-displays').getAttribute('data-state')).toBe('ok');
+    await expect
+      .poll(() => db.select().from(systemChecks).where(eq(systemChecks.candidateId, candidate.id)).get()?.displays, { timeout: 10_000 })
+      .toBe('single');
+
+    const two = await candidatePage({ extendedDisplay: true });
+    await two.page.goto('/check');
+    await expect.poll(() => two.page.getByTestId('check-displays').getAttribute('data-state'), { timeout: 15_000 }).toBe('fail');
+    await screenshot(two.page, 'system-check-extended-display');
+    // My exams blocks entry while the second monitor is there.
+    await two.page.goto('/exams');
+    await two.page.getByTestId('extended-display-warning').waitFor();
+    await expect(two.page.getByTestId(`exam-${two.exam.id}`).getByTestId('enter-exam').isDisabled()).resolves.toBe(true);
+  });
+
+  it('a page from an older deployment asks to be reloaded', async () => {
+    const { page } = await candidatePage();
+    // Batched calls name several procedures in one path: match on the path, not a glob.
+    await page.route((url) => url.pathname.includes('system.info'), async (route) => {
+      const res = await route.fetch();
+      const body = (await res.text()).replace(/"version":"[^"]*"/, '"version":"9.9.9+newer"');
+      await route.fulfill({ response: res, body });
+    });
+    await page.goto('/check');
+    await page.getByTestId('update-prompt').waitFor({ timeout: 15_000 });
+  });
+
+  it('the device check records 10 seconds, plays it back, and stores the result', async () => {
+    const { page, candidate } = await candidatePage();
+    await page.goto('/device-check');
+    await page.getByTestId('start-devices').click();
+    await page.getByTestId('camera-preview').waitFor();
+    await expect.poll(async () => Number(await page.getByTestId('level-bar').getAttribute('data-level')), { timeout: 10_000 }).toBeGreaterThan(0);
+    await page.getByTestId('start-recording').click();
+    await page.getByTestId('recording-countdown').waitFor();
+    await page.getByTestId('playback').waitFor({ timeout: 30_000 });
+    const duration = await page.getByTestId('playback').evaluate(async (v: HTMLVideoElement) => {
+      for (let i = 0; i < 50 && !(v.duration > 0 && Number.isFinite(v.duration)); i++) await new Promise((r) => setTimeout(r, 100));
+      return v.duration;
+    });
+    expect(duration).toBeGreaterThan(8);
+    await page.getByTestId('confirm-ok').click();
+    await page.getByTestId('device-check-result').waitFor();
+    const stored = db.select().from(deviceChecks).where(eq(deviceChecks.candidateId, candidate.id)).orderBy(desc(deviceChecks.id)).get();
+    expect(stored).toMatchObject({ passed: true });
+    expect(stored!.recordedMs).toBeGreaterThan(9000);
+    await screenshot(page, 'device-check-done');
+    await page.goto('/process');
+    await expect.poll(() => page.getByTestId('step-deviceCheck').getAttribute('data-status')).toBe('done');
+  });
+
+  it('personal info: a wrong phone number is refused with a message, a right one is saved', async () => {
+    const { page, candidate } = await candidatePage();
+    await page.goto('/profile');
+    await page.locator('input[name=phone]').fill('12345');
+    await page.getByTestId('profile-save').click();
+    await page.getByTestId('phone-error').waitFor();
+    await page.locator('input[name=phone]').fill('13800138000');
+    await page.locator('input[name=email]').fill('new.address@example.com');
+    await page.getByTestId('profile-save').click();
+    await page.getByTestId('profile-saved').waitFor();
+    expect(db.select().from(users).where(eq(users.id, candidate.id)).get()).toMatchObject({ phone: '13800138000', email: 'new.address@example.com' });
+    await page.goto('/support');
+    await expect(page.getByTestId('support-phone').textContent()).resolves.toMatch(/\d/);
+  });
+
+  it('the message centre shows unread messages, marks them read and records the acknowledgement', async () => {
+    const { page, candidate, exam } = await candidatePage();
+    const m = createMessage({ db, audience: 'exam', examId: exam.id, title: '考前提醒', body: '请提前 10 分钟入场。', priority: 'urgent', mustAcknowledge: true });
+    await page.goto('/messages');
+    const item = page.getByTestId(`message-${m.id}`);
+    await expect.poll(() => item.getAttribute('data-unread')).toBe('true');
+    await page.getByTestId('unread-badge').waitFor();
+    await item.getByRole('button').first().click();
+    await expect.poll(() => item.getAttribute('data-unread')).toBe('false');
+    await item.getByTestId('acknowledge').click();
+    await expect.poll(() => item.getAttribute('data-acknowledged')).toBe('true');
+    const receipt = db.select().from(messageReceipts).where(and(eq(messageReceipts.messageId, m.id), eq(messageReceipts.candidateId, candidate.id))).get();
+    expect(receipt?.readAt).toBeTruthy();
+    expect(receipt?.acknowledgedAt).toBeTruthy();
+  });
+
+  it('in the exam, integrity signals reach the timeline and the candidate is told to restore a stopped screen share', async () => {
+    const { page, context, candidate, exam } = await candidatePage();
+    makeQuestionSheet(db, exam.id);
+    await page.goto('/exams');
+    await page.getByTestId(`exam-${exam.id}`).getByTestId('enter-exam').click();
+    await page.waitForURL(`**/exams/${exam.id}`);
+    for (const s of ['screen_share', 'camera', 'microphone']) {
+      await expect.poll(() => page.getByTestId(`source-${s}`).getAttribute('data-on'), { timeout: 20_000 }).toBe('true');
+    }
+    // Signals count once everything is published (before that, the page is still setting up).
+    await page.waitForTimeout(1500);
+
+    // The candidate stops sharing from the browser's own bar: the track ends.
+    await page.evaluate(() => {
+      const v = document.querySelector<HTMLVideoElement>('video[data-testid=local-screen]');
+      for (const t of (v?.srcObject as MediaStream | null)?.getVideoTracks() ?? []) {
+        t.stop();
+        t.dispatchEvent(new Event('ended'));
+      }
+    });
+    await page.getByTestId('restore-screen').waitFor({ timeout: 15_000 });
+    await screenshot(page, 'exam-screen-share-stopped');
+    await page.getByTestId('restore-screen').click();
+    await expect.poll(() => page.getByTestId('source-screen_share').getAttribute('data-on'), { timeout: 20_000 }).toBe('true');
+
+    await context.setOffline(true);
+    await page.waitForTimeout(1500);
+    await context.setOffline(false);
+
+    const types = () =>
+      db
+        .select({ type: events.type })
+        .from(events)
+        .where(and(eq(events.candidateId, candidate.id), like(events.type, 'integrity.%')))
+        .all()
+        .map((e) => e.type);
+    for (const type of ['integrity.screen_share_stopped', 'integrity.screen_share_restored', 'integrity.offline', 'integrity.online']) {
+      await expect.poll(types, { timeout: 20_000 }).toContain(type);
+    }
+  });
+});
