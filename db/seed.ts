@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm';
-import type { Db } from './client';
-import { exams, users } from './schema';
+import { eq, inArray } from 'drizzle-orm';
+import type { Db, DbOrTx } from './client';
+import { exams, presetMessages, users } from './schema';
 import { DEMO_CANDIDATES } from './seed-data';
 import {
   addAttachment,
@@ -12,6 +12,7 @@ import {
   createUser,
   registerCandidate,
 } from '@/server/services/setup';
+import { appointChiefInvigilator } from '@/server/services/invigilate';
 import { ATTACHMENT_TEXT, INTERVIEW_NOTICE, INTERVIEW_SHEETS, WRITTEN_NOTICE, WRITTEN_SHEETS } from './seed-content';
 
 export const DEMO_PASSWORD = 'demo1234';
@@ -24,6 +25,23 @@ export const DEMO_STAFF = [
   { username: 'support1', name: '赵客服', role: 'support' },
   { username: 'admin', name: '管理员', role: 'admin' },
 ] as const;
+
+/** Warnings every demo exam offers its invigilators ready-made. */
+export const DEMO_PRESETS = ['请将摄像头对准正脸，保持面部在画面中。', '请勿离开座位，保持屏幕共享开启。'] as const;
+
+/**
+ * The invigilator console's demo set-up, on a new or an existing demo database: invig1 is chief
+ * invigilator of the written exam, and each demo exam has the preset warnings (added once).
+ */
+export function seedConsole(db: DbOrTx) {
+  const invig1 = db.select({ id: users.id }).from(users).where(eq(users.username, 'invig1')).get();
+  const demo = db.select().from(exams).where(inArray(exams.title, [DEMO_EXAM_TITLE, DEMO_INTERVIEW_TITLE])).all();
+  for (const exam of demo) {
+    if (invig1 && exam.title === DEMO_EXAM_TITLE) appointChiefInvigilator({ db, examId: exam.id, userId: invig1.id });
+    const has = db.select({ id: presetMessages.id }).from(presetMessages).where(eq(presetMessages.examId, exam.id)).get();
+    if (!has) for (const text of DEMO_PRESETS) db.insert(presetMessages).values({ examId: exam.id, text }).run();
+  }
+}
 
 /**
  * Demo data whose entry windows are open now: a written exam in two rooms of six candidates
@@ -43,6 +61,7 @@ export async function seedDemo({ db, now = new Date() }: { db: Db; now?: Date })
   if (existing) {
     db.update(exams).set(written).where(eq(exams.id, existing.id)).run();
     db.update(exams).set(interview).where(eq(exams.title, DEMO_INTERVIEW_TITLE)).run();
+    seedConsole(db);
     return { examId: existing.id, created: false };
   }
 
@@ -86,6 +105,7 @@ export async function seedDemo({ db, now = new Date() }: { db: Db; now?: Date })
       priority: 'urgent',
       mustAcknowledge: true,
     });
+    seedConsole(tx);
     return { examId: exam.id, created: true };
   });
 }

@@ -317,6 +317,128 @@ export const messageReceipts = sqliteTable(
   (t) => [primaryKey({ columns: [t.messageId, t.candidateId] })],
 );
 
+export const FLAG_TYPES = [
+  'screen_share_stopped',
+  'camera_lost',
+  'microphone_lost',
+  'witness_missing',
+  'left_room',
+  'tab_hidden',
+  'fullscreen_left',
+  'extended_display',
+  'manual',
+] as const;
+export type FlagType = (typeof FLAG_TYPES)[number];
+export const FLAG_SOURCES = ['auto', 'manual'] as const;
+export const FLAG_STATUSES = ['open', 'confirmed', 'dismissed'] as const;
+export type FlagStatus = (typeof FLAG_STATUSES)[number];
+
+/**
+ * Suggestions that something is wrong with a candidate, raised by the system or by an
+ * invigilator; a human confirms or dismisses each one.
+ */
+export const flags = sqliteTable(
+  'flags',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    roomId: integer('room_id')
+      .notNull()
+      .references(() => examRooms.id, { onDelete: 'cascade' }),
+    candidateId: integer('candidate_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    type: text('type', { enum: FLAG_TYPES }).notNull(),
+    source: text('source', { enum: FLAG_SOURCES }).notNull(),
+    status: text('status', { enum: FLAG_STATUSES }).notNull().default('open'),
+    note: text('note'),
+    /** A JPEG captured from the invigilator's view, as evidence for a manual flag. */
+    still: blob('still', { mode: 'buffer' }),
+    /** The timeline event that raised it (automatic flags). */
+    eventId: integer('event_id').references(() => events.id, { onDelete: 'set null' }),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    resolvedBy: integer('resolved_by').references(() => users.id, { onDelete: 'set null' }),
+    resolvedAt: integer('resolved_at', { mode: 'timestamp_ms' }),
+    resolutionNote: text('resolution_note'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('flags_room_idx').on(t.roomId, t.id),
+    index('flags_candidate_idx').on(t.candidateId, t.id),
+    // At most one open automatic flag per candidate and type, even when two events race.
+    uniqueIndex('flags_open_auto_uq')
+      .on(t.roomId, t.candidateId, t.type)
+      .where(sql`status = 'open' and type <> 'manual'`),
+  ],
+);
+
+/** Warnings invigilators send often, kept per exam. */
+export const presetMessages = sqliteTable(
+  'preset_messages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    examId: integer('exam_id')
+      .notNull()
+      .references(() => exams.id, { onDelete: 'cascade' }),
+    text: text('text').notNull(),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('preset_messages_exam_idx').on(t.examId, t.id)],
+);
+
+/** The chief invigilator of an exam oversees every room of it. */
+export const chiefInvigilators = sqliteTable(
+  'chief_invigilators',
+  {
+    examId: integer('exam_id')
+      .notNull()
+      .references(() => exams.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.examId, t.userId] }), index('chief_invigilators_user_idx').on(t.userId)],
+);
+
+/**
+ * What staff did to candidates, written in the same transaction as the action. The actor is
+ * kept (no cascade): staff who acted cannot be deleted out of the record.
+ */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    actorId: integer('actor_id')
+      .notNull()
+      .references(() => users.id),
+    action: text('action').notNull(),
+    roomId: integer('room_id').references(() => examRooms.id, { onDelete: 'set null' }),
+    candidateId: integer('candidate_id').references(() => users.id, { onDelete: 'set null' }),
+    detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('audit_log_room_idx').on(t.roomId, t.id), index('audit_log_candidate_idx').on(t.candidateId, t.id)],
+);
+
+/** When each invigilator last saw a candidate live (patrol mode). */
+export const lastViewed = sqliteTable(
+  'last_viewed',
+  {
+    roomId: integer('room_id')
+      .notNull()
+      .references(() => examRooms.id, { onDelete: 'cascade' }),
+    candidateId: integer('candidate_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    viewedAt: integer('viewed_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.candidateId, t.userId] }), index('last_viewed_room_idx').on(t.roomId, t.candidateId)],
+);
+
 export type User = typeof users.$inferSelect;
 export type Exam = typeof exams.$inferSelect;
 export type ExamRoom = typeof examRooms.$inferSelect;
@@ -324,3 +446,6 @@ export type Registration = typeof registrations.$inferSelect;
 export type TimelineEvent = typeof events.$inferSelect;
 export type QuestionSheet = typeof questionSheets.$inferSelect;
 export type Message = typeof messages.$inferSelect;
+export type Flag = typeof flags.$inferSelect;
+export type PresetMessage = typeof presetMessages.$inferSelect;
+export type AuditEntry = typeof auditLog.$inferSelect;

@@ -4,6 +4,8 @@ import type { TimelineEvent } from '@/db/schema';
 /** What the bus carries, by channel. Rows are persisted before they are emitted. */
 export interface BusChannels {
   [channel: `room:${number}`]: TimelineEvent;
+  /** Staff commands for one candidate (messages, extra time, end of exam), for their exam page. */
+  [channel: `candidate:${number}`]: TimelineEvent;
 }
 
 export interface EventBus {

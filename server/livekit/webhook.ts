@@ -1,9 +1,10 @@
 import { and, eq } from 'drizzle-orm';
 import { TrackSource, WebhookReceiver, type WebhookEvent } from 'livekit-server-sdk';
-import type { Db } from '@/db/client';
+import type { Db, DbOrTx } from '@/db/client';
 import { events, examRooms, registrations, type TimelineEvent } from '@/db/schema';
 import type { EventBus } from '../events/bus';
 import { env } from '../env';
+import { raiseAutoFlags } from '../services/flags';
 import { parseCandidateIdentity } from './tokens';
 
 const SOURCE_NAMES: Partial<Record<TrackSource, string>> = {
@@ -25,7 +26,8 @@ export type WebhookResult = { status: 200 | 401; stored?: TimelineEvent };
 
 /**
  * Verifies a LiveKit webhook on its raw body (the signature covers the exact bytes), stores
- * participant/track events of registered candidates as timeline events, then emits them.
+ * participant/track events of registered candidates as timeline events together with the
+ * automatic flag they raise, then emits them (the flag's event follows the cause).
  * Anything unsigned or tampered with is refused with 401 and changes nothing.
  */
 export async function handleLivekitWebhook(opts: {
@@ -43,12 +45,17 @@ export async function handleLivekitWebhook(opts: {
   } catch {
     return { status: 401 };
   }
-  const stored = storeWebhookEvent({ db: opts.db, event });
+  const db = opts.db;
+  const stored = db.transaction((tx) => {
+    const row = storeWebhookEvent({ db: tx, event });
+    if (row) raiseAutoFlags({ db: tx, event: row });
+    return row;
+  });
   if (stored) opts.bus.emit(`room:${stored.roomId}`, stored);
   return { status: 200, stored };
 }
 
-function storeWebhookEvent({ db, event }: { db: Db; event: WebhookEvent }) {
+function storeWebhookEvent({ db, event }: { db: DbOrTx; event: WebhookEvent }) {
   if (!PARTICIPANT_EVENTS.has(event.event) || !event.room || !event.participant) return undefined;
   const who = parseCandidateIdentity(event.participant.identity);
   if (!who) return undefined; // staff and unknown participants are not on any candidate's timeline

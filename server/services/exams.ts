@@ -1,20 +1,24 @@
-import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '@/db/client';
 import {
   answers,
+  events,
   examAttachments,
   examRooms,
   exams,
+  messageReceipts,
+  messages,
   questionSheets,
   registrations,
   users,
   type DisplayState,
   type Exam,
   type Registration,
+  type TimelineEvent,
 } from '@/db/schema';
 import { AppError } from '../errors';
 import { mintCandidatePcToken } from '../livekit/tokens';
-import { recordEvent } from './timeline';
+import { CANDIDATE_COMMAND_TYPES, recordEvent } from './timeline';
 
 const MIN = 60_000;
 /** Saves queued on a poor connection still land this long after the end of the exam. */
@@ -63,23 +67,58 @@ function registrationOf({ db, candidateId, examId }: Ref) {
 
 const registrationById = (db: DbOrTx, id: number) => db.select().from(registrations).where(eq(registrations.id, id)).get()!;
 
+export type FinishReason = NonNullable<Registration['finishReason']>;
+
+/**
+ * The one way a registration becomes finished, whoever finishes it: the first finish wins (the
+ * update only touches an unfinished row) and only the winner records its timeline event.
+ * Returns the finished row, or undefined when it was already finished. Compose it in a
+ * transaction with whatever else the finish writes.
+ */
+export function finishRegistration({
+  db,
+  reg,
+  reason,
+  finishedAt,
+  event,
+}: {
+  db: DbOrTx;
+  reg: Pick<Registration, 'id' | 'roomId' | 'candidateId'>;
+  reason: FinishReason;
+  finishedAt: Date;
+  /** The timeline event to record; `exam_finished` with the reason unless given. */
+  event?: { type: string; payload: Record<string, unknown>; occurredAt?: Date };
+}): Registration | undefined {
+  return db.transaction((tx) => {
+    const finished = tx
+      .update(registrations)
+      .set({ finishedAt, finishReason: reason })
+      .where(and(eq(registrations.id, reg.id), isNull(registrations.finishedAt)))
+      .returning()
+      .get();
+    if (finished) {
+      recordEvent({
+        db: tx,
+        roomId: reg.roomId,
+        candidateId: reg.candidateId,
+        type: event?.type ?? 'exam_finished',
+        occurredAt: event?.occurredAt,
+        payload: event?.payload ?? { reason },
+      });
+    }
+    return finished;
+  });
+}
+
 /**
  * An exam left running past its end (the candidate's page was closed or offline) is finished as
  * timed out, at its end time. Returns the registration as it is now.
  */
-function settleTimeout(db: DbOrTx, exam: Exam, reg: Registration, now: Date): Registration {
+export function settleTimeout(db: DbOrTx, exam: Exam, reg: Registration, now: Date): Registration {
   if (reg.finishedAt || !reg.enteredAt) return reg;
   const end = endsAt(exam, reg);
   if (now.getTime() <= end.getTime() + SAVE_GRACE_MS) return reg;
-  const finished = db
-    .update(registrations)
-    .set({ finishedAt: end, finishReason: 'timeout' })
-    .where(and(eq(registrations.id, reg.id), isNull(registrations.finishedAt)))
-    .returning()
-    .get();
-  if (finished) {
-    recordEvent({ db, roomId: reg.roomId, candidateId: reg.candidateId, type: 'exam_finished', occurredAt: end, payload: { reason: 'timeout' } });
-  }
+  const finished = finishRegistration({ db, reg, reason: 'timeout', finishedAt: end, event: { type: 'exam_finished', occurredAt: end, payload: { reason: 'timeout' } } });
   return finished ?? registrationById(db, reg.id);
 }
 
@@ -359,11 +398,13 @@ export function finishExam({
     throw new AppError('PRECONDITION_FAILED', 'exam.notOver', { endsAt: end });
   }
   const finishedAt = reason === 'timeout' && now > end ? end : now;
-  return db.transaction((tx) => {
-    tx.update(registrations).set({ finishedAt, finishReason: reason }).where(and(eq(registrations.id, reg.id), isNull(registrations.finishedAt))).run();
-    recordEvent({ db: tx, roomId: room.id, candidateId, type: 'exam_finished', payload: { reason } });
-    return { finishedAt, finishReason: reason };
-  });
+  const finished = finishRegistration({ db, reg: { ...reg, roomId: room.id }, reason, finishedAt });
+  if (!finished) {
+    // Another finish (staff, another tab) got there first: it stands.
+    const current = registrationById(db, reg.id);
+    return { finishedAt: current.finishedAt!, finishReason: current.finishReason };
+  }
+  return { finishedAt, finishReason: reason };
 }
 
 /** Integrity signals reported by the candidate's page, for the invigilator's timeline. */
@@ -399,4 +440,66 @@ export function reportIntegrity({
   if (!reg.enteredAt) throw new AppError('PRECONDITION_FAILED', 'exam.notEntered');
   const row = recordEvent({ db, roomId: room.id, candidateId, type: `integrity.${signal}`, occurredAt: at, payload: detail ? { detail } : {} });
   return { id: row.id };
+}
+
+/** What staff tell a candidate's exam page, live (see `exam.onCommands`). */
+export type CandidateCommand =
+  | { type: 'message'; messageId: number; text: string; at: Date }
+  | { type: 'extra_time'; endsAt: Date; minutes: number }
+  | { type: 'ended'; reason: FinishReason };
+
+/** The room whose commands a candidate receives for an exam; NOT_FOUND if not registered. */
+export function commandRoomOf({ db, candidateId, examId }: Ref) {
+  return registrationOf({ db, candidateId, examId }).room.id;
+}
+
+/**
+ * Staff commands for this candidate in this room after a cursor, oldest first: the backfill of a
+ * resumed `exam.onCommands`. A message the candidate already acknowledged (in another tab, in
+ * the message centre) is not shown again.
+ */
+export function candidateCommandsAfter({ db, candidateId, roomId, afterId }: { db: Db; candidateId: number; roomId: number; afterId: number }) {
+  const rows = db
+    .select()
+    .from(events)
+    .where(
+      and(
+        eq(events.candidateId, candidateId),
+        eq(events.roomId, roomId),
+        inArray(events.type, [...CANDIDATE_COMMAND_TYPES]),
+        gt(events.id, afterId),
+      ),
+    )
+    .orderBy(asc(events.id))
+    .all();
+  const messageIds = rows.filter((e) => e.type === 'staff_message').map((e) => Number(e.payload?.messageId));
+  const acknowledged = new Set(
+    messageIds.length
+      ? db
+          .select({ messageId: messageReceipts.messageId })
+          .from(messageReceipts)
+          .where(and(eq(messageReceipts.candidateId, candidateId), inArray(messageReceipts.messageId, messageIds), isNotNull(messageReceipts.acknowledgedAt)))
+          .all()
+          .map((r) => r.messageId)
+      : [],
+  );
+  return rows.filter((e) => e.type !== 'staff_message' || !acknowledged.has(Number(e.payload?.messageId)));
+}
+
+/** The command a stored staff event stands for (null for other events). */
+export function commandOf({ db, event }: { db: Db; event: TimelineEvent }): CandidateCommand | null {
+  const p = event.payload ?? {};
+  switch (event.type) {
+    case 'staff_message': {
+      const messageId = Number(p.messageId);
+      const message = db.select({ body: messages.body }).from(messages).where(eq(messages.id, messageId)).get();
+      return message ? { type: 'message', messageId, text: message.body, at: event.occurredAt } : null;
+    }
+    case 'extra_time':
+      return { type: 'extra_time', endsAt: new Date(Number(p.endsAt)), minutes: Number(p.minutes) };
+    case 'exam_ended_by_staff':
+      return { type: 'ended', reason: 'staff' };
+    default:
+      return null;
+  }
 }

@@ -1,8 +1,26 @@
-import { and, asc, count, desc, eq, gt, inArray, isNotNull } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, isNotNull, max, or } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { events, examRooms, exams, invigilatorAssignments, registrations, users, type TimelineEvent } from '@/db/schema';
+import {
+  chiefInvigilators,
+  events,
+  examRooms,
+  exams,
+  flags,
+  invigilatorAssignments,
+  lastViewed,
+  messageReceipts,
+  messages,
+  registrations,
+  systemChecks,
+  users,
+  type Exam,
+  type FlagType,
+  type Registration,
+  type TimelineEvent,
+} from '@/db/schema';
 import { AppError } from '../errors';
 import { mintInvigilatorToken } from '../livekit/tokens';
+import { endsAt, phaseOf, SAVE_GRACE_MS, type Phase } from './exams';
 import { applyEvent, initialDeviceStatus, type DeviceStatus } from './tiles';
 
 export function listInvigilatorRooms({ db, userId }: { db: Db; userId: number }) {
@@ -28,7 +46,18 @@ export function listInvigilatorRooms({ db, userId }: { db: Db; userId: number })
     .all();
 }
 
-/** Row-level check: the room exists and is assigned to this invigilator. Admins see every room. */
+export function isChiefInvigilator({ db, userId, examId }: { db: Db; userId: number; examId: number }) {
+  return !!db
+    .select({ examId: chiefInvigilators.examId })
+    .from(chiefInvigilators)
+    .where(and(eq(chiefInvigilators.examId, examId), eq(chiefInvigilators.userId, userId)))
+    .get();
+}
+
+/**
+ * Row-level check: the room exists and is assigned to this invigilator, or they are the chief
+ * invigilator of its exam. Admins see every room.
+ */
 export function assertRoomAccess({ db, userId, role, roomId }: { db: Db; userId: number; role: string; roomId: number }) {
   const room = db
     .select({ room: examRooms, exam: exams })
@@ -43,7 +72,7 @@ export function assertRoomAccess({ db, userId, role, roomId }: { db: Db; userId:
       .from(invigilatorAssignments)
       .where(and(eq(invigilatorAssignments.roomId, roomId), eq(invigilatorAssignments.userId, userId)))
       .get();
-    if (!assigned) throw new AppError('FORBIDDEN', 'room.notAssigned');
+    if (!assigned && !isChiefInvigilator({ db, userId, examId: room.exam.id })) throw new AppError('FORBIDDEN', 'room.notAssigned');
   }
   return room;
 }
@@ -56,7 +85,24 @@ export type Tile = {
   phone: DeviceStatus;
 };
 
-export type TileUpdate = { event: TimelineEvent; tile: Tile | null };
+/** A tile as the invigilator's grid shows it: feeds, exam progress, flags, patrol and messages. */
+export type TileState = Tile & {
+  lotNumber: number | null;
+  phase: Phase;
+  /** The candidate's own end time, extra time included. */
+  endsAt: Date;
+  extraMinutes: number;
+  finishReason: Registration['finishReason'];
+  /** From the candidate's latest system check (server minus device clock), or null. */
+  clockOffsetMs: number | null;
+  openFlags: { id: number; type: FlagType }[];
+  /** When any invigilator last saw this candidate live, or null. */
+  lastViewedAt: Date | null;
+  /** Messages from this room's staff the candidate has not acknowledged yet. */
+  pendingAcks: number;
+};
+
+export type TileUpdate = { event: TimelineEvent; tile: TileState | null };
 
 const STATUS_EVENT_TYPES = [
   'participant_joined',
@@ -81,10 +127,24 @@ function statusEvents({ db, roomId, candidateIds }: { db: Db; roomId: number; ca
     .all();
 }
 
+/**
+ * Progress as staff should see it. An exam left running past its end and grace period is shown
+ * as timed out, as the candidate's next request will record it; reading does not write.
+ */
+function progressOf(exam: Exam, reg: Registration, now: Date) {
+  const end = endsAt(exam, reg);
+  if (!reg.finishedAt && reg.enteredAt && now.getTime() > end.getTime() + SAVE_GRACE_MS) {
+    return { phase: 'finished' as Phase, endsAt: end, finishReason: 'timeout' as Registration['finishReason'] };
+  }
+  return { phase: phaseOf(exam, reg, now), endsAt: end, finishReason: reg.finishReason };
+}
+
 /** Tiles for the candidates registered in a room, each folded from its timeline. */
-export function roomTiles({ db, roomId, candidateIds }: { db: Db; roomId: number; candidateIds?: number[] }): Tile[] {
+export function roomTiles({ db, roomId, candidateIds, now = new Date() }: { db: Db; roomId: number; candidateIds?: number[]; now?: Date }): TileState[] {
+  const exam = db.select({ exam: exams }).from(examRooms).innerJoin(exams, eq(exams.id, examRooms.examId)).where(eq(examRooms.id, roomId)).get()?.exam;
+  if (!exam) return [];
   const regs = db
-    .select({ candidateId: registrations.candidateId, seat: registrations.seat, name: users.name })
+    .select({ reg: registrations, name: users.name })
     .from(registrations)
     .innerJoin(users, eq(users.id, registrations.candidateId))
     .where(
@@ -94,8 +154,57 @@ export function roomTiles({ db, roomId, candidateIds }: { db: Db; roomId: number
     )
     .orderBy(asc(registrations.seat))
     .all();
-  const tiles = new Map<number, Tile>(
-    regs.map((r) => [r.candidateId, { ...r, pc: initialDeviceStatus(), phone: initialDeviceStatus() }]),
+  const ids = regs.map((r) => r.reg.candidateId);
+  if (!ids.length) return [];
+
+  const offsets = new Map(
+    db
+      .select({ candidateId: systemChecks.candidateId, clockOffsetMs: systemChecks.clockOffsetMs })
+      .from(systemChecks)
+      .where(
+        inArray(
+          systemChecks.id,
+          db.select({ id: max(systemChecks.id) }).from(systemChecks).where(inArray(systemChecks.candidateId, ids)).groupBy(systemChecks.candidateId),
+        ),
+      )
+      .all()
+      .map((r) => [r.candidateId, r.clockOffsetMs]),
+  );
+  const viewed = new Map(
+    db
+      .select({ candidateId: lastViewed.candidateId, at: max(lastViewed.viewedAt) })
+      .from(lastViewed)
+      .where(and(eq(lastViewed.roomId, roomId), inArray(lastViewed.candidateId, ids)))
+      .groupBy(lastViewed.candidateId)
+      .all()
+      .map((r) => [r.candidateId, r.at]),
+  );
+  const open = db
+    .select({ id: flags.id, type: flags.type, candidateId: flags.candidateId })
+    .from(flags)
+    .where(and(eq(flags.roomId, roomId), inArray(flags.candidateId, ids), eq(flags.status, 'open')))
+    .orderBy(asc(flags.id))
+    .all();
+  const pending = pendingAcksIn({ db, roomId, candidateIds: ids });
+
+  const tiles = new Map<number, TileState>(
+    regs.map(({ reg, name }) => [
+      reg.candidateId,
+      {
+        candidateId: reg.candidateId,
+        name,
+        seat: reg.seat,
+        pc: initialDeviceStatus(),
+        phone: initialDeviceStatus(),
+        lotNumber: reg.lotNumber,
+        ...progressOf(exam, reg, now),
+        extraMinutes: reg.extraMinutes,
+        clockOffsetMs: offsets.get(reg.candidateId) ?? null,
+        openFlags: open.filter((f) => f.candidateId === reg.candidateId).map(({ id, type }) => ({ id, type })),
+        lastViewedAt: viewed.get(reg.candidateId) ?? null,
+        pendingAcks: pending.get(reg.candidateId) ?? 0,
+      },
+    ]),
   );
   for (const e of statusEvents({ db, roomId, candidateIds })) {
     const tile = e.candidateId != null ? tiles.get(e.candidateId) : undefined;
@@ -106,21 +215,62 @@ export function roomTiles({ db, roomId, candidateIds }: { db: Db; roomId: number
   return [...tiles.values()];
 }
 
-export function roomView({ db, userId, role, roomId }: { db: Db; userId: number; role: string; roomId: number }) {
+/**
+ * Per candidate, how many messages this room's staff sent them (alone or to the whole room) that
+ * must be acknowledged and are not yet.
+ */
+function pendingAcksIn({ db, roomId, candidateIds }: { db: Db; roomId: number; candidateIds: number[] }) {
+  const sent = db
+    .select({ id: messages.id, audience: messages.audience, candidateId: messages.candidateId })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.roomId, roomId),
+        eq(messages.mustAcknowledge, true),
+        or(eq(messages.audience, 'room'), and(eq(messages.audience, 'candidate'), inArray(messages.candidateId, candidateIds))),
+      ),
+    )
+    .all();
+  const out = new Map<number, number>();
+  if (!sent.length) return out;
+  const acked = new Set(
+    db
+      .select({ messageId: messageReceipts.messageId, candidateId: messageReceipts.candidateId })
+      .from(messageReceipts)
+      .where(
+        and(
+          inArray(
+            messageReceipts.messageId,
+            sent.map((m) => m.id),
+          ),
+          inArray(messageReceipts.candidateId, candidateIds),
+          isNotNull(messageReceipts.acknowledgedAt),
+        ),
+      )
+      .all()
+      .map((r) => `${r.messageId}:${r.candidateId}`),
+  );
+  for (const candidateId of candidateIds) {
+    const n = sent.filter((m) => (m.audience === 'room' || m.candidateId === candidateId) && !acked.has(`${m.id}:${candidateId}`)).length;
+    if (n) out.set(candidateId, n);
+  }
+  return out;
+}
+
+export function lastRoomEventId({ db, roomId }: { db: Db; roomId: number }) {
+  return db.select({ id: events.id }).from(events).where(eq(events.roomId, roomId)).orderBy(desc(events.id)).limit(1).get()?.id ?? 0;
+}
+
+export function roomView({ db, userId, role, roomId, now = new Date() }: { db: Db; userId: number; role: string; roomId: number; now?: Date }) {
   const { room, exam } = assertRoomAccess({ db, userId, role, roomId });
-  const lastEvent = db
-    .select({ id: events.id })
-    .from(events)
-    .where(eq(events.roomId, roomId))
-    .orderBy(desc(events.id))
-    .limit(1)
-    .get();
+  // Read before the tiles: an event stored in between is replayed by the subscription, not lost.
+  const lastEventId = lastRoomEventId({ db, roomId });
   return {
     room: { id: room.id, name: room.name },
     exam: { id: exam.id, title: exam.title, kind: exam.kind, startsAt: exam.startsAt, durationMinutes: exam.durationMinutes },
-    tiles: roomTiles({ db, roomId }),
+    tiles: roomTiles({ db, roomId, now }),
     /** The cursor the live subscription resumes from, so nothing between snapshot and stream is lost. */
-    lastEventId: lastEvent?.id ?? 0,
+    lastEventId,
   };
 }
 
@@ -139,6 +289,7 @@ export function roomEventsAfter({ db, roomId, afterId }: { db: Db; roomId: numbe
     .all();
 }
 
+/** The event and the candidate's whole tile as it is now, so the grid can replace the tile. */
 export function tileUpdateFor({ db, event }: { db: Db; event: TimelineEvent }): TileUpdate {
   const tile = event.candidateId != null ? (roomTiles({ db, roomId: event.roomId, candidateIds: [event.candidateId] })[0] ?? null) : null;
   return { event, tile };

@@ -1,0 +1,594 @@
+import { and, asc, desc, eq, inArray, isNull, notInArray, or, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import type { Db, DbOrTx } from '@/db/client';
+import {
+  auditLog,
+  chiefInvigilators,
+  events,
+  examRooms,
+  exams,
+  FLAG_TYPES,
+  flags,
+  invigilatorAssignments,
+  lastViewed,
+  messageReceipts,
+  messages,
+  presetMessages,
+  registrations,
+  users,
+  type FlagStatus,
+  type FlagType,
+} from '@/db/schema';
+import { AppError } from '../errors';
+import { endsAt, finishRegistration, settleTimeout } from './exams';
+import { assertRoomAccess, isChiefInvigilator, lastRoomEventId, roomTiles, type TileState } from './rooms';
+import { CANDIDATE_COMMAND_TYPES, recordEvent } from './timeline';
+
+/** The caller, as the procedure builders vouched for them. */
+type Staff = { db: Db; userId: number; role: string; now?: Date };
+
+export const STILL_MAX_BYTES = 400 * 1024;
+
+/** One row per staff action, in the caller's transaction: no action without its record. */
+function audit(
+  db: DbOrTx,
+  row: { actorId: number; action: string; roomId?: number | null; candidateId?: number | null; detail?: Record<string, unknown>; at: Date },
+) {
+  db.insert(auditLog)
+    .values({ ...row, roomId: row.roomId ?? null, candidateId: row.candidateId ?? null, detail: row.detail ?? {} })
+    .run();
+}
+
+/** Row-level: the candidate is registered in this room (whose access was checked already). */
+function registrationInRoom(db: DbOrTx, roomId: number, candidateId: number) {
+  const reg = db
+    .select()
+    .from(registrations)
+    .where(and(eq(registrations.roomId, roomId), eq(registrations.candidateId, candidateId)))
+    .get();
+  if (!reg) throw new AppError('NOT_FOUND', 'invigilate.candidateNotInRoom');
+  return reg;
+}
+
+function assertCandidateAccess({ db, userId, role, roomId, candidateId }: Staff & { roomId: number; candidateId: number }) {
+  const access = assertRoomAccess({ db, userId, role, roomId });
+  return { ...access, reg: registrationInRoom(db, roomId, candidateId) };
+}
+
+function examById(db: Db, examId: number) {
+  const exam = db.select().from(exams).where(eq(exams.id, examId)).get();
+  if (!exam) throw new AppError('NOT_FOUND', 'invigilate.examNotFound');
+  return exam;
+}
+
+/** Staff of an exam: assigned to one of its rooms, its chief, or an admin. */
+function assertExamStaff({ db, userId, role, examId }: Staff & { examId: number }) {
+  const exam = examById(db, examId);
+  if (role === 'admin' || isChiefInvigilator({ db, userId, examId })) return exam;
+  const assigned = db
+    .select({ roomId: invigilatorAssignments.roomId })
+    .from(invigilatorAssignments)
+    .innerJoin(examRooms, eq(examRooms.id, invigilatorAssignments.roomId))
+    .where(and(eq(examRooms.examId, examId), eq(invigilatorAssignments.userId, userId)))
+    .get();
+  if (!assigned) throw new AppError('FORBIDDEN', 'invigilate.notExamStaff');
+  return exam;
+}
+
+function assertChief({ db, userId, role, examId }: Staff & { examId: number }) {
+  const exam = examById(db, examId);
+  if (role !== 'admin' && !isChiefInvigilator({ db, userId, examId })) throw new AppError('FORBIDDEN', 'invigilate.notChief');
+  return exam;
+}
+
+export type FlagCounts = Record<FlagType, { open: number; confirmed: number; dismissed: number }>;
+
+function flagCounts(db: Db, roomId: number): FlagCounts {
+  const counts = Object.fromEntries(FLAG_TYPES.map((t) => [t, { open: 0, confirmed: 0, dismissed: 0 }])) as FlagCounts;
+  const rows = db
+    .select({ type: flags.type, status: flags.status, n: sql<number>`count(*)` })
+    .from(flags)
+    .where(eq(flags.roomId, roomId))
+    .groupBy(flags.type, flags.status)
+    .all();
+  for (const r of rows) counts[r.type][r.status] = r.n;
+  return counts;
+}
+
+/** The grid's snapshot: every tile, the room's flag counts and the cursor to resume from. */
+export function roomState({ db, userId, role, roomId, now = new Date() }: Staff & { roomId: number }) {
+  const { room, exam } = assertRoomAccess({ db, userId, role, roomId });
+  // Read before the tiles: an event stored in between is replayed by the subscription, not lost.
+  const lastEventId = lastRoomEventId({ db, roomId });
+  return {
+    room: { id: room.id, name: room.name },
+    exam: { id: exam.id, title: exam.title, kind: exam.kind, startsAt: exam.startsAt, durationMinutes: exam.durationMinutes },
+    tiles: roomTiles({ db, roomId, now }) satisfies TileState[],
+    flagCounts: flagCounts(db, roomId),
+    lastEventId,
+  };
+}
+
+/* ------------------------------------------------------------------ timeline */
+
+export type TimelineItem = {
+  /** Unique across kinds: `e<event id>`, `f<flag id>`, `f<flag id>r`, `m<message id>`, `m<message id>a`, `a<audit id>`. */
+  id: string;
+  at: Date;
+  kind: 'event' | 'flag' | 'message' | 'action';
+  /**
+   * event: the timeline event type (`participant_joined`, `integrity.page_hidden`, …);
+   * flag: `raised`, `confirmed` or `dismissed`; message: `sent` or `acknowledged`;
+   * action: the audited action (`time.added`, `exam.ended`).
+   */
+  type: string;
+  text?: string;
+  /** The staff member's name. */
+  by?: string;
+  device?: 'pc' | 'phone';
+  /** The track source of a track event. */
+  source?: string;
+  flagId?: number;
+  flagType?: FlagType;
+  messageId?: number;
+  /** The action's recorded detail (minutes added, …). */
+  detail?: Record<string, unknown>;
+};
+
+/** Event types shown through a richer row of their own (the flag, the message, the audit row). */
+const SHOWN_ELSEWHERE = ['flag_raised', 'flag_resolved', 'message_acknowledged', ...CANDIDATE_COMMAND_TYPES];
+/** Audited actions shown as their flag or message. */
+const ACTIONS_SHOWN_ELSEWHERE = ['message.sent', 'flag.created', 'flag.resolved'];
+
+/**
+ * One candidate's timeline in a room, newest first: what LiveKit and the candidate's page
+ * reported, flags raised and resolved, messages sent and acknowledged, and staff actions.
+ */
+export function candidateTimeline({ db, userId, role, roomId, candidateId, limit = 200 }: Staff & { roomId: number; candidateId: number; limit?: number }) {
+  assertCandidateAccess({ db, userId, role, roomId, candidateId });
+  const staffName = new Map<number, string>();
+  const nameOf = (id: number | null) => {
+    if (id == null) return undefined;
+    if (!staffName.has(id)) staffName.set(id, db.select({ name: users.name }).from(users).where(eq(users.id, id)).get()?.name ?? '');
+    return staffName.get(id) || undefined;
+  };
+  const items: TimelineItem[] = [];
+
+  for (const e of db
+    .select()
+    .from(events)
+    .where(and(eq(events.roomId, roomId), eq(events.candidateId, candidateId), notInArray(events.type, SHOWN_ELSEWHERE)))
+    .orderBy(desc(events.id))
+    .limit(limit)
+    .all()) {
+    const detail = typeof e.payload?.detail === 'string' ? e.payload.detail : undefined;
+    items.push({
+      id: `e${e.id}`,
+      at: e.occurredAt,
+      kind: 'event',
+      type: e.type,
+      ...(detail ? { text: detail } : {}),
+      ...(e.device === 'pc' || e.device === 'phone' ? { device: e.device } : {}),
+      ...(e.trackSource ? { source: e.trackSource } : {}),
+    });
+  }
+
+  for (const f of db
+    .select({
+      id: flags.id,
+      type: flags.type,
+      status: flags.status,
+      note: flags.note,
+      createdBy: flags.createdBy,
+      createdAt: flags.createdAt,
+      resolvedBy: flags.resolvedBy,
+      resolvedAt: flags.resolvedAt,
+      resolutionNote: flags.resolutionNote,
+    })
+    .from(flags)
+    .where(and(eq(flags.roomId, roomId), eq(flags.candidateId, candidateId)))
+    .orderBy(desc(flags.id))
+    .limit(limit)
+    .all()) {
+    items.push({
+      id: `f${f.id}`,
+      at: f.createdAt,
+      kind: 'flag',
+      type: 'raised',
+      flagId: f.id,
+      flagType: f.type,
+      ...(f.note ? { text: f.note } : {}),
+      ...(nameOf(f.createdBy) ? { by: nameOf(f.createdBy) } : {}),
+    });
+    if (f.resolvedAt) {
+      items.push({
+        id: `f${f.id}r`,
+        at: f.resolvedAt,
+        kind: 'flag',
+        type: f.status,
+        flagId: f.id,
+        flagType: f.type,
+        ...(f.resolutionNote ? { text: f.resolutionNote } : {}),
+        ...(nameOf(f.resolvedBy) ? { by: nameOf(f.resolvedBy) } : {}),
+      });
+    }
+  }
+
+  for (const m of db
+    .select({
+      id: messages.id,
+      body: messages.body,
+      sentBy: messages.sentBy,
+      createdAt: messages.createdAt,
+      acknowledgedAt: messageReceipts.acknowledgedAt,
+    })
+    .from(messages)
+    .leftJoin(messageReceipts, and(eq(messageReceipts.messageId, messages.id), eq(messageReceipts.candidateId, candidateId)))
+    .where(
+      and(
+        eq(messages.roomId, roomId),
+        or(eq(messages.audience, 'room'), and(eq(messages.audience, 'candidate'), eq(messages.candidateId, candidateId))),
+      ),
+    )
+    .orderBy(desc(messages.id))
+    .limit(limit)
+    .all()) {
+    items.push({ id: `m${m.id}`, at: m.createdAt, kind: 'message', type: 'sent', text: m.body, messageId: m.id, ...(nameOf(m.sentBy) ? { by: nameOf(m.sentBy) } : {}) });
+    if (m.acknowledgedAt) items.push({ id: `m${m.id}a`, at: m.acknowledgedAt, kind: 'message', type: 'acknowledged', messageId: m.id });
+  }
+
+  for (const a of db
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.roomId, roomId), eq(auditLog.candidateId, candidateId), notInArray(auditLog.action, ACTIONS_SHOWN_ELSEWHERE)))
+    .orderBy(desc(auditLog.id))
+    .limit(limit)
+    .all()) {
+    const reason = typeof a.detail.reason === 'string' ? a.detail.reason : undefined;
+    items.push({ id: `a${a.id}`, at: a.at, kind: 'action', type: a.action, detail: a.detail, ...(reason ? { text: reason } : {}), ...(nameOf(a.actorId) ? { by: nameOf(a.actorId) } : {}) });
+  }
+
+  // Newest first. The sort is stable: at the same instant, rows keep the newest-first order
+  // each source was read in.
+  return items.sort((x, y) => y.at.getTime() - x.at.getTime()).slice(0, limit);
+}
+
+/* ------------------------------------------------------------------ flags */
+
+const creator = alias(users, 'creator');
+const resolver = alias(users, 'resolver');
+
+/** The room's flags, newest first, with the candidate's name and seat (the still is served apart). */
+export function listFlags({ db, userId, role, roomId, status }: Staff & { roomId: number; status?: FlagStatus }) {
+  assertRoomAccess({ db, userId, role, roomId });
+  return db
+    .select({
+      id: flags.id,
+      candidateId: flags.candidateId,
+      candidateName: users.name,
+      seat: registrations.seat,
+      type: flags.type,
+      source: flags.source,
+      status: flags.status,
+      note: flags.note,
+      hasStill: sql<number>`${flags.still} is not null`.mapWith(Boolean),
+      eventId: flags.eventId,
+      createdBy: flags.createdBy,
+      createdByName: creator.name,
+      createdAt: flags.createdAt,
+      resolvedBy: flags.resolvedBy,
+      resolvedByName: resolver.name,
+      resolvedAt: flags.resolvedAt,
+      resolutionNote: flags.resolutionNote,
+    })
+    .from(flags)
+    .innerJoin(users, eq(users.id, flags.candidateId))
+    .innerJoin(registrations, and(eq(registrations.roomId, flags.roomId), eq(registrations.candidateId, flags.candidateId)))
+    .leftJoin(creator, eq(creator.id, flags.createdBy))
+    .leftJoin(resolver, eq(resolver.id, flags.resolvedBy))
+    .where(status ? and(eq(flags.roomId, roomId), eq(flags.status, status)) : eq(flags.roomId, roomId))
+    .orderBy(desc(flags.id))
+    .all();
+}
+
+/** A `data:image/jpeg;base64,…` URL as JPEG bytes, or a clear refusal. */
+export function decodeStill(dataUrl: string): Buffer {
+  const base64 = dataUrl.slice(dataUrl.indexOf(',') + 1);
+  // Checked on the encoded length first: nothing oversized is decoded.
+  if (Math.floor((base64.length * 3) / 4) - 2 > STILL_MAX_BYTES) throw new AppError('BAD_REQUEST', 'flags.stillTooLarge', { maxKb: STILL_MAX_BYTES / 1024 });
+  const bytes = Buffer.from(base64, 'base64');
+  if (bytes.length > STILL_MAX_BYTES) throw new AppError('BAD_REQUEST', 'flags.stillTooLarge', { maxKb: STILL_MAX_BYTES / 1024 });
+  if (bytes.length < 3 || bytes[0] !== 0xff || bytes[1] !== 0xd8 || bytes[2] !== 0xff) throw new AppError('BAD_REQUEST', 'flags.stillInvalid');
+  return bytes;
+}
+
+/** An invigilator's own flag, with a note and optionally a still from the current frame. */
+export function createFlag({ db, userId, role, roomId, candidateId, note, still, now = new Date() }: Staff & { roomId: number; candidateId: number; note: string; still?: string }) {
+  assertCandidateAccess({ db, userId, role, roomId, candidateId });
+  const image = still ? decodeStill(still) : null;
+  return db.transaction((tx) => {
+    const flag = tx
+      .insert(flags)
+      .values({ roomId, candidateId, type: 'manual', source: 'manual', note, still: image, createdBy: userId, createdAt: now })
+      .returning({ id: flags.id })
+      .get();
+    recordEvent({ db: tx, roomId, candidateId, type: 'flag_raised', device: null, occurredAt: now, payload: { flagId: flag.id, type: 'manual' } });
+    audit(tx, { actorId: userId, action: 'flag.created', roomId, candidateId, detail: { flagId: flag.id, note, still: !!image }, at: now });
+    return { flagId: flag.id };
+  });
+}
+
+/** Confirms or dismisses an open flag, once: a flag already resolved is refused. */
+export function resolveFlag({
+  db,
+  userId,
+  role,
+  flagId,
+  resolution,
+  note,
+  now = new Date(),
+}: Staff & { flagId: number; resolution: 'confirmed' | 'dismissed'; note?: string }) {
+  const flag = db.select({ id: flags.id, roomId: flags.roomId }).from(flags).where(eq(flags.id, flagId)).get();
+  if (!flag) throw new AppError('NOT_FOUND', 'flags.notFound');
+  assertRoomAccess({ db, userId, role, roomId: flag.roomId });
+  return db.transaction((tx) => {
+    const resolved = tx
+      .update(flags)
+      .set({ status: resolution, resolvedBy: userId, resolvedAt: now, resolutionNote: note ?? null })
+      .where(and(eq(flags.id, flagId), eq(flags.status, 'open')))
+      .returning()
+      .get();
+    if (!resolved) throw new AppError('CONFLICT', 'flags.alreadyResolved');
+    recordEvent({
+      db: tx,
+      roomId: resolved.roomId,
+      candidateId: resolved.candidateId,
+      type: 'flag_resolved',
+      device: null,
+      occurredAt: now,
+      payload: { flagId, type: resolved.type, resolution },
+    });
+    audit(tx, { actorId: userId, action: 'flag.resolved', roomId: resolved.roomId, candidateId: resolved.candidateId, detail: { flagId, resolution, ...(note ? { note } : {}) }, at: now });
+    return { flagId, status: resolved.status, resolvedAt: now };
+  });
+}
+
+/** The still of a flag for someone who may see its room, or null (missing, no still, or not theirs). */
+export function flagStill({ db, userId, role, flagId }: Staff & { flagId: number }) {
+  if (role !== 'admin' && role !== 'invigilator') return null;
+  const flag = db.select({ roomId: flags.roomId, still: flags.still }).from(flags).where(eq(flags.id, flagId)).get();
+  if (!flag?.still) return null;
+  try {
+    assertRoomAccess({ db, userId, role, roomId: flag.roomId });
+  } catch {
+    return null;
+  }
+  return flag.still;
+}
+
+/* ------------------------------------------------------------------ presets */
+
+export function listPresets({ db, userId, role, examId }: Staff & { examId: number }) {
+  assertExamStaff({ db, userId, role, examId });
+  return db
+    .select({ id: presetMessages.id, text: presetMessages.text, createdAt: presetMessages.createdAt })
+    .from(presetMessages)
+    .where(eq(presetMessages.examId, examId))
+    .orderBy(asc(presetMessages.id))
+    .all();
+}
+
+export function addPreset({ db, userId, role, examId, text, now = new Date() }: Staff & { examId: number; text: string }) {
+  assertExamStaff({ db, userId, role, examId });
+  return db.transaction((tx) => {
+    const row = tx.insert(presetMessages).values({ examId, text, createdBy: userId, createdAt: now }).returning({ id: presetMessages.id, text: presetMessages.text, createdAt: presetMessages.createdAt }).get();
+    audit(tx, { actorId: userId, action: 'preset.added', detail: { examId, presetId: row.id, text }, at: now });
+    return row;
+  });
+}
+
+export function removePreset({ db, userId, role, presetId, now = new Date() }: Staff & { presetId: number }) {
+  const preset = db.select().from(presetMessages).where(eq(presetMessages.id, presetId)).get();
+  if (!preset) throw new AppError('NOT_FOUND', 'invigilate.presetNotFound');
+  assertExamStaff({ db, userId, role, examId: preset.examId });
+  db.transaction((tx) => {
+    tx.delete(presetMessages).where(eq(presetMessages.id, presetId)).run();
+    audit(tx, { actorId: userId, action: 'preset.removed', detail: { examId: preset.examId, presetId, text: preset.text }, at: now });
+  });
+  return { ok: true as const };
+}
+
+/* ------------------------------------------------------------------ actions */
+
+/** A message's title in the message centre: its first line, shortened. */
+function titleOf(text: string) {
+  const line = text.split('\n')[0]!.trim();
+  return line.length > 40 ? `${line.slice(0, 39)}…` : line;
+}
+
+/**
+ * A message from the room's staff to one candidate or the whole room, which the candidate must
+ * acknowledge. Each recipient gets a `staff_message` event, which their exam page receives live.
+ */
+export function sendMessage({ db, userId, role, roomId, candidateId, text, now = new Date() }: Staff & { roomId: number; candidateId?: number; text: string }) {
+  const { exam } = assertRoomAccess({ db, userId, role, roomId });
+  if (candidateId != null) registrationInRoom(db, roomId, candidateId);
+  const recipients =
+    candidateId != null
+      ? [candidateId]
+      : db
+          .select({ candidateId: registrations.candidateId })
+          .from(registrations)
+          .where(eq(registrations.roomId, roomId))
+          .orderBy(asc(registrations.seat))
+          .all()
+          .map((r) => r.candidateId);
+  const audience = candidateId != null ? 'candidate' : 'room';
+  return db.transaction((tx) => {
+    const message = tx
+      .insert(messages)
+      .values({
+        audience,
+        examId: exam.id,
+        roomId,
+        candidateId: candidateId ?? null,
+        title: titleOf(text),
+        body: text,
+        priority: 'urgent',
+        mustAcknowledge: true,
+        sentBy: userId,
+        createdAt: now,
+      })
+      .returning({ id: messages.id })
+      .get();
+    audit(tx, { actorId: userId, action: 'message.sent', roomId, candidateId: candidateId ?? null, detail: { messageId: message.id, audience, text }, at: now });
+    for (const to of recipients) {
+      recordEvent({ db: tx, roomId, candidateId: to, type: 'staff_message', device: null, occurredAt: now, payload: { messageId: message.id, audience } });
+    }
+    return { messageId: message.id };
+  });
+}
+
+/** Extra time after an incident: the candidate's end moves, their countdown with it. */
+export function addTime({ db, userId, role, roomId, candidateId, minutes, reason, now = new Date() }: Staff & { roomId: number; candidateId: number; minutes: number; reason: string }) {
+  const { exam, reg: r } = assertCandidateAccess({ db, userId, role, roomId, candidateId });
+  // An exam that ran out unnoticed is over; extra time does not reopen it.
+  const reg = settleTimeout(db, exam, r, now);
+  if (reg.finishedAt) throw new AppError('PRECONDITION_FAILED', 'exam.alreadyFinished');
+  return db.transaction((tx) => {
+    const updated = tx
+      .update(registrations)
+      .set({ extraMinutes: sql`${registrations.extraMinutes} + ${minutes}` })
+      .where(and(eq(registrations.id, reg.id), isNull(registrations.finishedAt)))
+      .returning()
+      .get();
+    if (!updated) throw new AppError('PRECONDITION_FAILED', 'exam.alreadyFinished');
+    const end = endsAt(exam, updated);
+    recordEvent({
+      db: tx,
+      roomId,
+      candidateId,
+      type: 'extra_time',
+      device: null,
+      occurredAt: now,
+      payload: { minutes, extraMinutes: updated.extraMinutes, endsAt: end.getTime(), reason },
+    });
+    audit(tx, { actorId: userId, action: 'time.added', roomId, candidateId, detail: { minutes, extraMinutes: updated.extraMinutes, endsAt: end.getTime(), reason }, at: now });
+    return { endsAt: end, extraMinutes: updated.extraMinutes };
+  });
+}
+
+/** Ends (force-submits) a candidate's exam with reason 'staff'; what was saved is what counts. */
+export function endExam({ db, userId, role, roomId, candidateId, reason, now = new Date() }: Staff & { roomId: number; candidateId: number; reason: string }) {
+  const { exam, reg: r } = assertCandidateAccess({ db, userId, role, roomId, candidateId });
+  const reg = settleTimeout(db, exam, r, now);
+  if (reg.finishedAt) throw new AppError('PRECONDITION_FAILED', 'exam.alreadyFinished');
+  return db.transaction((tx) => {
+    const finished = finishRegistration({
+      db: tx,
+      reg,
+      reason: 'staff',
+      finishedAt: now,
+      event: { type: 'exam_ended_by_staff', occurredAt: now, payload: { reason: 'staff', note: reason } },
+    });
+    if (!finished) throw new AppError('PRECONDITION_FAILED', 'exam.alreadyFinished');
+    audit(tx, { actorId: userId, action: 'exam.ended', roomId, candidateId, detail: { reason }, at: now });
+    return { finishedAt: now, finishReason: 'staff' as const };
+  });
+}
+
+/** Patrol: the caller saw these candidates live just now. */
+export function markViewed({ db, userId, role, roomId, candidateIds, now = new Date() }: Staff & { roomId: number; candidateIds: number[] }) {
+  assertRoomAccess({ db, userId, role, roomId });
+  const ids = [...new Set(candidateIds)];
+  const registered = db
+    .select({ candidateId: registrations.candidateId })
+    .from(registrations)
+    .where(and(eq(registrations.roomId, roomId), inArray(registrations.candidateId, ids)))
+    .all();
+  if (registered.length !== ids.length) throw new AppError('NOT_FOUND', 'invigilate.candidateNotInRoom');
+  db.transaction((tx) => {
+    for (const candidateId of ids) {
+      tx.insert(lastViewed)
+        .values({ roomId, candidateId, userId, viewedAt: now })
+        .onConflictDoUpdate({ target: [lastViewed.candidateId, lastViewed.userId], set: { roomId, viewedAt: now } })
+        .run();
+    }
+  });
+  return { viewedAt: now };
+}
+
+/* ------------------------------------------------------------------ chief */
+
+export type RoomCounts = { notJoined: number; live: number; problem: number; finished: number; total: number };
+
+/**
+ * Where a candidate stands for the chief's counts. Problem: sitting with an open flag, or a
+ * device that left or is reconnecting, or only the phone connected.
+ */
+export function standingOf(tile: TileState): keyof Omit<RoomCounts, 'total'> {
+  if (tile.phase === 'finished') return 'finished';
+  const devices = [tile.pc.status, tile.phone.status];
+  if (devices.every((s) => s === 'not_joined') && !tile.openFlags.length) return 'notJoined';
+  if (tile.openFlags.length || devices.some((s) => s === 'left' || s === 'reconnecting') || tile.pc.status === 'not_joined') return 'problem';
+  return 'live';
+}
+
+/** Every room of an exam with its counts and invigilators, for the exam's chief (or an admin). */
+export function chiefOverview({ db, userId, role, examId, now = new Date() }: Staff & { examId: number }) {
+  const exam = assertChief({ db, userId, role, examId });
+  const rooms = db.select().from(examRooms).where(eq(examRooms.examId, examId)).orderBy(asc(examRooms.name), asc(examRooms.id)).all();
+  const staff = rooms.length
+    ? db
+        .select({ roomId: invigilatorAssignments.roomId, id: users.id, name: users.name })
+        .from(invigilatorAssignments)
+        .innerJoin(users, eq(users.id, invigilatorAssignments.userId))
+        .where(
+          inArray(
+            invigilatorAssignments.roomId,
+            rooms.map((r) => r.id),
+          ),
+        )
+        .orderBy(asc(users.name))
+        .all()
+    : [];
+  return {
+    exam: { id: exam.id, title: exam.title, kind: exam.kind, startsAt: exam.startsAt, durationMinutes: exam.durationMinutes },
+    rooms: rooms.map((room) => {
+      const counts: RoomCounts = { notJoined: 0, live: 0, problem: 0, finished: 0, total: 0 };
+      for (const tile of roomTiles({ db, roomId: room.id, now })) {
+        counts[standingOf(tile)]++;
+        counts.total++;
+      }
+      return {
+        id: room.id,
+        name: room.name,
+        counts,
+        invigilators: staff.filter((s) => s.roomId === room.id).map(({ id, name }) => ({ id, name })),
+      };
+    }),
+  };
+}
+
+/** The exams where the caller is chief invigilator. */
+export function myChiefExams({ db, userId }: { db: Db; userId: number }) {
+  return db
+    .select({
+      id: exams.id,
+      title: exams.title,
+      kind: exams.kind,
+      startsAt: exams.startsAt,
+      durationMinutes: exams.durationMinutes,
+      rooms: sql<number>`(select count(*) from ${examRooms} where ${examRooms.examId} = ${exams.id})`,
+    })
+    .from(chiefInvigilators)
+    .innerJoin(exams, eq(exams.id, chiefInvigilators.examId))
+    .where(eq(chiefInvigilators.userId, userId))
+    .orderBy(asc(exams.startsAt))
+    .all();
+}
+
+/** Appoints the chief invigilator of an exam (seed, tests, the back office later). */
+export function appointChiefInvigilator({ db, examId, userId }: { db: DbOrTx; examId: number; userId: number }) {
+  db.insert(chiefInvigilators).values({ examId, userId }).onConflictDoNothing().run();
+}
