@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '@/db/client';
 import { deviceChecks, events, messageReceipts, systemChecks, users } from '@/db/schema';
-import { createMessage } from '@/server/services/setup';
+import { addAttachment, createMessage } from '@/server/services/setup';
 import { makeQuestionSheet, makeRoomScenario, PASSWORD } from '../fixtures/factories';
 import { launchBrowser, newContext } from '../helpers/browser';
 import { e2eAppUrl, e2eDbPath } from '../helpers/e2e-env';
@@ -87,6 +87,24 @@ describe('the candidate portal', () => {
     await two.page.goto('/exams');
     await two.page.getByTestId('extended-display-warning').waitFor();
     await expect(two.page.getByTestId(`exam-${two.exam.id}`).getByTestId('enter-exam').isDisabled()).resolves.toBe(true);
+  });
+
+  it('My exams offers the notice attachments for download, and the name menu logs out', async () => {
+    const { page, exam } = await candidatePage();
+    addAttachment({ db, examId: exam.id, fileName: '考场规则.txt', contentType: 'text/plain; charset=utf-8', content: Buffer.from('考场规则：独立完成。') });
+    await page.goto('/exams');
+    const download = page.waitForEvent('download');
+    await page.getByTestId(`exam-${exam.id}`).getByRole('link', { name: '考场规则.txt' }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toBe('考场规则.txt');
+    const { readFile } = await import('node:fs/promises');
+    expect(await readFile((await file.path())!, 'utf8')).toBe('考场规则：独立完成。');
+
+    await page.getByTestId('user-name').click();
+    await page.getByRole('button', { name: '退出登录' }).click();
+    await page.waitForURL('**/login');
+    await page.goto('/exams');
+    await page.waitForURL('**/login');
   });
 
   it('a page from an older deployment asks to be reloaded', async () => {
