@@ -55,7 +55,10 @@ function fieldErrors(error: ZodError, t: ReturnType<typeof serverTranslator>) {
   for (const issue of error.issues) {
     const field = issue.path.join('.') || '_';
     if (out[field]) continue;
-    const key = ZOD_KEYS.has(issue.code) ? issue.code : 'invalid';
+    let key = ZOD_KEYS.has(issue.code) ? issue.code : 'invalid';
+    // Size limits read differently for numbers and lists than for text.
+    const origin = 'origin' in issue ? String(issue.origin) : 'string';
+    if ((key === 'too_small' || key === 'too_big') && (origin === 'number' || origin === 'array')) key = `${key}_${origin}`;
     const limit = 'minimum' in issue ? Number(issue.minimum) : 'maximum' in issue ? Number(issue.maximum) : 0;
     out[field] = t(`errors.zod.${key}` as 'errors.zod.invalid', { limit });
   }

@@ -358,3 +358,26 @@ describe('errors over HTTP', () => {
     }
   });
 });
+
+describe('validation messages', () => {
+  it('an invigilator asking for too much extra time is told the limit as a number, not as characters', async () => {
+    const staff = await makeStaff(db, 'invigilator');
+    const { body, status } = await httpCall({
+      ctx: makeContext(db, staff),
+      path: 'invigilate.addTime',
+      input: { roomId: 1, candidateId: 1, minutes: 121, reason: '网络中断' },
+    });
+    expect(status).toBe(400);
+    expect(body.error.json.data.fieldErrors.minutes).toBe('不能大于 120');
+  });
+
+  it('a list over its size limit is told the number of items', async () => {
+    const staff = await makeStaff(db, 'invigilator');
+    const { body } = await httpCall({
+      ctx: makeContext(db, staff, { locale: 'en' }),
+      path: 'invigilate.markViewed',
+      input: { roomId: 1, candidateIds: Array.from({ length: 41 }, (_, i) => i + 1) },
+    });
+    expect(body.error.json.data.fieldErrors.candidateIds).toBe('At most 40 items');
+  });
+});
