@@ -27,6 +27,8 @@ const ZEnv = z.object({
   SESSION_TTL_HOURS: z.coerce.number().int().positive().default(12),
   LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
   LOGIN_LOCK_MINUTES: z.coerce.number().int().positive().default(15),
+  /** A feed LiveKit sees lost (reload, short drop) is flagged only if still lost after this. */
+  AUTO_FLAG_GRACE_SECONDS: z.coerce.number().min(0).max(300).default(15),
   /** Shown in the candidate's support centre. */
   SUPPORT_PHONE: z.string().min(1).default('400-800-1234'),
   SUPPORT_QQ: z.string().min(1).default('800012345'),

@@ -4,7 +4,8 @@ import type { TrackReference } from '@livekit/components-react';
 import { ConnectionState, type Track } from 'livekit-client';
 import { useTranslations } from 'next-intl';
 import Link from 'next/link';
-import { useCallback, useEffect, type ReactNode } from 'react';
+import { useRouter } from 'next/navigation';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { HelpButton } from '@/components/candidate/help-button';
 import { UpdatePrompt } from '@/components/checks/update-prompt';
 import { readDisplayState, useDisplayState } from '@/components/checks/use-display-state';
@@ -16,6 +17,8 @@ import { useErrorText } from '@/components/ui/use-error-text';
 import { useAnswersQueue } from './answers-queue-hook';
 import { ServerTimeOfDay } from './countdown';
 import { useExamClock, useReached, type ServerNow } from './exam-clock';
+import { useExamCommands } from './exam-commands';
+import { ExtraTimeBanner, StaffEndedBanner } from './exam-commands-notice';
 import { ExamDoneView } from './exam-done';
 import { useExamFinish } from './exam-finish';
 import { useQuestionMaterial } from './exam-questions';
@@ -24,6 +27,7 @@ import { useExamSteps, type ExamSession } from './exam-steps';
 import { IntegrityBanners } from './integrity-banners';
 import { useIntegrityMonitor } from './integrity-monitor';
 import { InterviewStage } from './interview-stage';
+import { StaffMessageDialog } from './staff-message-dialog';
 import { useExamPublisher, type PublishedSource } from './use-exam-publisher';
 import { WrittenStage } from './written-stage';
 
@@ -34,7 +38,8 @@ import { WrittenStage } from './written-stage';
 export function ExamRoom({ examId, candidateId }: { examId: number; candidateId: number }) {
   const t = useTranslations('examRoom');
   const errorText = useErrorText();
-  // Re-read every 30 s: extra time granted by staff moves `endsAt`, and staff may end the exam.
+  // Staff commands arrive live (`useExamCommands`); re-reading every 30 s still catches extra
+  // time or an end by staff should the live channel be down.
   const session = trpc.exam.session.useQuery({ examId }, { refetchInterval: 30_000, refetchIntervalInBackground: true });
 
   if (!session.data) {
@@ -102,10 +107,29 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
   }, [stopMedia, queue]);
   const finish = useExamFinish({ examId, flushAnswers: written ? drain : undefined, leave });
 
+  // Ended by staff: the server has already finished the exam, so this is the finish path without
+  // the finish call (saves would be refused now, so nothing is flushed).
+  const router = useRouter();
+  const utils = trpc.useUtils();
+  const [staffEnded, setStaffEnded] = useState(false);
+  const onStaffEnded = useCallback(() => setStaffEnded(true), []);
+  const leaving = useRef(false);
+  useEffect(() => {
+    if (!staffEnded || leaving.current) return;
+    leaving.current = true;
+    void (async () => {
+      await leave().catch(() => {});
+      await Promise.all([utils.exam.session.invalidate({ examId }), utils.exam.listMine.invalidate()]);
+      router.replace(`/exams/${examId}/done`);
+    })();
+  }, [staffEnded, leave, utils, examId, router]);
+
+  const commands = useExamCommands({ examId, candidateId, active: entered && !staffEnded, onEnded: onStaffEnded });
+
   const integrity = useIntegrityMonitor({
     examId,
     candidateId,
-    active: entered && !finish.busy,
+    active: entered && !finish.busy && !staffEnded,
     serverNow,
     live: publisher.live,
     settled: publisher.settled,
@@ -115,11 +139,14 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
   // Time is up on the server's clock: send what is queued, then hand in.
   const { run } = finish;
   useEffect(() => {
-    if (ended && entered) void run('timeout');
-  }, [ended, entered, run]);
+    if (ended && entered && !staffEnded) void run('timeout');
+  }, [ended, entered, staffEnded, run]);
 
   if (publisher.refusal) return <Refusal message={errorText(publisher.refusal)} onRetry={publisher.reenter} />;
   if (!entered) return <FullScreenNote data-testid="exam-entering">{t('entering')}</FullScreenNote>;
+
+  // Once staff ended the exam, what they had to say is moot (it stays in the message centre).
+  const message = staffEnded ? null : commands.message;
 
   const trackRef = (source: PublishedSource): TrackReference | null => {
     const pub = publisher.publication(source);
@@ -137,7 +164,8 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
         fullscreen={integrity.fullscreen}
         onFullscreen={integrity.goFullscreen}
       />
-      <div className="grid min-h-0 flex-1 grid-cols-[1fr_300px] gap-4 p-4">
+      {/* Inert under a staff message: no typing into the paper, no submit, until it is acknowledged. */}
+      <div className="grid min-h-0 flex-1 grid-cols-[1fr_300px] gap-4 p-4" inert={!!message}>
         <section className="flex min-h-0 flex-col gap-3">
           <UpdatePrompt />
           <IntegrityBanners
@@ -158,6 +186,8 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
               {finish.error != null && <p>{t('timeUp.retrying')}</p>}
             </div>
           )}
+          {staffEnded && <StaffEndedBanner />}
+          {commands.extraTime && !staffEnded && <ExtraTimeBanner notice={commands.extraTime} onDismiss={commands.dismissExtraTime} />}
           <div className="min-h-0 flex-1">{main}</div>
         </section>
         <ExamSidePanel
@@ -179,6 +209,15 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
         </ExamSidePanel>
       </div>
       <HelpButton newTab />
+      {message && (
+        <StaffMessageDialog
+          message={message}
+          queued={commands.queued}
+          onAcknowledge={(id) => void commands.acknowledge(id)}
+          busy={commands.acknowledging}
+          error={commands.acknowledgeError}
+        />
+      )}
     </div>
   );
 
@@ -191,7 +230,7 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
       serverNow={serverNow}
       questions={questions}
       answers={answers.state}
-      locked={ended}
+      locked={ended || staffEnded}
       onEdit={answers.edit}
       camera={trackRef('camera')}
       cameraLive={publisher.live.camera}

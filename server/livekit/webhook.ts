@@ -6,6 +6,7 @@ import type { EventBus } from '../events/bus';
 import { env } from '../env';
 import { raiseAutoFlags } from '../services/flags';
 import { parseCandidateIdentity } from './tokens';
+import { roomTiles } from '../services/rooms';
 
 const SOURCE_NAMES: Partial<Record<TrackSource, string>> = {
   [TrackSource.CAMERA]: 'camera',
@@ -25,6 +26,26 @@ const PARTICIPANT_EVENTS = new Set([
 export type WebhookResult = { status: 200 | 401; stored?: TimelineEvent };
 
 /**
+ * LiveKit's view of a lost feed (a track unpublished, a participant gone) is also what a page
+ * reload or a short network drop looks like. Those flags wait out a grace period and are raised
+ * only if the feed is still missing then; the page's own integrity signals are not delayed.
+ */
+const SEEN_BY_LIVEKIT = new Set(['track_unpublished', 'participant_left']);
+
+function raiseIfStillLost({ db, event }: { db: Db; event: TimelineEvent }) {
+  if (event.candidateId == null) return;
+  const tile = roomTiles({ db, roomId: event.roomId, candidateIds: [event.candidateId] })[0];
+  if (!tile) return;
+  const now = event.device === 'phone' ? tile.phone : tile.pc;
+  const stillLost =
+    event.type === 'participant_left'
+      ? now.status === 'left'
+      : // A participant who left altogether is flagged once, for leaving, not once per track.
+        now.status !== 'left' && !now.tracks.includes(event.trackSource as (typeof now.tracks)[number]);
+  if (stillLost) raiseAutoFlags({ db, event });
+}
+
+/**
  * Verifies a LiveKit webhook on its raw body (the signature covers the exact bytes), stores
  * participant/track events of registered candidates as timeline events together with the
  * automatic flag they raise, then emits them (the flag's event follows the cause).
@@ -36,6 +57,8 @@ export async function handleLivekitWebhook(opts: {
   rawBody: string;
   authorization: string | null;
   receiver?: WebhookReceiver;
+  /** How long a LiveKit-seen loss must last before it is flagged (default from env). */
+  autoFlagGraceMs?: number;
 }): Promise<WebhookResult> {
   const receiver = opts.receiver ?? new WebhookReceiver(env.LIVEKIT_API_KEY, env.LIVEKIT_API_SECRET);
   let event: WebhookEvent;
@@ -46,12 +69,23 @@ export async function handleLivekitWebhook(opts: {
     return { status: 401 };
   }
   const db = opts.db;
+  const grace = opts.autoFlagGraceMs ?? env.AUTO_FLAG_GRACE_SECONDS * 1000;
+  const deferred = (row: TimelineEvent) => grace > 0 && SEEN_BY_LIVEKIT.has(row.type);
   const stored = db.transaction((tx) => {
     const row = storeWebhookEvent({ db: tx, event });
-    if (row) raiseAutoFlags({ db: tx, event: row });
+    if (row && !deferred(row)) raiseAutoFlags({ db: tx, event: row });
     return row;
   });
   if (stored) opts.bus.emit(`room:${stored.roomId}`, stored);
+  if (stored && deferred(stored)) {
+    setTimeout(() => {
+      try {
+        raiseIfStillLost({ db, event: stored });
+      } catch (err) {
+        console.error('deferred auto flag failed', err);
+      }
+    }, grace).unref();
+  }
   return { status: 200, stored };
 }
 

@@ -4,3 +4,5 @@ import path from 'node:path';
 // The app's default database must never be touched by tests: point it at a throwaway file.
 process.env.DATABASE_PATH ??= path.join(os.tmpdir(), `exam-unit-${process.pid}.db`);
 process.env.LOGIN_MAX_FAILURES ??= '5';
+// Flags from LiveKit's view are raised at once in unit tests unless a test sets a grace itself.
+process.env.AUTO_FLAG_GRACE_SECONDS ??= '0';
