@@ -4,6 +4,7 @@ import deviceCheck from './deviceCheck.json';
 import errors from './errors.json';
 import examRoom from './examRoom.json';
 import exams from './exams.json';
+import flags from './flags.json';
 import grid from './grid.json';
 import integrity from './integrity.json';
 import interview from './interview.json';
@@ -17,4 +18,4 @@ import support from './support.json';
 import systemCheck from './systemCheck.json';
 import written from './written.json';
 
-export default { app, deviceCheck, errors, examRoom, exams, grid, integrity, interview, login, messageCentre, nav, process: examProcess, profile, rooms, support, systemCheck, written };
+export default { app, deviceCheck, errors, examRoom, exams, flags, grid, integrity, interview, login, messageCentre, nav, process: examProcess, profile, rooms, support, systemCheck, written };

@@ -1,0 +1,18 @@
+import { getTranslations } from 'next-intl/server';
+import { ChiefExams } from '@/components/grid/chief-overview';
+import { AppHeader } from '@/components/ui/app-header';
+import { requireRole } from '@/server/page-auth';
+
+export default async function ChiefExamsPage() {
+  const user = await requireRole('invigilator');
+  const t = await getTranslations('rooms.chief');
+  return (
+    <>
+      <AppHeader userName={user.name} />
+      <main className="mx-auto max-w-5xl px-4 py-6">
+        <h1 className="mb-4 text-2xl font-semibold">{t('listTitle')}</h1>
+        <ChiefExams />
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,38 @@
+import type { SlotMode, VideoSlot } from './room-media';
+
+export type PlanInput = {
+  /** The page's candidates in display order, with which pictures they publish now. */
+  page: { candidateId: number; has: Record<VideoSlot, boolean> }[];
+  /** Most live videos the page may decode at once. */
+  cap: number;
+  focusId: number | null;
+};
+
+export type Plan = Map<number, Record<VideoSlot, SlotMode>>;
+
+/**
+ * Spends the live-video budget of a page. Cameras first: a person leaving the desk or someone
+ * else in the room is seen only in motion, while a screen of an exam paper changes slowly and
+ * reads well as a still every ten seconds; and the camera's LOW layer is the cheapest to decode.
+ * Then screens, then phone witnesses. What the budget does not reach is a refreshed still. The
+ * focused candidate is outside the budget, at HIGH.
+ */
+export function planPage({ page, cap, focusId }: PlanInput): Plan {
+  const plan: Plan = new Map();
+  let budget = Math.max(0, cap);
+  for (const { candidateId } of page) plan.set(candidateId, { screen: 'off', camera: 'off', witness: 'off' });
+  for (const slot of ['camera', 'screen', 'witness'] as const) {
+    for (const { candidateId, has } of page) {
+      if (candidateId === focusId || !has[slot]) continue;
+      const entry = plan.get(candidateId)!;
+      if (budget > 0) {
+        entry[slot] = 'live';
+        budget--;
+      } else {
+        entry[slot] = 'still';
+      }
+    }
+  }
+  if (focusId != null) plan.set(focusId, { screen: 'high', camera: 'high', witness: 'high' });
+  return plan;
+}
