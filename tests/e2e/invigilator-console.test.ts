@@ -49,9 +49,9 @@ describe('the invigilator console', () => {
     for (const c of candidates) {
       const sim = await new SimulatedCandidate().connect(e2eSfuUrl, (await mintCandidatePcToken({ room: room.livekitRoom, candidateId: c.id, name: c.name })).token);
       sims.push(sim);
-      await sim.publish({ source: 'screen_share', width: 1280, height: 720, fps: 3 });
-      // 960 px wide: the SDK publishes 180p and 360p layers under the full 540p one.
-      await sim.publish({ source: 'camera', width: 960, height: 540, fps: 5 });
+      // An explicit encoding cap makes the SDK publish the half-size simulcast layer under the full one.
+      await sim.publish({ source: 'screen_share', width: 1280, height: 720, fps: 3, maxBitrate: 2_500_000, maxFps: 15 });
+      await sim.publish({ source: 'camera', width: 640, height: 360, fps: 5 });
     }
     const { page } = await newPage();
     await openRoom(page, invigilator.username!, room.id);
@@ -61,21 +61,22 @@ describe('the invigilator console', () => {
     const rest = candidates.slice(4).map((c) => c.id);
     for (const id of first) await expect.poll(() => subscribed(page, id), { timeout: 20_000 }).toMatch(/screen/);
     for (const id of rest) await expect(page.getByTestId(`tile-${id}`).count()).resolves.toBe(0);
-    const gridCamera = page.getByTestId(`tile-${first[0]}`).getByTestId('tile-camera');
-    const low = await waitForDecodedVideo(gridCamera.locator('video').or(gridCamera).first());
+    const gridScreen = page.getByTestId(`tile-${first[0]}`).getByTestId('tile-screen');
+    const low = await waitForDecodedVideo(gridScreen.locator('video').or(gridScreen).first());
+    expect(low.height).toBeLessThan(720);
     await screenshot(page, 'console-grid-page-1');
 
     await page.getByTestId('page-next').click();
     for (const id of rest) await expect.poll(() => subscribed(page, id), { timeout: 20_000 }).toMatch(/screen/);
     for (const id of first) await expect(page.getByTestId(`tile-${id}`).count()).resolves.toBe(0);
 
-    // Focus: the same camera at a higher layer than the grid tile showed.
+    // Focus: the same screen at its full size, above the layer the grid tile showed.
     await page.getByTestId(`tile-${rest[0]}`).click();
     await page.getByTestId('focus-view').waitFor();
-    const focusCamera = page.getByTestId('focus-camera');
+    const focusScreen = page.getByTestId('focus-screen');
     await expect
-      .poll(async () => (await videoState(focusCamera.locator('video').or(focusCamera).first()).catch(() => ({ height: 0 }))).height, { timeout: 20_000 })
-      .toBeGreaterThan(low.height);
+      .poll(async () => (await videoState(focusScreen.locator('video').or(focusScreen).first()).catch(() => ({ height: 0 }))).height, { timeout: 30_000 })
+      .toBe(720);
     await screenshot(page, 'console-focus');
   });
 

@@ -1,0 +1,470 @@
+/**
+ * `npm run bench:grid`: what the invigilator grid costs the invigilator's browser with forty
+ * candidates on one page, against a plain LiveKit client that subscribes to everything.
+ *
+ * Starts a private stack (app on 3297, SFU on 8080-8082, database under tests/.artifacts/bench),
+ * forty rtc-node candidates publishing screen and camera with simulcast, then measures the room
+ * page in Chromium from its own `getStats()`, then the baseline page, in the same run. Progress
+ * goes to stderr; the last line of stdout is one JSON object. Set BENCH_SKIP_BUILD=1 to reuse
+ * an existing `.next` build.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { RoomServiceClient } from 'livekit-server-sdk';
+import { launchBrowser } from '../helpers/browser';
+import { loginAsStaff } from '../helpers/journeys';
+import { buildApp, freshDb, stackProcessEnv, startStack, type StackConfig } from '../helpers/stack';
+import { serveBaselinePage } from './baseline-page';
+import { cpuBetween, sampleCpu, sampleThreads, threadsBetween } from './cpu';
+import { ProcessFleet, type Fleet, type PublishProfile } from './fleet';
+import { joinResult, PAGE_HOOKS, percentile, snapshot, unwatchJoin, watchJoin, windowStats, type Snapshot } from './page-hooks';
+
+const ARTIFACTS = path.join(import.meta.dirname, '..', '.artifacts', 'bench');
+const CONFIG: StackConfig = {
+  appPort: 3297,
+  sfuPort: 8080,
+  sfuTcpPort: 8081,
+  sfuUdpPort: 8082,
+  apiKey: 'bench-key',
+  apiSecret: 'bench-secret-0123456789abcdef0123456789abcdef',
+  artifacts: ARTIFACTS,
+  dbPath: path.join(ARTIFACTS, 'bench.db'),
+};
+
+const CANDIDATES = Number(process.env.BENCH_CANDIDATES ?? 40);
+const JOINS = Number(process.env.BENCH_JOINS ?? 10);
+/** Settling ends once two 5 s bitrate samples agree within 10 %, but not before SETTLE_MS nor after the max. */
+const SETTLE_MS = 15_000;
+const SETTLE_MAX_MS = { grid: 30_000, baseline: 60_000 };
+const WINDOW_MS = 10_000;
+const FILL_TIMEOUT_MS = 30_000;
+const JOIN_TIMEOUT_MS = 15_000;
+/** The joins stop early (and say how many ran) past this, so an overloaded machine still finishes in time. */
+const JOINS_BUDGET_MS = 150_000;
+const DEADLINE_MS = 8 * 60_000;
+const VIEWPORT = { width: 1920, height: 1080 };
+const MAX_VIEWPORT_HEIGHT = 4320;
+/**
+ * Appended to the room page's URL: a grid that pages reads `pageSize` (one that does not ignores
+ * it). Anything else the grid reads from its URL can be added with BENCH_GRID_QUERY.
+ */
+const GRID_QUERY = new URLSearchParams({ pageSize: String(CANDIDATES), ...Object.fromEntries(new URLSearchParams(process.env.BENCH_GRID_QUERY ?? '')) });
+
+/** `WxH@fps`, e.g. BENCH_CAMERA=960x540@10. */
+function trackSpec(env: string | undefined, fallback: { width: number; height: number; fps: number }) {
+  const m = env ? /^(\d+)x(\d+)@(\d+(?:\.\d+)?)$/.exec(env) : null;
+  if (env && !m) throw new Error(`cannot read "${env}": expected WxH@fps`);
+  return m ? { width: Number(m[1]), height: Number(m[2]), fps: Number(m[3]) } : fallback;
+}
+
+// What a real candidate's browser sends (components/exam/use-exam-publisher.ts), scaled to what
+// two shared cores can encode forty times over: the screen at 720p and 3 fps (the app asks for
+// up to 1080p at 15 fps; its low layer is 360p at 3 fps either way) with the app's screen-share
+// cap, and the camera at 540p, the app's capture size, with the browser's 540p cap but 10 fps
+// instead of 25; its 180p layer is what a grid asks for. The SDK needs a camera 960 px wide for a
+// 180p layer, and adds a 360p middle one the browser would not send. BENCH_SCREEN / BENCH_CAMERA
+// (WxH@fps) override.
+const PROFILE: PublishProfile = {
+  screen: { source: 'screen_share', ...trackSpec(process.env.BENCH_SCREEN, { width: 1280, height: 720, fps: 3 }), maxBitrate: 2_500_000, maxFps: 15 },
+  camera: { source: 'camera', ...trackSpec(process.env.BENCH_CAMERA, { width: 960, height: 540, fps: 10 }), maxBitrate: 800_000 },
+  // Off by default: the SDK's audio path costs about half a core for forty candidates even when
+  // silent, and the grid does not receive audio; tiles then show the microphone as missing.
+  microphone: process.env.BENCH_MICROPHONE === '1',
+};
+
+const started = Date.now();
+const log = (...args: unknown[]) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s]`, ...args);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+const cleanups: { name: string; run: () => Promise<unknown> }[] = [];
+let cleaning: Promise<void> | null = null;
+function cleanup() {
+  cleaning ??= (async () => {
+    while (cleanups.length) {
+      const c = cleanups.pop()!;
+      const t0 = Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), 15_000)));
+        const outcome = await Promise.race([c.run(), late]);
+        log(outcome === 'late' ? `stopping ${c.name}: gave up after 15 s` : `stopped ${c.name} (${Date.now() - t0} ms)`);
+      } catch (err) {
+        log(`stopping ${c.name} failed:`, err);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  })();
+  return cleaning;
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    log(`${sig}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+async function main() {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  freshDb(CONFIG.dbPath);
+  const skip = process.env.BENCH_SKIP_BUILD === '1';
+  log(skip ? 'BENCH_SKIP_BUILD=1: reusing .next if present' : 'building the app (next build)…');
+  const built = buildApp(CONFIG, { skip });
+  if (built) log('build done');
+
+  // The run's clock starts after the build, which is slow and not what is measured.
+  const deadline = setTimeout(() => {
+    log(`aborting: still running after ${DEADLINE_MS / 60_000} minutes`);
+    void cleanup().finally(() => process.exit(2));
+  }, DEADLINE_MS);
+  deadline.unref();
+
+  // The cores are shared: say how busy the machine was before this run added anything.
+  const idleA = sampleCpu({});
+  await sleep(3000);
+  const busyBefore = cpuBetween(idleA, sampleCpu({})).machine ?? 0;
+  log(`machine busy before start: ${busyBefore}% of one core (of ${os.cpus().length * 100}%)${busyBefore > 50 ? ' - other work is running; results will show it' : ''}`);
+
+  // Server modules read the environment once, at import: point them at this stack first.
+  Object.assign(process.env, stackProcessEnv(CONFIG));
+  const { openDb } = await import('@/db/client');
+  const { makeRoomScenario, PASSWORD } = await import('../fixtures/factories');
+  const { mintCandidatePcToken, mintInvigilatorToken } = await import('@/server/livekit/tokens');
+
+  log(`starting the stack: app :${CONFIG.appPort}, SFU :${CONFIG.sfuPort}`);
+  const stack = await startStack(CONFIG);
+  cleanups.push({ name: 'stack', run: stack.stop });
+
+  const db = openDb(CONFIG.dbPath);
+  const { room, invigilator, candidates } = await makeRoomScenario(db, { candidates: CANDIDATES });
+  db.$client.close();
+  log(`room ${room.id} (${room.livekitRoom}) with ${candidates.length} candidates, invigilator ${invigilator.username}`);
+
+  const names = new Map(candidates.map((c) => [c.id, c.name]));
+  const fleet = await ProcessFleet.start(
+    stack.sfuUrl,
+    async (candidateId) => (await mintCandidatePcToken({ room: room.livekitRoom, candidateId, name: names.get(candidateId)! })).token,
+    PROFILE,
+  );
+  cleanups.push({ name: 'candidates', run: () => fleet.stop() });
+  const cpuRoots = { sfu: [stack.sfu.process.pid!], app: [stack.app.pid!], candidates: [fleet.pid] };
+  log(`joining ${candidates.length} simulated candidates: screen ${fmtTrack(PROFILE.screen)}, camera ${fmtTrack(PROFILE.camera)}`);
+  await fleet.joinAll(
+    candidates.map((c) => c.id),
+    {
+      onJoined: (n) => n % 10 === 0 && log(`  ${n} candidates publishing`),
+      onRetry: (id, err) => log(`  candidate ${id} failed to join (${err instanceof Error ? err.message : String(err)}); retrying`),
+    },
+  );
+  const layers = await publishedLayers(stack.sfuUrl, room.livekitRoom);
+
+  const browser = await launchBrowser();
+  cleanups.push({ name: 'browser', run: () => browser.close() });
+
+  // The grid, as an invigilator sees it.
+  log('grid: logging in as the invigilator and opening the room page');
+  const gridCtx = await newContext(browser, stack.appUrl);
+  const gridPage = await gridCtx.newPage();
+  await loginAsStaff(gridPage, invigilator.username!, PASSWORD);
+  const grid = await measurePage(gridPage, `/rooms/${room.id}?${GRID_QUERY}`, 'grid', cpuRoots, fleet);
+  log('grid: timing joins');
+  // Spread over the page (seats 3, 7, 11, … of 40), so the joins meet whatever the grid does
+  // with tiles at the top and at the bottom of a page (live video for some, stills for others).
+  const joiners = Array.from({ length: Math.min(JOINS, candidates.length) }, (_, k) => candidates[Math.floor(((k + 0.5) * candidates.length) / JOINS)]!.id);
+  const joins = await measureJoins(gridPage, fleet, joiners);
+  await gridCtx.close();
+
+  // The baseline: the same room, watched the plain way.
+  log('baseline: opening a subscribe-everything page');
+  const server = await serveBaselinePage();
+  cleanups.push({ name: 'baseline page server', run: () => server.close() });
+  const token = await mintInvigilatorToken({ room: room.livekitRoom, userId: invigilator.id, name: invigilator.name });
+  const baseCtx = await newContext(browser, stack.appUrl);
+  const basePage = await baseCtx.newPage();
+  const baseline = await measurePage(basePage, server.url(stack.sfuUrl, token.token), 'baseline', cpuRoots, fleet);
+  await baseCtx.close();
+
+  const firstMs = joins.map((j) => j.firstPictureMs);
+  const warnings = [
+    ...(busyBefore > 50 ? [`the machine was ${busyBefore}% busy (of ${os.cpus().length * 100}%) before the run started`] : []),
+    ...[grid, baseline].flatMap((m, i) => {
+      const label = i === 0 ? 'grid' : 'baseline';
+      const out: string[] = [];
+      const short = (got: number, want: number) => got < want * 0.9;
+      if (short(m.publisherFps.camera, PROFILE.camera.fps) || short(m.publisherFps.screen, PROFILE.screen.fps)) {
+        out.push(
+          `${label}: the candidates captured ${m.publisherFps.camera}/${PROFILE.camera.fps} camera and ${m.publisherFps.screen}/${PROFILE.screen.fps} screen fps: the candidate process was short of CPU, so the page received less than configured`,
+        );
+      }
+      if ((m.cpu.otherProcesses ?? 0) > 25) out.push(`${label}: other processes used ${m.cpu.otherProcesses}% of a core during the window`);
+      if (m.stats.tilesOnScreen < CANDIDATES) out.push(`${label}: only ${m.stats.tilesOnScreen} of ${CANDIDATES} tiles were on screen`);
+      return out;
+    }),
+    ...(joins.some((j) => j.failed) ? [`${joins.filter((j) => j.failed).length} of ${joins.length} joins showed no picture within ${JOIN_TIMEOUT_MS / 1000} s (counted as ${JOIN_TIMEOUT_MS} ms)`] : []),
+  ];
+  for (const w of warnings) log(`warning: ${w}`);
+  const result = {
+    tiles: grid.stats.tilesOnScreen,
+    kbpsPerTile: grid.stats.kbpsPerTile,
+    baselineKbpsPerTile: baseline.stats.kbpsPerTile,
+    ratio: round(baseline.stats.kbpsPerTile / Math.max(0.001, grid.stats.kbpsPerTile), 2),
+    fpsMin: grid.stats.fpsMin,
+    fpsMedian: grid.stats.fpsMedian,
+    joinToFirstFrameMsP50: percentile(firstMs, 50),
+    joinToFirstFrameMsP95: percentile(firstMs, 95),
+    baselineFpsMin: baseline.stats.fpsMin,
+    baselineFpsMedian: baseline.stats.fpsMedian,
+    targets: {
+      kbpsPerTile: grid.stats.kbpsPerTile <= 120,
+      ratio: baseline.stats.kbpsPerTile / grid.stats.kbpsPerTile >= 5,
+      fpsMin: grid.stats.fpsMin >= 5,
+      joinToFirstFrameMsP95: percentile(firstMs, 95) <= 1000,
+    },
+    publish: {
+      codec: 'vp8',
+      screen: fmtTrack(PROFILE.screen),
+      camera: fmtTrack(PROFILE.camera),
+      microphone: PROFILE.microphone ? 'published, silent (no audio frames)' : 'none',
+      layersAtSfu: layers,
+    },
+    definitions: {
+      kbpsPerTile: `inbound video bytes over all of the page's peer connections, over a ${WINDOW_MS / 1000} s window, per tile on screen`,
+      fps: 'per tile: decoded frames per second summed over its screen and camera streams; fpsBySource splits them',
+      joinToFirstFrame: `connect() start to the first picture of the candidate on its tile: a video with videoWidth > 0 and totalVideoFrames > 0 (counted once a second frame follows), or a newly loaded still where the grid shows stills; ${joins.length} joins spread over the page; a join with nothing within ${JOIN_TIMEOUT_MS / 1000} s counts as ${JOIN_TIMEOUT_MS} ms`,
+    },
+    grid: { ...grid.stats, url: `/rooms/${room.id}?${GRID_QUERY}`, viewport: grid.viewport, fillMs: grid.fillMs, settleKbps: grid.settleKbps, cpuPercent: grid.cpu, publisherFps: grid.publisherFps },
+    baseline: { ...baseline.stats, viewport: baseline.viewport, fillMs: baseline.fillMs, settleKbps: baseline.settleKbps, cpuPercent: baseline.cpu, publisherFps: baseline.publisherFps },
+    joins: {
+      count: joins.length,
+      failed: joins.filter((j) => j.failed).length,
+      firstPictureMs: { p50: percentile(firstMs, 50), p95: percentile(firstMs, 95), max: Math.max(...firstMs) },
+      screenMs: { p50: percentile(joins.map((j) => j.screenMs), 50), p95: percentile(joins.map((j) => j.screenMs), 95) },
+      cameraMs: { p50: percentile(joins.map((j) => j.cameraMs), 50), p95: percentile(joins.map((j) => j.cameraMs), 95) },
+      firstPictureKinds: joins.reduce<Record<string, number>>((acc, j) => ({ ...acc, [j.firstKind]: (acc[j.firstKind] ?? 0) + 1 }), {}),
+      connectMs: { p50: percentile(joins.map((j) => j.connectMs), 50), p95: percentile(joins.map((j) => j.connectMs), 95) },
+      screenPublishedMs: { p50: percentile(joins.map((j) => j.screenPublishedMs), 50), p95: percentile(joins.map((j) => j.screenPublishedMs), 95) },
+      trackAtPageMs: { p50: percentile(joins.flatMap((j) => j.trackAtPageMs ?? []), 50) },
+      videoElementMs: { p50: percentile(joins.flatMap((j) => j.videoElementMs ?? []), 50) },
+      each: joins,
+    },
+    machine: { cores: os.cpus().length, busyBeforeStartPercent: busyBefore },
+    warnings,
+    runSeconds: Math.round((Date.now() - started) / 1000),
+  };
+  fs.writeFileSync(path.join(ARTIFACTS, `result-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(result, null, 2));
+  clearTimeout(deadline);
+  await cleanup();
+  console.log(JSON.stringify(result));
+}
+
+function fmtTrack(t: PublishProfile['screen'] | PublishProfile['camera']) {
+  return `${t.width}x${t.height}@${t.fps}fps${t.maxBitrate ? ` (cap ${t.maxBitrate / 1000} kbps at ${t.maxFps ?? t.fps} fps)` : ''}`;
+}
+
+function newContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
+  return browser.newContext({ baseURL, viewport: VIEWPORT, locale: 'zh-CN' }).then(async (ctx) => {
+    await ctx.addInitScript({ content: PAGE_HOOKS });
+    return ctx;
+  });
+}
+
+/** The simulcast layers the SFU was told about, for one candidate: what "LOW" and "HIGH" mean here. */
+async function publishedLayers(sfuUrl: string, roomName: string) {
+  const rs = new RoomServiceClient(sfuUrl.replace(/^ws/, 'http'), CONFIG.apiKey, CONFIG.apiSecret);
+  const p = (await rs.listParticipants(roomName)).find((x) => x.attributes.role === 'candidate');
+  const out: Record<string, string[]> = {};
+  for (const t of p?.tracks ?? []) {
+    if (t.layers.length === 0) continue;
+    out[t.source === 3 ? 'screen' : t.source === 1 ? 'camera' : String(t.source)] = t.layers.map(
+      (l) => `${['LOW', 'MEDIUM', 'HIGH'][l.quality] ?? l.quality} ${l.width}x${l.height} ≤${Math.round(l.bitrate / 1000)}kbps`,
+    );
+  }
+  return out;
+}
+
+/** If the grid pages, asks for 40 per page through whatever control offers it; optional. */
+async function tryFortyPerPage(page: Page) {
+  const select = page.locator('select').filter({ has: page.locator('option[value="40"]') });
+  if ((await select.count()) > 0) {
+    await select.first().selectOption('40');
+    return 'select';
+  }
+  const button = page.getByRole('button', { name: /^40$/ }).or(page.getByRole('radio', { name: /^40$/ })).or(page.getByRole('tab', { name: /^40$/ }));
+  if ((await button.count()) > 0) {
+    await button.first().click();
+    return 'button';
+  }
+  return null;
+}
+
+const decodingVideos = (s: Snapshot) => s.tiles.reduce((n, t) => n + t.videos.filter((v) => v.width > 0 && v.frames > 0).length, 0);
+
+/**
+ * Opens a watching page, waits until its tiles show video (growing the viewport if the tiles
+ * do not fit), lets it settle, and measures one window.
+ */
+async function measurePage(page: Page, url: string, label: 'grid' | 'baseline', cpuRoots: Record<string, number[]>, fleet: ProcessFleet) {
+  const opened = Date.now();
+  await page.goto(url);
+  const snap = await waitUntil(() => snapshot(page), (s) => s.tiles.length > 0, 20_000, `${label}: no tiles appeared`);
+  if (snap.tiles.length < CANDIDATES) {
+    const how = await tryFortyPerPage(page);
+    if (how) log(`${label}: ${snap.tiles.length} tiles; asked for 40 per page via a ${how}`);
+  }
+  // Every tile must be on screen: grow the viewport to the bottom of the last tile (again once
+  // all have arrived, since a page may add tiles as their tracks come in).
+  const viewport = { ...VIEWPORT };
+  const fit = async () => {
+    const s = await snapshot(page);
+    const needed = Math.max(...s.tiles.map((t) => t.bottom)) + 16;
+    if (needed <= viewport.height || viewport.height >= MAX_VIEWPORT_HEIGHT) return;
+    viewport.height = Math.min(MAX_VIEWPORT_HEIGHT, needed);
+    await page.setViewportSize(viewport);
+    log(`${label}: tiles reach ${needed}px; viewport now ${viewport.width}x${viewport.height}`);
+  };
+  await sleep(1000);
+  await fit();
+  const expected = CANDIDATES * 2;
+  const full = await waitUntil(
+    () => snapshot(page),
+    (s) => decodingVideos(s) >= expected,
+    FILL_TIMEOUT_MS,
+    null,
+  );
+  const fillMs = decodingVideos(full) >= expected ? Date.now() - opened : null;
+  await fit();
+  log(`${label}: ${full.tiles.length} tiles (${full.tiles.filter((t) => t.onScreen).length} on screen), ${decodingVideos(full)}/${expected} videos decoding${fillMs ? ` after ${fillMs} ms` : ' (gave up waiting)'}`);
+  const settleKbps = await settle(page, opened, SETTLE_MAX_MS[label]);
+  log(`${label}: settled after ${Math.round((Date.now() - opened) / 1000)} s; total kbps per 5 s ${JSON.stringify(settleKbps)}`);
+
+  const cpuA = sampleCpu(cpuRoots);
+  const threadsA = sampleThreads(fleet.pid);
+  const framesA = await fleet.framesSent();
+  const a = await snapshot(page);
+  await sleep(WINDOW_MS);
+  const b = await snapshot(page);
+  const framesB = await fleet.framesSent();
+  const cpuB = sampleCpu(cpuRoots);
+  const threads = threadsBetween(threadsA, sampleThreads(fleet.pid));
+  const seconds = (b.t - a.t) / 1000;
+  const stats = windowStats(a, b);
+  const cpu = { ...cpuBetween(cpuA, cpuB), candidateThreads: threads };
+  const publisherFps = {
+    screen: round((framesB.screen - framesA.screen) / seconds / CANDIDATES),
+    camera: round((framesB.camera - framesA.camera) / seconds / CANDIDATES),
+    captureCpuPercent: round(((framesB.captureMs - framesA.captureMs) / 1000 / seconds) * 100),
+    eventLoopDelayMs: framesB.loopDelayMs,
+  };
+  await page.screenshot({ path: path.join(ARTIFACTS, `${label}.png`) });
+  log(
+    `${label}: ${stats.kbpsPerTile} kbps per tile (${stats.totalKbps} kbps in ${stats.inboundVideoStreams} streams), fps per tile min ${stats.fpsMin} median ${stats.fpsMedian}, sizes ${JSON.stringify(stats.receivedSizes)}`,
+  );
+  log(`${label}: CPU % of one core ${JSON.stringify(cpu)}; candidates captured ${JSON.stringify(publisherFps)} fps each`);
+  log(`${label}: kbps per tile by source ${JSON.stringify(stats.kbpsPerTileBySource)}, fps by source ${JSON.stringify(stats.fpsBySource)}`);
+  return { stats, cpu, viewport, fillMs, publisherFps, settleKbps };
+}
+
+/**
+ * Takes `ids` out of the room, then brings them back one at a time, timing from the start of
+ * `connect()` to the first decoded frame on their tile, as the page itself observes it.
+ */
+async function measureJoins(page: Page, fleet: Fleet, ids: number[]) {
+  await Promise.all(ids.map((id) => fleet.leave(id)));
+  await sleep(3000);
+  const out = [];
+  const budgetEnds = Date.now() + JOINS_BUDGET_MS;
+  for (const id of ids) {
+    if (Date.now() > budgetEnds) {
+      log(`  joins: out of time after ${out.length} of ${ids.length}`);
+      break;
+    }
+    await watchJoin(page, id);
+    const joinedAt = Date.now();
+    const timing = await fleet.join(id).catch((err: unknown) => {
+      log(`  join of candidate ${id} failed: ${err instanceof Error ? err.message : String(err)}`);
+      return { startedAt: joinedAt, connectMs: NaN, screenPublishedMs: NaN, cameraPublishedMs: NaN };
+    });
+    const r = await waitUntil(
+      () => joinResult(page, id),
+      (x) => x?.confirmed.screen != null && x?.confirmed.camera != null,
+      timing.startedAt + JOIN_TIMEOUT_MS - Date.now(),
+      null,
+    );
+    await unwatchJoin(page, id);
+    const since = (at: number | undefined) => (at == null ? null : at - timing.startedAt);
+    // A live picture counts from its first frame, once a second one proved it plays.
+    const shown = (role: 'screen' | 'camera') => (r?.confirmed[role] != null ? since(r.first[role]) : null);
+    const screenMs = shown('screen');
+    const cameraMs = shown('camera');
+    const pictures = [screenMs, cameraMs].filter((x): x is number => x != null);
+    const firstRole = screenMs != null && (cameraMs == null || screenMs <= cameraMs) ? 'screen' : 'camera';
+    const j = {
+      candidateId: id,
+      firstPictureMs: pictures.length ? Math.min(...pictures) : JOIN_TIMEOUT_MS,
+      firstKind: pictures.length ? `${firstRole} ${r?.kind[firstRole]}` : 'none',
+      screenMs: screenMs ?? JOIN_TIMEOUT_MS,
+      screenKind: r?.kind.screen ?? 'none',
+      cameraMs: cameraMs ?? JOIN_TIMEOUT_MS,
+      cameraKind: r?.kind.camera ?? 'none',
+      connectMs: timing.connectMs,
+      screenPublishedMs: timing.screenPublishedMs,
+      cameraPublishedMs: timing.cameraPublishedMs,
+      trackAtPageMs: since(earliest(r?.track.screen, r?.track.camera)),
+      videoElementMs: since(earliest(r?.attached.screen, r?.attached.camera)),
+      failed: pictures.length === 0,
+    };
+    log(
+      `  join ${out.length + 1}/${ids.length} (candidate ${id}): first picture ${j.firstPictureMs} ms (${j.firstKind}); screen ${j.screenMs} ms ${j.screenKind}, camera ${j.cameraMs} ms ${j.cameraKind} (connected ${j.connectMs}, screen published ${j.screenPublishedMs}, first track at page ${j.trackAtPageMs}, in a video element ${j.videoElementMs})${j.failed ? ' FAILED' : ''}`,
+    );
+    out.push(j);
+    await sleep(1000);
+  }
+  return out;
+}
+
+/** Samples the page's inbound bitrate every 5 s until it stops moving (or the time is up). */
+async function settle(page: Page, opened: number, maxMs: number) {
+  const rates: number[] = [];
+  let prev = await snapshot(page);
+  for (;;) {
+    await sleep(5000);
+    const cur = await snapshot(page);
+    const k = windowStats(prev, cur).totalKbps;
+    prev = cur;
+    rates.push(k);
+    const last = rates.at(-2);
+    const stable = last !== undefined && Math.abs(k - last) <= 0.1 * Math.max(k, last);
+    const since = Date.now() - opened;
+    if ((stable && since >= SETTLE_MS) || since >= maxMs) return rates;
+  }
+}
+
+function earliest(...xs: (number | undefined)[]) {
+  const known = xs.filter((x): x is number => x != null);
+  return known.length ? Math.min(...known) : undefined;
+}
+
+async function waitUntil<T>(read: () => Promise<T>, ok: (x: T) => boolean, ms: number, error: string | null): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const x = await read();
+    if (ok(x)) return x;
+    if (Date.now() > deadline) {
+      if (error) throw new Error(error);
+      return x;
+    }
+    await sleep(100);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  async (err) => {
+    log('failed:', err instanceof Error ? (err.stack ?? err.message) : err);
+    await cleanup();
+    process.exit(1);
+  },
+);
