@@ -8,7 +8,10 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { dispose } from '@livekit/rtc-node';
 import { CandidateFleet, type FleetRequest, type FleetReply, type PublishProfile } from './fleet';
 
-const send = (msg: FleetReply) => process.send?.(msg);
+// The driver may be gone (stopping, or dead): a reply nobody reads is dropped, not an error.
+const send = (msg: FleetReply) => {
+  if (process.connected) process.send?.(msg, undefined, undefined, () => {});
+};
 
 let fleet: CandidateFleet | null = null;
 const loop = monitorEventLoopDelay({ resolution: 10 });

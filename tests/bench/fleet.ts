@@ -33,7 +33,12 @@ export type JoinAllOptions = {
   onRetry?: (candidateId: number, err: unknown) => void;
 };
 
-async function joinAllWith(join: (id: number) => Promise<unknown>, candidateIds: number[], { concurrency = 4, attempts = 3, onJoined, onRetry }: JoinAllOptions = {}) {
+async function joinAllWith(
+  join: (id: number) => Promise<unknown>,
+  stopped: () => boolean,
+  candidateIds: number[],
+  { concurrency = 4, attempts = 3, onJoined, onRetry }: JoinAllOptions = {},
+) {
   const queue = [...candidateIds];
   let joined = 0;
   await Promise.all(
@@ -44,7 +49,7 @@ async function joinAllWith(join: (id: number) => Promise<unknown>, candidateIds:
             await join(id);
             break;
           } catch (err) {
-            if (attempt >= attempts) throw err;
+            if (attempt >= attempts || stopped()) throw err;
             onRetry?.(id, err);
           }
         }
@@ -62,6 +67,7 @@ async function joinAllWith(join: (id: number) => Promise<unknown>, candidateIds:
  */
 export class CandidateFleet implements Fleet {
   private readonly peers = new Map<number, SimulatedCandidate>();
+  private stopped = false;
 
   constructor(
     private readonly url: string,
@@ -93,7 +99,7 @@ export class CandidateFleet implements Fleet {
   }
 
   joinAll(candidateIds: number[], opts?: JoinAllOptions) {
-    return joinAllWith((id) => this.join(id), candidateIds, opts);
+    return joinAllWith((id) => this.join(id), () => this.stopped, candidateIds, opts);
   }
 
   async leave(candidateId: number) {
@@ -114,6 +120,7 @@ export class CandidateFleet implements Fleet {
   }
 
   async stop() {
+    this.stopped = true;
     await Promise.allSettled([...this.peers.values()].map((p) => p.disconnect()));
     this.peers.clear();
   }
@@ -142,6 +149,7 @@ type Unseq<T> = T extends unknown ? Omit<T, 'seq'> : never;
 export class ProcessFleet implements Fleet {
   readonly child: ChildProcess;
   private seq = 0;
+  private stopping = false;
   private readonly pending = new Map<number, { resolve: (r: FleetReply) => void; reject: (e: Error) => void }>();
 
   private constructor(
@@ -180,6 +188,7 @@ export class ProcessFleet implements Fleet {
     const seq = ++this.seq;
     return new Promise((resolve, reject) => {
       if (!this.child.connected) return reject(new Error('candidate process is gone'));
+      if (this.stopping && msg.type !== 'stop') return reject(new Error('candidates are stopping'));
       this.pending.set(seq, { resolve, reject });
       this.child.send({ ...msg, seq });
     });
@@ -192,7 +201,7 @@ export class ProcessFleet implements Fleet {
   }
 
   joinAll(candidateIds: number[], opts?: JoinAllOptions) {
-    return joinAllWith((id) => this.join(id), candidateIds, opts);
+    return joinAllWith((id) => this.join(id), () => this.stopping, candidateIds, opts);
   }
 
   async leave(candidateId: number) {
@@ -206,6 +215,7 @@ export class ProcessFleet implements Fleet {
 
   /** Leaves the room with every candidate, then ends the process (forcibly if it hangs). */
   async stop() {
+    this.stopping = true;
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise((r) => this.child.once('exit', r));
     await Promise.race([this.request({ type: 'stop' }).catch(() => {}), new Promise((r) => setTimeout(r, 10_000))]);

@@ -250,6 +250,7 @@ export function windowStats(a: Snapshot, b: Snapshot) {
     tilesWithLiveVideo: live.length,
     stillPictures,
     fpsMinOfLiveTiles: round(min(live.map((t) => t.total))),
+    fpsMedianOfLiveTiles: round(median(live.map((t) => t.total))),
     fpsBySource: {
       screen: { min: round(min(tiles.map((t) => t.screen))), median: round(median(tiles.map((t) => t.screen))) },
       camera: { min: round(min(tiles.map((t) => t.camera))), median: round(median(tiles.map((t) => t.camera))) },
