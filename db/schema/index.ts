@@ -311,10 +311,12 @@ export const messageReceipts = sqliteTable(
     candidateId: integer('candidate_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
+    /** When the message was handed to one of the candidate's open connections (message centre stream). */
+    deliveredAt: integer('delivered_at', { mode: 'timestamp_ms' }),
     readAt: integer('read_at', { mode: 'timestamp_ms' }),
     acknowledgedAt: integer('acknowledged_at', { mode: 'timestamp_ms' }),
   },
-  (t) => [primaryKey({ columns: [t.messageId, t.candidateId] })],
+  (t) => [primaryKey({ columns: [t.messageId, t.candidateId] }), index('message_receipts_candidate_idx').on(t.candidateId)],
 );
 
 export const FLAG_TYPES = [
@@ -439,6 +441,120 @@ export const lastViewed = sqliteTable(
   (t) => [primaryKey({ columns: [t.candidateId, t.userId] }), index('last_viewed_room_idx').on(t.roomId, t.candidateId)],
 );
 
+export const HELP_CATEGORIES = ['technical', 'content', 'other'] as const;
+export type HelpCategory = (typeof HELP_CATEGORIES)[number];
+/** queued: waiting for an agent; assigned: an agent has it; resolved: closed (may be reopened). */
+export const HELP_STATUSES = ['queued', 'assigned', 'resolved'] as const;
+export type HelpStatus = (typeof HELP_STATUSES)[number];
+/** candidate/agent: the chat; note: internal, never shown to the candidate; system: "agent joined", etc. */
+export const HELP_MESSAGE_KINDS = ['candidate', 'agent', 'note', 'system'] as const;
+export type HelpMessageKind = (typeof HELP_MESSAGE_KINDS)[number];
+export const HELP_EVENT_TYPES = ['opened', 'message', 'claimed', 'assigned', 'transferred', 'resolved', 'reopened'] as const;
+export type HelpEventType = (typeof HELP_EVENT_TYPES)[number];
+
+/**
+ * A candidate's help chat with the support desk (the "400" hotline). The exam and room are
+ * those the candidate was in when asking, so invigilators of that room see the thread too.
+ */
+export const helpThreads = sqliteTable(
+  'help_threads',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    candidateId: integer('candidate_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    examId: integer('exam_id').references(() => exams.id, { onDelete: 'set null' }),
+    roomId: integer('room_id').references(() => examRooms.id, { onDelete: 'set null' }),
+    category: text('category', { enum: HELP_CATEGORIES }).notNull(),
+    status: text('status', { enum: HELP_STATUSES }).notNull().default('queued'),
+    agentId: integer('agent_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    /** When the thread last entered the queue (creation or reopening): queue order and SLA clock. */
+    queuedAt: integer('queued_at', { mode: 'timestamp_ms' }).notNull(),
+    firstResponseAt: integer('first_response_at', { mode: 'timestamp_ms' }),
+    resolvedAt: integer('resolved_at', { mode: 'timestamp_ms' }),
+    lastMessageAt: integer('last_message_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    index('help_threads_status_idx').on(t.status, t.queuedAt),
+    index('help_threads_candidate_idx').on(t.candidateId, t.id),
+    index('help_threads_agent_idx').on(t.agentId, t.status),
+    index('help_threads_room_idx').on(t.roomId, t.status),
+  ],
+);
+
+export const helpMessages = sqliteTable(
+  'help_messages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    threadId: integer('thread_id')
+      .notNull()
+      .references(() => helpThreads.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: HELP_MESSAGE_KINDS }).notNull(),
+    authorId: integer('author_id').references(() => users.id, { onDelete: 'set null' }),
+    body: text('body').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('help_messages_thread_idx').on(t.threadId, t.id)],
+);
+
+/**
+ * Everything that happens to help threads, in one ordered log: its id is the cursor every help
+ * stream resumes from (persist, then emit, then yield `tracked(id, …)`).
+ */
+export const helpEvents = sqliteTable(
+  'help_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    threadId: integer('thread_id')
+      .notNull()
+      .references(() => helpThreads.id, { onDelete: 'cascade' }),
+    type: text('type', { enum: HELP_EVENT_TYPES }).notNull(),
+    actorId: integer('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    /** The message, for `message` events. */
+    messageId: integer('message_id').references(() => helpMessages.id, { onDelete: 'cascade' }),
+    /** Notes are for staff only: candidate streams skip these events. */
+    staffOnly: integer('staff_only', { mode: 'boolean' }).notNull().default(false),
+    payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    createdAt: createdAt(),
+  },
+  (t) => [index('help_events_thread_idx').on(t.threadId, t.id)],
+);
+
+/** How far each participant has read a thread (unread counts). */
+export const helpReads = sqliteTable(
+  'help_reads',
+  {
+    threadId: integer('thread_id')
+      .notNull()
+      .references(() => helpThreads.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    lastReadMessageId: integer('last_read_message_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.threadId, t.userId] })],
+);
+
+/** Support agents' desk settings: how many open threads auto-assign may give each. */
+export const supportAgents = sqliteTable('support_agents', {
+  userId: integer('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  capacity: integer('capacity').notNull().default(5),
+  /** Off: auto-assign skips this agent (on a break); claiming by hand still works. */
+  accepting: integer('accepting', { mode: 'boolean' }).notNull().default(true),
+});
+
+/** The desk's shared list of canned replies. */
+export const cannedReplies = sqliteTable('canned_replies', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  title: text('title').notNull(),
+  body: text('body').notNull(),
+  createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+});
+
 export type User = typeof users.$inferSelect;
 export type Exam = typeof exams.$inferSelect;
 export type ExamRoom = typeof examRooms.$inferSelect;
@@ -449,3 +565,7 @@ export type Message = typeof messages.$inferSelect;
 export type Flag = typeof flags.$inferSelect;
 export type PresetMessage = typeof presetMessages.$inferSelect;
 export type AuditEntry = typeof auditLog.$inferSelect;
+export type HelpThread = typeof helpThreads.$inferSelect;
+export type HelpMessage = typeof helpMessages.$inferSelect;
+export type HelpEvent = typeof helpEvents.$inferSelect;
+export type CannedReply = typeof cannedReplies.$inferSelect;

@@ -1,11 +1,27 @@
 import { EventEmitter, on } from 'node:events';
-import type { TimelineEvent } from '@/db/schema';
+import type { HelpEvent, Message, TimelineEvent } from '@/db/schema';
+
+/** Someone is typing in a help thread: shown for a few seconds, never stored. */
+export type HelpTyping = { threadId: number; side: 'candidate' | 'agent'; userId: number; name: string };
+
+/** A system message's reach so far, for the sender's live counts. */
+export type MessageStats = { messageId: number; recipients: number; delivered: number; read: number; acknowledged: number };
 
 /** What the bus carries, by channel. Rows are persisted before they are emitted. */
 export interface BusChannels {
   [channel: `room:${number}`]: TimelineEvent;
   /** Staff commands for one candidate (messages, extra time, end of exam), for their exam page. */
   [channel: `candidate:${number}`]: TimelineEvent;
+  /** Every help-desk event (agents' queue and consoles; invigilators filter by room). */
+  'help:desk': HelpEvent;
+  /** Help-desk events of one candidate's threads, notes excluded (the candidate's Help panel). */
+  [channel: `help:candidate:${number}`]: HelpEvent;
+  /** Typing indicators of one thread (not persisted, not resumable). */
+  [channel: `help:typing:${number}`]: HelpTyping;
+  /** A new system message (each candidate's stream keeps those addressed to them). */
+  'messages:new': Message;
+  /** Delivered / read / acknowledged counts of one system message, for its sender. */
+  [channel: `messages:stats:${number}`]: MessageStats;
 }
 
 export interface EventBus {
