@@ -14,6 +14,7 @@ import { fixWebmDuration, RECORD_SECONDS, recordFor } from './recorder';
 import { storeDevices } from './stored-devices';
 import { useAudioLevel } from './use-audio-level';
 import { useDeviceSelection } from './use-device-selection';
+import { Stepper } from '@/components/ui/stepper';
 
 /** Below this peak (about -48 dBFS) nothing audible reached the microphone while recording. */
 const QUIET_PEAK = 0.2;
@@ -27,25 +28,7 @@ type Take = { url: string; durationMs: number; peak: number };
 
 function Steps({ phase }: { phase: Phase }) {
   const t = useTranslations('deviceCheck.steps');
-  const at = STEP_AT[phase];
-  return (
-    <ol className="flex flex-wrap items-center gap-x-2 gap-y-1 text-sm">
-      {STEPS.map((s, i) => (
-        <li key={s} className="flex items-center gap-2">
-          {i > 0 && <span aria-hidden className={`h-px w-6 ${i <= at ? 'bg-blue-400' : 'bg-slate-300'}`} />}
-          <span
-            aria-current={i === at ? 'step' : undefined}
-            className={`flex h-6 w-6 items-center justify-center rounded-full text-xs font-semibold ${
-              i < at ? 'bg-blue-600 text-white' : i === at ? 'border-2 border-blue-600 text-blue-700' : 'border border-slate-300 text-slate-400'
-            }`}
-          >
-            {i < at ? '✓' : i + 1}
-          </span>
-          <span className={i === at ? 'font-medium text-blue-700' : i < at ? 'text-slate-700' : 'text-slate-400'}>{t(s)}</span>
-        </li>
-      ))}
-    </ol>
-  );
+  return <Stepper labels={STEPS.map((s) => t(s))} at={STEP_AT[phase]} />;
 }
 
 function LastResult() {

@@ -5,6 +5,7 @@ import { useTranslations } from 'next-intl';
 import { trpc } from '@/components/providers/trpc';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
+import { Stepper } from '@/components/ui/stepper';
 import { useErrorText } from '@/components/ui/use-error-text';
 import type { ExamSession } from './exam-steps';
 
@@ -14,25 +15,7 @@ const ORDER: WrittenStep[] = ['info', 'camera', 'notice', 'exam'];
 /** Where the candidate is in "confirm info -> camera -> notice -> answer". */
 export function WrittenStepper({ current }: { current: WrittenStep }) {
   const t = useTranslations('written.steps');
-  const at = ORDER.indexOf(current);
-  return (
-    <ol className="flex items-center gap-2 text-sm" data-testid="written-steps">
-      {ORDER.map((s, i) => (
-        <li key={s} className="flex items-center gap-2">
-          {i > 0 && <span aria-hidden className={`h-px w-8 ${i <= at ? 'bg-blue-600' : 'bg-slate-300'}`} />}
-          <span
-            aria-current={i === at ? 'step' : undefined}
-            className={`flex h-6 w-6 items-center justify-center rounded-full text-xs font-semibold ${
-              i < at ? 'bg-blue-600 text-white' : i === at ? 'border-2 border-blue-600 text-blue-700' : 'border border-slate-300 text-slate-400'
-            }`}
-          >
-            {i < at ? '✓' : i + 1}
-          </span>
-          <span className={i === at ? 'font-medium text-slate-900' : 'text-slate-500'}>{t(s)}</span>
-        </li>
-      ))}
-    </ol>
-  );
+  return <Stepper labels={ORDER.map((s) => t(s))} at={ORDER.indexOf(current)} testId="written-steps" />;
 }
 
 function StepCard({ title, lead, children }: { title: string; lead?: string; children: React.ReactNode }) {

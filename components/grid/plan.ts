@@ -36,3 +36,26 @@ export function planPage({ page, cap, focusId }: PlanInput): Plan {
   if (focusId != null) plan.set(focusId, { screen: 'high', camera: 'high', witness: 'high' });
   return plan;
 }
+
+/** Height of a tile's name and health lines, px: what the picture does not get. */
+export const FOOTER_PX = 42;
+export const GAP_PX = 8;
+
+/**
+ * The column count that gives the largest 16:9 picture for n tiles in a w×h box; ties go to
+ * fewer empty cells.
+ */
+export function columnsFor(n: number, w: number, h: number) {
+  if (n <= 1) return 1;
+  let best = { cols: Math.ceil(Math.sqrt(n)), score: -1, empty: Infinity };
+  for (let cols = 1; cols <= Math.min(n, 10); cols++) {
+    const rows = Math.ceil(n / cols);
+    const tileW = (w - GAP_PX * (cols - 1)) / cols;
+    // Scored on the visible box: a layout that only fits by scrolling is not a bigger picture.
+    const tileH = (h - GAP_PX * (rows - 1)) / rows;
+    const score = Math.floor(Math.min(tileW, ((tileH - FOOTER_PX) * 16) / 9));
+    const empty = cols * rows - n;
+    if (score > best.score || (score === best.score && empty < best.empty)) best = { cols, score, empty };
+  }
+  return best.cols;
+}

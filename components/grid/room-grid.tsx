@@ -10,6 +10,7 @@ import { useErrorText } from '@/components/ui/use-error-text';
 import { useAlarm } from './alarm';
 import { BroadcastDialog } from './broadcast-dialog';
 import { CandidateTile, displayStatus, type TileLayout } from './candidate-tile';
+import { columnsFor, FOOTER_PX, GAP_PX } from './plan';
 import { FlagsPanel } from './flags-panel';
 import { FocusView } from './focus-view';
 import { GridToolbar } from './grid-toolbar';
@@ -21,29 +22,7 @@ import { useRoomTiles, type GridTile, type RoomEventUpdate } from './use-room-ti
 import { useVideoBudget } from './use-video-budget';
 import { useViewRecorder } from './use-view-recorder';
 
-/** Height of a tile's name and health lines, px: what the picture does not get. */
-const FOOTER_PX = 42;
-const GAP_PX = 8;
 const MIN_ROW_PX = 150;
-
-/**
- * The column count that gives the largest 16:9 picture for n tiles in a w×h box; ties go to
- * fewer empty cells.
- */
-export function columnsFor(n: number, w: number, h: number) {
-  if (n <= 1) return 1;
-  let best = { cols: Math.ceil(Math.sqrt(n)), score: -1, empty: Infinity };
-  for (let cols = 1; cols <= Math.min(n, 10); cols++) {
-    const rows = Math.ceil(n / cols);
-    const tileW = (w - GAP_PX * (cols - 1)) / cols;
-    // Scored on the visible box: a layout that only fits by scrolling is not a bigger picture.
-    const tileH = (h - GAP_PX * (rows - 1)) / rows;
-    const score = Math.floor(Math.min(tileW, ((tileH - FOOTER_PX) * 16) / 9));
-    const empty = cols * rows - n;
-    if (score > best.score || (score === best.score && empty < best.empty)) best = { cols, score, empty };
-  }
-  return best.cols;
-}
 
 function useBoxSize() {
   const ref = useRef<HTMLDivElement>(null);
