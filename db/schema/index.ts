@@ -555,6 +555,113 @@ export const cannedReplies = sqliteTable('canned_replies', {
   createdAt: createdAt(),
 });
 
+/**
+ * A one-time way for a candidate's phone to become their witness camera for one exam: a QR
+ * token (long, random, only its hash stored) and a short bind code, both single-use and
+ * short-lived. Using either consumes the binding.
+ */
+export const phoneBindings = sqliteTable(
+  'phone_bindings',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    candidateId: integer('candidate_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    examId: integer('exam_id')
+      .notNull()
+      .references(() => exams.id, { onDelete: 'cascade' }),
+    /** sha-256 of the QR link's token. */
+    tokenHash: text('token_hash').notNull(),
+    /** The short code typed on the phone (digits); unique among live bindings. */
+    code: text('code').notNull(),
+    createdAt: createdAt(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    usedAt: integer('used_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [uniqueIndex('phone_bindings_token_uq').on(t.tokenHash), index('phone_bindings_code_idx').on(t.code, t.expiresAt), index('phone_bindings_candidate_idx').on(t.candidateId, t.examId)],
+);
+
+/**
+ * A phone bound as a witness camera. The phone holds a device session (only its hash stored)
+ * that lets it do nothing but publish its camera for this candidate and exam. Binding a new
+ * phone revokes the previous one, with the reason.
+ */
+export const phoneDevices = sqliteTable(
+  'phone_devices',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    candidateId: integer('candidate_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    examId: integer('exam_id')
+      .notNull()
+      .references(() => exams.id, { onDelete: 'cascade' }),
+    bindingId: integer('binding_id').references(() => phoneBindings.id, { onDelete: 'set null' }),
+    sessionHash: text('session_hash').notNull(),
+    userAgent: text('user_agent'),
+    boundAt: integer('bound_at', { mode: 'timestamp_ms' }).notNull(),
+    revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+    revokeReason: text('revoke_reason'),
+    /** 0..1 where the browser tells (Battery Status API), with whether it is charging. */
+    batteryLevel: real('battery_level'),
+    batteryCharging: integer('battery_charging', { mode: 'boolean' }),
+    lastSeenAt: integer('last_seen_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [uniqueIndex('phone_devices_session_uq').on(t.sessionHash), index('phone_devices_candidate_idx').on(t.candidateId, t.examId)],
+);
+
+export const RECORDING_TRACKS = ['screen', 'camera', 'witness'] as const;
+export type RecordingTrack = (typeof RECORDING_TRACKS)[number];
+
+/**
+ * One recording of one candidate's track in one exam, made on their device in short chunks and
+ * uploaded (resumably) chunk by chunk. The ledger: chunks expected once the device says the
+ * recording ended, chunks and bytes received, gaps derived from the chunk rows.
+ */
+export const recordings = sqliteTable(
+  'recordings',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    candidateId: integer('candidate_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    examId: integer('exam_id')
+      .notNull()
+      .references(() => exams.id, { onDelete: 'cascade' }),
+    track: text('track', { enum: RECORDING_TRACKS }).notNull(),
+    /** Set by the device; one recording per candidate, exam, track and device-side session. */
+    clientKey: text('client_key').notNull(),
+    mimeType: text('mime_type').notNull(),
+    startedAt: integer('started_at', { mode: 'timestamp_ms' }).notNull(),
+    /** Known when the device reports the last chunk: chunks numbered 0..expectedChunks-1. */
+    expectedChunks: integer('expected_chunks'),
+    endedAt: integer('ended_at', { mode: 'timestamp_ms' }),
+    receivedChunks: integer('received_chunks').notNull().default(0),
+    receivedBytes: integer('received_bytes').notNull().default(0),
+    completedAt: integer('completed_at', { mode: 'timestamp_ms' }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('recordings_client_key_uq').on(t.candidateId, t.clientKey), index('recordings_exam_idx').on(t.examId, t.candidateId)],
+);
+
+export const recordingChunks = sqliteTable(
+  'recording_chunks',
+  {
+    recordingId: integer('recording_id')
+      .notNull()
+      .references(() => recordings.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    size: integer('size').notNull(),
+    sha256: text('sha256').notNull(),
+    /** Milliseconds from the recording's start to the chunk's start, for synchronised playback. */
+    offsetMs: integer('offset_ms'),
+    /** Path under the data folder. */
+    path: text('path').notNull(),
+    receivedAt: integer('received_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.recordingId, t.seq] })],
+);
+
 export type User = typeof users.$inferSelect;
 export type Exam = typeof exams.$inferSelect;
 export type ExamRoom = typeof examRooms.$inferSelect;
@@ -569,3 +676,7 @@ export type HelpThread = typeof helpThreads.$inferSelect;
 export type HelpMessage = typeof helpMessages.$inferSelect;
 export type HelpEvent = typeof helpEvents.$inferSelect;
 export type CannedReply = typeof cannedReplies.$inferSelect;
+export type PhoneBinding = typeof phoneBindings.$inferSelect;
+export type PhoneDevice = typeof phoneDevices.$inferSelect;
+export type Recording = typeof recordings.$inferSelect;
+export type RecordingChunk = typeof recordingChunks.$inferSelect;
