@@ -7,6 +7,7 @@ import {
   RoomEvent,
   ScreenSharePresets,
   Track,
+  VideoPreset,
   VideoPresets,
   type AudioCaptureOptions,
   type VideoCaptureOptions,
@@ -27,6 +28,13 @@ const LK_SOURCE: Record<PublishedSource, Track.Source> = {
 
 type ChosenDevices = { cameraId?: string; microphoneId?: string };
 
+/**
+ * The camera layer an invigilator's grid decodes, forty at a time, in a small inset: 180p at
+ * 10 fps within 90 kbps (LiveKit's h180 preset allows 160 kbps at 20 fps). The focus view asks
+ * for the full 540p layer.
+ */
+const GRID_CAMERA_LAYER = new VideoPreset(320, 180, 90_000, 10);
+
 function createRoom() {
   return new Room({
     // The candidate only publishes: dynacast pauses layers nobody watches, and the small
@@ -38,7 +46,7 @@ function createRoom() {
     publishDefaults: {
       simulcast: true,
       videoCodec: 'vp8',
-      videoSimulcastLayers: [VideoPresets.h180],
+      videoSimulcastLayers: [GRID_CAMERA_LAYER],
       screenShareSimulcastLayers: [ScreenSharePresets.h360fps3],
       screenShareEncoding: ScreenSharePresets.h1080fps15.encoding,
     },

@@ -268,8 +268,8 @@ function paintScreen(width: number, height: number, i: number, count: number) {
 }
 
 /**
- * A person at a desk: a textured room behind, a head and shoulders that sway, and a little
- * sensor noise so no two frames are the same.
+ * A person at a desk: a textured room behind, a head and shoulders that sway, so no two
+ * frames of the loop are the same.
  */
 function paintCamera(width: number, height: number, i: number, count: number) {
   const { frame, planes } = i420(width, height);
@@ -301,7 +301,10 @@ function paintCamera(width: number, height: number, i: number, count: number) {
       }
     }
   }
-  const noise = prng(1000 + i);
-  for (let k = 0; k < planes.y.length; k++) planes.y[k] = Math.min(255, Math.max(0, planes.y[k]! + Math.round((noise() - 0.5) * 4)));
+  // Fine texture (the wall, the fabric), the same in every frame. Fresh white noise per frame
+  // would be sensor noise, which a browser's camera pipeline denoises before VP8 sees it (and
+  // which would make a synthetic camera cost its layer's whole bitrate cap, unlike a real one).
+  const grain = prng(1000);
+  for (let k = 0; k < planes.y.length; k++) planes.y[k] = Math.min(255, Math.max(0, planes.y[k]! + Math.round((grain() - 0.5) * 4)));
   return frame;
 }

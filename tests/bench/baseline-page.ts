@@ -47,6 +47,9 @@ const PAGE = String.raw`<!doctype html>
     tileFor(p).append(el);
   });
   room.on(RoomEvent.TrackUnsubscribed, (track) => track.detach().forEach((el) => el.remove()));
+  room.on(RoomEvent.ParticipantDisconnected, (p) => {
+    document.querySelector('[data-testid="tile-' + (p.attributes.candidateId || p.identity) + '"]')?.remove();
+  });
   room
     .connect(params.get('url'), params.get('token'), { autoSubscribe: true })
     .then(() => { status.textContent = 'connected'; status.dataset.state = 'connected'; })

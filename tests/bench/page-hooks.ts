@@ -95,7 +95,7 @@ export const PAGE_HOOKS = String.raw`(() => {
       for (const { el } of videosOf(before)) { const t = trackOf(el); if (t) staleTracks.add(t); }
       for (const { el } of stillsOf(before)) if (el.src) staleStills.add(el.src);
     }
-    const w = { track: {}, attached: {}, first: {}, firstFrames: {}, confirmed: {}, kind: {}, timer: 0 };
+    const w = { track: {}, attached: {}, first: {}, firstFrames: {}, confirmed: {}, kind: {}, src: {}, timer: 0, staleStills, startedAt: Date.now() };
     watches[id] = w;
     w.timer = setInterval(() => {
       const tile = tileById(id);
@@ -111,10 +111,16 @@ export const PAGE_HOOKS = String.raw`(() => {
           w.confirmed[role] = Date.now();
         }
       }
+      // A still is a frame of a track the page received: none of the joiner's can show before one
+      // of its tracks reached the page (one candidate joins at a time here, so any track that
+      // arrived since the watch began is theirs). An earlier still is an old grab finishing late.
+      const newTrackAt = Math.min(Infinity, ...[...trackAt.values()].filter((at) => at >= w.startedAt));
       for (const { role, el } of stillsOf(tile)) {
         if (w.first[role] != null || !el.src || staleStills.has(el.src) || !el.complete || el.naturalWidth === 0) continue;
+        if (Date.now() < newTrackAt || newTrackAt === Infinity) { staleStills.add(el.src); continue; }
         w.first[role] = w.confirmed[role] = Date.now();
         w.kind[role] = 'still';
+        w.src[role] = el.src;
       }
       if (w.confirmed.screen != null && w.confirmed.camera != null) clearInterval(w.timer);
     }, 10);
@@ -123,12 +129,23 @@ export const PAGE_HOOKS = String.raw`(() => {
     const w = watches[id];
     return w ? { track: w.track, attached: w.attached, first: w.first, confirmed: w.confirmed, kind: w.kind } : null;
   }
+  // Nothing of the joining candidate can show before its track was published: a still seen
+  // earlier was an old picture the grid put back (e.g. on re-render), so it is forgotten.
+  function rebase(id, role, notBefore) {
+    const w = watches[id];
+    if (!w || w.first[role] == null || w.first[role] >= notBefore || w.kind[role] !== 'still') return false;
+    w.staleStills.add(w.src[role]);
+    delete w.first[role];
+    delete w.confirmed[role];
+    delete w.kind[role];
+    return true;
+  }
   function unwatch(id) {
     const w = watches[id];
     if (w) clearInterval(w.timer);
     delete watches[id];
   }
-  window.__bench = { snapshot, watch, watchResult, unwatch };
+  window.__bench = { snapshot, watch, watchResult, rebase, unwatch };
 })();`;
 
 export type StreamStat = { key: string; track: string | null; bytes: number; frames: number; width: number; height: number };
@@ -157,6 +174,7 @@ type BenchWindow = {
     snapshot: () => Promise<Snapshot>;
     watch: (id: string) => void;
     watchResult: (id: string) => JoinWatch | null;
+    rebase: (id: string, role: 'screen' | 'camera', notBefore: number) => boolean;
     unwatch: (id: string) => void;
   };
 };
@@ -164,6 +182,8 @@ type BenchWindow = {
 export const snapshot = (page: Page) => page.evaluate(() => (window as unknown as BenchWindow).__bench.snapshot());
 export const watchJoin = (page: Page, id: number) => page.evaluate((i) => (window as unknown as BenchWindow).__bench.watch(i), String(id));
 export const joinResult = (page: Page, id: number) => page.evaluate((i) => (window as unknown as BenchWindow).__bench.watchResult(i), String(id));
+export const rebaseJoin = (page: Page, id: number, role: 'screen' | 'camera', notBefore: number) =>
+  page.evaluate(([i, r, t]) => (window as unknown as BenchWindow).__bench.rebase(i, r, t), [String(id), role, notBefore] as const);
 export const unwatchJoin = (page: Page, id: number) => page.evaluate((i) => (window as unknown as BenchWindow).__bench.unwatch(i), String(id));
 
 const median = (xs: number[]) => {
@@ -241,6 +261,8 @@ export function windowStats(a: Snapshot, b: Snapshot) {
     unmappedKbps: round((unmappedBytes * 8) / seconds / 1000),
     totalKbps: round(kbps),
     kbpsPerTile: round(kbps / Math.max(1, visible)),
+    /** Per tile that decoded video in the window: a candidate's cost when some tiles are stale. */
+    kbpsPerLiveTile: round(kbps / Math.max(1, live.length)),
     kbpsPerTileBySource: {
       screen: round((roleBytes.screen * 8) / seconds / 1000 / Math.max(1, visible)),
       camera: round((roleBytes.camera * 8) / seconds / 1000 / Math.max(1, visible)),
