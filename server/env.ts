@@ -29,6 +29,15 @@ const ZEnv = z.object({
   LOGIN_LOCK_MINUTES: z.coerce.number().int().positive().default(15),
   /** A feed LiveKit sees lost (reload, short drop) is flagged only if still lost after this. */
   AUTO_FLAG_GRACE_SECONDS: z.coerce.number().min(0).max(300).default(15),
+  /**
+   * Redis for the event bus (redis://host:port). Set it when several app processes share one
+   * database, so each delivers the others' events; unset (or empty), events stay in the process.
+   */
+  REDIS_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+  /** Data folder for files written at run time (recordings, unfinished uploads). */
+  DATA_DIR: z.string().min(1).default(path.join(process.cwd(), '.data')),
+  /** Largest recording chunk the upload endpoint accepts (a few seconds of video fit easily). */
+  MAX_CHUNK_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
   /** Shown in the candidate's support centre. */
   SUPPORT_PHONE: z.string().min(1).default('400-800-1234'),
   SUPPORT_QQ: z.string().min(1).default('800012345'),

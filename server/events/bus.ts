@@ -1,5 +1,8 @@
-import { EventEmitter, on } from 'node:events';
+import { EventEmitter } from 'node:events';
 import type { HelpEvent, Message, TimelineEvent } from '@/db/schema';
+import { env } from '../env';
+import { iterateLocal } from './local';
+import { RedisBus } from './redis-bus';
 
 /** Someone is typing in a help thread: shown for a few seconds, never stored. */
 export type HelpTyping = { threadId: number; side: 'candidate' | 'agent'; userId: number; name: string };
@@ -24,14 +27,57 @@ export interface BusChannels {
   [channel: `messages:stats:${number}`]: MessageStats;
 }
 
+/**
+ * A live listener. `ready` settles once events emitted by OTHER processes are delivered too:
+ * at once in-process; after Redis acknowledged the SUBSCRIBE with REDIS_URL. Events this process
+ * emits are delivered from the moment `listen` returns, with either bus.
+ *
+ * Why it matters: a subscription listens, then backfills from the database. An event stored by
+ * another process after the backfill read and published before the SUBSCRIBE took effect would
+ * reach neither. Awaiting `ready` before the backfill closes that window (one Redis round trip,
+ * and only for the first listener of a channel in a process: later ones find it subscribed).
+ */
+export type BusSubscription<T> = AsyncIterable<T> & { ready: Promise<void> };
+
 export interface EventBus {
   emit<K extends keyof BusChannels>(channel: K, payload: BusChannels[K]): void;
   /** An async iterator of payloads on a channel, ended by the signal. Listening starts at once. */
-  listen<K extends keyof BusChannels>(channel: K, signal?: AbortSignal): AsyncIterable<BusChannels[K]>;
+  listen<K extends keyof BusChannels>(channel: K, signal?: AbortSignal): BusSubscription<BusChannels[K]>;
+  /**
+   * Whether rows may arrive out of id order. In one process they cannot: a row is emitted right
+   * after its commit, and commits are serial. Across processes (Redis) they can: B's row N+1
+   * may reach a stream before A's row N, and a stream that skips ids below its cursor would
+   * lose N. Streams then read the gap from the database (`inIdOrder`).
+   */
+  readonly reorders: boolean;
+}
+
+/**
+ * A live stream of stored rows without gaps: where the bus may reorder, each arrival is replaced
+ * by the rows (after, id] read back from the database, so a row that arrives late is yielded
+ * before the one that overtook it and none is skipped. `between` must return the rows the
+ * stream may see, in id order. Where the bus keeps order, rows pass through as they come.
+ */
+export async function* inIdOrder<T extends { id: number }>(
+  live: AsyncIterable<T>,
+  { bus, after, between }: { bus: EventBus; after: number; between: (after: number, upTo: number) => T[] },
+): AsyncGenerator<T> {
+  let last = after;
+  for await (const row of live) {
+    if (!bus.reorders) {
+      yield row;
+      continue;
+    }
+    if (row.id <= last) continue;
+    const upTo = row.id;
+    for (const r of between(last, upTo)) yield r;
+    last = upTo;
+  }
 }
 
 class InProcessBus implements EventBus {
   private readonly emitter = new EventEmitter();
+  readonly reorders = false;
 
   constructor() {
     // One listener per open subscription: an invigilator room page each.
@@ -43,23 +89,29 @@ class InProcessBus implements EventBus {
   }
 
   listen<K extends keyof BusChannels>(channel: K, signal?: AbortSignal) {
-    // `on` registers its listener here, synchronously, so nothing emitted after this call is
-    // missed, even before the caller starts iterating.
-    const it = on(this.emitter, channel, { signal });
-    return (async function* () {
-      try {
-        for await (const [payload] of it) yield payload as BusChannels[K];
-      } catch (err) {
-        if ((err as Error).name !== 'AbortError') throw err;
-      }
-    })();
+    return Object.assign(iterateLocal<BusChannels[K]>(this.emitter, channel, signal), { ready: Promise.resolve() });
   }
+}
+
+/** The bus of one process without Redis: events never leave it. */
+export function createInProcessBus(): EventBus {
+  return new InProcessBus();
 }
 
 const g = globalThis as unknown as { __examBus?: EventBus };
 
-/** One bus per process, shared by every route bundle (tRPC, webhook). */
+/**
+ * One bus per process, shared by every route bundle (tRPC, webhook): Redis pub/sub when
+ * REDIS_URL is set (several app processes deliver each other's events), else in-process.
+ */
 export function getBus(): EventBus {
-  g.__examBus ??= new InProcessBus();
+  g.__examBus ??= env.REDIS_URL ? new RedisBus({ url: env.REDIS_URL }) : new InProcessBus();
   return g.__examBus;
+}
+
+/** Closes the process's bus (its Redis connections, if any); the next getBus() makes a new one. */
+export async function closeBus() {
+  const bus = g.__examBus;
+  g.__examBus = undefined;
+  if (bus instanceof RedisBus) await bus.close();
 }
