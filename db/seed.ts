@@ -1,7 +1,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { Db, DbOrTx } from './client';
-import { exams, presetMessages, users } from './schema';
-import { DEMO_CANDIDATES } from './seed-data';
+import { cannedReplies, exams, helpThreads, presetMessages, users } from './schema';
+import { DEMO_CANDIDATES, DEMO_CANNED_REPLIES, DEMO_HELP_THREAD } from './seed-data';
 import {
   addAttachment,
   addQuestionSheet,
@@ -12,6 +12,7 @@ import {
   createUser,
   registerCandidate,
 } from '@/server/services/setup';
+import { createCanned, openThread, resolve, send, upsertDesk } from '@/server/services/help';
 import { appointChiefInvigilator } from '@/server/services/invigilate';
 import { ATTACHMENT_TEXT, INTERVIEW_NOTICE, INTERVIEW_SHEETS, WRITTEN_NOTICE, WRITTEN_SHEETS } from './seed-content';
 
@@ -44,6 +45,27 @@ export function seedConsole(db: DbOrTx) {
 }
 
 /**
+ * The help desk's demo set-up (added once): every support user gets a desk of capacity 5, the
+ * desk gets its canned replies, and the last demo candidate a resolved conversation with
+ * support1. Runs outside any transaction: the help services commit and announce their own.
+ */
+export function seedHelpDesk(db: Db, now = new Date()) {
+  for (const s of db.select({ id: users.id }).from(users).where(eq(users.role, 'support')).all()) upsertDesk(db, s.id, { capacity: 5 });
+  const support1 = db.select().from(users).where(eq(users.username, 'support1')).get();
+  if (!db.select({ id: cannedReplies.id }).from(cannedReplies).get()) {
+    for (const r of DEMO_CANNED_REPLIES) createCanned({ db, userId: support1?.id ?? null, ...r });
+  }
+  const candidate = db.select().from(users).where(eq(users.idNumber, DEMO_CANDIDATES.at(-1)!.idNumber)).get();
+  if (!support1 || !candidate || db.select({ id: helpThreads.id }).from(helpThreads).where(eq(helpThreads.candidateId, candidate.id)).get()) return;
+  const at = (minutesAgo: number) => new Date(now.getTime() - minutesAgo * 60_000);
+  const agent = { id: support1.id, role: support1.role, name: support1.name };
+  const thread = openThread({ db, candidateId: candidate.id, category: DEMO_HELP_THREAD.category, body: DEMO_HELP_THREAD.question, now: at(30) });
+  send({ db, user: agent, threadId: thread.id, body: DEMO_HELP_THREAD.answer, now: at(29) });
+  send({ db, user: { id: candidate.id, role: candidate.role, name: candidate.name }, threadId: thread.id, body: DEMO_HELP_THREAD.thanks, now: at(27) });
+  resolve({ db, user: agent, threadId: thread.id, now: at(26) });
+}
+
+/**
  * Demo data whose entry windows are open now: a written exam in two rooms of six candidates
  * (invig1 on room 1, invig2 on room 2) and an interview for the first four candidates in its
  * own room (invig1). Running it again leaves users alone and re-times the exams.
@@ -62,6 +84,7 @@ export async function seedDemo({ db, now = new Date() }: { db: Db; now?: Date })
     db.update(exams).set(written).where(eq(exams.id, existing.id)).run();
     db.update(exams).set(interview).where(eq(exams.title, DEMO_INTERVIEW_TITLE)).run();
     seedConsole(db);
+    seedHelpDesk(db, now);
     return { examId: existing.id, created: false };
   }
 
@@ -76,7 +99,7 @@ export async function seedDemo({ db, now = new Date() }: { db: Db; now?: Date })
     candidateIds.push((found ?? (await createUser({ db, role: 'candidate', ...c, password: DEMO_PASSWORD }))).id);
   }
 
-  return db.transaction((tx) => {
+  const created = db.transaction((tx) => {
     const exam = createExam({ db: tx, title: DEMO_EXAM_TITLE, kind: 'written', notice: WRITTEN_NOTICE, ...written });
     const rooms = [createRoom({ db: tx, examId: exam.id, name: '第 1 考场' }), createRoom({ db: tx, examId: exam.id, name: '第 2 考场' })];
     const half = Math.ceil(candidateIds.length / 2);
@@ -108,4 +131,6 @@ export async function seedDemo({ db, now = new Date() }: { db: Db; now?: Date })
     seedConsole(tx);
     return { examId: exam.id, created: true };
   });
+  seedHelpDesk(db, now);
+  return created;
 }

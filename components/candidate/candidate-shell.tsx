@@ -3,10 +3,9 @@ import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { LanguageSwitcher } from '@/components/ui/language-switcher';
 import { CandidateNav } from './candidate-nav';
-import { HelpButton } from './help-button';
 import { UserMenu } from './user-menu';
 
-/** The frame of the candidate portal: navigation with the message badge, account menu, Help. */
+/** The frame of the candidate portal: navigation with the message badge, account menu (Help floats over it, from the candidate layout). */
 export async function CandidateShell({ userName, children }: { userName: string; children: ReactNode }) {
   const t = await getTranslations('app');
   return (
@@ -25,7 +24,6 @@ export async function CandidateShell({ userName, children }: { userName: string;
       </header>
       {/* Bottom padding keeps the floating Help button off the last card's actions. */}
       <main className="mx-auto max-w-5xl px-4 pb-24 pt-6">{children}</main>
-      <HelpButton />
     </>
   );
 }

@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect } from 'react';
 import { trpc } from '@/components/providers/trpc';
+import { UploadProgress } from '@/components/recording/upload-progress';
 import { Alert } from '@/components/ui/alert';
 import { LanguageSwitcher } from '@/components/ui/language-switcher';
 import { useErrorText } from '@/components/ui/use-error-text';
@@ -12,10 +13,10 @@ import type { ExamSession } from './exam-steps';
 
 /**
  * After the exam: what happened, what comes next. The exam page shows this once the candidate has
- * finished (its media is already stopped by then); "back to home" is for special cases only, as
- * the recordings upload from this screen in a later version.
+ * finished (its media is already stopped by then); the recordings still on this device upload
+ * from here, with a progress bar. "Back to home" is for special cases only.
  */
-export function ExamDoneView({ session }: { session: ExamSession }) {
+export function ExamDoneView({ session, candidateId }: { session: ExamSession; candidateId: number }) {
   const t = useTranslations('examRoom.done');
   const format = useFormatter();
   const reason = session.registration.finishReason ?? 'submitted';
@@ -44,6 +45,9 @@ export function ExamDoneView({ session }: { session: ExamSession }) {
               )}
             </div>
           </div>
+          <div className="mt-6">
+            <UploadProgress candidateId={candidateId} />
+          </div>
           <h2 className="mt-6 text-sm font-medium text-slate-700">{t('next')}</h2>
           <ol className="mt-2 list-decimal space-y-1.5 pl-5 text-sm text-slate-600">
             <li>{t('recordings')}</li>
@@ -62,7 +66,7 @@ export function ExamDoneView({ session }: { session: ExamSession }) {
 }
 
 /** `/exams/<id>/done`: the same screen, reached right after finishing (or by a reload there). */
-export function ExamDone({ examId }: { examId: number }) {
+export function ExamDone({ examId, candidateId }: { examId: number; candidateId: number }) {
   const router = useRouter();
   const errorText = useErrorText();
   const session = trpc.exam.session.useQuery({ examId });
@@ -80,5 +84,5 @@ export function ExamDone({ examId }: { examId: number }) {
       </main>
     );
   if (!session.data || !finished) return null;
-  return <ExamDoneView session={session.data} />;
+  return <ExamDoneView session={session.data} candidateId={candidateId} />;
 }

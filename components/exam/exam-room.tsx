@@ -6,10 +6,11 @@ import { useTranslations } from 'next-intl';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import { HelpButton } from '@/components/candidate/help-button';
 import { UpdatePrompt } from '@/components/checks/update-prompt';
 import { readDisplayState, useDisplayState } from '@/components/checks/use-display-state';
+import { PhoneWitnessPanel } from '@/components/phone/phone-witness-panel';
 import { trpc } from '@/components/providers/trpc';
+import { useExamRecordings } from '@/components/recording/use-exam-recordings';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { LanguageSwitcher } from '@/components/ui/language-switcher';
@@ -49,7 +50,7 @@ export function ExamRoom({ examId, candidateId }: { examId: number; candidateId:
       <FullScreenNote data-testid="exam-loading">{t('loading')}</FullScreenNote>
     );
   }
-  if (session.data.phase === 'finished') return <ExamDoneView session={session.data} />;
+  if (session.data.phase === 'finished') return <ExamDoneView session={session.data} candidateId={candidateId} />;
   return <ExamLive examId={examId} candidateId={candidateId} session={session.data} receivedAt={session.dataUpdatedAt} />;
 }
 
@@ -99,12 +100,25 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
   const answers = useAnswersQueue({ examId, candidateId, serverAnswers: written ? questions.data?.answers : undefined });
   const { queue } = answers;
   const drain = useCallback(() => queue.drain(), [queue]);
+  const recordings = useExamRecordings({
+    examId,
+    candidateId,
+    ready: publisher.settled,
+    sources: {
+      screen: publisher.publication('screen_share')?.track?.mediaStreamTrack,
+      camera: publisher.publication('camera')?.track?.mediaStreamTrack,
+      microphone: publisher.publication('microphone')?.track?.mediaStreamTrack,
+    },
+  });
   const { leave: stopMedia } = publisher;
+  const { stop: stopRecordings } = recordings;
   const leave = useCallback(async () => {
+    // The recordings' last chunks first: they are stored on the device and upload from the done screen.
+    await stopRecordings();
     await stopMedia();
     // Everything reached the server before the finish: the copy on this device can go.
     queue.clear();
-  }, [stopMedia, queue]);
+  }, [stopRecordings, stopMedia, queue]);
   const finish = useExamFinish({ examId, flushAnswers: written ? drain : undefined, leave });
 
   // Ended by staff: the server has already finished the exam, so this is the finish path without
@@ -205,10 +219,10 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
           showRemaining={started}
           serverNow={serverNow}
         >
+          <PhoneWitnessPanel examId={session.exam.id} compact />
           {actions}
         </ExamSidePanel>
       </div>
-      <HelpButton newTab />
       {message && (
         <StaffMessageDialog
           message={message}

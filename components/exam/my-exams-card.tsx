@@ -4,7 +4,9 @@ import { useFormatter, useTranslations } from 'next-intl';
 import Link from 'next/link';
 import { useRef, useState, type ReactNode } from 'react';
 import type { DisplayState } from '@/components/checks/use-display-state';
+import { PhoneWitnessPanel } from '@/components/phone/phone-witness-panel';
 import { trpc } from '@/components/providers/trpc';
+import { ExamRecordings } from '@/components/recording/my-recordings';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { useErrorText } from '@/components/ui/use-error-text';
@@ -92,21 +94,10 @@ export function MyExamCard({ exam, entry, displays }: { exam: MyExam; entry: Ent
             )}
           </Field>
           <Field label={t('recordings')} wide>
-            {exam.recordings.length === 0 ? (
-              <span data-testid="no-recordings" className="text-slate-400">
-                {t('noRecordings')}
-              </span>
-            ) : (
-              <span className="flex flex-wrap gap-x-3">
-                {exam.recordings.map((r) => (
-                  <span key={r.track} className={r.status === 'complete' ? 'text-green-700' : 'text-amber-700'}>
-                    {t(`recordingStatus.${r.status}`, { track: r.track })}
-                  </span>
-                ))}
-              </span>
-            )}
+            <ExamRecordings examId={exam.id} />
           </Field>
         </dl>
+        {!exam.finishedAt && <div className="mt-3"><PhoneWitnessPanel examId={exam.id} /></div>}
       </div>
 
       <div className="flex min-h-16 flex-wrap items-center gap-3 rounded-b-lg border-t border-slate-100 bg-slate-50 px-4 py-3">

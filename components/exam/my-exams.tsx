@@ -4,6 +4,7 @@ import { useTranslations } from 'next-intl';
 import { useDisplayState } from '@/components/checks/use-display-state';
 import { useServerClock } from '@/components/checks/use-server-clock';
 import { trpc } from '@/components/providers/trpc';
+import { PendingRecordingUploads } from '@/components/recording/my-recordings';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { useErrorText } from '@/components/ui/use-error-text';
@@ -38,6 +39,7 @@ export function MyExams() {
           <Alert tone="error">{t('extendedDisplay')}</Alert>
         </div>
       )}
+      <PendingRecordingUploads />
       {exams.error && <Alert>{errorText(exams.error)}</Alert>}
       {exams.data?.length === 0 && <p className="py-10 text-center text-slate-500">{t('empty')}</p>}
       <ul className="space-y-3">

@@ -3,6 +3,8 @@
 import { ConnectionQuality } from 'livekit-client';
 import { useTranslations } from 'next-intl';
 import { memo, useEffect, useRef, type ReactNode } from 'react';
+import { RecordingBacklogBadge } from '@/components/recording/backlog-badge';
+import { WitnessBadge } from '@/components/phone/witness-badge';
 import { CameraIcon, FlagIcon, MicIcon, PhoneIcon, QualityBars, ScreenIcon } from './icons';
 import { LiveVideo, newFrameWatch, type FrameWatch } from './live-video';
 import type { CandidateMedia, RoomMedia, SlotMode, VideoFeed } from './room-media';
@@ -71,6 +73,8 @@ export type TileProps = {
   /** Comma-joined health reasons: a string, so the memo compares by value. */
   reasons: string;
   layout: TileLayout;
+  /** The candidate's open help thread, if any: a badge that opens it on the desk. */
+  helpThreadId?: number | null;
   onOpen: (candidateId: number) => void;
   onStalled: (candidateId: number, stalled: boolean) => void;
 };
@@ -81,6 +85,7 @@ export const CandidateTile = memo(function CandidateTile({
   level,
   reasons,
   layout,
+  helpThreadId = null,
   onOpen,
   onStalled,
 }: TileProps) {
@@ -116,7 +121,7 @@ export const CandidateTile = memo(function CandidateTile({
   const reasonList = reasons ? (reasons.split(',') as HealthReason[]) : [];
   const banner = level === 'urgent' ? reasonList[0] : undefined;
   const tracks = tile.pc.tracks;
-  const phoneBound = tile.phone.status !== 'not_joined' || media?.phone != null;
+  const phoneBound = tile.phone.status !== 'not_joined' || media?.phone != null || tile.witness != null;
   // Never joined, or finished and gone: a quiet tile, so the live ones stand out.
   const idle = (status === 'not_joined' || finished) && !media?.pc;
 
@@ -156,6 +161,7 @@ export const CandidateTile = memo(function CandidateTile({
           >
             {finished ? t('finished') : t(`status.${status}`)}
           </span>
+          {helpThreadId != null && <HelpBadge threadId={helpThreadId} />}
           {banner && (
             <span
               className="absolute inset-x-0 top-7 mx-auto w-fit max-w-[90%] truncate rounded bg-red-600/95 px-2 py-0.5 text-xs font-medium text-white shadow"
@@ -208,6 +214,7 @@ export const CandidateTile = memo(function CandidateTile({
                 empty={t('noWitness')}
                 small
               />
+              <WitnessBadge witness={tile.witness} />
             </Inset>
           ) : (
             <span className="self-end whitespace-nowrap rounded bg-slate-800/80 px-1 text-[10px] leading-4 text-slate-300" data-testid="tile-witness-unbound">
@@ -232,6 +239,7 @@ export const CandidateTile = memo(function CandidateTile({
           <span className="font-semibold tabular-nums text-slate-500">{t('seat', { seat: tile.seat })}</span>
           <span className="min-w-0 truncate font-medium text-slate-800">{tile.name}</span>
           {tile.lotNumber != null && <span className="shrink-0 rounded bg-blue-50 px-1 text-blue-700">{t('lot', { lot: tile.lotNumber })}</span>}
+          <RecordingBacklogBadge candidateId={tile.candidateId} />
           {reasonList.includes('not_seen') && (
             <span className="ml-auto shrink-0 rounded bg-amber-100 px-1 text-amber-800" data-testid="tile-unseen">
               {t('reason.not_seen')}
@@ -252,6 +260,27 @@ export const CandidateTile = memo(function CandidateTile({
     </article>
   );
 });
+
+/** Opens the thread on the desk in another tab: leaving the grid would drop its video. */
+function HelpBadge({ threadId }: { threadId: number }) {
+  const td = useTranslations('desk');
+  return (
+    <a
+      href={`/desk?thread=${threadId}`}
+      target="_blank"
+      rel="noopener"
+      data-testid="tile-help"
+      data-thread-id={threadId}
+      title={td('tileHelpTitle')}
+      aria-label={td('tileHelpTitle')}
+      onClick={(e) => e.stopPropagation()}
+      onKeyDown={(e) => e.stopPropagation()}
+      className="absolute right-1 top-1 rounded bg-fuchsia-600 px-1.5 py-0.5 text-xs font-semibold leading-4 text-white shadow hover:bg-fuchsia-700"
+    >
+      {td('tileHelp')}
+    </a>
+  );
+}
 
 function Inset({ label, caption = false, children }: { label: string; caption?: boolean; children: ReactNode }) {
   return (

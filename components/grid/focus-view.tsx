@@ -3,6 +3,7 @@
 import type { RemoteAudioTrack } from 'livekit-client';
 import { useFormatter, useTranslations } from 'next-intl';
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { PlaybackLink } from '@/components/recording/backlog-badge';
 import { CandidateActions } from './candidate-actions';
 import { displayStatus } from './candidate-tile';
 import { SpeakerIcon } from './icons';
@@ -84,6 +85,7 @@ export function FocusView({
               </span>
             ))}
             <div className="ml-auto flex items-center gap-2">
+              <PlaybackLink examId={examId} roomId={roomId} candidateId={tile.candidateId} />
               <button
                 type="button"
                 data-testid="focus-audio"

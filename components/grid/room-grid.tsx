@@ -18,6 +18,7 @@ import { FlagIcon, SpeakerIcon } from './icons';
 import { LEVEL_RANK, tileHealth, type Health } from './tile-health';
 import { useGridSettings } from './use-grid-settings';
 import { useMediaVersion, useRoomMedia } from './use-room-media';
+import { useHelpBadges } from './use-help-badges';
 import { useRoomTiles, type GridTile, type RoomEventUpdate } from './use-room-tiles';
 import { useVideoBudget } from './use-video-budget';
 import { useViewRecorder } from './use-view-recorder';
@@ -69,6 +70,7 @@ export function RoomGrid({ roomId }: { roomId: number }) {
     [utils, roomId],
   );
   const { view, tiles } = useRoomTiles(roomId, onEvent);
+  const helpThreads = useHelpBadges(roomId);
   const { media, error: mediaError } = useRoomMedia(roomId);
   const mediaVersion = useMediaVersion(media);
   const connection = media?.connection ?? ConnectionState.Disconnected;
@@ -266,6 +268,7 @@ export function RoomGrid({ roomId }: { roomId: number }) {
                 level={h?.level ?? 'idle'}
                 reasons={h?.reasons.join(',') ?? ''}
                 layout={layout}
+                helpThreadId={helpThreads.get(tile.candidateId) ?? null}
                 onOpen={setFocusId}
                 onStalled={onStalled}
               />

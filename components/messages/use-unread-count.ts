@@ -2,8 +2,11 @@
 
 import { trpc } from '@/components/providers/trpc';
 
-/** Messages arrive without a push channel yet, so the badge polls. */
+/**
+ * The nav badge. `MessageAlerts` (mounted in the same layout) refreshes it as messages arrive on
+ * the live stream and as they are read; the slow poll only covers a stream that is down.
+ */
 export function useUnreadCount() {
-  const q = trpc.messages.unreadCount.useQuery(undefined, { refetchInterval: 30_000 });
+  const q = trpc.messages.unreadCount.useQuery(undefined, { refetchInterval: 120_000 });
   return q.data ?? 0;
 }

@@ -1,16 +1,21 @@
 import { getTranslations } from 'next-intl/server';
 import type { ReactNode } from 'react';
+import { StaffNav } from '@/components/help/staff-nav';
+import { currentUser } from '@/server/page-auth';
 import { LanguageSwitcher } from './language-switcher';
 import { LogoutButton } from './logout-button';
 
-/** The bar at the top of every signed-in page. Server component. */
+/** The bar at the top of every signed-in page, with the staff pages the user's role may open. Server component. */
 export async function AppHeader({ userName, children }: { userName?: string; children?: ReactNode }) {
   const t = await getTranslations('app');
+  // Signed-in pages pass the name; the role for the links comes from the same session.
+  const user = userName ? await currentUser() : null;
   return (
     <header className="sticky top-0 z-10 border-b border-slate-200 bg-white/95 backdrop-blur">
       <div className="mx-auto flex h-14 max-w-screen-2xl items-center gap-4 px-4">
-        <span className="font-semibold text-blue-700">{t('shortName')}</span>
-        <div className="flex-1">{children}</div>
+        <span className="shrink-0 font-semibold text-blue-700">{t('shortName')}</span>
+        {user && user.role !== 'candidate' && <StaffNav role={user.role} />}
+        <div className="min-w-0 flex-1">{children}</div>
         <LanguageSwitcher />
         {userName && (
           <>

@@ -75,3 +75,24 @@ export function mintInvigilatorToken(opts: { room: string; userId: number; name:
     attributes: { role: 'invigilator', userId: String(opts.userId) },
   });
 }
+
+/**
+ * Candidate phone (the witness): publishes its camera only, subscribes to nobody, sends no data.
+ * No microphone: the PC already records the room's sound, and a second open mic next to it
+ * would only echo.
+ */
+export function mintCandidatePhoneToken(opts: { room: string; candidateId: number; name: string }) {
+  return mint({
+    room: opts.room,
+    identity: candidateIdentity(opts.candidateId, 'phone'),
+    name: opts.name,
+    grant: {
+      canPublish: true,
+      canPublishSources: [TrackSource.CAMERA],
+      canSubscribe: false,
+      canPublishData: false,
+      canUpdateOwnMetadata: false,
+    },
+    attributes: { role: 'candidate', candidateId: String(opts.candidateId), device: 'phone' },
+  });
+}

@@ -2,8 +2,11 @@ import { router } from '../trpc/init';
 import { authRouter } from './auth';
 import { candidateRouter } from './candidate';
 import { examRouter } from './exam';
+import { helpRouter } from './help';
 import { invigilateRouter } from './invigilate';
 import { messagesRouter } from './messages';
+import { recordingsRouter } from './recordings';
+import { phoneRouter } from './phone';
 import { roomRouter } from './room';
 import { systemRouter } from './system';
 
@@ -11,8 +14,11 @@ export const appRouter = router({
   auth: authRouter,
   candidate: candidateRouter,
   exam: examRouter,
+  help: helpRouter,
   invigilate: invigilateRouter,
   messages: messagesRouter,
+  recordings: recordingsRouter,
+  phone: phoneRouter,
   room: roomRouter,
   system: systemRouter,
 });

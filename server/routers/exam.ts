@@ -18,6 +18,7 @@ import {
   reportIntegrity,
   saveAnswers,
 } from '../services/exams';
+import { inIdOrder } from '../events/bus';
 import { candidateProcedure, router } from '../trpc/init';
 
 export const ZExamInput = z.object({ examId: z.number().int().positive() });
@@ -99,6 +100,7 @@ export const examRouter = router({
     const candidateId = ctx.user.id;
     // Listen first, then backfill; the cursor makes an event seen in both yield once.
     const live = ctx.bus.listen(`candidate:${candidateId}`, signal);
+    await live.ready;
     return (async function* () {
       let cursor = input.lastEventId ?? 0;
       for (const event of candidateCommandsAfter({ db: ctx.db, candidateId, roomId, afterId: cursor })) {
@@ -106,7 +108,8 @@ export const examRouter = router({
         const command = commandOf({ db: ctx.db, event });
         if (command) yield tracked(String(event.id), command);
       }
-      for await (const event of live) {
+      const between = (afterId: number, upTo: number) => candidateCommandsAfter({ db: ctx.db, candidateId, roomId, afterId }).filter((e) => e.id <= upTo);
+      for await (const event of inIdOrder(live, { bus: ctx.bus, after: cursor, between })) {
         // One channel per candidate carries all their exams: keep this exam's room only.
         if (event.roomId !== roomId || event.id <= cursor) continue;
         cursor = event.id;

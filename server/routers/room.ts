@@ -1,5 +1,6 @@
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
+import { inIdOrder } from '../events/bus';
 import { assertRoomAccess, listInvigilatorRooms, roomEventsAfter, roomView, tileUpdateFor, watchToken } from '../services/rooms';
 import { router, staffProcedure } from '../trpc/init';
 
@@ -32,13 +33,15 @@ export const roomRouter = router({
     // Listen first, then backfill: an event stored between the two is seen at least once,
     // and the id check below makes it exactly once.
     const live = ctx.bus.listen(`room:${input.roomId}`, signal);
+    await live.ready;
     return (async function* () {
       let cursor = input.lastEventId ?? 0;
       for (const event of roomEventsAfter({ db: ctx.db, roomId: input.roomId, afterId: cursor })) {
         cursor = event.id;
         yield tracked(String(event.id), tileUpdateFor({ db: ctx.db, event }));
       }
-      for await (const event of live) {
+      const between = (afterId: number, upTo: number) => roomEventsAfter({ db: ctx.db, roomId: input.roomId, afterId }).filter((e) => e.id <= upTo);
+      for await (const event of inIdOrder(live, { bus: ctx.bus, after: cursor, between })) {
         if (event.id <= cursor) continue;
         cursor = event.id;
         yield tracked(String(event.id), tileUpdateFor({ db: ctx.db, event }));

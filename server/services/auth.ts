@@ -113,4 +113,4 @@ const toSessionUser = (u: User): SessionUser => ({
   idNumber: u.idNumber,
 });
 
-export const homeFor = (role: Role) => (role === 'candidate' ? '/exams' : '/rooms');
+export const homeFor = (role: Role) => (role === 'candidate' ? '/exams' : role === 'support' ? '/desk' : '/rooms');

@@ -9,6 +9,7 @@ import {
   messageReceipts,
   messages,
   questionSheets,
+  recordings,
   registrations,
   users,
   type DisplayState,
@@ -139,6 +140,14 @@ export function listCandidateExams({ db, candidateId, now = new Date() }: { db: 
         .orderBy(asc(examAttachments.id))
         .all()
     : [];
+  const recs = rows.length
+    ? db
+        .select({ examId: recordings.examId, track: recordings.track, completedAt: recordings.completedAt })
+        .from(recordings)
+        .where(eq(recordings.candidateId, candidateId))
+        .orderBy(asc(recordings.id))
+        .all()
+    : [];
   return rows.map(({ exam, room, reg: r }) => {
     const reg = settleTimeout(db, exam, r, now);
     return {
@@ -160,8 +169,10 @@ export function listCandidateExams({ db, candidateId, now = new Date() }: { db: 
       finishedAt: reg.finishedAt,
       finishReason: reg.finishReason,
       attachments: files.filter((f) => f.examId === exam.id).map(({ id, fileName }) => ({ id, fileName })),
-      /** Filled by the recording upload (a later issue): segments expected vs received. */
-      recordings: [] as { track: string; status: 'uploading' | 'complete' }[],
+      /** The ledger's verdict per recorded track: complete once every chunk is on the server. */
+      recordings: recs
+        .filter((x) => x.examId === exam.id)
+        .map((x) => ({ track: x.track as string, status: x.completedAt ? ('complete' as const) : ('uploading' as const) })),
     };
   });
 }

@@ -135,8 +135,11 @@ export type TimelineItem = {
   detail?: Record<string, unknown>;
 };
 
-/** Event types shown through a richer row of their own (the flag, the message, the audit row). */
-const SHOWN_ELSEWHERE = ['flag_raised', 'flag_resolved', 'message_acknowledged', ...CANDIDATE_COMMAND_TYPES];
+/**
+ * Event types shown through a richer row of their own (the flag, the message, the audit row),
+ * or elsewhere altogether: upload progress is the tile's backlog badge, not a timeline line.
+ */
+const SHOWN_ELSEWHERE = ['flag_raised', 'flag_resolved', 'message_acknowledged', 'recording_progress', ...CANDIDATE_COMMAND_TYPES];
 /** Audited actions shown as their flag or message. */
 const ACTIONS_SHOWN_ELSEWHERE = ['message.sent', 'flag.created', 'flag.resolved'];
 

@@ -1,12 +1,52 @@
-import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
+import type { Statement } from 'better-sqlite3';
 import type { Db, DbOrTx } from '@/db/client';
-import { messageReceipts, messages, registrations } from '@/db/schema';
+import {
+  auditLog,
+  chiefInvigilators,
+  events,
+  examRooms,
+  exams,
+  invigilatorAssignments,
+  messageReceipts,
+  messages,
+  registrations,
+  users,
+  type Message,
+  type MESSAGE_AUDIENCES,
+  type MESSAGE_PRIORITIES,
+} from '@/db/schema';
 import { AppError } from '../errors';
+import { inIdOrder, type EventBus, type MessageStats } from '../events/bus';
+import { maskIdNumber } from './exams';
+import { assertRoomAccess, isChiefInvigilator } from './rooms';
 import { recordEvent } from './timeline';
 
-/** Messages addressed to this candidate: to everyone, to one of their exams or rooms, or to them. */
-function audienceOf({ db, candidateId }: { db: Db; candidateId: number }) {
-  const regs = db.select({ examId: registrations.examId, roomId: registrations.roomId }).from(registrations).where(eq(registrations.candidateId, candidateId)).all();
+export type Audience = (typeof MESSAGE_AUDIENCES)[number];
+export type Priority = (typeof MESSAGE_PRIORITIES)[number];
+
+/** A message as its recipient sees it: the message and their own receipt. */
+export type CandidateMessage = {
+  id: number;
+  title: string;
+  body: string;
+  priority: Priority;
+  mustAcknowledge: boolean;
+  createdAt: Date;
+  readAt: Date | null;
+  acknowledgedAt: Date | null;
+};
+
+/** The sender, as the procedure builders vouched for them. */
+type Staff = { db: Db; userId: number; role: string };
+
+type Reg = { examId: number; roomId: number };
+
+const registrationsOf = (db: DbOrTx, candidateId: number): Reg[] =>
+  db.select({ examId: registrations.examId, roomId: registrations.roomId }).from(registrations).where(eq(registrations.candidateId, candidateId)).all();
+
+/** Messages addressed to a candidate with these registrations: to everyone, to one of their exams or rooms, or to them. */
+function audienceWhere(candidateId: number, regs: Reg[]) {
   const examIds = regs.map((r) => r.examId);
   const roomIds = regs.map((r) => r.roomId);
   return or(
@@ -17,23 +57,47 @@ function audienceOf({ db, candidateId }: { db: Db; candidateId: number }) {
   );
 }
 
-export function listMessages({ db, candidateId }: { db: Db; candidateId: number }) {
+function audienceOf({ db, candidateId }: { db: DbOrTx; candidateId: number }) {
+  return audienceWhere(candidateId, registrationsOf(db, candidateId));
+}
+
+/** The same rule as `audienceWhere`, for a message in hand (the live stream tests each new one). */
+function isAddressedTo(m: Pick<Message, 'audience' | 'examId' | 'roomId' | 'candidateId'>, candidateId: number, regs: Reg[]) {
+  switch (m.audience) {
+    case 'all':
+      return true;
+    case 'candidate':
+      return m.candidateId === candidateId;
+    case 'exam':
+      return regs.some((r) => r.examId === m.examId);
+    case 'room':
+      return regs.some((r) => r.roomId === m.roomId);
+  }
+}
+
+const candidateColumns = {
+  id: messages.id,
+  title: messages.title,
+  body: messages.body,
+  priority: messages.priority,
+  mustAcknowledge: messages.mustAcknowledge,
+  createdAt: messages.createdAt,
+  readAt: messageReceipts.readAt,
+  acknowledgedAt: messageReceipts.acknowledgedAt,
+};
+
+function candidateMessages(db: DbOrTx, candidateId: number, where: SQL | undefined, order: 'newest' | 'oldest') {
   return db
-    .select({
-      id: messages.id,
-      title: messages.title,
-      body: messages.body,
-      priority: messages.priority,
-      mustAcknowledge: messages.mustAcknowledge,
-      createdAt: messages.createdAt,
-      readAt: messageReceipts.readAt,
-      acknowledgedAt: messageReceipts.acknowledgedAt,
-    })
+    .select(candidateColumns)
     .from(messages)
     .leftJoin(messageReceipts, and(eq(messageReceipts.messageId, messages.id), eq(messageReceipts.candidateId, candidateId)))
-    .where(audienceOf({ db, candidateId }))
-    .orderBy(desc(messages.createdAt), desc(messages.id))
-    .all();
+    .where(where)
+    .orderBy(...(order === 'newest' ? [desc(messages.createdAt), desc(messages.id)] : [asc(messages.id)]))
+    .all() satisfies CandidateMessage[];
+}
+
+export function listMessages({ db, candidateId }: { db: Db; candidateId: number }): CandidateMessage[] {
+  return candidateMessages(db, candidateId, audienceOf({ db, candidateId }), 'newest');
 }
 
 export function unreadCount({ db, candidateId }: { db: Db; candidateId: number }) {
@@ -45,12 +109,17 @@ function assertAddressed({ db, candidateId, messageId }: { db: Db; candidateId: 
   if (!found) throw new AppError('NOT_FOUND', 'messages.notFound');
 }
 
-export function markRead({ db, candidateId, messageId, now = new Date() }: { db: Db; candidateId: number; messageId: number; now?: Date }) {
+/** Reading implies delivery: a message read in the message centre list counts as delivered too. */
+export function markRead({ db, candidateId, messageId, now = new Date(), bus }: { db: Db; candidateId: number; messageId: number; now?: Date; bus?: EventBus }) {
   assertAddressed({ db, candidateId, messageId });
   db.insert(messageReceipts)
-    .values({ messageId, candidateId, readAt: now })
-    .onConflictDoUpdate({ target: [messageReceipts.messageId, messageReceipts.candidateId], set: { readAt: sql`coalesce(${messageReceipts.readAt}, excluded.read_at)` } })
+    .values({ messageId, candidateId, deliveredAt: now, readAt: now })
+    .onConflictDoUpdate({
+      target: [messageReceipts.messageId, messageReceipts.candidateId],
+      set: { deliveredAt: sql`coalesce(${messageReceipts.deliveredAt}, excluded.delivered_at)`, readAt: sql`coalesce(${messageReceipts.readAt}, excluded.read_at)` },
+    })
     .run();
+  if (bus) statsEmitter(db, bus).touch(messageId);
   return { ok: true };
 }
 
@@ -58,19 +127,23 @@ export function markRead({ db, candidateId, messageId, now = new Date() }: { db:
  * Records the candidate's acknowledgement (the first one counts) and, the first time, a
  * `message_acknowledged` event in each room the message concerns, so invigilators see it live.
  */
-export function acknowledge({ db, candidateId, messageId, now = new Date() }: { db: Db; candidateId: number; messageId: number; now?: Date }) {
+export function acknowledge({ db, candidateId, messageId, now = new Date(), bus }: { db: Db; candidateId: number; messageId: number; now?: Date; bus?: EventBus }) {
   assertAddressed({ db, candidateId, messageId });
-  return db.transaction((tx) => {
+  const result = db.transaction((tx) => {
     const before = tx
       .select({ acknowledgedAt: messageReceipts.acknowledgedAt })
       .from(messageReceipts)
       .where(and(eq(messageReceipts.messageId, messageId), eq(messageReceipts.candidateId, candidateId)))
       .get();
     tx.insert(messageReceipts)
-      .values({ messageId, candidateId, readAt: now, acknowledgedAt: now })
+      .values({ messageId, candidateId, deliveredAt: now, readAt: now, acknowledgedAt: now })
       .onConflictDoUpdate({
         target: [messageReceipts.messageId, messageReceipts.candidateId],
-        set: { readAt: sql`coalesce(${messageReceipts.readAt}, excluded.read_at)`, acknowledgedAt: sql`coalesce(${messageReceipts.acknowledgedAt}, excluded.acknowledged_at)` },
+        set: {
+          deliveredAt: sql`coalesce(${messageReceipts.deliveredAt}, excluded.delivered_at)`,
+          readAt: sql`coalesce(${messageReceipts.readAt}, excluded.read_at)`,
+          acknowledgedAt: sql`coalesce(${messageReceipts.acknowledgedAt}, excluded.acknowledged_at)`,
+        },
       })
       .run();
     if (!before?.acknowledgedAt) {
@@ -80,11 +153,598 @@ export function acknowledge({ db, candidateId, messageId, now = new Date() }: { 
     }
     return { ok: true };
   });
+  if (bus) statsEmitter(db, bus).touch(messageId);
+  return result;
 }
 
 /** The candidate's rooms a message concerns: its room, its exam's room, or all of theirs. */
 function roomsOf({ db, candidateId, messageId }: { db: DbOrTx; candidateId: number; messageId: number }) {
   const m = db.select({ roomId: messages.roomId, examId: messages.examId }).from(messages).where(eq(messages.id, messageId)).get()!;
-  const regs = db.select({ examId: registrations.examId, roomId: registrations.roomId }).from(registrations).where(eq(registrations.candidateId, candidateId)).all();
+  const regs = registrationsOf(db, candidateId);
   return regs.filter((r) => (m.roomId != null ? r.roomId === m.roomId : m.examId != null ? r.examId === m.examId : true)).map((r) => r.roomId);
+}
+
+/* ------------------------------------------------------------------ sending */
+
+export type SendInput = {
+  audience: Audience;
+  examId?: number;
+  roomId?: number;
+  candidateId?: number;
+  title: string;
+  body: string;
+  priority: Priority;
+  mustAcknowledge: boolean;
+};
+
+/** Where a message goes, as stored: only the ids its audience needs, plus the room or exam it concerns. */
+type Target = { examId: number | null; roomId: number | null; candidateId: number | null };
+
+function examOrThrow(db: Db, examId: number) {
+  const exam = db.select({ id: exams.id }).from(exams).where(eq(exams.id, examId)).get();
+  if (!exam) throw new AppError('NOT_FOUND', 'messages.examNotFound');
+  return exam;
+}
+
+function candidateOrThrow(db: Db, candidateId: number) {
+  const user = db.select({ id: users.id, role: users.role }).from(users).where(eq(users.id, candidateId)).get();
+  if (!user || user.role !== 'candidate') throw new AppError('NOT_FOUND', 'messages.candidateNotFound');
+  return user;
+}
+
+/** Rooms this invigilator may address: assigned to them, or of an exam where they are chief. */
+function accessibleRoomIds(db: Db, userId: number) {
+  const assigned = db.select({ roomId: invigilatorAssignments.roomId }).from(invigilatorAssignments).where(eq(invigilatorAssignments.userId, userId)).all();
+  const chief = db
+    .select({ roomId: examRooms.id })
+    .from(chiefInvigilators)
+    .innerJoin(examRooms, eq(examRooms.examId, chiefInvigilators.examId))
+    .where(eq(chiefInvigilators.userId, userId))
+    .all();
+  return new Set([...assigned, ...chief].map((r) => r.roomId));
+}
+
+/**
+ * Least privilege, and a clear refusal for each case: admins address anyone; an invigilator a
+ * room of theirs or one of its candidates, and a whole exam only as its chief; support one
+ * candidate at a time.
+ */
+function resolveTarget({ db, userId, role }: Staff, input: Pick<SendInput, 'audience' | 'examId' | 'roomId' | 'candidateId'>): Target {
+  const admin = role === 'admin';
+  switch (input.audience) {
+    case 'all':
+      if (!admin) throw new AppError('FORBIDDEN', 'messages.allForbidden');
+      return { examId: null, roomId: null, candidateId: null };
+    case 'exam': {
+      if (input.examId == null) throw new AppError('BAD_REQUEST', 'messages.examRequired');
+      if (role === 'support') throw new AppError('FORBIDDEN', 'messages.supportCandidateOnly');
+      examOrThrow(db, input.examId);
+      if (!admin && !isChiefInvigilator({ db, userId, examId: input.examId })) throw new AppError('FORBIDDEN', 'messages.examForbidden');
+      return { examId: input.examId, roomId: null, candidateId: null };
+    }
+    case 'room': {
+      if (input.roomId == null) throw new AppError('BAD_REQUEST', 'messages.roomRequired');
+      if (role === 'support') throw new AppError('FORBIDDEN', 'messages.supportCandidateOnly');
+      const { exam } = assertRoomAccess({ db, userId, role, roomId: input.roomId });
+      return { examId: exam.id, roomId: input.roomId, candidateId: null };
+    }
+    case 'candidate': {
+      if (input.candidateId == null) throw new AppError('BAD_REQUEST', 'messages.candidateRequired');
+      candidateOrThrow(db, input.candidateId);
+      const regs = db
+        .select({ examId: registrations.examId, roomId: registrations.roomId })
+        .from(registrations)
+        .where(eq(registrations.candidateId, input.candidateId))
+        .orderBy(desc(registrations.id))
+        .all();
+      if (input.roomId != null) {
+        // Named room: the candidate must sit there, and the sender must have the room.
+        if (role === 'invigilator') assertRoomAccess({ db, userId, role, roomId: input.roomId });
+        const reg = regs.find((r) => r.roomId === input.roomId);
+        if (!reg) throw new AppError('NOT_FOUND', 'invigilate.candidateNotInRoom');
+        return { examId: reg.examId, roomId: reg.roomId, candidateId: input.candidateId };
+      }
+      if (role === 'invigilator') {
+        const mine = accessibleRoomIds(db, userId);
+        const reg = regs.find((r) => mine.has(r.roomId));
+        if (!reg) throw new AppError('FORBIDDEN', 'messages.candidateForbidden');
+        // Kept with the room the invigilator addressed them through, for that room's timeline and tiles.
+        return { examId: reg.examId, roomId: reg.roomId, candidateId: input.candidateId };
+      }
+      return { examId: null, roomId: null, candidateId: input.candidateId };
+    }
+  }
+}
+
+/** How many candidates a message addresses now (registrations for an exam or room; every candidate for 'all'). */
+function recipientCount(db: DbOrTx, m: Pick<Message, 'audience' | 'examId' | 'roomId'>) {
+  switch (m.audience) {
+    case 'all':
+      return db.select({ n: count() }).from(users).where(eq(users.role, 'candidate')).get()!.n;
+    case 'exam':
+      return db.select({ n: count() }).from(registrations).where(eq(registrations.examId, m.examId!)).get()!.n;
+    case 'room':
+      return db.select({ n: count() }).from(registrations).where(eq(registrations.roomId, m.roomId!)).get()!.n;
+    case 'candidate':
+      return 1;
+  }
+}
+
+/**
+ * Stores a system message and its audit row in one transaction, then announces it on
+ * 'messages:new' once committed; each candidate's stream keeps the ones addressed to them.
+ */
+export function sendSystemMessage({ db, userId, role, bus, input, now = new Date() }: Staff & { bus: EventBus; input: SendInput; now?: Date }) {
+  const target = resolveTarget({ db, userId, role }, input);
+  const { message, recipients } = db.transaction((tx) => {
+    const message = tx
+      .insert(messages)
+      .values({
+        audience: input.audience,
+        ...target,
+        title: input.title,
+        body: input.body,
+        priority: input.priority,
+        mustAcknowledge: input.mustAcknowledge,
+        sentBy: userId,
+        createdAt: now,
+      })
+      .returning()
+      .get();
+    const recipients = recipientCount(tx, message);
+    tx.insert(auditLog)
+      .values({
+        actorId: userId,
+        action: 'message.sent',
+        roomId: target.roomId,
+        candidateId: target.candidateId,
+        detail: {
+          messageId: message.id,
+          audience: input.audience,
+          examId: target.examId,
+          title: input.title,
+          priority: input.priority,
+          mustAcknowledge: input.mustAcknowledge,
+          recipients,
+        },
+        at: now,
+      })
+      .run();
+    return { message, recipients };
+  });
+  bus.emit('messages:new', message);
+  return { messageId: message.id, recipients };
+}
+
+/* ------------------------------------------------------------------ the candidate's stream */
+
+/**
+ * What a candidate's first connection (no cursor) replays: messages never delivered to them (sent
+ * while they were offline), and those still demanding attention, so a reload cannot escape a
+ * must-acknowledge dialog or an urgent banner. Exam-page commands from the invigilator
+ * (`staff_message` events) are left out: the exam page shows those through `exam.onCommands`.
+ */
+function pendingFor(db: DbOrTx, candidateId: number, regs: Reg[]) {
+  return candidateMessages(
+    db,
+    candidateId,
+    and(
+      audienceWhere(candidateId, regs),
+      or(
+        sql`${messageReceipts.deliveredAt} is null`,
+        and(eq(messages.mustAcknowledge, true), sql`${messageReceipts.acknowledgedAt} is null`),
+        and(eq(messages.priority, 'urgent'), sql`${messageReceipts.readAt} is null`),
+      ),
+    ),
+    'oldest',
+  );
+}
+
+/** Messages after a cursor (a resumed stream): every one addressed to the candidate, oldest first. */
+function after(db: DbOrTx, candidateId: number, regs: Reg[], afterId: number) {
+  return candidateMessages(db, candidateId, and(audienceWhere(candidateId, regs), gt(messages.id, afterId)), 'oldest');
+}
+
+/** Ids of messages this candidate receives as exam-page commands (see `pendingFor`). */
+function examCommandIds(db: DbOrTx, candidateId: number) {
+  return new Set(
+    db
+      .select({ messageId: sql<number>`json_extract(${events.payload}, '$.messageId')` })
+      .from(events)
+      .where(and(eq(events.candidateId, candidateId), eq(events.type, 'staff_message')))
+      .all()
+      .map((r) => Number(r.messageId)),
+  );
+}
+
+export type DeliveredReceipt = { messageId: number; candidateId: number };
+
+/**
+ * The candidate's message stream: listens first, then backfills, and skips ids at or below the
+ * cursor, so every message reaches each stream exactly once.
+ *
+ * Without a cursor (a page load) it backfills `pendingFor`; with one (tRPC resuming after a
+ * dropped connection) everything addressed to them after it. The cursor then becomes the newest
+ * message id seen by the backfill, whether yielded or not: a live message at or below it was
+ * committed before the backfill read, so the backfill already decided about it.
+ *
+ * Every message handed to the stream is queued for its delivered receipt (`recordDelivery`).
+ */
+export function candidateStream({
+  db,
+  bus,
+  candidateId,
+  lastEventId,
+  signal,
+}: {
+  db: Db;
+  bus: EventBus;
+  candidateId: number;
+  lastEventId: number | null | undefined;
+  signal?: AbortSignal;
+}): AsyncGenerator<{ id: number; message: CandidateMessage }> {
+  // Listening starts here, before anyone iterates: nothing sent from now on is missed.
+  const live = bus.listen('messages:new', signal);
+  return (async function* () {
+    // Another process's messages too (Redis) before the backfill reads, or one could fall between.
+    await live.ready;
+    let regs = registrationsOf(db, candidateId);
+    const { backfill, cursor: start } = db.transaction((tx) => {
+      const newest = tx.select({ id: sql<number>`coalesce(max(${messages.id}), 0)` }).from(messages).get()!.id;
+      const rows = lastEventId != null ? after(tx, candidateId, regs, lastEventId) : pendingFor(tx, candidateId, regs);
+      const commands = rows.length ? examCommandIds(tx, candidateId) : new Set<number>();
+      return { backfill: rows.filter((m) => !commands.has(m.id)), cursor: Math.max(newest, lastEventId ?? 0) };
+    });
+    const recorder = deliveryRecorder(db, bus);
+    let cursor = start;
+    for (const message of backfill) {
+      recorder.add(message.id, candidateId);
+      yield { id: message.id, message };
+    }
+    // Read back from the database only where the bus may reorder (Redis): all messages of the gap,
+    // less those the exam page receives as commands (they never go out on 'messages:new').
+    const between = (afterId: number, upTo: number) => {
+      const commands = examCommandIds(db, candidateId);
+      return db
+        .select()
+        .from(messages)
+        .where(and(gt(messages.id, afterId), lte(messages.id, upTo)))
+        .orderBy(asc(messages.id))
+        .all()
+        .filter((m) => !commands.has(m.id));
+    };
+    for await (const m of inIdOrder(live, { bus, after: cursor, between })) {
+      if (m.id <= cursor) continue;
+      cursor = m.id;
+      if (!isAddressedTo(m, candidateId, regs)) {
+        // A registration made since the stream opened: look again before leaving it out.
+        if (m.audience !== 'exam' && m.audience !== 'room') continue;
+        regs = registrationsOf(db, candidateId);
+        if (!isAddressedTo(m, candidateId, regs)) continue;
+      }
+      recorder.add(m.id, candidateId);
+      yield {
+        id: m.id,
+        message: {
+          id: m.id,
+          title: m.title,
+          body: m.body,
+          priority: m.priority,
+          mustAcknowledge: m.mustAcknowledge,
+          // A Date in process; a string when the Redis bus carried it as JSON.
+          createdAt: new Date(m.createdAt),
+          readAt: null,
+          acknowledgedAt: null,
+        },
+      };
+    }
+  })();
+}
+
+/* ------------------------------------------------------------------ delivery receipts and live counts */
+
+export const DELIVERY_FLUSH_MS = 200;
+export const STATS_INTERVAL_MS = 500;
+
+/**
+ * Delivered receipts, batched: a broadcast reaches thousands of streams at once, and one
+ * transaction per flush (every DELIVERY_FLUSH_MS) costs far less than a write per stream. The
+ * first delivery time is kept (coalesce), so a second tab or a resumed stream changes nothing.
+ */
+class DeliveryRecorder {
+  private pending = new Map<number, Set<number>>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private upsert: Statement | null = null;
+
+  constructor(
+    private readonly db: Db,
+    public bus: EventBus,
+  ) {}
+
+  add(messageId: number, candidateId: number) {
+    let set = this.pending.get(messageId);
+    if (!set) this.pending.set(messageId, (set = new Set()));
+    set.add(candidateId);
+    if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), DELIVERY_FLUSH_MS);
+      this.timer.unref?.();
+    }
+  }
+
+  flush(now = new Date()): DeliveredReceipt[] {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.pending;
+    this.pending = new Map();
+    const rows = [...batch].flatMap(([messageId, ids]) => [...ids].map((candidateId) => ({ messageId, candidateId })));
+    if (!rows.length || !this.db.$client.open) return [];
+    try {
+      // A prepared statement per row inside one transaction: for a broadcast's thousands of rows
+      // this is an order of magnitude cheaper than building multi-row inserts.
+      this.upsert ??= this.db.$client.prepare(
+        'insert into message_receipts (message_id, candidate_id, delivered_at) values (?, ?, ?) ' +
+          'on conflict (message_id, candidate_id) do update set delivered_at = coalesce(delivered_at, excluded.delivered_at)',
+      );
+      const upsert = this.upsert;
+      const at = now.getTime();
+      this.db.$client.transaction(() => {
+        for (const r of rows) {
+          try {
+            upsert.run(r.messageId, r.candidateId, at);
+          } catch (err) {
+            // A message deleted meanwhile (foreign key): only that row is lost, and receipts are
+            // best effort anyway, the stream itself already delivered.
+            console.error('message delivery receipt not recorded', r, err);
+          }
+        }
+      })();
+    } catch (err) {
+      console.error('message delivery receipts not recorded', err);
+      return [];
+    }
+    const stats = statsEmitter(this.db, this.bus);
+    for (const messageId of batch.keys()) stats.touch(messageId);
+    return rows;
+  }
+}
+
+/**
+ * Live counts for senders, at most one emit per message every STATS_INTERVAL_MS: the first change
+ * goes out at once (after the current turn, so after the commit), later ones within the interval
+ * are folded into one emit at its end.
+ */
+class StatsEmitter {
+  private cooling = new Map<number, { dirty: boolean }>();
+
+  constructor(
+    private readonly db: Db,
+    public bus: EventBus,
+  ) {}
+
+  touch(messageId: number) {
+    const state = this.cooling.get(messageId);
+    if (state) {
+      state.dirty = true;
+      return;
+    }
+    this.cooling.set(messageId, { dirty: false });
+    setImmediate(() => this.emit(messageId));
+  }
+
+  private emit(messageId: number) {
+    // A database closed meanwhile (a test ending, a shutdown): nothing left to count.
+    if (!this.db.$client.open) return void this.cooling.delete(messageId);
+    try {
+      const stats = messageStats(this.db, messageId);
+      if (stats) this.bus.emit(`messages:stats:${messageId}`, stats);
+    } catch (err) {
+      console.error('message stats not emitted', err);
+    }
+    const timer = setTimeout(() => {
+      const state = this.cooling.get(messageId);
+      this.cooling.delete(messageId);
+      if (state?.dirty) this.touch(messageId);
+    }, STATS_INTERVAL_MS);
+    timer.unref?.();
+  }
+}
+
+// One of each per database (tests open a fresh one per test), kept on globalThis like the bus so
+// every route bundle shares them.
+const g = globalThis as unknown as { __messageDelivery?: WeakMap<Db, { recorder: DeliveryRecorder; stats: StatsEmitter }> };
+
+function deliveryFor(db: Db, bus: EventBus) {
+  g.__messageDelivery ??= new WeakMap();
+  let d = g.__messageDelivery.get(db);
+  if (!d) g.__messageDelivery.set(db, (d = { recorder: new DeliveryRecorder(db, bus), stats: new StatsEmitter(db, bus) }));
+  d.recorder.bus = bus;
+  d.stats.bus = bus;
+  return d;
+}
+
+export const deliveryRecorder = (db: Db, bus: EventBus) => deliveryFor(db, bus).recorder;
+const statsEmitter = (db: Db, bus: EventBus) => deliveryFor(db, bus).stats;
+
+/** Writes the queued delivered receipts now (tests; the timer does it otherwise). */
+export function flushDeliveries({ db, bus, now }: { db: Db; bus: EventBus; now?: Date }) {
+  return deliveryRecorder(db, bus).flush(now);
+}
+
+/** Recipients and how many of them the message reached, read and acknowledged (aggregates on the receipts' primary key). */
+export function messageStats(db: DbOrTx, messageId: number): MessageStats | null {
+  const m = db.select({ audience: messages.audience, examId: messages.examId, roomId: messages.roomId }).from(messages).where(eq(messages.id, messageId)).get();
+  if (!m) return null;
+  const counts = db
+    .select({
+      delivered: sql<number>`count(${messageReceipts.deliveredAt})`,
+      read: sql<number>`count(${messageReceipts.readAt})`,
+      acknowledged: sql<number>`count(${messageReceipts.acknowledgedAt})`,
+    })
+    .from(messageReceipts)
+    .where(eq(messageReceipts.messageId, messageId))
+    .get()!;
+  return { messageId, recipients: recipientCount(db, m), ...counts };
+}
+
+/* ------------------------------------------------------------------ the sender's side */
+
+/** A message's sender may follow it; admins follow every message. */
+export function assertMayFollow({ db, userId, role, messageId }: Staff & { messageId: number }) {
+  const m = db.select({ sentBy: messages.sentBy }).from(messages).where(eq(messages.id, messageId)).get();
+  if (!m) throw new AppError('NOT_FOUND', 'messages.notFound');
+  if (role !== 'admin' && m.sentBy !== userId) throw new AppError('FORBIDDEN', 'messages.notSender');
+}
+
+export type SentMessage = {
+  id: number;
+  audience: Audience;
+  /** The exam, room or candidate it went to, by name (null for everyone). */
+  targetName: string | null;
+  title: string;
+  body: string;
+  priority: Priority;
+  mustAcknowledge: boolean;
+  createdAt: Date;
+  senderName: string | null;
+  stats: MessageStats;
+};
+
+/** The messages the caller may follow (their own; every one for an admin), newest first, with counts. */
+export function sentMessages({ db, userId, role, limit = 50 }: Staff & { limit?: number }): SentMessage[] {
+  const sender = sql<string | null>`(select ${users.name} from ${users} where ${users.id} = ${messages.sentBy})`;
+  const rows = db
+    .select({
+      id: messages.id,
+      audience: messages.audience,
+      examId: messages.examId,
+      roomId: messages.roomId,
+      candidateId: messages.candidateId,
+      title: messages.title,
+      body: messages.body,
+      priority: messages.priority,
+      mustAcknowledge: messages.mustAcknowledge,
+      createdAt: messages.createdAt,
+      senderName: sender,
+      examTitle: sql<string | null>`(select ${exams.title} from ${exams} where ${exams.id} = ${messages.examId})`,
+      roomName: sql<string | null>`(select ${examRooms.name} from ${examRooms} where ${examRooms.id} = ${messages.roomId})`,
+      candidateName: sql<string | null>`(select ${users.name} from ${users} where ${users.id} = ${messages.candidateId})`,
+    })
+    .from(messages)
+    .where(role === 'admin' ? undefined : eq(messages.sentBy, userId))
+    .orderBy(desc(messages.id))
+    .limit(limit)
+    .all();
+  if (!rows.length) return [];
+  const counts = new Map(
+    db
+      .select({
+        messageId: messageReceipts.messageId,
+        delivered: sql<number>`count(${messageReceipts.deliveredAt})`,
+        read: sql<number>`count(${messageReceipts.readAt})`,
+        acknowledged: sql<number>`count(${messageReceipts.acknowledgedAt})`,
+      })
+      .from(messageReceipts)
+      .where(
+        inArray(
+          messageReceipts.messageId,
+          rows.map((r) => r.id),
+        ),
+      )
+      .groupBy(messageReceipts.messageId)
+      .all()
+      .map(({ messageId, ...c }) => [messageId, c]),
+  );
+  let everyone: number | undefined;
+  return rows.map((r) => {
+    const recipients = r.audience === 'all' ? (everyone ??= recipientCount(db, r)) : recipientCount(db, r);
+    const targetName =
+      r.audience === 'candidate' ? r.candidateName : r.audience === 'room' ? [r.examTitle, r.roomName].filter(Boolean).join(' · ') : r.audience === 'exam' ? r.examTitle : null;
+    return {
+      id: r.id,
+      audience: r.audience,
+      targetName,
+      title: r.title,
+      body: r.body,
+      priority: r.priority,
+      mustAcknowledge: r.mustAcknowledge,
+      createdAt: r.createdAt,
+      senderName: r.senderName,
+      stats: { messageId: r.id, recipients, delivered: 0, read: 0, acknowledged: 0, ...counts.get(r.id) },
+    };
+  });
+}
+
+/** What the compose form offers the caller: the audiences they may use, and the exams and rooms within them. */
+export function composeOptions({ db, userId, role }: Staff) {
+  if (role === 'support') return { audiences: ['candidate'] as Audience[], exams: [], rooms: [] };
+  if (role === 'admin') {
+    return {
+      audiences: ['all', 'exam', 'room', 'candidate'] as Audience[],
+      exams: db.select({ id: exams.id, title: exams.title }).from(exams).orderBy(desc(exams.startsAt), desc(exams.id)).all(),
+      rooms: db
+        .select({ id: examRooms.id, name: examRooms.name, examId: exams.id, examTitle: exams.title })
+        .from(examRooms)
+        .innerJoin(exams, eq(exams.id, examRooms.examId))
+        .orderBy(desc(exams.startsAt), asc(examRooms.name))
+        .all(),
+    };
+  }
+  const chiefOf = db
+    .select({ id: exams.id, title: exams.title })
+    .from(chiefInvigilators)
+    .innerJoin(exams, eq(exams.id, chiefInvigilators.examId))
+    .where(eq(chiefInvigilators.userId, userId))
+    .orderBy(desc(exams.startsAt))
+    .all();
+  const roomIds = [...accessibleRoomIds(db, userId)];
+  const rooms = roomIds.length
+    ? db
+        .select({ id: examRooms.id, name: examRooms.name, examId: exams.id, examTitle: exams.title })
+        .from(examRooms)
+        .innerJoin(exams, eq(exams.id, examRooms.examId))
+        .where(inArray(examRooms.id, roomIds))
+        .orderBy(desc(exams.startsAt), asc(examRooms.name))
+        .all()
+    : [];
+  return { audiences: (chiefOf.length ? ['exam', 'room', 'candidate'] : ['room', 'candidate']) as Audience[], exams: chiefOf, rooms };
+}
+
+/**
+ * Candidates the caller may address one by one: in a room (seat order), or found by name or
+ * ID number. Invigilators only see candidates of their rooms.
+ */
+export function findCandidates({ db, userId, role, roomId, search, limit = 30 }: Staff & { roomId?: number; search?: string; limit?: number }) {
+  let roomIds: number[] | null = null;
+  if (roomId != null) {
+    if (role === 'invigilator') assertRoomAccess({ db, userId, role, roomId });
+    else if (!db.select({ id: examRooms.id }).from(examRooms).where(eq(examRooms.id, roomId)).get()) throw new AppError('NOT_FOUND', 'room.notFound');
+    roomIds = [roomId];
+  } else if (role === 'invigilator') {
+    roomIds = [...accessibleRoomIds(db, userId)];
+    if (!roomIds.length) return [];
+  }
+  const term = search?.trim();
+  // Typed text is matched literally: % and _ are not wildcards here.
+  const literal = term?.replace(/[\\%_]/g, (c) => `\\${c}`);
+  const matches = term ? or(sql`${users.name} like ${`%${literal}%`} escape '\\'`, sql`${users.idNumber} like ${`${literal}%`} escape '\\'`) : undefined;
+  if (roomIds) {
+    return db
+      .select({ id: users.id, name: users.name, idNumber: users.idNumber, roomId: registrations.roomId, seat: registrations.seat })
+      .from(registrations)
+      .innerJoin(users, eq(users.id, registrations.candidateId))
+      .where(and(inArray(registrations.roomId, roomIds), matches))
+      .orderBy(asc(registrations.roomId), asc(registrations.seat))
+      .limit(limit)
+      .all()
+      .map(({ idNumber, ...c }) => ({ ...c, idNumberMasked: maskIdNumber(idNumber ?? '') }));
+  }
+  if (!term) return [];
+  return db
+    .select({ id: users.id, name: users.name, idNumber: users.idNumber })
+    .from(users)
+    .where(and(eq(users.role, 'candidate'), matches))
+    .orderBy(asc(users.name))
+    .limit(limit)
+    .all()
+    .map(({ idNumber, ...c }) => ({ ...c, roomId: null, seat: null, idNumberMasked: maskIdNumber(idNumber ?? '') }));
 }

@@ -21,6 +21,7 @@ import {
 import { AppError } from '../errors';
 import { mintInvigilatorToken } from '../livekit/tokens';
 import { endsAt, phaseOf, SAVE_GRACE_MS, type Phase } from './exams';
+import { witnessStatuses, type WitnessStatus } from './phone';
 import { applyEvent, initialDeviceStatus, type DeviceStatus } from './tiles';
 
 export function listInvigilatorRooms({ db, userId }: { db: Db; userId: number }) {
@@ -100,6 +101,8 @@ export type TileState = Tile & {
   lastViewedAt: Date | null;
   /** Messages from this room's staff the candidate has not acknowledged yet. */
   pendingAcks: number;
+  /** The bound witness phone (live/lost, battery), or null when none is bound. */
+  witness: WitnessStatus | null;
 };
 
 export type TileUpdate = { event: TimelineEvent; tile: TileState | null };
@@ -186,6 +189,7 @@ export function roomTiles({ db, roomId, candidateIds, now = new Date() }: { db: 
     .orderBy(asc(flags.id))
     .all();
   const pending = pendingAcksIn({ db, roomId, candidateIds: ids });
+  const witnesses = witnessStatuses({ db, roomId, candidateIds: ids });
 
   const tiles = new Map<number, TileState>(
     regs.map(({ reg, name }) => [
@@ -203,6 +207,7 @@ export function roomTiles({ db, roomId, candidateIds, now = new Date() }: { db: 
         openFlags: open.filter((f) => f.candidateId === reg.candidateId).map(({ id, type }) => ({ id, type })),
         lastViewedAt: viewed.get(reg.candidateId) ?? null,
         pendingAcks: pending.get(reg.candidateId) ?? 0,
+        witness: witnesses.get(reg.candidateId) ?? null,
       },
     ]),
   );

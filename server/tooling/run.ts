@@ -4,23 +4,29 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { lanAddress, startLanProxy, type LanProxy } from './lan';
 import { openDb } from '@/db/client';
 import { DEMO_CANDIDATES } from '@/db/seed-data';
 import { DEMO_PASSWORD, DEMO_STAFF, seedDemo } from '@/db/seed';
 import { appUrl, env } from '@/server/env';
-import { startSfu, type SfuHandle } from '@/server/livekit/sfu';
+import { sfuConfig, startSfu, type SfuHandle, type SfuOptions } from '@/server/livekit/sfu';
 
 const MODES = ['dev', 'demo', 'sfu'] as const;
 const mode: (typeof MODES)[number] = MODES.find((m) => m === process.argv[2]) ?? usage();
 
+/** `--lan` (or `--lan=<ip>`): reachable from phones on the LAN over HTTPS; see README "Phone on the LAN". */
+const lanFlag = process.argv.slice(3).find((a) => a === '--lan' || a.startsWith('--lan='));
+const lan = lanFlag ? lanAddress(lanFlag.split('=')[1]) : null;
+
 function usage(): never {
-  console.error('usage: tsx server/tooling/run.ts dev|demo|sfu');
+  console.error('usage: tsx server/tooling/run.ts dev|demo|sfu [--lan[=<ip>]]');
   process.exit(2);
 }
 
 const nextBin = path.join(process.cwd(), 'node_modules', 'next', 'dist', 'bin', 'next');
 let sfu: SfuHandle | undefined;
 let app: ChildProcess | undefined;
+let proxy: LanProxy | undefined;
 let stopping = false;
 
 async function stop(code = 0) {
@@ -30,6 +36,7 @@ async function stop(code = 0) {
     app.kill('SIGTERM');
     await new Promise((r) => app!.once('exit', r));
   }
+  await proxy?.close();
   await sfu?.stop();
   process.exit(code);
 }
@@ -47,7 +54,7 @@ async function main() {
   db.$client.close();
 
   if (!env.LIVEKIT_URL) {
-    sfu = await startSfu({
+    const options: SfuOptions = {
       apiKey: env.LIVEKIT_API_KEY,
       apiSecret: env.LIVEKIT_API_SECRET,
       port: env.SFU_PORT,
@@ -55,7 +62,18 @@ async function main() {
       udpPort: env.SFU_UDP_PORT,
       webhookUrl: `${appUrl()}/api/livekit/webhook`,
       workDir: path.join(process.cwd(), '.livekit', mode),
-    });
+    };
+    if (lan) {
+      // Media must flow to phones on the LAN: the SFU offers ICE candidates on the LAN address
+      // too. livekit-server takes a config body from LIVEKIT_CONFIG over its config file; the
+      // signalling port stays on loopback, phones reach it through the HTTPS proxy below.
+      const config = sfuConfig(options)
+        .replace('node_ip: 127.0.0.1', `node_ip: ${lan}`)
+        .replace('includes: ["127.0.0.1/32"]', `includes: ["127.0.0.1/32", "${lan}/32"]`);
+      if (!config.includes(`node_ip: ${lan}`) || !config.includes(`"${lan}/32"`)) throw new Error('--lan: the SFU config changed shape; update server/tooling/run.ts');
+      process.env.LIVEKIT_CONFIG = config;
+    }
+    sfu = await startSfu(options);
     console.log(`SFU: livekit-server on ${sfu.url} (log: ${sfu.logFile})`);
     sfu.process.once('exit', (code) => {
       if (!stopping) {
@@ -70,6 +88,10 @@ async function main() {
 
   const args = mode === 'dev' ? ['dev', '-p', String(env.APP_PORT)] : ['start', '-p', String(env.APP_PORT), '-H', '127.0.0.1'];
   app = spawn(process.execPath, [nextBin, ...args], { stdio: 'inherit', env: process.env });
+  if (lan) {
+    proxy = await startLanProxy({ host: lan, appPort: env.APP_PORT, sfuPort: env.SFU_PORT });
+    console.log(`LAN: ${proxy.url} (self-signed certificate ${proxy.certFile}; phones open ${proxy.url}/phone)`);
+  }
   app.once('exit', (code) => {
     if (!stopping) void stop(code ?? 1);
   });

@@ -1,49 +1,33 @@
 import { and, eq } from 'drizzle-orm';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb, type Db } from '@/db/client';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { answers, registrations } from '@/db/schema';
 import { INTERVIEW_SHEETS, WRITTEN_NOTICE, WRITTEN_SHEETS } from '@/db/seed-content';
 import { addQuestionSheet, createRoom, registerCandidate } from '@/server/services/setup';
 import { makeCandidate, makeExam, PASSWORD } from '../fixtures/factories';
-import { launchBrowser, newContext } from '../helpers/browser';
-import { e2eAppUrl, e2eDbPath } from '../helpers/e2e-env';
+import { useE2eSession } from '../helpers/e2e-session';
 import { loginAsCandidate, screenshot } from '../helpers/journeys';
 
-let db: Db;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+const e2e = useE2eSession();
 
 async function newPage(): Promise<{ page: Page; context: BrowserContext }> {
-  const context = await newContext(browser, e2eAppUrl);
-  contexts.push(context);
+  const context = await e2e.newContext();
   return { page: await context.newPage(), context };
 }
 
-beforeAll(async () => {
-  db = openDb(e2eDbPath);
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  db?.$client.close();
-});
-
 /** An exam of the given kind with the demo content, one room, one candidate who has done nothing yet. */
 async function examFor(kind: 'written' | 'interview', timing: { startsIn: number; durationMinutes: number }) {
-  const exam = makeExam(db, { kind, opensIn: -5, closesIn: 30, notice: WRITTEN_NOTICE, ...timing });
-  const room = createRoom({ db, examId: exam.id, name: kind === 'written' ? '笔试考场' : '面试室' });
+  const exam = makeExam(e2e.db, { kind, opensIn: -5, closesIn: 30, notice: WRITTEN_NOTICE, ...timing });
+  const room = createRoom({ db: e2e.db, examId: exam.id, name: kind === 'written' ? '笔试考场' : '面试室' });
   const sheets = kind === 'written' ? WRITTEN_SHEETS : INTERVIEW_SHEETS.map((s) => ({ ...s, questions: [] }));
-  sheets.forEach((sheet, position) => addQuestionSheet({ db, examId: exam.id, position, ...sheet }));
-  const candidate = await makeCandidate(db);
-  registerCandidate({ db, examId: exam.id, roomId: room.id, candidateId: candidate.id, seat: 1 });
+  sheets.forEach((sheet, position) => addQuestionSheet({ db: e2e.db, examId: exam.id, position, ...sheet }));
+  const candidate = await makeCandidate(e2e.db);
+  registerCandidate({ db: e2e.db, examId: exam.id, roomId: room.id, candidateId: candidate.id, seat: 1 });
   return { exam, room, candidate };
 }
 
 const registrationOf = (examId: number, candidateId: number) =>
-  db.select().from(registrations).where(and(eq(registrations.examId, examId), eq(registrations.candidateId, candidateId))).get()!;
+  e2e.db.select().from(registrations).where(and(eq(registrations.examId, examId), eq(registrations.candidateId, candidateId))).get()!;
 
 async function acceptNotice(page: Page, examId: number) {
   const card = page.getByTestId(`exam-${examId}`);
@@ -112,7 +96,7 @@ describe('the candidate journey, as in the manual', () => {
     await context.setOffline(false);
     await expect.poll(() => page.getByTestId('save-status').getAttribute('data-state'), { timeout: 20_000 }).toBe('saved');
     const reg = registrationOf(exam.id, candidate.id);
-    const stored = db.select().from(answers).where(eq(answers.registrationId, reg.id)).all();
+    const stored = e2e.db.select().from(answers).where(eq(answers.registrationId, reg.id)).all();
     expect(Object.fromEntries(stored.map((a) => [a.questionId, a.value]))).toMatchObject({
       // Choices are stored as option letters.
       q1: 'B',
@@ -143,7 +127,7 @@ describe('the candidate journey, as in the manual', () => {
     await page.getByTestId('back-home').waitFor({ timeout: 70_000 });
     const reg = registrationOf(exam.id, candidate.id);
     expect(reg.finishReason).toBe('timeout');
-    expect(db.select().from(answers).where(eq(answers.registrationId, reg.id)).all().map((a) => a.questionId)).toContain('q1');
+    expect(e2e.db.select().from(answers).where(eq(answers.registrationId, reg.id)).all().map((a) => a.questionId)).toContain('q1');
   });
 
   it('an interview: draw a lot, accept, confirm devices, wait, the material appears, end the exam', async () => {

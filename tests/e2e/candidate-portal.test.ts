@@ -1,23 +1,18 @@
 import { and, desc, eq, like } from 'drizzle-orm';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb, type Db } from '@/db/client';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { deviceChecks, events, messageReceipts, systemChecks, users } from '@/db/schema';
 import { addAttachment, createMessage } from '@/server/services/setup';
 import { makeQuestionSheet, makeRoomScenario, PASSWORD } from '../fixtures/factories';
-import { launchBrowser, newContext } from '../helpers/browser';
-import { e2eAppUrl, e2eDbPath } from '../helpers/e2e-env';
+import { useE2eSession } from '../helpers/e2e-session';
 import { loginAsCandidate, screenshot } from '../helpers/journeys';
 
-let db: Db;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+const e2e = useE2eSession();
 
 async function candidatePage(opts: { extendedDisplay?: boolean } = {}) {
-  const { candidates, exam, room } = await makeRoomScenario(db, { candidates: 1, exam: { startsIn: -1, durationMinutes: 60 } });
+  const { candidates, exam, room } = await makeRoomScenario(e2e.db, { candidates: 1, exam: { startsIn: -1, durationMinutes: 60 } });
   const candidate = candidates[0]!;
-  const context = await newContext(browser, e2eAppUrl);
-  contexts.push(context);
+  const context = await e2e.newContext();
   if (opts.extendedDisplay) {
     // What Chromium reports with a second monitor plugged in (Window Management API).
     await context.addInitScript(() => Object.defineProperty(Screen.prototype, 'isExtended', { get: () => true, configurable: true }));
@@ -36,17 +31,6 @@ async function expectClean(page: Page) {
   expect(overflow).toBeLessThanOrEqual(0);
   expect(rawKeys).toEqual([]);
 }
-
-beforeAll(async () => {
-  db = openDb(e2eDbPath);
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  db?.$client.close();
-});
 
 describe('the candidate portal', () => {
   it('every portal page renders in zh-CN at 1366x768 without overflow or missing text', async () => {
@@ -76,7 +60,7 @@ describe('the candidate portal', () => {
     // Headless Chromium has one screen and says so.
     await expect.poll(() => page.getByTestId('check-displays').getAttribute('data-state')).toBe('ok');
     await expect
-      .poll(() => db.select().from(systemChecks).where(eq(systemChecks.candidateId, candidate.id)).get()?.displays, { timeout: 10_000 })
+      .poll(() => e2e.db.select().from(systemChecks).where(eq(systemChecks.candidateId, candidate.id)).get()?.displays, { timeout: 10_000 })
       .toBe('single');
 
     const two = await candidatePage({ extendedDisplay: true });
@@ -91,7 +75,7 @@ describe('the candidate portal', () => {
 
   it('My exams offers the notice attachments for download, and the name menu logs out', async () => {
     const { page, exam } = await candidatePage();
-    addAttachment({ db, examId: exam.id, fileName: '考场规则.txt', contentType: 'text/plain; charset=utf-8', content: Buffer.from('考场规则：独立完成。') });
+    addAttachment({ db: e2e.db, examId: exam.id, fileName: '考场规则.txt', contentType: 'text/plain; charset=utf-8', content: Buffer.from('考场规则：独立完成。') });
     await page.goto('/exams');
     const download = page.waitForEvent('download');
     await page.getByTestId(`exam-${exam.id}`).getByRole('link', { name: '考场规则.txt' }).click();
@@ -135,7 +119,7 @@ describe('the candidate portal', () => {
     expect(duration).toBeGreaterThan(8);
     await page.getByTestId('confirm-ok').click();
     await page.getByTestId('device-check-result').waitFor();
-    const stored = db.select().from(deviceChecks).where(eq(deviceChecks.candidateId, candidate.id)).orderBy(desc(deviceChecks.id)).get();
+    const stored = e2e.db.select().from(deviceChecks).where(eq(deviceChecks.candidateId, candidate.id)).orderBy(desc(deviceChecks.id)).get();
     expect(stored).toMatchObject({ passed: true });
     expect(stored!.recordedMs).toBeGreaterThan(9000);
     await screenshot(page, 'device-check-done');
@@ -153,30 +137,35 @@ describe('the candidate portal', () => {
     await page.locator('input[name=email]').fill('new.address@example.com');
     await page.getByTestId('profile-save').click();
     await page.getByTestId('profile-saved').waitFor();
-    expect(db.select().from(users).where(eq(users.id, candidate.id)).get()).toMatchObject({ phone: '13800138000', email: 'new.address@example.com' });
+    expect(e2e.db.select().from(users).where(eq(users.id, candidate.id)).get()).toMatchObject({ phone: '13800138000', email: 'new.address@example.com' });
     await page.goto('/support');
     await expect(page.getByTestId('support-phone').textContent()).resolves.toMatch(/\d/);
   });
 
   it('the message centre shows unread messages, marks them read and records the acknowledgement', async () => {
     const { page, candidate, exam } = await candidatePage();
-    const m = createMessage({ db, audience: 'exam', examId: exam.id, title: '考前提醒', body: '请提前 10 分钟入场。', priority: 'urgent', mustAcknowledge: true });
+    const note = createMessage({ db: e2e.db, audience: 'exam', examId: exam.id, title: '考前提醒', body: '请提前 10 分钟入场。', priority: 'normal', mustAcknowledge: false });
     await page.goto('/messages');
-    const item = page.getByTestId(`message-${m.id}`);
+    const item = page.getByTestId(`message-${note.id}`);
     await expect.poll(() => item.getAttribute('data-unread')).toBe('true');
     await page.getByTestId('unread-badge').waitFor();
     await item.getByRole('button').first().click();
     await expect.poll(() => item.getAttribute('data-unread')).toBe('false');
-    await item.getByTestId('acknowledge').click();
-    await expect.poll(() => item.getAttribute('data-acknowledged')).toBe('true');
-    const receipt = db.select().from(messageReceipts).where(and(eq(messageReceipts.messageId, m.id), eq(messageReceipts.candidateId, candidate.id))).get();
+    // A message that must be acknowledged blocks the page with a dialog until it is.
+    const m = createMessage({ db: e2e.db, audience: 'exam', examId: exam.id, title: '纪律要求', body: '考试期间请勿离开座位。', priority: 'urgent', mustAcknowledge: true });
+    await page.reload();
+    const dialog = page.getByTestId('message-dialog');
+    await expect.poll(() => dialog.getAttribute('data-message-id')).toBe(String(m.id));
+    await dialog.getByTestId('message-dialog-ack').click();
+    await expect.poll(() => page.getByTestId(`message-${m.id}`).getAttribute('data-acknowledged')).toBe('true');
+    const receipt = e2e.db.select().from(messageReceipts).where(and(eq(messageReceipts.messageId, m.id), eq(messageReceipts.candidateId, candidate.id))).get();
     expect(receipt?.readAt).toBeTruthy();
     expect(receipt?.acknowledgedAt).toBeTruthy();
   });
 
   it('in the exam, integrity signals reach the timeline and the candidate is told to restore a stopped screen share', async () => {
     const { page, context, candidate, exam } = await candidatePage();
-    makeQuestionSheet(db, exam.id);
+    makeQuestionSheet(e2e.db, exam.id);
     await page.goto('/exams');
     await page.getByTestId(`exam-${exam.id}`).getByTestId('enter-exam').click();
     await page.waitForURL(`**/exams/${exam.id}`);
@@ -204,7 +193,7 @@ describe('the candidate portal', () => {
     await context.setOffline(false);
 
     const types = () =>
-      db
+      e2e.db
         .select({ type: events.type })
         .from(events)
         .where(and(eq(events.candidateId, candidate.id), like(events.type, 'integrity.%')))

@@ -1,38 +1,28 @@
 import { and, eq } from 'drizzle-orm';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb, type Db } from '@/db/client';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
 import { registrations } from '@/db/schema';
 import { mintCandidatePcToken } from '@/server/livekit/tokens';
 import { SimulatedCandidate } from '@/server/tooling/simulated-candidate';
 import { makeQuestionSheet, makeRoomScenario, PASSWORD } from '../fixtures/factories';
-import { launchBrowser, newContext } from '../helpers/browser';
-import { e2eAppUrl, e2eDbPath, e2eSfuUrl } from '../helpers/e2e-env';
+import { e2eSfuUrl } from '../helpers/e2e-env';
+import { useE2eSession } from '../helpers/e2e-session';
 import { loginAsCandidate, loginAsStaff, screenshot, videoState, waitForDecodedVideo } from '../helpers/journeys';
 
-let db: Db;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+const e2e = useE2eSession();
 const sims: SimulatedCandidate[] = [];
 
 async function newPage(viewport?: { width: number; height: number }): Promise<{ page: Page; context: BrowserContext }> {
-  const context = await newContext(browser, e2eAppUrl);
-  contexts.push(context);
+  const context = await e2e.newContext();
   const page = await context.newPage();
   if (viewport) await page.setViewportSize(viewport);
   return { page, context };
 }
 
-beforeAll(async () => {
-  db = openDb(e2eDbPath);
-  browser = await launchBrowser();
-});
-
+// Registered after useE2eSession's: vitest runs afterAll hooks in reverse, so the simulated
+// candidates disconnect before the contexts, browser and database close.
 afterAll(async () => {
   for (const s of sims) await s.disconnect().catch(() => {});
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  db?.$client.close();
 });
 
 const subscribed = (page: Page, candidateId: number) => page.getByTestId(`tile-${candidateId}`).getAttribute('data-subscribed');
@@ -45,7 +35,7 @@ async function openRoom(page: Page, username: string, roomId: number) {
 
 describe('the invigilator console', () => {
   it('subscribes only to the tiles on the current page, and focus raises the quality', async () => {
-    const { room, invigilator, candidates } = await makeRoomScenario(db, { candidates: 6 });
+    const { room, invigilator, candidates } = await makeRoomScenario(e2e.db, { candidates: 6 });
     for (const c of candidates) {
       const sim = await new SimulatedCandidate().connect(e2eSfuUrl, (await mintCandidatePcToken({ room: room.livekitRoom, candidateId: c.id, name: c.name })).token);
       sims.push(sim);
@@ -84,8 +74,8 @@ describe('the invigilator console', () => {
   });
 
   it('a candidate who stops sharing, leaves and comes back changes their tile; messages, extra time and ending reach the candidate', async () => {
-    const { room, invigilator, candidates, exam } = await makeRoomScenario(db, { candidates: 1, exam: { startsIn: -1, durationMinutes: 30 } });
-    makeQuestionSheet(db, exam.id);
+    const { room, invigilator, candidates, exam } = await makeRoomScenario(e2e.db, { candidates: 1, exam: { startsIn: -1, durationMinutes: 30 } });
+    makeQuestionSheet(e2e.db, exam.id);
     const c = candidates[0]!;
     const { page: inv } = await newPage();
     await openRoom(inv, invigilator.username!, room.id);
@@ -152,13 +142,13 @@ describe('the invigilator console', () => {
     await inv.getByTestId('end-exam-reason').fill('违反考试纪律');
     await inv.getByTestId('end-exam-submit').click();
     await cand.getByTestId('back-home').waitFor({ timeout: 15_000 });
-    const reg = db.select().from(registrations).where(and(eq(registrations.examId, exam.id), eq(registrations.candidateId, c.id))).get()!;
+    const reg = e2e.db.select().from(registrations).where(and(eq(registrations.examId, exam.id), eq(registrations.candidateId, c.id))).get()!;
     expect(reg.finishReason).toBe('staff');
     await expect.poll(() => tile.getAttribute('data-status'), { timeout: 30_000 }).toBe('left');
   });
 
   it('the grid holds 40 tiles on one page (screenshot at 40 and at 9)', async () => {
-    const { room, invigilator, candidates } = await makeRoomScenario(db, { candidates: 40 });
+    const { room, invigilator, candidates } = await makeRoomScenario(e2e.db, { candidates: 40 });
     for (const c of candidates.slice(0, 4)) {
       const sim = await new SimulatedCandidate().connect(e2eSfuUrl, (await mintCandidatePcToken({ room: room.livekitRoom, candidateId: c.id, name: c.name })).token);
       sims.push(sim);

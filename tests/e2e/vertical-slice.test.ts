@@ -1,50 +1,29 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb, type Db } from '@/db/client';
+import { describe, expect, it } from 'vitest';
 import { createRoom, registerCandidate } from '@/server/services/setup';
 import { makeCandidate, makeExam, makeRoomScenario, PASSWORD } from '../fixtures/factories';
-import { launchBrowser, newContext } from '../helpers/browser';
-import { e2eAppUrl, e2eDbPath } from '../helpers/e2e-env';
+import { e2eAppUrl } from '../helpers/e2e-env';
+import { useE2eSession } from '../helpers/e2e-session';
 import { loginAsCandidate, loginAsStaff, recordMetric, screenshot, videoState, waitForDecodedVideo } from '../helpers/journeys';
 
-let db: Db;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-async function page(): Promise<Page> {
-  const ctx = await newContext(browser, e2eAppUrl);
-  contexts.push(ctx);
-  return ctx.newPage();
-}
-
-beforeAll(async () => {
-  db = openDb(e2eDbPath);
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  db?.$client.close();
-});
+const e2e = useE2eSession();
 
 describe('vertical slice: candidate media reaches the invigilator grid through the SFU', () => {
   it('an invigilator sees decoded screen and camera video from a candidate who entered, sees them leave, and never sees another room', async () => {
     // Room A: the invigilator's. Room B: another room of the same exam, with its own candidate.
-    const a = await makeRoomScenario(db, { candidates: 2 });
+    const a = await makeRoomScenario(e2e.db, { candidates: 2 });
     const candidate = a.candidates[0]!;
-    const roomB = createRoom({ db, examId: a.exam.id, name: '另一考场' });
-    const other = await makeCandidate(db);
-    registerCandidate({ db, examId: a.exam.id, roomId: roomB.id, candidateId: other.id, seat: 1, acceptedAt: new Date() });
+    const roomB = createRoom({ db: e2e.db, examId: a.exam.id, name: '另一考场' });
+    const other = await makeCandidate(e2e.db);
+    registerCandidate({ db: e2e.db, examId: a.exam.id, roomId: roomB.id, candidateId: other.id, seat: 1, acceptedAt: new Date() });
 
     // The other candidate is live in room B the whole time.
-    const otherPage = await page();
+    const otherPage = await e2e.newPage();
     await loginAsCandidate(otherPage, other.idNumber!, PASSWORD);
     await otherPage.goto(`/exams/${a.exam.id}`);
     await expect.poll(() => otherPage.getByTestId('source-screen_share').getAttribute('data-on'), { timeout: 20_000 }).toBe('true');
 
     // The invigilator opens the grid before the candidate arrives.
-    const inv = await page();
+    const inv = await e2e.newPage();
     await loginAsStaff(inv, a.invigilator.username!, PASSWORD);
     await inv.getByTestId(`room-${a.room.id}`).waitFor();
     await screenshot(inv, 'invigilator-my-rooms');
@@ -56,7 +35,7 @@ describe('vertical slice: candidate media reaches the invigilator grid through t
     await expect.poll(() => inv.getByTestId('video-state').getAttribute('data-state'), { timeout: 15_000 }).toBe('connected');
 
     // The candidate logs in and enters; media is published without further clicks.
-    const cand = await page();
+    const cand = await e2e.newPage();
     await loginAsCandidate(cand, candidate.idNumber!, PASSWORD);
     const enter = cand.getByTestId(`exam-${a.exam.id}`).getByTestId('enter-exam');
     await screenshot(cand, 'candidate-my-exams');
@@ -105,12 +84,12 @@ describe('vertical slice: candidate media reaches the invigilator grid through t
   });
 
   it('a candidate is refused entry after the entry window closed, with the reason', async () => {
-    const exam = makeExam(db, { opensIn: -120, closesIn: -5, startsIn: -60 });
-    const room = createRoom({ db, examId: exam.id, name: '已关闭考场' });
-    const c = await makeCandidate(db);
-    registerCandidate({ db, examId: exam.id, roomId: room.id, candidateId: c.id, seat: 1, acceptedAt: new Date() });
+    const exam = makeExam(e2e.db, { opensIn: -120, closesIn: -5, startsIn: -60 });
+    const room = createRoom({ db: e2e.db, examId: exam.id, name: '已关闭考场' });
+    const c = await makeCandidate(e2e.db);
+    registerCandidate({ db: e2e.db, examId: exam.id, roomId: room.id, candidateId: c.id, seat: 1, acceptedAt: new Date() });
 
-    const p = await page();
+    const p = await e2e.newPage();
     await loginAsCandidate(p, c.idNumber!, PASSWORD);
     const card = p.getByTestId(`exam-${exam.id}`);
     await expect(card.getByTestId('enter-exam').isDisabled()).resolves.toBe(true);
@@ -119,8 +98,8 @@ describe('vertical slice: candidate media reaches the invigilator grid through t
   });
 
   it('a candidate sees a specific message for a wrong password, and is throttled after repeated failures', async () => {
-    const c = await makeCandidate(db);
-    const p = await page();
+    const c = await makeCandidate(e2e.db);
+    const p = await e2e.newPage();
     await p.goto('/login');
     await screenshot(p, 'login');
     await p.locator('input[name=idNumber]').fill(c.idNumber!);

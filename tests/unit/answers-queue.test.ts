@@ -1,10 +1,10 @@
 import { and, eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { answers, registrations } from '@/db/schema';
 import { AnswersQueue, type AnswerItem, type KeyValueStorage } from '@/components/exam/answers-queue';
 import { saveAnswers } from '@/server/services/exams';
 import { makeQuestionSheet, makeRoomScenario } from '../fixtures/factories';
-import { createTestDb } from '../helpers/db';
+import { useTestDb } from '../helpers/unit-db';
 
 /** The browser's localStorage, as far as the queue uses it. */
 class MemoryStorage implements KeyValueStorage {
@@ -16,29 +16,25 @@ class MemoryStorage implements KeyValueStorage {
 
 const classify = (e: unknown) => (e instanceof TypeError ? 'offline' : 'fatal') as 'offline' | 'fatal';
 
-let db: ReturnType<typeof createTestDb>;
-beforeEach(() => {
-  db = createTestDb();
-});
-afterEach(() => db.cleanup());
+const fx = useTestDb();
 
 /**
  * A queue saving through the real service into a real SQLite file; `offline` makes the
  * transport fail the way fetch does when the network is gone.
  */
 async function setup() {
-  const { exam, candidates } = await makeRoomScenario(db, { candidates: 1, exam: { startsIn: -1, durationMinutes: 60 } });
-  makeQuestionSheet(db, exam.id);
+  const { exam, candidates } = await makeRoomScenario(fx.db, { candidates: 1, exam: { startsIn: -1, durationMinutes: 60 } });
+  makeQuestionSheet(fx.db, exam.id);
   const candidateId = candidates[0]!.id;
-  db.update(registrations).set({ enteredAt: new Date() }).where(eq(registrations.candidateId, candidateId)).run();
+  fx.db.update(registrations).set({ enteredAt: new Date() }).where(eq(registrations.candidateId, candidateId)).run();
   const net = { offline: false };
   const save = async (items: AnswerItem[]) => {
     if (net.offline) throw new TypeError('Failed to fetch');
-    return saveAnswers({ db, candidateId, examId: exam.id, items });
+    return saveAnswers({ db: fx.db, candidateId, examId: exam.id, items });
   };
   const stored = () => {
-    const reg = db.select().from(registrations).where(and(eq(registrations.examId, exam.id), eq(registrations.candidateId, candidateId))).get()!;
-    return Object.fromEntries(db.select().from(answers).where(eq(answers.registrationId, reg.id)).all().map((a) => [a.questionId, { value: a.value, revision: a.revision }]));
+    const reg = fx.db.select().from(registrations).where(and(eq(registrations.examId, exam.id), eq(registrations.candidateId, candidateId))).get()!;
+    return Object.fromEntries(fx.db.select().from(answers).where(eq(answers.registrationId, reg.id)).all().map((a) => [a.questionId, { value: a.value, revision: a.revision }]));
   };
   const storage = new MemoryStorage();
   const queue = (key = 'exam') => new AnswersQueue({ key, storage, save, classify, debounceMs: 10 });

@@ -1,55 +1,51 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AppError } from '@/server/errors';
 import { enterExam, entryState, listCandidateExams } from '@/server/services/exams';
 import { createRoom, registerCandidate } from '@/server/services/setup';
 import { makeCandidate, makeExam, makeRoomScenario } from '../fixtures/factories';
-import { createTestDb } from '../helpers/db';
+import { useTestDb } from '../helpers/unit-db';
 import { claimsOf } from '../helpers/unit-support';
 
-let db: ReturnType<typeof createTestDb>;
-beforeEach(() => {
-  db = createTestDb();
-});
-afterEach(() => db.cleanup());
+const fx = useTestDb();
 
 const NOW = new Date('2030-06-01T08:00:00.000Z');
 const at = (ms: number) => new Date(ms);
 
 describe('entry window [opensAt, closesAt)', () => {
   it('is not yet open one millisecond before it opens', () => {
-    const exam = makeExam(db, { now: NOW, opensIn: 0, closesIn: 30 });
+    const exam = makeExam(fx.db, { now: NOW, opensIn: 0, closesIn: 30 });
     expect(entryState(exam, at(exam.entryOpensAt.getTime() - 1))).toBe('not_yet_open');
   });
 
   it('is open at exactly the millisecond it opens', () => {
-    const exam = makeExam(db, { now: NOW, opensIn: 0, closesIn: 30 });
+    const exam = makeExam(fx.db, { now: NOW, opensIn: 0, closesIn: 30 });
     expect(entryState(exam, at(exam.entryOpensAt.getTime()))).toBe('open');
   });
 
   it('is still open one millisecond before it closes', () => {
-    const exam = makeExam(db, { now: NOW, opensIn: 0, closesIn: 30 });
+    const exam = makeExam(fx.db, { now: NOW, opensIn: 0, closesIn: 30 });
     expect(entryState(exam, at(exam.entryClosesAt.getTime() - 1))).toBe('open');
   });
 
   it('is closed at exactly the millisecond it closes', () => {
-    const exam = makeExam(db, { now: NOW, opensIn: 0, closesIn: 30 });
+    const exam = makeExam(fx.db, { now: NOW, opensIn: 0, closesIn: 30 });
     expect(entryState(exam, at(exam.entryClosesAt.getTime()))).toBe('closed');
   });
 
   it('keeps the window boundaries to the millisecond through the database', () => {
-    const exam = makeExam(db, { now: at(NOW.getTime() + 123), opensIn: 0, closesIn: 30 });
+    const exam = makeExam(fx.db, { now: at(NOW.getTime() + 123), opensIn: 0, closesIn: 30 });
     expect(exam.entryOpensAt.getTime()).toBe(NOW.getTime() + 123);
   });
 });
 
 describe('a candidate entering an exam', () => {
   async function scenario() {
-    return makeRoomScenario(db, { exam: { now: NOW, opensIn: 0, closesIn: 30 } });
+    return makeRoomScenario(fx.db, { exam: { now: NOW, opensIn: 0, closesIn: 30 } });
   }
 
   it('is refused entry one millisecond before the window opens', async () => {
     const { exam, candidates } = await scenario();
-    const err = await enterExam({ db, candidateId: candidates[0]!.id, examId: exam.id, now: at(exam.entryOpensAt.getTime() - 1) }).catch((e) => e);
+    const err = await enterExam({ db: fx.db, candidateId: candidates[0]!.id, examId: exam.id, now: at(exam.entryOpensAt.getTime() - 1) }).catch((e) => e);
 
     expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ code: 'PRECONDITION_FAILED', key: 'exam.entryNotOpen' });
@@ -58,19 +54,19 @@ describe('a candidate entering an exam', () => {
 
   it('is let in at exactly the millisecond the window opens', async () => {
     const { exam, candidates } = await scenario();
-    const res = await enterExam({ db, candidateId: candidates[0]!.id, examId: exam.id, now: exam.entryOpensAt });
+    const res = await enterExam({ db: fx.db, candidateId: candidates[0]!.id, examId: exam.id, now: exam.entryOpensAt });
     expect(res.exam.id).toBe(exam.id);
   });
 
   it('is let in one millisecond before the window closes', async () => {
     const { exam, candidates } = await scenario();
-    const res = await enterExam({ db, candidateId: candidates[0]!.id, examId: exam.id, now: at(exam.entryClosesAt.getTime() - 1) });
+    const res = await enterExam({ db: fx.db, candidateId: candidates[0]!.id, examId: exam.id, now: at(exam.entryClosesAt.getTime() - 1) });
     expect(res.exam.id).toBe(exam.id);
   });
 
   it('is refused entry at exactly the millisecond the window closes', async () => {
     const { exam, candidates } = await scenario();
-    const err = await enterExam({ db, candidateId: candidates[0]!.id, examId: exam.id, now: exam.entryClosesAt }).catch((e) => e);
+    const err = await enterExam({ db: fx.db, candidateId: candidates[0]!.id, examId: exam.id, now: exam.entryClosesAt }).catch((e) => e);
 
     expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ code: 'PRECONDITION_FAILED', key: 'exam.entryClosed' });
@@ -81,7 +77,7 @@ describe('a candidate entering an exam', () => {
     const { exam, room, candidates } = await scenario();
     const cand = candidates[0]!;
 
-    const res = await enterExam({ db, candidateId: cand.id, examId: exam.id, now: at(NOW.getTime() + 60_000) });
+    const res = await enterExam({ db: fx.db, candidateId: cand.id, examId: exam.id, now: at(NOW.getTime() + 60_000) });
     const claims = claimsOf(res.livekit.token);
 
     expect(res.livekit.room).toBe(room.livekitRoom);
@@ -93,10 +89,10 @@ describe('a candidate entering an exam', () => {
 
   it('is given the room of their own registration when the exam has several rooms', async () => {
     const a = await scenario();
-    const b = await makeRoomScenario(db, { exam: { now: NOW, opensIn: 0, closesIn: 30 }, candidates: 2 });
+    const b = await makeRoomScenario(fx.db, { exam: { now: NOW, opensIn: 0, closesIn: 30 }, candidates: 2 });
     const cand = b.candidates[1]!;
 
-    const res = await enterExam({ db, candidateId: cand.id, examId: b.exam.id, now: NOW });
+    const res = await enterExam({ db: fx.db, candidateId: cand.id, examId: b.exam.id, now: NOW });
 
     expect(res.livekit.room).toBe(b.room.livekitRoom);
     expect(res.livekit.room).not.toBe(a.room.livekitRoom);
@@ -107,7 +103,7 @@ describe('a candidate entering an exam', () => {
     const mine = await scenario();
     const theirs = await scenario();
 
-    const err = await enterExam({ db, candidateId: mine.candidates[0]!.id, examId: theirs.exam.id, now: NOW }).catch((e) => e);
+    const err = await enterExam({ db: fx.db, candidateId: mine.candidates[0]!.id, examId: theirs.exam.id, now: NOW }).catch((e) => e);
 
     expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ code: 'NOT_FOUND', key: 'exam.notRegistered' });
@@ -115,10 +111,10 @@ describe('a candidate entering an exam', () => {
 
   it('who is registered nowhere gets NOT_FOUND, even outside the window (no hint that the exam exists)', async () => {
     const { exam } = await scenario();
-    const stranger = await makeCandidate(db);
+    const stranger = await makeCandidate(fx.db);
 
     for (const now of [at(exam.entryOpensAt.getTime() - 1), NOW, exam.entryClosesAt]) {
-      await expect(enterExam({ db, candidateId: stranger.id, examId: exam.id, now })).rejects.toMatchObject({
+      await expect(enterExam({ db: fx.db, candidateId: stranger.id, examId: exam.id, now })).rejects.toMatchObject({
         code: 'NOT_FOUND',
         key: 'exam.notRegistered',
       });
@@ -127,7 +123,7 @@ describe('a candidate entering an exam', () => {
 
   it('gets NOT_FOUND for an exam id that does not exist', async () => {
     const { exam, candidates } = await scenario();
-    await expect(enterExam({ db, candidateId: candidates[0]!.id, examId: exam.id + 1000, now: NOW })).rejects.toMatchObject({
+    await expect(enterExam({ db: fx.db, candidateId: candidates[0]!.id, examId: exam.id + 1000, now: NOW })).rejects.toMatchObject({
       code: 'NOT_FOUND',
       key: 'exam.notRegistered',
     });
@@ -136,11 +132,11 @@ describe('a candidate entering an exam', () => {
 
 describe('a candidate listing their exams', () => {
   it('sees only their own exams, with room, seat and entry state', async () => {
-    const early = await makeRoomScenario(db, { exam: { now: NOW, opensIn: 0, closesIn: 30, startsIn: 20 }, candidates: 2 });
-    const other = await makeRoomScenario(db, { exam: { now: NOW, opensIn: 0, closesIn: 30 } });
+    const early = await makeRoomScenario(fx.db, { exam: { now: NOW, opensIn: 0, closesIn: 30, startsIn: 20 }, candidates: 2 });
+    const other = await makeRoomScenario(fx.db, { exam: { now: NOW, opensIn: 0, closesIn: 30 } });
     const cand = early.candidates[1]!;
 
-    const list = listCandidateExams({ db, candidateId: cand.id, now: NOW });
+    const list = listCandidateExams({ db: fx.db, candidateId: cand.id, now: NOW });
 
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ id: early.exam.id, roomName: early.room.name, seat: 2, entry: 'open' });
@@ -148,18 +144,18 @@ describe('a candidate listing their exams', () => {
   });
 
   it('sees their exams in start order, each with its own entry state at the given time', async () => {
-    const cand = await makeCandidate(db);
-    const second = makeExam(db, { now: NOW, opensIn: 60, closesIn: 120, startsIn: 90 });
-    const first = makeExam(db, { now: NOW, opensIn: -10, closesIn: 20, startsIn: 10 });
-    const past = makeExam(db, { now: NOW, opensIn: -120, closesIn: -60, startsIn: -90 });
+    const cand = await makeCandidate(fx.db);
+    const second = makeExam(fx.db, { now: NOW, opensIn: 60, closesIn: 120, startsIn: 90 });
+    const first = makeExam(fx.db, { now: NOW, opensIn: -10, closesIn: 20, startsIn: 10 });
+    const past = makeExam(fx.db, { now: NOW, opensIn: -120, closesIn: -60, startsIn: -90 });
     for (const exam of [second, first, past]) {
-      const room = createRoom({ db, examId: exam.id, name: `room for ${exam.id}` });
-      registerCandidate({ db, examId: exam.id, roomId: room.id, candidateId: cand.id, seat: 1 });
+      const room = createRoom({ db: fx.db, examId: exam.id, name: `room for ${exam.id}` });
+      registerCandidate({ db: fx.db, examId: exam.id, roomId: room.id, candidateId: cand.id, seat: 1 });
     }
     // Someone else's exam in between must not show up.
-    await makeRoomScenario(db, { exam: { now: NOW, startsIn: 5 } });
+    await makeRoomScenario(fx.db, { exam: { now: NOW, startsIn: 5 } });
 
-    const list = listCandidateExams({ db, candidateId: cand.id, now: NOW });
+    const list = listCandidateExams({ db: fx.db, candidateId: cand.id, now: NOW });
 
     expect(list.map((e) => [e.id, e.entry])).toEqual([
       [past.id, 'closed'],
@@ -169,8 +165,8 @@ describe('a candidate listing their exams', () => {
   });
 
   it('sees an empty list when registered for nothing', async () => {
-    await makeRoomScenario(db);
-    const loner = await makeCandidate(db);
-    expect(listCandidateExams({ db, candidateId: loner.id, now: NOW })).toEqual([]);
+    await makeRoomScenario(fx.db);
+    const loner = await makeCandidate(fx.db);
+    expect(listCandidateExams({ db: fx.db, candidateId: loner.id, now: NOW })).toEqual([]);
   });
 });

@@ -1,17 +1,13 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { flags } from '@/db/schema';
 import { getBus } from '@/server/events/bus';
 import { handleLivekitWebhook } from '@/server/livekit/webhook';
 import { makeSittingScenario } from '../fixtures/factories';
-import { createTestDb } from '../helpers/db';
+import { useTestDb } from '../helpers/unit-db';
 import { signWebhook, webhookBody, type WebhookBodyOpts } from '../helpers/unit-support';
 
-let db: ReturnType<typeof createTestDb>;
-beforeEach(() => {
-  db = createTestDb();
-});
-afterEach(() => db.cleanup());
+const fx = useTestDb();
 
 const GRACE_MS = 150;
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -19,17 +15,17 @@ let clock = 1_900_000_000;
 
 async function deliver(o: Omit<WebhookBodyOpts, 'createdAt'>) {
   const rawBody = webhookBody({ ...o, createdAt: ++clock });
-  return handleLivekitWebhook({ db, bus: getBus(), rawBody, authorization: await signWebhook(rawBody), autoFlagGraceMs: GRACE_MS });
+  return handleLivekitWebhook({ db: fx.db, bus: getBus(), rawBody, authorization: await signWebhook(rawBody), autoFlagGraceMs: GRACE_MS });
 }
 
 async function sitting() {
-  const { room, candidates } = await makeSittingScenario(db, { candidates: 1 });
+  const { room, candidates } = await makeSittingScenario(fx.db, { candidates: 1 });
   const c = candidates[0]!;
   const identity = `cand-${c.id}-pc`;
   const at = { room: room.livekitRoom, identity };
   await deliver({ event: 'participant_joined', ...at });
   for (const source of ['SCREEN_SHARE', 'CAMERA', 'MICROPHONE']) await deliver({ event: 'track_published', ...at, track: { source } });
-  const typesOf = () => db.select().from(flags).where(eq(flags.candidateId, c.id)).all().map((f) => f.type).sort();
+  const typesOf = () => fx.db.select().from(flags).where(eq(flags.candidateId, c.id)).all().map((f) => f.type).sort();
   return { at, typesOf };
 }
 

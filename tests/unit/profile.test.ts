@@ -1,24 +1,20 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { users } from '@/db/schema';
 import { makeCandidate } from '../fixtures/factories';
-import { createTestDb } from '../helpers/db';
+import { useTestDb } from '../helpers/unit-db';
 import { httpCall, makeContext } from '../helpers/unit-support';
 
-let db: ReturnType<typeof createTestDb>;
-beforeEach(() => {
-  db = createTestDb();
-});
-afterEach(() => db.cleanup());
+const fx = useTestDb();
 
-const contact = (id: number) => db.select({ phone: users.phone, email: users.email, name: users.name, idNumber: users.idNumber }).from(users).where(eq(users.id, id)).get()!;
+const contact = (id: number) => fx.db.select({ phone: users.phone, email: users.email, name: users.name, idNumber: users.idNumber }).from(users).where(eq(users.id, id)).get()!;
 
 describe('a candidate updating their contact details over HTTP', () => {
   it('a bad phone number gets 400 with a Chinese message on the phone field only, and nothing is saved', async () => {
-    const cand = await makeCandidate(db);
+    const cand = await makeCandidate(fx.db);
 
     const { status, body } = await httpCall({
-      ctx: makeContext(db, cand, { locale: 'zh-CN' }),
+      ctx: makeContext(fx.db, cand, { locale: 'zh-CN' }),
       path: 'candidate.updateProfile',
       input: { phone: '2380013800', email: 'zhang@example.com' },
     });
@@ -32,10 +28,10 @@ describe('a candidate updating their contact details over HTTP', () => {
   });
 
   it('a bad e-mail gets 400 with an English message on the email field only', async () => {
-    const cand = await makeCandidate(db);
+    const cand = await makeCandidate(fx.db);
 
     const { status, body } = await httpCall({
-      ctx: makeContext(db, cand, { locale: 'en' }),
+      ctx: makeContext(fx.db, cand, { locale: 'en' }),
       path: 'candidate.updateProfile',
       input: { phone: '13800138000', email: 'not-an-email' },
     });
@@ -46,10 +42,10 @@ describe('a candidate updating their contact details over HTTP', () => {
   });
 
   it('both fields bad get one message each, in Chinese', async () => {
-    const cand = await makeCandidate(db);
+    const cand = await makeCandidate(fx.db);
 
     const { body } = await httpCall({
-      ctx: makeContext(db, cand, { locale: 'zh-CN' }),
+      ctx: makeContext(fx.db, cand, { locale: 'zh-CN' }),
       path: 'candidate.updateProfile',
       input: { phone: '138-0013-8000', email: 'zhang@' },
     });
@@ -58,10 +54,10 @@ describe('a candidate updating their contact details over HTTP', () => {
   });
 
   it('good details are saved trimmed and returned, and name and ID number sent along are ignored', async () => {
-    const cand = await makeCandidate(db);
+    const cand = await makeCandidate(fx.db);
 
     const { status, body } = await httpCall({
-      ctx: makeContext(db, cand),
+      ctx: makeContext(fx.db, cand),
       path: 'candidate.updateProfile',
       input: { phone: ' 13912345678 ', email: ' li.ming@example.com ', name: '别人', idNumber: '110105199001010000' },
     });
@@ -72,9 +68,9 @@ describe('a candidate updating their contact details over HTTP', () => {
   });
 
   it('a candidate’s profile shows the ID number masked', async () => {
-    const cand = await makeCandidate(db);
+    const cand = await makeCandidate(fx.db);
 
-    const { body } = await httpCall({ ctx: makeContext(db, cand), path: 'candidate.profile', input: undefined, method: 'GET' });
+    const { body } = await httpCall({ ctx: makeContext(fx.db, cand), path: 'candidate.profile', input: undefined, method: 'GET' });
 
     const id = cand.idNumber!;
     expect(body.result.data.json.idNumber).toBe(`${id.slice(0, 4)}${'*'.repeat(10)}${id.slice(-4)}`);

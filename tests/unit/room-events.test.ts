@@ -1,7 +1,7 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { TRPCError } from '@trpc/server';
 import superjson from 'superjson';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TimelineEvent } from '@/db/schema';
 import { getBus } from '@/server/events/bus';
 import { handleLivekitWebhook } from '@/server/livekit/webhook';
@@ -9,26 +9,17 @@ import { appRouter } from '@/server/routers/_app';
 import type { TileUpdate } from '@/server/services/rooms';
 import type { Context } from '@/server/trpc/init';
 import { makeRoomScenario } from '../fixtures/factories';
-import { createTestDb } from '../helpers/db';
+import { useTestDb } from '../helpers/unit-db';
 import { callerFor, makeContext, signWebhook, webhookBody, type WebhookBodyOpts } from '../helpers/unit-support';
 
-let db: ReturnType<typeof createTestDb>;
-let stop: AbortController;
-beforeEach(() => {
-  db = createTestDb();
-  stop = new AbortController();
-});
-afterEach(() => {
-  stop.abort();
-  db.cleanup();
-});
+const fx = useTestDb();
 
 let clock = 1_900_000_000;
 
 /** Delivers a signed webhook and returns the stored row. */
 async function deliver(o: Omit<WebhookBodyOpts, 'createdAt'>): Promise<TimelineEvent> {
   const rawBody = webhookBody({ ...o, createdAt: ++clock });
-  const res = await handleLivekitWebhook({ db, bus: getBus(), rawBody, authorization: await signWebhook(rawBody) });
+  const res = await handleLivekitWebhook({ db: fx.db, bus: getBus(), rawBody, authorization: await signWebhook(rawBody) });
   expect(res.status).toBe(200);
   expect(res.stored).toBeDefined();
   return res.stored!;
@@ -41,7 +32,7 @@ function untrack(value: unknown): { id: string; data: TileUpdate } {
 }
 
 async function subscribe(ctx: Context, input: { roomId: number; lastEventId?: number | null }) {
-  const iterable = (await callerFor(ctx, { signal: stop.signal }).room.onEvents(input)) as AsyncIterable<unknown>;
+  const iterable = (await callerFor(ctx, { signal: fx.stop.signal }).room.onEvents(input)) as AsyncIterable<unknown>;
   const it = iterable[Symbol.asyncIterator]();
   return {
     it,
@@ -55,14 +46,14 @@ async function subscribe(ctx: Context, input: { roomId: number; lastEventId?: nu
 
 describe('room events subscription', () => {
   it('an invigilator resuming after the first event receives exactly the second and third, then live ones', async () => {
-    const { room, invigilator, candidates } = await makeRoomScenario(db, { candidates: 2 });
+    const { room, invigilator, candidates } = await makeRoomScenario(fx.db, { candidates: 2 });
     const cand = candidates[0]!;
     const identity = `cand-${cand.id}-pc`;
     const first = await deliver({ event: 'participant_joined', room: room.livekitRoom, identity });
     const second = await deliver({ event: 'track_published', room: room.livekitRoom, identity, track: { source: 'CAMERA' } });
     const third = await deliver({ event: 'track_published', room: room.livekitRoom, identity, track: { source: 'SCREEN_SHARE' } });
 
-    const sub = await subscribe(makeContext(db, invigilator), { roomId: room.id, lastEventId: first.id });
+    const sub = await subscribe(makeContext(fx.db, invigilator), { roomId: room.id, lastEventId: first.id });
 
     const a = await sub.next();
     expect(a.id).toBe(String(second.id));
@@ -91,12 +82,12 @@ describe('room events subscription', () => {
   });
 
   it('an invigilator subscribing without a cursor receives the whole timeline of the room first', async () => {
-    const { room, invigilator, candidates } = await makeRoomScenario(db, { candidates: 2 });
+    const { room, invigilator, candidates } = await makeRoomScenario(fx.db, { candidates: 2 });
     const [a, b] = candidates;
     const e1 = await deliver({ event: 'participant_joined', room: room.livekitRoom, identity: `cand-${a!.id}-pc` });
     const e2 = await deliver({ event: 'participant_joined', room: room.livekitRoom, identity: `cand-${b!.id}-phone` });
 
-    const sub = await subscribe(makeContext(db, invigilator), { roomId: room.id });
+    const sub = await subscribe(makeContext(fx.db, invigilator), { roomId: room.id });
 
     const x = await sub.next();
     const y = await sub.next();
@@ -107,9 +98,9 @@ describe('room events subscription', () => {
   });
 
   it('an invigilator does not receive events of another room', async () => {
-    const mine = await makeRoomScenario(db);
-    const other = await makeRoomScenario(db);
-    const sub = await subscribe(makeContext(db, mine.invigilator), { roomId: mine.room.id });
+    const mine = await makeRoomScenario(fx.db);
+    const other = await makeRoomScenario(fx.db);
+    const sub = await subscribe(makeContext(fx.db, mine.invigilator), { roomId: mine.room.id });
     const pending = sub.next();
 
     await deliver({ event: 'participant_joined', room: other.room.livekitRoom, identity: `cand-${other.candidates[0]!.id}-pc` });
@@ -120,10 +111,10 @@ describe('room events subscription', () => {
   });
 
   it('an invigilator receives an event seen both in the backfill and live only once', async () => {
-    const { room, invigilator, candidates } = await makeRoomScenario(db);
+    const { room, invigilator, candidates } = await makeRoomScenario(fx.db);
     const identity = `cand-${candidates[0]!.id}-pc`;
     const e1 = await deliver({ event: 'participant_joined', room: room.livekitRoom, identity });
-    const sub = await subscribe(makeContext(db, invigilator), { roomId: room.id });
+    const sub = await subscribe(makeContext(fx.db, invigilator), { roomId: room.id });
     expect((await sub.next()).id).toBe(String(e1.id));
 
     // The same row arriving on the bus again (e.g. stored between listen and backfill) is skipped.
@@ -135,24 +126,24 @@ describe('room events subscription', () => {
   });
 
   it('an invigilator’s subscription ends when its signal is aborted', async () => {
-    const { room, invigilator, candidates } = await makeRoomScenario(db);
+    const { room, invigilator, candidates } = await makeRoomScenario(fx.db);
     await deliver({ event: 'participant_joined', room: room.livekitRoom, identity: `cand-${candidates[0]!.id}-pc` });
-    const sub = await subscribe(makeContext(db, invigilator), { roomId: room.id });
+    const sub = await subscribe(makeContext(fx.db, invigilator), { roomId: room.id });
     await sub.next();
 
-    stop.abort();
+    fx.stop.abort();
 
     await expect(sub.it.next()).resolves.toMatchObject({ done: true });
   });
 
   it('an invigilator cannot subscribe to the events of a room not assigned to them', async () => {
-    const mine = await makeRoomScenario(db);
-    const theirs = await makeRoomScenario(db);
+    const mine = await makeRoomScenario(fx.db);
+    const theirs = await makeRoomScenario(fx.db);
     await deliver({ event: 'participant_joined', room: theirs.room.livekitRoom, identity: `cand-${theirs.candidates[0]!.id}-pc` });
 
     const received: unknown[] = [];
     const attempt = (async () => {
-      const iterable = (await callerFor(makeContext(db, mine.invigilator), { signal: stop.signal }).room.onEvents({
+      const iterable = (await callerFor(makeContext(fx.db, mine.invigilator), { signal: fx.stop.signal }).room.onEvents({
         roomId: theirs.room.id,
       })) as AsyncIterable<unknown>;
       for await (const v of iterable) received.push(v);
@@ -163,8 +154,8 @@ describe('room events subscription', () => {
   });
 
   it('a candidate cannot subscribe to room events', async () => {
-    const { room, candidates } = await makeRoomScenario(db);
-    const err = await callerFor(makeContext(db, candidates[0]!)).room.onEvents({ roomId: room.id }).catch((e: unknown) => e);
+    const { room, candidates } = await makeRoomScenario(fx.db);
+    const err = await callerFor(makeContext(fx.db, candidates[0]!)).room.onEvents({ roomId: room.id }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TRPCError);
     expect(err).toMatchObject({ code: 'FORBIDDEN' });
   });
@@ -202,7 +193,7 @@ function sseRequest(ctx: Context, input: unknown, headers: Record<string, string
   const url = `http://localhost/api/trpc/room.onEvents?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`;
   return fetchRequestHandler({
     endpoint: '/api/trpc',
-    req: new Request(url, { headers, signal: stop.signal }),
+    req: new Request(url, { headers, signal: fx.stop.signal }),
     router: appRouter,
     createContext: () => ctx,
   });
@@ -210,13 +201,13 @@ function sseRequest(ctx: Context, input: unknown, headers: Record<string, string
 
 describe('room events over SSE', () => {
   it('an invigilator’s browser reconnecting with Last-Event-ID gets only the events after it, each with its id', async () => {
-    const { room, invigilator, candidates } = await makeRoomScenario(db);
+    const { room, invigilator, candidates } = await makeRoomScenario(fx.db);
     const identity = `cand-${candidates[0]!.id}-pc`;
     const first = await deliver({ event: 'participant_joined', room: room.livekitRoom, identity });
     const second = await deliver({ event: 'track_published', room: room.livekitRoom, identity, track: { source: 3 } });
     const third = await deliver({ event: 'participant_connection_aborted', room: room.livekitRoom, identity });
 
-    const res = await sseRequest(makeContext(db, invigilator), { roomId: room.id }, { 'last-event-id': String(first.id) });
+    const res = await sseRequest(makeContext(fx.db, invigilator), { roomId: room.id }, { 'last-event-id': String(first.id) });
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const text = await readSse(res, (t) => sseMessages(t).filter((m) => m.id).length >= 2);
 
@@ -230,10 +221,10 @@ describe('room events over SSE', () => {
   it('an invigilator subscribing to an unassigned room is refused with FORBIDDEN (403), not an internal error', async () => {
     // BUG: assertRoomAccess runs inside the async generator, after the appErrors middleware has
     // already returned, so the AppError reaches tRPC as an INTERNAL_SERVER_ERROR (500).
-    const mine = await makeRoomScenario(db);
-    const theirs = await makeRoomScenario(db);
+    const mine = await makeRoomScenario(fx.db);
+    const theirs = await makeRoomScenario(fx.db);
 
-    const res = await sseRequest(makeContext(db, mine.invigilator, { locale: 'en' }), { roomId: theirs.room.id });
+    const res = await sseRequest(makeContext(fx.db, mine.invigilator, { locale: 'en' }), { roomId: theirs.room.id });
 
     let error: { code?: string; httpStatus?: number; appCode?: string };
     if (res.headers.get('content-type')?.includes('text/event-stream')) {

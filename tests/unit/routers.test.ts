@@ -1,17 +1,14 @@
 import { TRPCError } from '@trpc/server';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { env } from '@/server/env';
 import { userFromSession } from '@/server/services/auth';
 import { createRoom, registerCandidate } from '@/server/services/setup';
 import { makeCandidate, makeExam, makeRoomScenario, makeStaff, PASSWORD } from '../fixtures/factories';
 import { createTestDb } from '../helpers/db';
+import { useTestDb } from '../helpers/unit-db';
 import { callerFor, claimsOf, httpCall, makeContext } from '../helpers/unit-support';
 
-let db: ReturnType<typeof createTestDb>;
-beforeEach(() => {
-  db = createTestDb();
-});
-afterEach(() => db.cleanup());
+const fx = useTestDb();
 
 async function trpcError(p: Promise<unknown>) {
   const err = await p.then(
@@ -26,75 +23,75 @@ async function trpcError(p: Promise<unknown>) {
 
 describe('who may call what', () => {
   it('a candidate calling room.listMine is refused with FORBIDDEN', async () => {
-    const { candidates } = await makeRoomScenario(db);
-    const err = await trpcError(callerFor(makeContext(db, candidates[0]!)).room.listMine());
+    const { candidates } = await makeRoomScenario(fx.db);
+    const err = await trpcError(callerFor(makeContext(fx.db, candidates[0]!)).room.listMine());
     expect(err.code).toBe('FORBIDDEN');
   });
 
   it('an anonymous visitor calling exam.listMine is refused with UNAUTHORIZED', async () => {
-    await makeRoomScenario(db);
-    const err = await trpcError(callerFor(makeContext(db, null)).exam.listMine());
+    await makeRoomScenario(fx.db);
+    const err = await trpcError(callerFor(makeContext(fx.db, null)).exam.listMine());
     expect(err.code).toBe('UNAUTHORIZED');
   });
 
   it('an anonymous visitor calling room.byId is refused with UNAUTHORIZED', async () => {
-    const { room } = await makeRoomScenario(db);
-    const err = await trpcError(callerFor(makeContext(db, null)).room.byId({ roomId: room.id }));
+    const { room } = await makeRoomScenario(fx.db);
+    const err = await trpcError(callerFor(makeContext(fx.db, null)).room.byId({ roomId: room.id }));
     expect(err.code).toBe('UNAUTHORIZED');
   });
 
   it('an invigilator cannot enter an exam', async () => {
-    const { exam, invigilator } = await makeRoomScenario(db);
-    const err = await trpcError(callerFor(makeContext(db, invigilator)).exam.enter({ examId: exam.id }));
+    const { exam, invigilator } = await makeRoomScenario(fx.db);
+    const err = await trpcError(callerFor(makeContext(fx.db, invigilator)).exam.enter({ examId: exam.id }));
     expect(err.code).toBe('FORBIDDEN');
   });
 
   it('an invigilator cannot list a candidate’s exams', async () => {
-    const { invigilator } = await makeRoomScenario(db);
-    const err = await trpcError(callerFor(makeContext(db, invigilator)).exam.listMine());
+    const { invigilator } = await makeRoomScenario(fx.db);
+    const err = await trpcError(callerFor(makeContext(fx.db, invigilator)).exam.listMine());
     expect(err.code).toBe('FORBIDDEN');
   });
 
   it('a support staff member cannot use the invigilator room procedures', async () => {
-    const { room } = await makeRoomScenario(db);
-    const support = await makeStaff(db, 'support');
-    const caller = callerFor(makeContext(db, support));
+    const { room } = await makeRoomScenario(fx.db);
+    const support = await makeStaff(fx.db, 'support');
+    const caller = callerFor(makeContext(fx.db, support));
 
     expect((await trpcError(caller.room.listMine())).code).toBe('FORBIDDEN');
     expect((await trpcError(caller.room.byId({ roomId: room.id }))).code).toBe('FORBIDDEN');
   });
 
   it('a candidate cannot get a watch token for a room', async () => {
-    const { room, candidates } = await makeRoomScenario(db);
-    const err = await trpcError(callerFor(makeContext(db, candidates[0]!)).room.watchToken({ roomId: room.id }));
+    const { room, candidates } = await makeRoomScenario(fx.db);
+    const err = await trpcError(callerFor(makeContext(fx.db, candidates[0]!)).room.watchToken({ roomId: room.id }));
     expect(err.code).toBe('FORBIDDEN');
   });
 });
 
 describe('invigilator rooms', () => {
   it('an invigilator lists only the rooms assigned to them, with the candidate count', async () => {
-    const mine = await makeRoomScenario(db, { candidates: 3 });
-    await makeRoomScenario(db, { candidates: 1 });
+    const mine = await makeRoomScenario(fx.db, { candidates: 3 });
+    await makeRoomScenario(fx.db, { candidates: 1 });
 
-    const rooms = await callerFor(makeContext(db, mine.invigilator)).room.listMine();
+    const rooms = await callerFor(makeContext(fx.db, mine.invigilator)).room.listMine();
 
     expect(rooms).toEqual([expect.objectContaining({ id: mine.room.id, examId: mine.exam.id, candidates: 3 })]);
   });
 
   it('an invigilator calling room.byId for an unassigned room is refused with FORBIDDEN', async () => {
-    const mine = await makeRoomScenario(db);
-    const theirs = await makeRoomScenario(db);
+    const mine = await makeRoomScenario(fx.db);
+    const theirs = await makeRoomScenario(fx.db);
 
-    const err = await trpcError(callerFor(makeContext(db, mine.invigilator)).room.byId({ roomId: theirs.room.id }));
+    const err = await trpcError(callerFor(makeContext(fx.db, mine.invigilator)).room.byId({ roomId: theirs.room.id }));
 
     expect(err.code).toBe('FORBIDDEN');
     expect(err.cause).toMatchObject({ key: 'room.notAssigned' });
   });
 
   it('an invigilator opening their assigned room sees one tile per candidate in seat order', async () => {
-    const { exam, room, invigilator, candidates } = await makeRoomScenario(db, { candidates: 3 });
+    const { exam, room, invigilator, candidates } = await makeRoomScenario(fx.db, { candidates: 3 });
 
-    const view = await callerFor(makeContext(db, invigilator)).room.byId({ roomId: room.id });
+    const view = await callerFor(makeContext(fx.db, invigilator)).room.byId({ roomId: room.id });
 
     expect(view.room).toEqual({ id: room.id, name: room.name });
     expect(view.exam).toMatchObject({ id: exam.id, title: exam.title });
@@ -108,24 +105,24 @@ describe('invigilator rooms', () => {
   });
 
   it('an invigilator asking for a room that does not exist gets NOT_FOUND', async () => {
-    const { room, invigilator } = await makeRoomScenario(db);
-    const err = await trpcError(callerFor(makeContext(db, invigilator)).room.byId({ roomId: room.id + 1000 }));
+    const { room, invigilator } = await makeRoomScenario(fx.db);
+    const err = await trpcError(callerFor(makeContext(fx.db, invigilator)).room.byId({ roomId: room.id + 1000 }));
     expect(err.code).toBe('NOT_FOUND');
   });
 
   it('an admin may open any room without an assignment', async () => {
-    const { room } = await makeRoomScenario(db, { candidates: 2 });
-    const admin = await makeStaff(db, 'admin');
+    const { room } = await makeRoomScenario(fx.db, { candidates: 2 });
+    const admin = await makeStaff(fx.db, 'admin');
 
-    const view = await callerFor(makeContext(db, admin)).room.byId({ roomId: room.id });
+    const view = await callerFor(makeContext(fx.db, admin)).room.byId({ roomId: room.id });
 
     expect(view.tiles).toHaveLength(2);
   });
 
   it('an invigilator gets a watch token for their assigned room only', async () => {
-    const mine = await makeRoomScenario(db);
-    const theirs = await makeRoomScenario(db);
-    const caller = callerFor(makeContext(db, mine.invigilator));
+    const mine = await makeRoomScenario(fx.db);
+    const theirs = await makeRoomScenario(fx.db);
+    const caller = callerFor(makeContext(fx.db, mine.invigilator));
 
     const token = await caller.room.watchToken({ roomId: mine.room.id });
     const err = await trpcError(caller.room.watchToken({ roomId: theirs.room.id }));
@@ -137,9 +134,9 @@ describe('invigilator rooms', () => {
 
 describe('candidate exams through the router', () => {
   it('a candidate lists their own exams and enters one open for entry', async () => {
-    const { exam, room, candidates } = await makeRoomScenario(db);
-    await makeRoomScenario(db);
-    const caller = callerFor(makeContext(db, candidates[0]!));
+    const { exam, room, candidates } = await makeRoomScenario(fx.db);
+    await makeRoomScenario(fx.db);
+    const caller = callerFor(makeContext(fx.db, candidates[0]!));
 
     const list = await caller.exam.listMine();
     const entered = await caller.exam.enter({ examId: exam.id });
@@ -150,34 +147,34 @@ describe('candidate exams through the router', () => {
   });
 
   it('a candidate entering another candidate’s exam gets NOT_FOUND', async () => {
-    const mine = await makeRoomScenario(db);
-    const theirs = await makeRoomScenario(db);
+    const mine = await makeRoomScenario(fx.db);
+    const theirs = await makeRoomScenario(fx.db);
 
-    const err = await trpcError(callerFor(makeContext(db, mine.candidates[0]!)).exam.enter({ examId: theirs.exam.id }));
+    const err = await trpcError(callerFor(makeContext(fx.db, mine.candidates[0]!)).exam.enter({ examId: theirs.exam.id }));
 
     expect(err.code).toBe('NOT_FOUND');
   });
 
   it('a candidate entering before the window opens gets PRECONDITION_FAILED', async () => {
-    const { exam, candidates } = await makeRoomScenario(db, { exam: { opensIn: 5, closesIn: 60 } });
+    const { exam, candidates } = await makeRoomScenario(fx.db, { exam: { opensIn: 5, closesIn: 60 } });
 
-    const err = await trpcError(callerFor(makeContext(db, candidates[0]!)).exam.enter({ examId: exam.id }));
+    const err = await trpcError(callerFor(makeContext(fx.db, candidates[0]!)).exam.enter({ examId: exam.id }));
 
     expect(err.code).toBe('PRECONDITION_FAILED');
     expect(err.cause).toMatchObject({ key: 'exam.entryNotOpen' });
   });
 
   it('a candidate sending a malformed exam id gets BAD_REQUEST', async () => {
-    const { candidates } = await makeRoomScenario(db);
-    const err = await trpcError(callerFor(makeContext(db, candidates[0]!)).exam.enter({ examId: -1 }));
+    const { candidates } = await makeRoomScenario(fx.db);
+    const err = await trpcError(callerFor(makeContext(fx.db, candidates[0]!)).exam.enter({ examId: -1 }));
     expect(err.code).toBe('BAD_REQUEST');
   });
 });
 
 describe('auth procedures', () => {
   it('a candidate logging in gets an HttpOnly session cookie that identifies them', async () => {
-    const cand = await makeCandidate(db);
-    const ctx = makeContext(db, null);
+    const cand = await makeCandidate(fx.db);
+    const ctx = makeContext(fx.db, null);
 
     const res = await callerFor(ctx).auth.loginCandidate({ idNumber: cand.idNumber!, password: PASSWORD });
 
@@ -187,12 +184,12 @@ describe('auth procedures', () => {
     expect(cookie.split('; ')).toEqual(expect.arrayContaining(['HttpOnly', 'SameSite=Lax', 'Path=/']));
     expect(cookie).not.toMatch(/Secure/);
     const token = decodeURIComponent(/^sid=([^;]+)/.exec(cookie)![1]!);
-    expect(userFromSession({ db, token })).toMatchObject({ id: cand.id });
+    expect(userFromSession({ db: fx.db, token })).toMatchObject({ id: cand.id });
   });
 
   it('a candidate logging in over HTTPS gets a Secure cookie', async () => {
-    const cand = await makeCandidate(db);
-    const ctx = makeContext(db, null, { secureCookies: true });
+    const cand = await makeCandidate(fx.db);
+    const ctx = makeContext(fx.db, null, { secureCookies: true });
 
     await callerFor(ctx).auth.loginCandidate({ idNumber: cand.idNumber!, password: PASSWORD });
 
@@ -200,8 +197,8 @@ describe('auth procedures', () => {
   });
 
   it('an invigilator logging in through the staff procedure is sent to the rooms page', async () => {
-    const staff = await makeStaff(db, 'invigilator');
-    const ctx = makeContext(db, null);
+    const staff = await makeStaff(fx.db, 'invigilator');
+    const ctx = makeContext(fx.db, null);
 
     const res = await callerFor(ctx).auth.loginStaff({ username: staff.username!, password: PASSWORD });
 
@@ -210,8 +207,8 @@ describe('auth procedures', () => {
   });
 
   it('a candidate with a wrong password gets UNAUTHORIZED and no cookie', async () => {
-    const cand = await makeCandidate(db);
-    const ctx = makeContext(db, null);
+    const cand = await makeCandidate(fx.db);
+    const ctx = makeContext(fx.db, null);
 
     const err = await trpcError(callerFor(ctx).auth.loginCandidate({ idNumber: cand.idNumber!, password: 'wrong' }));
 
@@ -220,21 +217,21 @@ describe('auth procedures', () => {
   });
 
   it('a logged-in candidate logging out loses the session and gets the cookie cleared', async () => {
-    const cand = await makeCandidate(db);
-    const loginCtx = makeContext(db, null);
+    const cand = await makeCandidate(fx.db);
+    const loginCtx = makeContext(fx.db, null);
     await callerFor(loginCtx).auth.loginCandidate({ idNumber: cand.idNumber!, password: PASSWORD });
     const token = decodeURIComponent(/^sid=([^;]+)/.exec(loginCtx.resHeaders.get('set-cookie')!)![1]!);
-    const ctx = makeContext(db, cand, { sessionToken: token });
+    const ctx = makeContext(fx.db, cand, { sessionToken: token });
 
     expect(await callerFor(ctx).auth.me()).toMatchObject({ id: cand.id });
     await callerFor(ctx).auth.logout();
 
-    expect(userFromSession({ db, token })).toBeNull();
+    expect(userFromSession({ db: fx.db, token })).toBeNull();
     expect(ctx.resHeaders.get('set-cookie')).toMatch(/^sid=;.*Max-Age=0/);
   });
 
   it('an anonymous visitor is nobody and cannot log out', async () => {
-    const ctx = makeContext(db, null);
+    const ctx = makeContext(fx.db, null);
     expect(await callerFor(ctx).auth.me()).toBeNull();
     expect((await trpcError(callerFor(ctx).auth.logout())).code).toBe('UNAUTHORIZED');
   });
@@ -243,7 +240,7 @@ describe('auth procedures', () => {
 describe('errors over HTTP', () => {
   it('a candidate typing a malformed ID number gets 400 with a message for that field', async () => {
     const { body, status } = await httpCall({
-      ctx: makeContext(db, null, { locale: 'en' }),
+      ctx: makeContext(fx.db, null, { locale: 'en' }),
       path: 'auth.loginCandidate',
       input: { idNumber: '123', password: 'x' },
     });
@@ -260,7 +257,7 @@ describe('errors over HTTP', () => {
 
   it('a candidate leaving every field empty gets a Chinese message per field, with the length limit filled in', async () => {
     const { body, status } = await httpCall({
-      ctx: makeContext(db, null, { locale: 'zh-CN' }),
+      ctx: makeContext(fx.db, null, { locale: 'zh-CN' }),
       path: 'auth.loginCandidate',
       input: { idNumber: '', password: '' },
     });
@@ -273,10 +270,10 @@ describe('errors over HTTP', () => {
   });
 
   it('a candidate with a wrong password is told so in Chinese, with the attempts left', async () => {
-    const cand = await makeCandidate(db);
+    const cand = await makeCandidate(fx.db);
 
     const { body, status } = await httpCall({
-      ctx: makeContext(db, null, { locale: 'zh-CN' }),
+      ctx: makeContext(fx.db, null, { locale: 'zh-CN' }),
       path: 'auth.loginCandidate',
       input: { idNumber: cand.idNumber, password: 'wrong' },
     });
@@ -289,10 +286,10 @@ describe('errors over HTTP', () => {
   });
 
   it('a candidate with a wrong password is told so in English', async () => {
-    const cand = await makeCandidate(db);
+    const cand = await makeCandidate(fx.db);
 
     const { body } = await httpCall({
-      ctx: makeContext(db, null, { locale: 'en' }),
+      ctx: makeContext(fx.db, null, { locale: 'en' }),
       path: 'auth.loginCandidate',
       input: { idNumber: cand.idNumber, password: 'wrong' },
     });
@@ -301,8 +298,8 @@ describe('errors over HTTP', () => {
   });
 
   it('a throttled candidate is told in English how many minutes to wait, with status 429', async () => {
-    const cand = await makeCandidate(db);
-    const ctx = makeContext(db, null, { locale: 'en' });
+    const cand = await makeCandidate(fx.db);
+    const ctx = makeContext(fx.db, null, { locale: 'en' });
     for (let i = 0; i < env.LOGIN_MAX_FAILURES; i++) {
       await httpCall({ ctx, path: 'auth.loginCandidate', input: { idNumber: cand.idNumber, password: 'wrong' } });
     }
@@ -315,13 +312,13 @@ describe('errors over HTTP', () => {
   });
 
   it('a candidate entering before the window opens is told in English when it opens', async () => {
-    const cand = await makeCandidate(db);
-    const exam = makeExam(db, { opensIn: 5, closesIn: 60 });
-    const room = createRoom({ db, examId: exam.id, name: 'A' });
-    registerCandidate({ db, examId: exam.id, roomId: room.id, candidateId: cand.id, seat: 1 });
+    const cand = await makeCandidate(fx.db);
+    const exam = makeExam(fx.db, { opensIn: 5, closesIn: 60 });
+    const room = createRoom({ db: fx.db, examId: exam.id, name: 'A' });
+    registerCandidate({ db: fx.db, examId: exam.id, roomId: room.id, candidateId: cand.id, seat: 1 });
 
     const { body, status } = await httpCall({
-      ctx: makeContext(db, cand, { locale: 'en' }),
+      ctx: makeContext(fx.db, cand, { locale: 'en' }),
       path: 'exam.enter',
       input: { examId: exam.id },
     });
@@ -333,7 +330,7 @@ describe('errors over HTTP', () => {
   });
 
   it('an unexpected server error is reported as internal, translated, and never leaks a stack or the cause', async () => {
-    const cand = await makeCandidate(db);
+    const cand = await makeCandidate(fx.db);
     const broken = createTestDb();
     broken.$client.close();
 
@@ -361,9 +358,9 @@ describe('errors over HTTP', () => {
 
 describe('validation messages', () => {
   it('an invigilator asking for too much extra time is told the limit as a number, not as characters', async () => {
-    const staff = await makeStaff(db, 'invigilator');
+    const staff = await makeStaff(fx.db, 'invigilator');
     const { body, status } = await httpCall({
-      ctx: makeContext(db, staff),
+      ctx: makeContext(fx.db, staff),
       path: 'invigilate.addTime',
       input: { roomId: 1, candidateId: 1, minutes: 121, reason: '网络中断' },
     });
@@ -372,9 +369,9 @@ describe('validation messages', () => {
   });
 
   it('a list over its size limit is told the number of items', async () => {
-    const staff = await makeStaff(db, 'invigilator');
+    const staff = await makeStaff(fx.db, 'invigilator');
     const { body } = await httpCall({
-      ctx: makeContext(db, staff, { locale: 'en' }),
+      ctx: makeContext(fx.db, staff, { locale: 'en' }),
       path: 'invigilate.markViewed',
       input: { roomId: 1, candidateIds: Array.from({ length: 41 }, (_, i) => i + 1) },
     });

@@ -1,15 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { events } from '@/db/schema';
 import { roomTiles } from '@/server/services/rooms';
 import { applyEvent, foldEvents, initialDeviceStatus } from '@/server/services/tiles';
 import { makeRoomScenario } from '../fixtures/factories';
-import { createTestDb } from '../helpers/db';
+import { useTestDb } from '../helpers/unit-db';
 
-let db: ReturnType<typeof createTestDb>;
-beforeEach(() => {
-  db = createTestDb();
-});
-afterEach(() => db.cleanup());
+const fx = useTestDb();
 
 const T0 = Date.UTC(2030, 5, 1, 8, 0, 0);
 let tick = 0;
@@ -100,7 +96,7 @@ describe('a device’s status folded from its timeline', () => {
 
 describe('room tiles from stored events', () => {
   it('an invigilator’s tiles fold each candidate’s PC and phone separately, in seat order', async () => {
-    const { room, candidates } = await makeRoomScenario(db, { candidates: 3 });
+    const { room, candidates } = await makeRoomScenario(fx.db, { candidates: 3 });
     const [a, b] = candidates;
     const row = (candidateId: number, device: string, type: string, trackSource: string | null = null) => ({
       roomId: room.id,
@@ -110,7 +106,7 @@ describe('room tiles from stored events', () => {
       trackSource,
       occurredAt: new Date(T0 + ++tick * 1000),
     });
-    db.insert(events)
+    fx.db.insert(events)
       .values([
         row(a!.id, 'pc', 'participant_joined'),
         row(a!.id, 'pc', 'track_published', 'screen_share'),
@@ -121,7 +117,7 @@ describe('room tiles from stored events', () => {
       ])
       .run();
 
-    const tiles = roomTiles({ db, roomId: room.id });
+    const tiles = roomTiles({ db: fx.db, roomId: room.id });
 
     expect(tiles.map((t) => [t.seat, t.candidateId])).toEqual(candidates.map((c, i) => [i + 1, c.id]));
     expect(tiles[0]).toMatchObject({ pc: { status: 'live', tracks: ['screen_share'] }, phone: { status: 'left', tracks: [] } });

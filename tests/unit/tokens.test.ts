@@ -1,5 +1,5 @@
 import { jwtVerify } from 'jose';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { env } from '@/server/env';
 import {
   candidateIdentity,
@@ -9,18 +9,14 @@ import {
   parseCandidateIdentity,
 } from '@/server/livekit/tokens';
 import { makeRoomScenario } from '../fixtures/factories';
-import { createTestDb } from '../helpers/db';
+import { useTestDb } from '../helpers/unit-db';
 import { claimsOf } from '../helpers/unit-support';
 
-let db: ReturnType<typeof createTestDb>;
-beforeEach(() => {
-  db = createTestDb();
-});
-afterEach(() => db.cleanup());
+const fx = useTestDb();
 
 describe('candidate PC token', () => {
   it('lets a candidate join exactly their exam room and publish only camera, microphone and screen', async () => {
-    const { room, candidates } = await makeRoomScenario(db);
+    const { room, candidates } = await makeRoomScenario(fx.db);
     const cand = candidates[0]!;
 
     const minted = await mintCandidatePcToken({ room: room.livekitRoom, candidateId: cand.id, name: cand.name });
@@ -35,7 +31,7 @@ describe('candidate PC token', () => {
   });
 
   it('does not let a candidate watch anybody, send data or rename themselves', async () => {
-    const { room, candidates } = await makeRoomScenario(db);
+    const { room, candidates } = await makeRoomScenario(fx.db);
     const cand = candidates[0]!;
 
     const { token } = await mintCandidatePcToken({ room: room.livekitRoom, candidateId: cand.id, name: cand.name });
@@ -50,7 +46,7 @@ describe('candidate PC token', () => {
   });
 
   it('names a candidate by their PC identity and tags them with role, candidate id and device', async () => {
-    const { room, candidates } = await makeRoomScenario(db);
+    const { room, candidates } = await makeRoomScenario(fx.db);
     const cand = candidates[0]!;
 
     const minted = await mintCandidatePcToken({ room: room.livekitRoom, candidateId: cand.id, name: cand.name });
@@ -63,7 +59,7 @@ describe('candidate PC token', () => {
   });
 
   it('gives a candidate a short-lived token (at most ten minutes) signed with the server key', async () => {
-    const { room, candidates } = await makeRoomScenario(db);
+    const { room, candidates } = await makeRoomScenario(fx.db);
     const cand = candidates[0]!;
 
     const minted = await mintCandidatePcToken({ room: room.livekitRoom, candidateId: cand.id, name: cand.name });
@@ -81,7 +77,7 @@ describe('candidate PC token', () => {
   });
 
   it('refuses a candidate token that was signed with another secret', async () => {
-    const { room, candidates } = await makeRoomScenario(db);
+    const { room, candidates } = await makeRoomScenario(fx.db);
     const { token } = await mintCandidatePcToken({ room: room.livekitRoom, candidateId: candidates[0]!.id, name: 'x' });
 
     await expect(
@@ -92,7 +88,7 @@ describe('candidate PC token', () => {
 
 describe('invigilator token', () => {
   it('lets an invigilator watch one room, hidden, without publishing or sending data', async () => {
-    const { room, invigilator } = await makeRoomScenario(db);
+    const { room, invigilator } = await makeRoomScenario(fx.db);
 
     const minted = await mintInvigilatorToken({ room: room.livekitRoom, userId: invigilator.id, name: invigilator.name });
     const video = claimsOf(minted.token).video!;
@@ -115,7 +111,7 @@ describe('invigilator token', () => {
   });
 
   it('gives an invigilator a staff identity that never parses as a candidate and differs per page load', async () => {
-    const { room, invigilator } = await makeRoomScenario(db);
+    const { room, invigilator } = await makeRoomScenario(fx.db);
 
     const a = await mintInvigilatorToken({ room: room.livekitRoom, userId: invigilator.id, name: invigilator.name });
     const b = await mintInvigilatorToken({ room: room.livekitRoom, userId: invigilator.id, name: invigilator.name });
@@ -129,7 +125,7 @@ describe('invigilator token', () => {
   });
 
   it('gives an invigilator a short-lived token (at most ten minutes)', async () => {
-    const { room, invigilator } = await makeRoomScenario(db);
+    const { room, invigilator } = await makeRoomScenario(fx.db);
 
     const { token } = await mintInvigilatorToken({ room: room.livekitRoom, userId: invigilator.id, name: invigilator.name });
     const claims = claimsOf(token);
@@ -142,7 +138,7 @@ describe('invigilator token', () => {
 
 describe('candidate identities', () => {
   it('round-trips a candidate identity for the PC and for the phone', async () => {
-    const { candidates } = await makeRoomScenario(db);
+    const { candidates } = await makeRoomScenario(fx.db);
     const id = candidates[0]!.id;
 
     expect(parseCandidateIdentity(candidateIdentity(id, 'pc'))).toEqual({ candidateId: id, device: 'pc' });

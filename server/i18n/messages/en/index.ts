@@ -1,21 +1,33 @@
 /** One file per namespace, so features can add their text without touching each other. */
 import app from './app.json';
+import desk from './desk.json';
 import deviceCheck from './deviceCheck.json';
 import errors from './errors.json';
 import examRoom from './examRoom.json';
 import exams from './exams.json';
 import flags from './flags.json';
 import grid from './grid.json';
+import help from './help.json';
+import helpChat from './helpChat.json';
 import integrity from './integrity.json';
 import interview from './interview.json';
 import login from './login.json';
 import messageCentre from './messageCentre.json';
+import messages from './messages.json';
 import nav from './nav.json';
+import notices from './notices.json';
+import phone from './phone.json';
 import examProcess from './process.json';
 import profile from './profile.json';
+import recording from './recording.json';
+import recordings from './recordings.json';
 import rooms from './rooms.json';
 import support from './support.json';
 import systemCheck from './systemCheck.json';
 import written from './written.json';
 
-export default { app, deviceCheck, errors, examRoom, exams, flags, grid, integrity, interview, login, messageCentre, nav, process: examProcess, profile, rooms, support, systemCheck, written };
+/** The messages domain keeps its error texts beside its other texts; they are served as errors.messages.*;
+ * the help desk's likewise as errors.help.*. */
+const allErrors = { ...errors, messages: { ...errors.messages, ...messages.errors }, help: help.errors, phone: phone.errors, recordings: recordings.errors };
+
+export default { app, desk, deviceCheck, errors: allErrors, examRoom, exams, flags, grid, help, helpChat, integrity, interview, login, messageCentre, messages, nav, notices, phone, process: examProcess, profile, recording, recordings, rooms, support, systemCheck, written };

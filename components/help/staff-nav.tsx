@@ -1,0 +1,42 @@
+'use client';
+
+import { useTranslations } from 'next-intl';
+import Link from 'next/link';
+import { usePathname } from 'next/navigation';
+import type { Role } from '@/db/schema';
+
+type Item = { href: string; key: 'rooms' | 'desk' | 'notices'; roles: readonly Role[] };
+
+/** Admins pass every check, so they see every item. */
+const ITEMS: readonly Item[] = [
+  { href: '/rooms', key: 'rooms', roles: ['invigilator'] },
+  { href: '/desk', key: 'desk', roles: ['support', 'invigilator'] },
+  { href: '/notices', key: 'notices', roles: ['support', 'invigilator'] },
+];
+
+/** The staff pages a role may open, in the header; the current one marked. */
+export function StaffNav({ role }: { role: Role }) {
+  const t = useTranslations('desk.nav');
+  const pathname = usePathname();
+  const items = ITEMS.filter((i) => role === 'admin' || i.roles.includes(role));
+  return (
+    <nav aria-label={t('label')} className="flex min-w-0 items-center gap-1 overflow-x-auto">
+      {items.map(({ href, key }) => {
+        const active = pathname === href || pathname.startsWith(`${href}/`);
+        return (
+          <Link
+            key={href}
+            href={href}
+            data-testid={`staff-nav-${key}`}
+            aria-current={active ? 'page' : undefined}
+            className={`whitespace-nowrap rounded-md px-3 py-1.5 text-sm transition-colors ${
+              active ? 'bg-blue-50 font-medium text-blue-700' : 'text-slate-600 hover:bg-slate-100 hover:text-slate-900'
+            }`}
+          >
+            {t(key)}
+          </Link>
+        );
+      })}
+    </nav>
+  );
+}

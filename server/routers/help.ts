@@ -1,0 +1,128 @@
+import { tracked } from '@trpc/server';
+import { z } from 'zod';
+import { HELP_CATEGORIES } from '@/db/schema';
+import * as help from '../services/help';
+import { deskStream, mineStream } from '../services/help-streams';
+import { authedProcedure, candidateProcedure, router, staffProcedure } from '../trpc/init';
+
+/** Staff who work the desk: support agents, invigilators (their rooms only), admins. */
+const deskProcedure = staffProcedure('support', 'invigilator');
+/** Managing the desk itself (canned replies): support and admin. */
+const supportProcedure = staffProcedure('support');
+const adminProcedure = staffProcedure();
+
+const id = z.number().int().positive();
+export const HELP_BODY_MAX = 2000;
+export const HELP_TITLE_MAX = 60;
+const body = z.string().trim().min(1).max(HELP_BODY_MAX);
+
+export const ZHelpThreadInput = z.object({ threadId: id });
+export const ZHelpOpenInput = z.object({ category: z.enum(HELP_CATEGORIES), body });
+export const ZHelpSendInput = z.object({ threadId: id, body, kind: z.enum(['agent', 'note']).optional() });
+export const ZHelpMarkReadInput = z.object({ threadId: id, messageId: id });
+export const ZHelpQueueInput = z.object({ scope: z.enum(['open', 'mine', 'resolved']).default('open') }).default({ scope: 'open' });
+export const ZHelpTransferInput = z.object({ threadId: id, toAgentId: id });
+export const ZHelpCannedInput = z.object({ title: z.string().trim().min(1).max(HELP_TITLE_MAX), body });
+export const ZHelpCannedUpdateInput = ZHelpCannedInput.extend({ id });
+/** tRPC fills lastEventId from the last tracked id when an SSE connection resumes. */
+export const ZHelpStreamInput = z.object({ lastEventId: z.coerce.number().int().nonnegative().nullish() }).default({});
+
+export type THelpOpenInput = z.infer<typeof ZHelpOpenInput>;
+export type THelpSendInput = z.infer<typeof ZHelpSendInput>;
+export type THelpCannedInput = z.infer<typeof ZHelpCannedInput>;
+
+const cannedRouter = router({
+  list: deskProcedure.query(({ ctx }) => help.listCanned({ db: ctx.db })),
+  create: supportProcedure
+    .input(ZHelpCannedInput)
+    .mutation(({ ctx, input }) => help.createCanned({ db: ctx.db, userId: ctx.user.id, ...input })),
+  update: supportProcedure.input(ZHelpCannedUpdateInput).mutation(({ ctx, input }) => help.updateCanned({ db: ctx.db, ...input })),
+  remove: supportProcedure.input(z.object({ id })).mutation(({ ctx, input }) => help.removeCanned({ db: ctx.db, id: input.id })),
+});
+
+export const helpRouter = router({
+  // ---- candidate ----
+  myThreads: candidateProcedure.query(({ ctx }) => help.myThreads({ db: ctx.db, candidateId: ctx.user.id })),
+
+  open: candidateProcedure
+    .input(ZHelpOpenInput)
+    .mutation(({ ctx, input }) => help.openThread({ db: ctx.db, candidateId: ctx.user.id, ...input })),
+
+  // ---- both sides (row-level checks in the service) ----
+  thread: authedProcedure.input(ZHelpThreadInput).query(({ ctx, input }) => help.threadView({ db: ctx.db, user: ctx.user, threadId: input.threadId })),
+
+  send: authedProcedure.input(ZHelpSendInput).mutation(({ ctx, input }) => help.send({ db: ctx.db, user: ctx.user, ...input })),
+
+  typing: authedProcedure
+    .input(ZHelpThreadInput)
+    .mutation(({ ctx, input }) => help.typing({ db: ctx.db, bus: ctx.bus, user: ctx.user, threadId: input.threadId })),
+
+  markRead: authedProcedure.input(ZHelpMarkReadInput).mutation(({ ctx, input }) => help.markRead({ db: ctx.db, user: ctx.user, ...input })),
+
+  onMine: candidateProcedure.input(ZHelpStreamInput).subscription(async ({ ctx, input, signal }) => {
+    const candidateId = ctx.user.id;
+    // Listen first, then backfill: the id check makes every event arrive exactly once. With the
+    // Redis bus, listening is in place once the SUBSCRIBE is acknowledged (`ready`).
+    const live = ctx.bus.listen(`help:candidate:${candidateId}`, signal);
+    await live.ready;
+    // Called now, not inside the generator below: its listeners must start with the stream.
+    const stream = mineStream({ db: ctx.db, bus: ctx.bus, candidateId, afterId: input.lastEventId ?? 0, live, signal });
+    return (async function* () {
+      for await (const item of stream) {
+        if ('eventId' in item) yield tracked(String(item.eventId), item.update);
+        else yield item;
+      }
+    })();
+  }),
+
+  onTyping: authedProcedure.input(ZHelpThreadInput).subscription(({ ctx, input, signal }) => {
+    // Checked before the stream starts, so a refusal is an error response, not a broken stream.
+    const side = help.assertTypingAccess({ db: ctx.db, user: ctx.user, threadId: input.threadId });
+    const live = ctx.bus.listen(`help:typing:${input.threadId}`, signal);
+    return (async function* () {
+      for await (const typing of live) if (typing.side !== side) yield typing;
+    })();
+  }),
+
+  // ---- staff ----
+  queue: deskProcedure.input(ZHelpQueueInput).query(({ ctx, input }) => help.queue({ db: ctx.db, user: ctx.user, scope: input.scope })),
+
+  claim: deskProcedure.input(ZHelpThreadInput).mutation(({ ctx, input }) => help.claim({ db: ctx.db, user: ctx.user, threadId: input.threadId })),
+
+  transfer: deskProcedure.input(ZHelpTransferInput).mutation(({ ctx, input }) => help.transfer({ db: ctx.db, user: ctx.user, ...input })),
+
+  resolve: deskProcedure.input(ZHelpThreadInput).mutation(({ ctx, input }) => help.resolve({ db: ctx.db, user: ctx.user, threadId: input.threadId })),
+
+  reopen: deskProcedure.input(ZHelpThreadInput).mutation(({ ctx, input }) => help.reopen({ db: ctx.db, user: ctx.user, threadId: input.threadId })),
+
+  agents: deskProcedure.query(({ ctx }) => help.agents({ db: ctx.db })),
+
+  setAccepting: supportProcedure
+    .input(z.object({ accepting: z.boolean() }))
+    .mutation(({ ctx, input }) => help.setAccepting({ db: ctx.db, user: ctx.user, accepting: input.accepting })),
+
+  setCapacity: adminProcedure
+    .input(z.object({ agentId: id, capacity: z.number().int().min(1).max(50) }))
+    .mutation(({ ctx, input }) => help.setCapacity({ db: ctx.db, ...input })),
+
+  canned: cannedRouter,
+
+  context: deskProcedure.input(ZHelpThreadInput).query(({ ctx, input }) => help.context({ db: ctx.db, user: ctx.user, threadId: input.threadId })),
+
+  roomThreads: deskProcedure
+    .input(z.object({ roomId: id }))
+    .query(({ ctx, input }) => help.roomThreads({ db: ctx.db, user: ctx.user, roomId: input.roomId })),
+
+  onDesk: deskProcedure.input(ZHelpStreamInput).subscription(async ({ ctx, input, signal }) => {
+    const scope = help.deskScope({ db: ctx.db, user: ctx.user });
+    const live = ctx.bus.listen('help:desk', signal);
+    await live.ready;
+    // Called now, not inside the generator below: without a cursor it starts from the current tail.
+    const stream = deskStream({ db: ctx.db, bus: ctx.bus, user: ctx.user, scope, afterId: input.lastEventId ?? null, live });
+    return (async function* () {
+      for await (const item of stream) {
+        yield tracked(String(item.eventId), item.update);
+      }
+    })();
+  }),
+});

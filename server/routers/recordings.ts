@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { RECORDING_TRACKS } from '@/db/schema';
+import { AppError } from '../errors';
+import { candidateLedger, finishRecording, myRecordings, roomBacklog, startRecording } from '../services/recordings';
+import { PHONE_COOKIE, recordersFrom } from '../services/recordings-access';
+import { publicProcedure, router, staffProcedure, type Context } from '../trpc/init';
+
+const id = z.number().int().positive();
+
+export const ZStartRecordingInput = z.object({
+  examId: id,
+  track: z.enum(RECORDING_TRACKS),
+  clientKey: z.uuid(),
+  /** Served back as the playback Content-Type: a media type, parameters in printable ASCII only. */
+  mimeType: z
+    .string()
+    .trim()
+    .max(120)
+    .regex(/^(video|audio)\/[A-Za-z0-9.+-]+(;[ -~]*)?$/),
+  startedAt: z.coerce.date(),
+});
+export type TStartRecordingInput = z.infer<typeof ZStartRecordingInput>;
+
+export const ZFinishRecordingInput = z.object({
+  recordingId: id,
+  chunks: z.number().int().min(0).max(10_000_000),
+  endedAt: z.coerce.date(),
+});
+export type TFinishRecordingInput = z.infer<typeof ZFinishRecordingInput>;
+
+export const ZLedgerInput = z.object({ examId: id, candidateId: id });
+export const ZRoomBacklogInput = z.object({ roomId: id });
+
+/**
+ * The phone's device cookie. The tRPC context may carry it (`phoneSession`); until it does, it is
+ * read from the request scope Next gives route handlers (absent outside Next, e.g. in tests).
+ */
+async function phoneCookieOf(ctx: Context): Promise<string | undefined> {
+  const fromCtx = (ctx as Context & { phoneSession?: string }).phoneSession;
+  if (fromCtx !== undefined) return fromCtx;
+  try {
+    const { cookies } = await import('next/headers');
+    return (await cookies()).get(PHONE_COOKIE)?.value;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The candidate's PC (their login session) or their bound phone (its device cookie). Which
+ * tracks each may record is checked per recording: screen/camera from the PC, witness from the phone.
+ */
+const recorderProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const recorders = recordersFrom({ db: ctx.db, user: ctx.user, phoneCookie: await phoneCookieOf(ctx) });
+  if (!recorders.length) throw new AppError('UNAUTHORIZED', 'auth.required');
+  return next({ ctx: { ...ctx, recorders } });
+});
+
+export const recordingsRouter = router({
+  start: recorderProcedure
+    .input(ZStartRecordingInput)
+    .mutation(({ ctx, input }) => startRecording({ db: ctx.db, recorders: ctx.recorders, ...input })),
+  finish: recorderProcedure
+    .input(ZFinishRecordingInput)
+    .mutation(({ ctx, input }) => finishRecording({ db: ctx.db, recorders: ctx.recorders, ...input })),
+  mine: recorderProcedure
+    .input(z.object({ examId: id.optional() }).optional())
+    .query(({ ctx, input }) => myRecordings({ db: ctx.db, recorders: ctx.recorders, examId: input?.examId })),
+  ledger: staffProcedure('invigilator')
+    .input(ZLedgerInput)
+    .query(({ ctx, input }) => candidateLedger({ db: ctx.db, userId: ctx.user.id, role: ctx.user.role, ...input })),
+  roomBacklog: staffProcedure('invigilator')
+    .input(ZRoomBacklogInput)
+    .query(({ ctx, input }) => roomBacklog({ db: ctx.db, userId: ctx.user.id, role: ctx.user.role, ...input })),
+});

@@ -1,0 +1,22 @@
+import { RoomServiceClient } from 'livekit-server-sdk';
+import { env, livekitUrl } from '../env';
+
+/** Takes a participant out of a LiveKit room; resolves whether or not it was there. */
+export type RemoveParticipant = (room: string, identity: string) => Promise<void>;
+
+let client: RoomServiceClient | undefined;
+
+/**
+ * A revoked phone must stop publishing now, not when its token runs out: the server removes its
+ * participant (LiveKit then tells the page it was removed, and it does not reconnect). A phone
+ * not connected, or an SFU that does not answer, is not an error: the revoked session can no
+ * longer get a token either way.
+ */
+export const removeFromRoom: RemoveParticipant = async (room, identity) => {
+  client ??= new RoomServiceClient(livekitUrl().replace(/^ws/, 'http'), env.LIVEKIT_API_KEY, env.LIVEKIT_API_SECRET);
+  try {
+    await Promise.race([client.removeParticipant(room, identity), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 3000).unref())]);
+  } catch {
+    // Not in the room (already gone) or the SFU is unreachable: nothing left to remove.
+  }
+};
