@@ -20,14 +20,26 @@ export function mergeMessages<M extends { id: number }>(list: readonly M[], add:
 }
 
 /**
- * The candidate's help threads, kept live: `help.myThreads` once, then `help.onMine`. Every
+ * The candidate's help threads, kept live: `help.myThreads` once, then `help.onMine` while a
+ * thread is open. Every
  * tracked event carries the thread's summary (status, agent, unread) and the new message, which
  * patch the cached list and the cached conversation in place, so nothing reloads. tRPC resumes
  * the stream after the last tracked id it saw when the connection comes back.
  */
 export function useMyHelp() {
   const utils = trpc.useUtils();
-  const threads = trpc.help.myThreads.useQuery(undefined, { staleTime: Infinity, refetchOnWindowFocus: false });
+  const threads = trpc.help.myThreads.useQuery(undefined, {
+    staleTime: Infinity,
+    refetchOnWindowFocus: false,
+    // Without an open thread there is no live stream (below): look now and then for a thread
+    // staff reopened, or one opened in another tab.
+    refetchInterval: (q) => (q.state.data?.some((t) => t.status !== 'resolved') ? false : 60_000),
+  });
+  // Most candidates never ask for help: only a candidate with an open thread holds the live
+  // stream (one SSE connection per page, and server memory, saved for everyone else). Opening
+  // or reopening a thread patches the list, which starts the stream; a fresh stream replays
+  // the candidate's events and `mergeMessages` keeps each message once.
+  const hasOpen = (threads.data ?? []).some((t) => t.status !== 'resolved');
 
   const patchThread = useCallback(
     (summary: MyThread) => {
@@ -50,6 +62,7 @@ export function useMyHelp() {
   const stream = trpc.help.onMine.useSubscription(
     {},
     {
+      enabled: hasOpen,
       onData: (item) => {
         if ('kind' in item) {
           // Queue positions move as threads ahead are taken; they are not events of this thread.

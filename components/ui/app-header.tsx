@@ -5,14 +5,18 @@ import { currentUser } from '@/server/page-auth';
 import { LanguageSwitcher } from './language-switcher';
 import { LogoutButton } from './logout-button';
 
-/** The bar at the top of every signed-in page, with the staff pages the user's role may open. Server component. */
-export async function AppHeader({ userName, children }: { userName?: string; children?: ReactNode }) {
+/**
+ * The bar at the top of every signed-in page, with the staff pages the user's role may open.
+ * `wide` pages (the grid, the desk) use the whole window, and the bar lines up with them.
+ * Server component.
+ */
+export async function AppHeader({ userName, wide = false, children }: { userName?: string; wide?: boolean; children?: ReactNode }) {
   const t = await getTranslations('app');
   // Signed-in pages pass the name; the role for the links comes from the same session.
   const user = userName ? await currentUser() : null;
   return (
     <header className="sticky top-0 z-10 border-b border-slate-200 bg-white/95 backdrop-blur">
-      <div className="mx-auto flex h-14 max-w-screen-2xl items-center gap-4 px-4">
+      <div className={`mx-auto flex h-14 items-center gap-4 ${wide ? 'max-w-[1920px] px-4' : 'max-w-screen-2xl px-4'}`}>
         <span className="shrink-0 font-semibold text-blue-700">{t('shortName')}</span>
         {user && user.role !== 'candidate' && <StaffNav role={user.role} />}
         <div className="min-w-0 flex-1">{children}</div>

@@ -5,6 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { lanAddress, startLanProxy, type LanProxy } from './lan';
+import { APP_NODE_FLAGS } from './node-flags';
 import { openDb } from '@/db/client';
 import { DEMO_CANDIDATES } from '@/db/seed-data';
 import { DEMO_PASSWORD, DEMO_STAFF, seedDemo } from '@/db/seed';
@@ -24,6 +25,7 @@ function usage(): never {
 }
 
 const nextBin = path.join(process.cwd(), 'node_modules', 'next', 'dist', 'bin', 'next');
+
 let sfu: SfuHandle | undefined;
 let app: ChildProcess | undefined;
 let proxy: LanProxy | undefined;
@@ -87,7 +89,7 @@ async function main() {
   if (mode === 'sfu') return;
 
   const args = mode === 'dev' ? ['dev', '-p', String(env.APP_PORT)] : ['start', '-p', String(env.APP_PORT), '-H', '127.0.0.1'];
-  app = spawn(process.execPath, [nextBin, ...args], { stdio: 'inherit', env: process.env });
+  app = spawn(process.execPath, [...APP_NODE_FLAGS, nextBin, ...args], { stdio: 'inherit', env: process.env });
   if (lan) {
     proxy = await startLanProxy({ host: lan, appPort: env.APP_PORT, sfuPort: env.SFU_PORT });
     console.log(`LAN: ${proxy.url} (self-signed certificate ${proxy.certFile}; phones open ${proxy.url}/phone)`);

@@ -5,13 +5,15 @@
  * Starts a private `next start` of the production build (port 3298, no SFU; database, logs and
  * results under tests/.artifacts/bench-realtime), seeds 5,000 candidates, 5 support agents and
  * an admin with sessions written straight into the database (no argon2 logins), then:
- *  1. connects 1,000 candidates, each with the two streams a candidate page holds
- *     (help.onMine + messages.onMine), and the 5 agents on help.onDesk, from worker processes;
+ *  1. connects 1,000 candidates, each with the two streams the page of a candidate asking for
+ *     help holds (help.onMine + messages.onMine), and the 5 agents on help.onDesk, from worker
+ *     processes;
  *  2. has candidates send ≥2,000 help messages at a steady rate (the first of each candidate
  *     opens its thread, the rest are help.send) and times each until the agents' consoles get it;
  *  3. sends one system message to all candidates and times it until every connected candidate
  *     has it;
- *  4. connects more candidates, up to 5,000 (as many as connect), and broadcasts again;
+ *  4. connects more candidates, up to 5,000 (as many as connect), and broadcasts again; these
+ *     hold messages.onMine only, as a candidate page without an open help thread does;
  * and reports the app's resident memory. Progress goes to stderr; the last line of stdout is one
  * JSON object (also saved as result-<time>.json).
  *
@@ -35,6 +37,7 @@ import { buildApp, freshDb, type StackConfig } from '../helpers/stack';
 import { cpuBetween, sampleCpu, sampleThreads, threadsBetween } from './cpu';
 import { newSessionToken, startApp, treeRssMb, type AppProcess } from './realtime-app';
 import type { Command, MarkerResult, Reply, StreamSpec } from './realtime-clients';
+import { APP_NODE_FLAGS } from '../../server/tooling/node-flags';
 
 const ARTIFACTS = path.join(import.meta.dirname, '..', '.artifacts', 'bench-realtime');
 const PORT = 3298;
@@ -162,8 +165,12 @@ const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math
 const round = (x: number) => Math.round(x * 10) / 10;
 
 /** Candidates' streams, split into workers of STREAMS_PER_WORKER streams. */
-async function connectCandidates(bases: string[], people: Person[], workers: Clients[]) {
-  const perWorker = Math.max(1, Math.floor(STREAMS_PER_WORKER / 2));
+/**
+ * `asking`: these candidates are about to ask for help, so their pages hold `help.onMine` too; a
+ * candidate page without an open help thread holds only `messages.onMine` (components/help/use-my-help.ts).
+ */
+async function connectCandidates(bases: string[], people: Person[], workers: Clients[], asking: boolean) {
+  const perWorker = Math.max(1, Math.floor(STREAMS_PER_WORKER / (asking ? 2 : 1)));
   const batches: { worker: Clients; people: Person[] }[] = [];
   for (let i = 0; i < people.length; i += perWorker) {
     const worker = new Clients(`candidates-${workers.length + batches.length + 1}`);
@@ -177,7 +184,7 @@ async function connectCandidates(bases: string[], people: Person[], workers: Cli
     // With several app processes, each worker's candidates land on one of them, round robin.
     const base = bases[(workers.length + j) % bases.length]!;
     const streams = b.people.flatMap((p): StreamSpec[] => [
-      { path: 'help.onMine', cookie: p.cookie, input: {} },
+      ...(asking ? [{ path: 'help.onMine', cookie: p.cookie, input: {} }] : []),
       { path: 'messages.onMine', cookie: p.cookie },
     ]);
     const r = await b.worker.connect(base, streams);
@@ -255,6 +262,8 @@ async function main() {
     }
     const profDir = path.join(ARTIFACTS, `cpu-${runId}`);
     const nodeArgs = [
+      // The app as `npm run demo` starts it.
+      ...APP_NODE_FLAGS,
       ...(process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
       // Extra flags for the app's node (e.g. --max-semi-space-size=64, --trace-gc), to try tunings.
       ...(process.env.BENCH_APP_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
@@ -282,7 +291,7 @@ async function main() {
     if (ag.failed) throw new Error(`agents could not subscribe: ${ag.errors[0]}`);
     const candidateWorkers: Clients[] = [];
     const first = people.candidates.slice(0, CLIENTS);
-    const c1 = await connectCandidates(bases, first, candidateWorkers);
+    const c1 = await connectCandidates(bases, first, candidateWorkers, true);
     workers.push(...candidateWorkers);
     if (c1.failed) throw new Error(`${c1.failed} candidate streams failed at ${CLIENTS} clients: ${c1.errors[0]}`);
     const rssConnected = rss();
@@ -391,7 +400,7 @@ async function main() {
       const more = people.candidates.slice(CLIENTS, BROADCAST_CLIENTS);
       const extra: Clients[] = [];
       try {
-        c2 = await connectCandidates(bases, more, extra);
+        c2 = await connectCandidates(bases, more, extra, false);
       } catch (err) {
         log(`connecting more candidates stopped: ${(err as Error).message}`);
       }
@@ -399,9 +408,10 @@ async function main() {
       candidateWorkers.push(...extra);
       if (c2.failed) log(`${c2.failed} streams failed to connect: ${c2.errors[0]}`);
       // Workers with failures expect only what connected; the result says how many that was.
+      // (These hold one stream per candidate: messages.onMine.)
       for (const w of extra) {
         const s = await w.stats();
-        w.candidates = Math.floor(s.open / 2);
+        w.candidates = s.open;
       }
     }
     const rssBroadcastConnected = rss();
@@ -461,7 +471,7 @@ async function main() {
         deliveryMarkerRepeats: 'later desk events quoting an already delivered message again (e.g. the assignment after an open); not duplicates',
         duplicateEventIds: 'tracked events a stream received twice (must be 0)',
         broadcastAllMs: 'from the start of the admin\'s messages.send (audience all) request until the last connected candidate\'s messages.onMine stream has the message',
-        broadcastClients: 'candidates connected (each holding help.onMine + messages.onMine) when the second broadcast was sent',
+        broadcastClients: 'candidates connected when the second broadcast was sent: the first CLIENTS (who asked for help) hold help.onMine + messages.onMine, the others messages.onMine only, as a candidate page without an open help thread does',
         rssMb: 'peak resident memory of the app process tree(s) (next start; summed over the app processes), sampled every second',
         apps: 'app processes (BENCH_APPS): candidates\' workers are spread over them round robin, agents are on the last one, messages are sent through them in turn, the broadcast through the first; events cross through Redis',
         clock: 'performance.timeOrigin + performance.now() in each process (same machine clock)',
