@@ -5,20 +5,10 @@ import { useEffect, useState } from 'react';
 import { trpc } from '@/components/providers/trpc';
 import { Alert } from '@/components/ui/alert';
 import { useErrorText } from '@/components/ui/use-error-text';
+import type { TimelineItem } from '@/server/services/invigilate';
+import { useTimelineLabel } from './timeline-label';
 
-type Item = {
-  id: string;
-  at: Date;
-  kind: 'event' | 'flag' | 'message' | 'action';
-  type: string;
-  text?: string;
-  by?: string;
-  device?: 'pc' | 'phone';
-  source?: string;
-  flagType?: string;
-  messageId?: number;
-  detail?: Record<string, unknown>;
-};
+type Item = TimelineItem;
 
 const KIND_DOT: Record<Item['kind'], string> = {
   event: 'bg-slate-400',
@@ -33,7 +23,6 @@ const KIND_DOT: Record<Item['kind'], string> = {
  */
 export function CandidateTimeline({ roomId, candidateId }: { roomId: number; candidateId: number }) {
   const t = useTranslations('grid');
-  const tf = useTranslations('flags');
   const format = useFormatter();
   const errorText = useErrorText();
   const [awaitingAck, setAwaitingAck] = useState(false);
@@ -43,33 +32,14 @@ export function CandidateTimeline({ roomId, candidateId }: { roomId: number; can
     { roomId, candidateId, limit: 200 },
     { staleTime: Infinity, refetchOnWindowFocus: false, refetchInterval: awaitingAck ? 10_000 : false },
   );
-  const items = (timeline.data ?? []) as Item[];
+  const items: Item[] = timeline.data ?? [];
   const acked = new Map(items.filter((i) => i.kind === 'message' && i.type === 'acknowledged').map((i) => [i.messageId, i.at]));
   const pending = items.some((i) => i.kind === 'message' && i.type === 'sent' && !acked.has(i.messageId));
   useEffect(() => setAwaitingAck(pending), [pending]);
 
-  const label = (i: Item): string => {
-    switch (i.kind) {
-      case 'event': {
-        const key = `timeline.event.${i.type}`;
-        const base = t.has(key) ? t(key) : i.type;
-        const source = i.source && t.has(`timeline.source.${i.source}`) ? t(`timeline.source.${i.source}`) : i.source;
-        const device = i.device === 'phone' ? t('timeline.phone') : '';
-        return [device, base, source ? `（${source}）` : ''].join('');
-      }
-      case 'flag': {
-        const type = i.flagType && tf.has(`type.${i.flagType}`) ? tf(`type.${i.flagType}`) : (i.flagType ?? '');
-        return t(`timeline.flag.${i.type === 'raised' ? 'raised' : i.type === 'confirmed' ? 'confirmed' : 'dismissed'}`, { type });
-      }
-      case 'message':
-        return i.type === 'acknowledged' ? t('timeline.messageAcknowledged') : t('timeline.messageSent');
-      case 'action': {
-        if (i.type === 'time.added') return t('timeline.timeAdded', { m: Number(i.detail?.minutes ?? 0) });
-        if (i.type === 'exam.ended') return t('timeline.examEnded');
-        return i.type;
-      }
-    }
-  };
+  const labelOf = useTimelineLabel();
+  // An event type without wording shows as its raw type here, for the invigilator.
+  const label = (i: Item) => labelOf(i) ?? i.type;
 
   const time = (d: Date) => format.dateTime(d, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 

@@ -52,9 +52,9 @@ export function phaseOf(exam: Exam, reg: Registration, now: Date): Phase {
 
 type Ref = { db: DbOrTx; candidateId: number; examId: number };
 
-/** Row-level: the candidate's own registration for this exam, or NOT_FOUND (never someone else's). */
-function registrationOf({ db, candidateId, examId }: Ref) {
-  const row = db
+/** The candidate's registration for this exam with its exam, room and candidate rows, if any. */
+export function registrationRow({ db, candidateId, examId }: Ref) {
+  return db
     .select({ exam: exams, room: examRooms, reg: registrations, candidate: users })
     .from(registrations)
     .innerJoin(exams, eq(exams.id, registrations.examId))
@@ -62,6 +62,11 @@ function registrationOf({ db, candidateId, examId }: Ref) {
     .innerJoin(users, eq(users.id, registrations.candidateId))
     .where(and(eq(registrations.candidateId, candidateId), eq(registrations.examId, examId)))
     .get();
+}
+
+/** Row-level: the candidate's own registration for this exam, or NOT_FOUND (never someone else's). */
+function registrationOf(ref: Ref) {
+  const row = registrationRow(ref);
   if (!row) throw new AppError('NOT_FOUND', 'exam.notRegistered');
   return row;
 }

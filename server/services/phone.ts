@@ -1,10 +1,10 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { and, asc, desc, eq, gt, inArray, isNull } from 'drizzle-orm';
 import type { Db, DbOrTx } from '@/db/client';
-import { events, examRooms, exams, phoneBindings, phoneDevices, registrations, users, type PhoneDevice, type TimelineEvent } from '@/db/schema';
+import { events, examRooms, phoneBindings, phoneDevices, type PhoneDevice, type TimelineEvent } from '@/db/schema';
 import { AppError } from '../errors';
 import { candidateIdentity, mintCandidatePhoneToken } from '../livekit/tokens';
-import { endsAt, maskIdNumber } from './exams';
+import { endsAt, maskIdNumber, registrationRow } from './exams';
 import { removeFromRoom, type RemoveParticipant } from './phone-livekit';
 import { countBindAttempt, markBindAttemptSucceeded } from './phone-throttle';
 import { foldEvents } from './tiles';
@@ -24,20 +24,9 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 type Ref = { db: DbOrTx; candidateId: number; examId: number };
 
-function registration({ db, candidateId, examId }: Ref) {
-  return db
-    .select({ exam: exams, room: examRooms, reg: registrations, candidate: users })
-    .from(registrations)
-    .innerJoin(exams, eq(exams.id, registrations.examId))
-    .innerJoin(examRooms, eq(examRooms.id, registrations.roomId))
-    .innerJoin(users, eq(users.id, registrations.candidateId))
-    .where(and(eq(registrations.candidateId, candidateId), eq(registrations.examId, examId)))
-    .get();
-}
-
 /** The candidate's registration, refused when a phone cannot (or no longer) serve as its witness. */
 function bindableRegistration(ref: Ref & { now: Date }) {
-  const row = registration(ref);
+  const row = registrationRow(ref);
   if (!row) throw new AppError('NOT_FOUND', 'phone.notRegistered');
   if (row.reg.finishedAt || ref.now >= endsAt(row.exam, row.reg)) throw new AppError('PRECONDITION_FAILED', 'phone.examOver');
   if (ref.now.getTime() < row.exam.entryOpensAt.getTime() - BIND_OPENS_BEFORE_ENTRY_MS) {
@@ -157,7 +146,7 @@ export async function bindPhone({
 }
 
 function sessionExpiry(db: DbOrTx, device: Pick<PhoneDevice, 'candidateId' | 'examId'>) {
-  const row = registration({ db, candidateId: device.candidateId, examId: device.examId });
+  const row = registrationRow({ db, candidateId: device.candidateId, examId: device.examId });
   return row ? new Date(endsAt(row.exam, row.reg).getTime() + PHONE_SESSION_AFTER_END_MS) : new Date(0);
 }
 
@@ -189,7 +178,7 @@ type DeviceRef = { db: Db; device: PhoneDevice; now?: Date };
 
 /** What the phone shows at the top: the exam and the candidate (ID number masked). */
 export function phoneOverview({ db, device, now = new Date() }: DeviceRef) {
-  const row = registration({ db, candidateId: device.candidateId, examId: device.examId });
+  const row = registrationRow({ db, candidateId: device.candidateId, examId: device.examId });
   if (!row) throw new AppError('NOT_FOUND', 'phone.notRegistered');
   return {
     deviceId: device.id,
@@ -225,7 +214,7 @@ export function phoneHeartbeat({ db, device, battery, now = new Date() }: Device
       .where(eq(phoneDevices.id, device.id))
       .run();
     if (battery && batteryBucket(battery) !== batteryBucket(before)) {
-      const room = registration({ db: tx, candidateId: device.candidateId, examId: device.examId })?.room;
+      const room = registrationRow({ db: tx, candidateId: device.candidateId, examId: device.examId })?.room;
       if (room) {
         recordEvent({
           db: tx,
@@ -320,7 +309,7 @@ function witnessState(afterBind: TimelineEvent[]): WitnessState {
 
 /** The candidate's own view of their witness phone for one exam (the PC panel). */
 export function witnessStatusFor({ db, candidateId, examId }: Ref): WitnessStatus {
-  const row = registration({ db, candidateId, examId });
+  const row = registrationRow({ db, candidateId, examId });
   if (!row) throw new AppError('NOT_FOUND', 'phone.notRegistered');
   return witnessStatuses({ db, roomId: row.room.id, candidateIds: [candidateId] }).get(candidateId) ?? UNBOUND;
 }

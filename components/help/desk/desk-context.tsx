@@ -7,6 +7,7 @@ import type { ReactNode } from 'react';
 import { trpc } from '@/components/providers/trpc';
 import { useErrorText } from '@/components/ui/use-error-text';
 import type { AppRouter } from '@/server/routers/_app';
+import { useTimelineLabel } from '@/components/grid/timeline-label';
 import { CONTEXT_REFRESH_MS } from '../constants';
 
 type HelpContext = inferRouterOutputs<AppRouter>['help']['context'];
@@ -31,7 +32,6 @@ const CLOCK_WARN_MS = 5_000;
 export function DeskContext({ threadId, canOpenRoom }: { threadId: number; canOpenRoom: boolean }) {
   const t = useTranslations('desk.context');
   const tg = useTranslations('grid');
-  const tf = useTranslations('flags');
   const format = useFormatter();
   const errorText = useErrorText();
   const ctx = trpc.help.context.useQuery({ threadId }, { refetchInterval: CONTEXT_REFRESH_MS, refetchIntervalInBackground: false });
@@ -41,16 +41,7 @@ export function DeskContext({ threadId, canOpenRoom }: { threadId: number; canOp
   const trackLabel = (source: string) => (tg.has(`tracks.${source}`) ? tg(`tracks.${source}`) : source === 'witness' ? tg('witness') : source);
   // The grid's wording for the same items, so agents and invigilators read the same words.
   // Event types without wording (bookkeeping such as upload progress) are left out, not shown raw.
-  const itemLabel = (i: HelpContext['timeline'][number]): string | null => {
-    if (i.kind === 'flag') return tg(`timeline.flag.${i.type === 'raised' ? 'raised' : i.type === 'confirmed' ? 'confirmed' : 'dismissed'}`, { type: i.flagType && tf.has(`type.${i.flagType}`) ? tf(`type.${i.flagType}`) : (i.flagType ?? '') });
-    if (i.kind === 'message') return i.type === 'acknowledged' ? tg('timeline.messageAcknowledged') : tg('timeline.messageSent');
-    if (i.kind === 'action') return i.type === 'time.added' ? tg('timeline.timeAdded', { m: Number(i.detail?.minutes ?? 0) }) : i.type === 'exam.ended' ? tg('timeline.examEnded') : i.type;
-    const key = `timeline.event.${i.type}`;
-    if (!tg.has(key)) return null;
-    const base = tg(key);
-    const source = i.source ? `（${trackLabel(i.source)}）` : '';
-    return `${i.device === 'phone' ? tg('timeline.phone') : ''}${base}${source}`;
-  };
+  const itemLabel = useTimelineLabel();
 
   const timeline = (d?.timeline ?? []).flatMap((i) => {
     const label = itemLabel(i);

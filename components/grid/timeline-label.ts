@@ -1,0 +1,35 @@
+'use client';
+
+import { useTranslations } from 'next-intl';
+import type { TimelineItem } from '@/server/services/invigilate';
+
+/**
+ * The words for one item of a candidate's merged timeline, shared by the invigilator's focus
+ * view and the help desk's candidate context so both read the same. `null` for an event type
+ * that has no wording (bookkeeping): the caller decides whether to show the raw type or skip it.
+ */
+export function useTimelineLabel() {
+  const t = useTranslations('grid');
+  const tf = useTranslations('flags');
+  return (i: Pick<TimelineItem, 'kind' | 'type' | 'source' | 'device' | 'flagType' | 'detail'>): string | null => {
+    switch (i.kind) {
+      case 'event': {
+        const key = `timeline.event.${i.type}`;
+        if (!t.has(key)) return null;
+        const source = i.source && t.has(`timeline.source.${i.source}`) ? t(`timeline.source.${i.source}`) : i.source;
+        const device = i.device === 'phone' ? t('timeline.phone') : '';
+        return [device, t(key), source ? `（${source}）` : ''].join('');
+      }
+      case 'flag': {
+        const type = i.flagType && tf.has(`type.${i.flagType}`) ? tf(`type.${i.flagType}`) : (i.flagType ?? '');
+        return t(`timeline.flag.${i.type === 'raised' ? 'raised' : i.type === 'confirmed' ? 'confirmed' : 'dismissed'}`, { type });
+      }
+      case 'message':
+        return i.type === 'acknowledged' ? t('timeline.messageAcknowledged') : t('timeline.messageSent');
+      case 'action':
+        if (i.type === 'time.added') return t('timeline.timeAdded', { m: Number(i.detail?.minutes ?? 0) });
+        if (i.type === 'exam.ended') return t('timeline.examEnded');
+        return i.type;
+    }
+  };
+}
