@@ -16,10 +16,16 @@ export function openDb(file: string, opts: { migrationsFolder?: string } = {}): 
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = drizzle(sqlite, { schema }) as Db;
+  // Migrations run in one transaction, where `PRAGMA foreign_keys` is ignored: a migration that
+  // rebuilds a table (drop and rename) would cascade-delete its children. So keys are off while
+  // migrating, checked afterwards, and on for everything else.
+  sqlite.pragma('foreign_keys = OFF');
   migrate(db, { migrationsFolder: opts.migrationsFolder ?? migrationsFolder });
+  const broken = sqlite.pragma('foreign_key_check') as unknown[];
+  if (broken.length > 0) throw new Error(`migration left ${broken.length} broken foreign keys: ${JSON.stringify(broken.slice(0, 5))}`);
+  sqlite.pragma('foreign_keys = ON');
   return db;
 }
 

@@ -5,13 +5,17 @@ import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import type { Role } from '@/db/schema';
 
-type Item = { href: string; key: 'rooms' | 'desk' | 'notices'; roles: readonly Role[] };
+type Item = { href: string; key: 'rooms' | 'desk' | 'notices' | 'adminExams' | 'adminStaff' | 'adminAudit'; roles: readonly Role[] };
 
 /** Admins pass every check, so they see every item. */
 const ITEMS: readonly Item[] = [
   { href: '/rooms', key: 'rooms', roles: ['invigilator'] },
   { href: '/desk', key: 'desk', roles: ['support', 'invigilator'] },
   { href: '/notices', key: 'notices', roles: ['support', 'invigilator'] },
+  // The back office: admins only.
+  { href: '/admin/exams', key: 'adminExams', roles: [] },
+  { href: '/admin/staff', key: 'adminStaff', roles: [] },
+  { href: '/admin/audit', key: 'adminAudit', roles: [] },
 ];
 
 /** The staff pages a role may open, in the header; the current one marked. */

@@ -38,6 +38,8 @@ export const users = sqliteTable(
     passwordLoginEnabled: integer('password_login_enabled', { mode: 'boolean' })
       .notNull()
       .default(true),
+    /** Archived accounts cannot log in and are hidden from pickers; their history stays. */
+    archivedAt: integer('archived_at', { mode: 'timestamp_ms' }),
     createdAt: createdAt(),
   },
   (t) => [
@@ -82,8 +84,15 @@ export const exams = sqliteTable('exams', {
   durationMinutes: integer('duration_minutes').notNull(),
   /** The exam notice the candidate must read and accept before entering. */
   notice: text('notice').notNull().default(''),
+  /** Days the candidates' recordings are kept after the exam. */
+  retentionDays: integer('retention_days').notNull().default(90),
+  /** Archived exams are hidden from lists and closed to changes; nothing is deleted. */
+  archivedAt: integer('archived_at', { mode: 'timestamp_ms' }),
   createdAt: createdAt(),
 });
+
+export const ATTACHMENT_PURPOSES = ['notice', 'sheet'] as const;
+export type AttachmentPurpose = (typeof ATTACHMENT_PURPOSES)[number];
 
 /** Files attached to an exam's notice (rules, instructions); downloadable by its candidates. */
 export const examAttachments = sqliteTable(
@@ -95,6 +104,8 @@ export const examAttachments = sqliteTable(
       .references(() => exams.id, { onDelete: 'cascade' }),
     fileName: text('file_name').notNull(),
     contentType: text('content_type').notNull(),
+    /** notice: downloadable with the notice; sheet: an image used in a question sheet, never served before the start. */
+    purpose: text('purpose', { enum: ATTACHMENT_PURPOSES }).notNull().default('notice'),
     content: blob('content', { mode: 'buffer' }).notNull(),
     createdAt: createdAt(),
   },
@@ -103,7 +114,13 @@ export const examAttachments = sqliteTable(
 
 export const QUESTION_KINDS = ['single', 'multiple', 'text'] as const;
 export type QuestionKind = (typeof QUESTION_KINDS)[number];
-export type Question = { id: string; kind: QuestionKind; prompt: string; options?: string[]; points?: number };
+/**
+ * `answer` is the key of an objective question, in the shape of a candidate's answer (the chosen
+ * option's text; a list of them for `multiple`). Staff only: never sent to candidates.
+ */
+export type Question = { id: string; kind: QuestionKind; prompt: string; options?: string[]; points?: number; answer?: string | string[] };
+/** A question as candidates receive it. */
+export type CandidateQuestion = Omit<Question, 'answer'>;
 
 /**
  * Question material, one row per sheet. Written exams carry questions; interviews carry
@@ -136,6 +153,9 @@ export const examRooms = sqliteTable(
     name: text('name').notNull(),
     /** Deterministic LiveKit room name, one SFU room per exam room. */
     livekitRoom: text('livekit_room').notNull(),
+    /** Seats: distribution never places more candidates than this. */
+    capacity: integer('capacity').notNull().default(30),
+    archivedAt: integer('archived_at', { mode: 'timestamp_ms' }),
     createdAt: createdAt(),
   },
   (t) => [
@@ -151,13 +171,13 @@ export const registrations = sqliteTable(
     examId: integer('exam_id')
       .notNull()
       .references(() => exams.id, { onDelete: 'cascade' }),
-    roomId: integer('room_id')
-      .notNull()
-      .references(() => examRooms.id, { onDelete: 'cascade' }),
+    /** Null until the candidate is placed (imported without a room, not yet distributed). */
+    roomId: integer('room_id').references(() => examRooms.id, { onDelete: 'cascade' }),
     candidateId: integer('candidate_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    seat: integer('seat').notNull(),
+    /** Seat number within the room, from 1; null while unplaced. */
+    seat: integer('seat'),
     /** Interview lot number: drawn once, unique within the room, kept. */
     lotNumber: integer('lot_number'),
     lotDrawnAt: integer('lot_drawn_at', { mode: 'timestamp_ms' }),
@@ -400,7 +420,12 @@ export const chiefInvigilators = sqliteTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.examId, t.userId] }), index('chief_invigilators_user_idx').on(t.userId)],
+  (t) => [
+    primaryKey({ columns: [t.examId, t.userId] }),
+    index('chief_invigilators_user_idx').on(t.userId),
+    // One chief per exam.
+    uniqueIndex('chief_invigilators_exam_uq').on(t.examId),
+  ],
 );
 
 /**
@@ -415,12 +440,18 @@ export const auditLog = sqliteTable(
       .notNull()
       .references(() => users.id),
     action: text('action').notNull(),
+    examId: integer('exam_id').references(() => exams.id, { onDelete: 'set null' }),
     roomId: integer('room_id').references(() => examRooms.id, { onDelete: 'set null' }),
     candidateId: integer('candidate_id').references(() => users.id, { onDelete: 'set null' }),
     detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
     at: integer('at', { mode: 'timestamp_ms' }).notNull(),
   },
-  (t) => [index('audit_log_room_idx').on(t.roomId, t.id), index('audit_log_candidate_idx').on(t.candidateId, t.id)],
+  (t) => [
+    index('audit_log_room_idx').on(t.roomId, t.id),
+    index('audit_log_candidate_idx').on(t.candidateId, t.id),
+    index('audit_log_exam_idx').on(t.examId, t.id),
+    index('audit_log_at_idx').on(t.at),
+  ],
 );
 
 /** When each invigilator last saw a candidate live (patrol mode). */
@@ -662,10 +693,40 @@ export const recordingChunks = sqliteTable(
   (t) => [primaryKey({ columns: [t.recordingId, t.seq] })],
 );
 
+/** One row of a candidate import, normalised, as the preview validated it. */
+export type ImportRow = { line: number; name: string; idNumber: string; phone: string; email: string; room: string | null; seat: number | null };
+/** Why a row of an import file was refused: the line, the column and a message key (errors.import.*). */
+export type ImportProblem = { line: number; column: string | null; key: string; params?: Record<string, string | number> };
+
+/**
+ * A candidate import: the file is parsed and checked into a preview first; committing writes
+ * every row or none. Kept afterwards as the record of who imported what.
+ */
+export const candidateImports = sqliteTable(
+  'candidate_imports',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    examId: integer('exam_id')
+      .notNull()
+      .references(() => exams.id, { onDelete: 'cascade' }),
+    fileName: text('file_name').notNull(),
+    rows: text('rows', { mode: 'json' }).$type<ImportRow[]>().notNull(),
+    problems: text('problems', { mode: 'json' }).$type<ImportProblem[]>().notNull(),
+    createdBy: integer('created_by')
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+    committedAt: integer('committed_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [index('candidate_imports_exam_idx').on(t.examId, t.id)],
+);
+
 export type User = typeof users.$inferSelect;
 export type Exam = typeof exams.$inferSelect;
 export type ExamRoom = typeof examRooms.$inferSelect;
 export type Registration = typeof registrations.$inferSelect;
+/** A registration with a room and seat: the only kind a candidate sees or enters. */
+export type PlacedRegistration = Registration & { roomId: number; seat: number };
 export type TimelineEvent = typeof events.$inferSelect;
 export type QuestionSheet = typeof questionSheets.$inferSelect;
 export type Message = typeof messages.$inferSelect;
@@ -680,3 +741,4 @@ export type PhoneBinding = typeof phoneBindings.$inferSelect;
 export type PhoneDevice = typeof phoneDevices.$inferSelect;
 export type Recording = typeof recordings.$inferSelect;
 export type RecordingChunk = typeof recordingChunks.$inferSelect;
+export type CandidateImport = typeof candidateImports.$inferSelect;

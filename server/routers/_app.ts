@@ -1,4 +1,5 @@
 import { router } from '../trpc/init';
+import { adminRouter } from './admin';
 import { authRouter } from './auth';
 import { candidateRouter } from './candidate';
 import { examRouter } from './exam';
@@ -11,6 +12,7 @@ import { roomRouter } from './room';
 import { systemRouter } from './system';
 
 export const appRouter = router({
+  admin: adminRouter,
   auth: authRouter,
   candidate: candidateRouter,
   exam: examRouter,

@@ -1,10 +1,13 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { examAttachments, registrations } from '@/db/schema';
+import { examAttachments, exams, registrations } from '@/db/schema';
 import type { SessionUser } from './auth';
 
-/** An attachment for a candidate registered for its exam (staff may read any), or null. */
-export function attachmentFor({ db, user, attachmentId }: { db: Db; user: SessionUser; attachmentId: number }) {
+/**
+ * An attachment for a candidate registered for its exam (staff may read any), or null. Images of
+ * question sheets are the question material: a candidate gets them only from the start time.
+ */
+export function attachmentFor({ db, user, attachmentId, now = new Date() }: { db: Db; user: SessionUser; attachmentId: number; now?: Date }) {
   const file = db.select().from(examAttachments).where(eq(examAttachments.id, attachmentId)).get();
   if (!file) return null;
   if (user.role === 'candidate') {
@@ -14,6 +17,10 @@ export function attachmentFor({ db, user, attachmentId }: { db: Db; user: Sessio
       .where(and(eq(registrations.examId, file.examId), eq(registrations.candidateId, user.id)))
       .get();
     if (!reg) return null;
+    if (file.purpose === 'sheet') {
+      const exam = db.select({ startsAt: exams.startsAt }).from(exams).where(eq(exams.id, file.examId)).get();
+      if (!exam || now < exam.startsAt) return null;
+    }
   }
   return file;
 }

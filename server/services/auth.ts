@@ -10,6 +10,9 @@ export const SESSION_COOKIE = 'sid';
 
 export type SessionUser = Pick<User, 'id' | 'role' | 'name' | 'username' | 'idNumber'>;
 
+/** The password hash of an account that has no password yet: nothing verifies against it. */
+export const NO_PASSWORD = '';
+
 export function hashPassword(password: string) {
   return hash(password);
 }
@@ -43,7 +46,10 @@ export async function login({ db, kind, identifier, password, now = new Date() }
     kind === 'candidate'
       ? db.select().from(users).where(eq(users.idNumber, identifier.trim().toUpperCase())).get()
       : db.select().from(users).where(eq(users.username, identifier.trim())).get();
-  const roleMatches = user && (kind === 'candidate' ? user.role === 'candidate' : user.role !== 'candidate');
+  // Archived accounts and accounts without a password (imported candidates until staff set one)
+  // fail like a wrong password, after the same amount of work.
+  const usable = user && !user.archivedAt && user.passwordHash !== NO_PASSWORD;
+  const roleMatches = usable && (kind === 'candidate' ? user.role === 'candidate' : user.role !== 'candidate');
 
   dummyHash ??= hash('not-a-real-password');
   const ok = await verify(roleMatches ? user.passwordHash : await dummyHash, password);
@@ -101,7 +107,7 @@ export function userFromSession({ db, token, now = new Date() }: { db: Db; token
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(eq(sessions.tokenHash, sha256(token)))
     .get();
-  if (!row || row.expiresAt <= now) return null;
+  if (!row || row.expiresAt <= now || row.user.archivedAt) return null;
   return toSessionUser(row.user);
 }
 
@@ -113,4 +119,5 @@ const toSessionUser = (u: User): SessionUser => ({
   idNumber: u.idNumber,
 });
 
-export const homeFor = (role: Role) => (role === 'candidate' ? '/exams' : role === 'support' ? '/desk' : '/rooms');
+export const homeFor = (role: Role) =>
+  role === 'candidate' ? '/exams' : role === 'support' ? '/desk' : role === 'admin' ? '/admin/exams' : '/rooms';

@@ -12,8 +12,10 @@ import {
   recordings,
   registrations,
   users,
+  type CandidateQuestion,
   type DisplayState,
   type Exam,
+  type PlacedRegistration,
   type Registration,
   type TimelineEvent,
 } from '@/db/schema';
@@ -52,9 +54,13 @@ export function phaseOf(exam: Exam, reg: Registration, now: Date): Phase {
 
 type Ref = { db: DbOrTx; candidateId: number; examId: number };
 
-/** The candidate's registration for this exam with its exam, room and candidate rows, if any. */
+/**
+ * The candidate's registration for this exam with its exam, room and candidate rows, if any.
+ * A registration without a room yet (imported, not distributed) does not count: there is
+ * nowhere to enter.
+ */
 export function registrationRow({ db, candidateId, examId }: Ref) {
-  return db
+  const row = db
     .select({ exam: exams, room: examRooms, reg: registrations, candidate: users })
     .from(registrations)
     .innerJoin(exams, eq(exams.id, registrations.examId))
@@ -62,6 +68,7 @@ export function registrationRow({ db, candidateId, examId }: Ref) {
     .innerJoin(users, eq(users.id, registrations.candidateId))
     .where(and(eq(registrations.candidateId, candidateId), eq(registrations.examId, examId)))
     .get();
+  return row && { ...row, reg: row.reg as PlacedRegistration };
 }
 
 /** Row-level: the candidate's own registration for this exam, or NOT_FOUND (never someone else's). */
@@ -89,7 +96,7 @@ export function finishRegistration({
   event,
 }: {
   db: DbOrTx;
-  reg: Pick<Registration, 'id' | 'roomId' | 'candidateId'>;
+  reg: Pick<PlacedRegistration, 'id' | 'roomId' | 'candidateId'>;
   reason: FinishReason;
   finishedAt: Date;
   /** The timeline event to record; `exam_finished` with the reason unless given. */
@@ -120,12 +127,12 @@ export function finishRegistration({
  * An exam left running past its end (the candidate's page was closed or offline) is finished as
  * timed out, at its end time. Returns the registration as it is now.
  */
-export function settleTimeout(db: DbOrTx, exam: Exam, reg: Registration, now: Date): Registration {
+export function settleTimeout(db: DbOrTx, exam: Exam, reg: PlacedRegistration, now: Date): PlacedRegistration {
   if (reg.finishedAt || !reg.enteredAt) return reg;
   const end = endsAt(exam, reg);
   if (now.getTime() <= end.getTime() + SAVE_GRACE_MS) return reg;
   const finished = finishRegistration({ db, reg, reason: 'timeout', finishedAt: end, event: { type: 'exam_finished', occurredAt: end, payload: { reason: 'timeout' } } });
-  return finished ?? registrationById(db, reg.id);
+  return (finished ?? registrationById(db, reg.id)) as PlacedRegistration;
 }
 
 export function listCandidateExams({ db, candidateId, now = new Date() }: { db: Db; candidateId: number; now?: Date }) {
@@ -136,12 +143,14 @@ export function listCandidateExams({ db, candidateId, now = new Date() }: { db: 
     .innerJoin(examRooms, eq(examRooms.id, registrations.roomId))
     .where(eq(registrations.candidateId, candidateId))
     .orderBy(asc(exams.startsAt))
-    .all();
+    .all()
+    .map((r) => ({ ...r, reg: r.reg as PlacedRegistration }));
   const files = rows.length
     ? db
         .select({ id: examAttachments.id, examId: examAttachments.examId, fileName: examAttachments.fileName })
         .from(examAttachments)
         .innerJoin(registrations, and(eq(registrations.examId, examAttachments.examId), eq(registrations.candidateId, candidateId)))
+        .where(eq(examAttachments.purpose, 'notice'))
         .orderBy(asc(examAttachments.id))
         .all()
     : [];
@@ -188,7 +197,7 @@ export function examNotice({ db, candidateId, examId }: Ref) {
   const attachments = db
     .select({ id: examAttachments.id, fileName: examAttachments.fileName })
     .from(examAttachments)
-    .where(eq(examAttachments.examId, examId))
+    .where(and(eq(examAttachments.examId, examId), eq(examAttachments.purpose, 'notice')))
     .orderBy(asc(examAttachments.id))
     .all();
   return { title: exam.title, kind: exam.kind, notice: exam.notice, attachments, acceptedAt: reg.acceptedAt, lotNumber: reg.lotNumber };
@@ -335,7 +344,9 @@ export function questionMaterial({ db, candidateId, examId, now = new Date() }: 
     .from(questionSheets)
     .where(eq(questionSheets.examId, examId))
     .orderBy(asc(questionSheets.position))
-    .all();
+    .all()
+    // Answer keys are staff-only.
+    .map((sheet) => ({ ...sheet, questions: sheet.questions.map(({ answer: _key, ...q }): CandidateQuestion => q) }));
   const saved = db
     .select({ questionId: answers.questionId, value: answers.value, revision: answers.revision })
     .from(answers)

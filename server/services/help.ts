@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db, DbOrTx } from '@/db/client';
 import {
@@ -363,7 +363,7 @@ function currentSitting(db: DbOrTx, candidateId: number, now: Date) {
     .select({ reg: registrations, exam: exams })
     .from(registrations)
     .innerJoin(exams, eq(exams.id, registrations.examId))
-    .where(eq(registrations.candidateId, candidateId))
+    .where(and(eq(registrations.candidateId, candidateId), isNotNull(registrations.roomId)))
     .all();
   const t = now.getTime();
   let best: { examId: number; roomId: number; distance: number } | null = null;
@@ -371,7 +371,7 @@ function currentSitting(db: DbOrTx, candidateId: number, now: Date) {
     const from = exam.entryOpensAt.getTime();
     const to = endsAt(exam, reg).getTime() + SAVE_GRACE_MS;
     const distance = t < from ? from - t : t > to ? t - to : 0;
-    if (distance <= DAY_MS && (!best || distance < best.distance)) best = { examId: exam.id, roomId: reg.roomId, distance };
+    if (distance <= DAY_MS && (!best || distance < best.distance)) best = { examId: exam.id, roomId: reg.roomId!, distance };
   }
   return best;
 }

@@ -18,10 +18,12 @@ import {
   users,
   type FlagStatus,
   type FlagType,
+  type PlacedRegistration,
 } from '@/db/schema';
 import { AppError } from '../errors';
 import { endsAt, finishRegistration, settleTimeout } from './exams';
 import { assertRoomAccess, isChiefInvigilator, lastRoomEventId, roomTiles, type TileState } from './rooms';
+import { audit } from './audit';
 import { CANDIDATE_COMMAND_TYPES, recordEvent } from './timeline';
 
 /** The caller, as the procedure builders vouched for them. */
@@ -29,15 +31,6 @@ type Staff = { db: Db; userId: number; role: string; now?: Date };
 
 export const STILL_MAX_BYTES = 400 * 1024;
 
-/** One row per staff action, in the caller's transaction: no action without its record. */
-function audit(
-  db: DbOrTx,
-  row: { actorId: number; action: string; roomId?: number | null; candidateId?: number | null; detail?: Record<string, unknown>; at: Date },
-) {
-  db.insert(auditLog)
-    .values({ ...row, roomId: row.roomId ?? null, candidateId: row.candidateId ?? null, detail: row.detail ?? {} })
-    .run();
-}
 
 /** Row-level: the candidate is registered in this room (whose access was checked already). */
 function registrationInRoom(db: DbOrTx, roomId: number, candidateId: number) {
@@ -47,7 +40,7 @@ function registrationInRoom(db: DbOrTx, roomId: number, candidateId: number) {
     .where(and(eq(registrations.roomId, roomId), eq(registrations.candidateId, candidateId)))
     .get();
   if (!reg) throw new AppError('NOT_FOUND', 'invigilate.candidateNotInRoom');
-  return reg;
+  return reg as PlacedRegistration;
 }
 
 function assertCandidateAccess({ db, userId, role, roomId, candidateId }: Staff & { roomId: number; candidateId: number }) {
@@ -269,7 +262,7 @@ export function listFlags({ db, userId, role, roomId, status }: Staff & { roomId
       id: flags.id,
       candidateId: flags.candidateId,
       candidateName: users.name,
-      seat: registrations.seat,
+      seat: sql<number>`${registrations.seat}`,
       type: flags.type,
       source: flags.source,
       status: flags.status,

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, isNotNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Statement } from 'better-sqlite3';
 import type { Db, DbOrTx } from '@/db/client';
 import {
@@ -43,7 +43,12 @@ type Staff = { db: Db; userId: number; role: string };
 type Reg = { examId: number; roomId: number };
 
 const registrationsOf = (db: DbOrTx, candidateId: number): Reg[] =>
-  db.select({ examId: registrations.examId, roomId: registrations.roomId }).from(registrations).where(eq(registrations.candidateId, candidateId)).all();
+  db
+    .select({ examId: registrations.examId, roomId: registrations.roomId })
+    .from(registrations)
+    .where(and(eq(registrations.candidateId, candidateId), isNotNull(registrations.roomId)))
+    .orderBy(desc(registrations.id))
+    .all() as Reg[];
 
 /** Messages addressed to a candidate with these registrations: to everyone, to one of their exams or rooms, or to them. */
 function audienceWhere(candidateId: number, regs: Reg[]) {
@@ -231,12 +236,7 @@ function resolveTarget({ db, userId, role }: Staff, input: Pick<SendInput, 'audi
     case 'candidate': {
       if (input.candidateId == null) throw new AppError('BAD_REQUEST', 'messages.candidateRequired');
       candidateOrThrow(db, input.candidateId);
-      const regs = db
-        .select({ examId: registrations.examId, roomId: registrations.roomId })
-        .from(registrations)
-        .where(eq(registrations.candidateId, input.candidateId))
-        .orderBy(desc(registrations.id))
-        .all();
+      const regs = registrationsOf(db, input.candidateId);
       if (input.roomId != null) {
         // Named room: the candidate must sit there, and the sender must have the room.
         if (role === 'invigilator') assertRoomAccess({ db, userId, role, roomId: input.roomId });

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { recordings, registrations, type Recording, type RecordingTrack } from '@/db/schema';
+import { recordings, registrations, type PlacedRegistration, type Recording, type RecordingTrack } from '@/db/schema';
 import { AppError } from '../errors';
 import { SESSION_COOKIE, userFromSession } from './auth';
 import { PHONE_SESSION_COOKIE, phoneDeviceFromCookie } from './phone';
@@ -67,8 +67,8 @@ export function registrationFor(db: Db, candidateId: number, examId: number) {
     .from(registrations)
     .where(and(eq(registrations.candidateId, candidateId), eq(registrations.examId, examId)))
     .get();
-  if (!reg) throw new AppError('NOT_FOUND', 'recordings.notRegistered');
-  return reg;
+  if (!reg || reg.roomId == null) throw new AppError('NOT_FOUND', 'recordings.notRegistered');
+  return reg as PlacedRegistration;
 }
 
 /**

@@ -47,7 +47,7 @@ function emitProgress(db: Db, recordingId: number) {
     .innerJoin(registrations, and(eq(registrations.candidateId, recordings.candidateId), eq(registrations.examId, recordings.examId)))
     .where(eq(recordings.id, recordingId))
     .get();
-  if (!row) return;
+  if (!row || row.roomId == null) return;
   const { rec } = row;
   recordEvent({
     db,

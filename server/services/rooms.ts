@@ -15,6 +15,7 @@ import {
   users,
   type Exam,
   type FlagType,
+  type PlacedRegistration,
   type Registration,
   type TimelineEvent,
 } from '@/db/schema';
@@ -156,7 +157,7 @@ export function roomTiles({ db, roomId, candidateIds, now = new Date() }: { db: 
         : eq(registrations.roomId, roomId),
     )
     .orderBy(asc(registrations.seat))
-    .all();
+    .all() as { reg: PlacedRegistration; name: string }[];
   const ids = regs.map((r) => r.reg.candidateId);
   if (!ids.length) return [];
 

@@ -124,3 +124,6 @@ export const staffProcedure = (...roles: Exclude<Role, 'candidate' | 'admin'>[])
     return next();
   });
 
+
+/** The back office: admins only. */
+export const adminProcedure = staffProcedure();

@@ -1,4 +1,11 @@
 /** One file per namespace, so features can add their text without touching each other. */
+import admin from './admin.json';
+import adminAudit from './adminAudit.json';
+import adminCandidates from './adminCandidates.json';
+import adminDashboard from './adminDashboard.json';
+import adminExams from './adminExams.json';
+import adminRooms from './adminRooms.json';
+import adminStaff from './adminStaff.json';
 import app from './app.json';
 import desk from './desk.json';
 import deviceCheck from './deviceCheck.json';
@@ -28,6 +35,8 @@ import written from './written.json';
 
 /** The messages domain keeps its error texts beside its other texts; they are served as errors.messages.*;
  * the help desk's likewise as errors.help.*. */
-const allErrors = { ...errors, messages: { ...errors.messages, ...messages.errors }, help: help.errors, phone: phone.errors, recordings: recordings.errors };
+const allErrors = { ...errors, messages: { ...errors.messages, ...messages.errors }, help: help.errors, phone: phone.errors, recordings: recordings.errors,
+  // The back office: one namespace per area, each with its own errors block.
+  admin: admin.errors, adminAudit: adminAudit.errors, adminCandidates: adminCandidates.errors, adminDashboard: adminDashboard.errors, adminExams: adminExams.errors, adminRooms: adminRooms.errors, adminStaff: adminStaff.errors };
 
-export default { app, desk, deviceCheck, errors: allErrors, examRoom, exams, flags, grid, help, helpChat, integrity, interview, login, messageCentre, messages, nav, notices, phone, process: examProcess, profile, recording, recordings, rooms, support, systemCheck, written };
+export default { admin, adminAudit, adminCandidates, adminDashboard, adminExams, adminRooms, adminStaff, app, desk, deviceCheck, errors: allErrors, examRoom, exams, flags, grid, help, helpChat, integrity, interview, login, messageCentre, messages, nav, notices, phone, process: examProcess, profile, recording, recordings, rooms, support, systemCheck, written };

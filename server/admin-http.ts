@@ -1,0 +1,22 @@
+import { cookies } from 'next/headers';
+import { getDb } from './db';
+import { SESSION_COOKIE, userFromSession, type SessionUser } from './services/auth';
+
+/** For the back office's route handlers (downloads): the admin, or the response to send instead. */
+export async function adminFromCookies(): Promise<SessionUser | Response> {
+  const user = userFromSession({ db: getDb(), token: (await cookies()).get(SESSION_COOKIE)?.value });
+  if (!user) return new Response(null, { status: 401 });
+  if (user.role !== 'admin') return new Response(null, { status: 403 });
+  return user;
+}
+
+/** A CSV download (see `toCsv`). */
+export function csvResponse(fileName: string, csv: string): Response {
+  return new Response(csv, {
+    headers: {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(fileName)}`,
+      'cache-control': 'private, no-store',
+    },
+  });
+}

@@ -1,0 +1,46 @@
+import { eq } from 'drizzle-orm';
+import type { DbOrTx } from '@/db/client';
+import { examRooms, exams, type Exam, type ExamRoom } from '@/db/schema';
+import { AppError } from '../../errors';
+
+/**
+ * Shared row checks of the back office. The procedure builder has vouched for the role (admin);
+ * these check the rows.
+ */
+
+/** The exam, or NOT_FOUND. */
+export function examOrThrow(db: DbOrTx, examId: number): Exam {
+  const exam = db.select().from(exams).where(eq(exams.id, examId)).get();
+  if (!exam) throw new AppError('NOT_FOUND', 'admin.examNotFound');
+  return exam;
+}
+
+/** The exam, for a change: NOT_FOUND, or CONFLICT when it is archived. */
+export function editableExam(db: DbOrTx, examId: number): Exam {
+  const exam = examOrThrow(db, examId);
+  if (exam.archivedAt) throw new AppError('CONFLICT', 'admin.examArchived');
+  return exam;
+}
+
+/**
+ * An exam is under way from the moment its entry window opens: candidates may be inside. From
+ * then on only safe changes are allowed (see the exams service).
+ */
+export const examUnderWay = (exam: Pick<Exam, 'entryOpensAt'>, now: Date) => now >= exam.entryOpensAt;
+
+/** The room and its exam, or NOT_FOUND. */
+export function roomOrThrow(db: DbOrTx, roomId: number): { room: ExamRoom; exam: Exam } {
+  const row = db.select({ room: examRooms, exam: exams }).from(examRooms).innerJoin(exams, eq(exams.id, examRooms.examId)).where(eq(examRooms.id, roomId)).get();
+  if (!row) throw new AppError('NOT_FOUND', 'admin.roomNotFound');
+  return row;
+}
+
+/** Formats rows as CSV (RFC 4180, CRLF, a BOM so that Excel reads UTF-8). Cells that a spreadsheet would run as a formula are quoted with a leading apostrophe. */
+export function toCsv(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
+  const cell = (v: unknown) => {
+    let s = v == null ? '' : v instanceof Date ? v.toISOString() : String(v);
+    if (/^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`;
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return `\uFEFF${[header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
+}
