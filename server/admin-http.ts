@@ -10,8 +10,8 @@ export async function adminFromCookies(): Promise<SessionUser | Response> {
   return user;
 }
 
-/** A CSV download (see `toCsv`). */
-export function csvResponse(fileName: string, csv: string): Response {
+/** A CSV download (see `toCsv`): whole, or streamed for large exports. */
+export function csvResponse(fileName: string, csv: BodyInit): Response {
   return new Response(csv, {
     headers: {
       'content-type': 'text/csv; charset=utf-8',

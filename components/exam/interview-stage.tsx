@@ -12,6 +12,7 @@ import { ConfirmDialog } from './exam-dialog';
 import type { useExamFinish } from './exam-finish';
 import type { useQuestionMaterial } from './exam-questions';
 import { SheetTabs } from './exam-sheet-tabs';
+import { SheetBody } from './sheet-body';
 import type { ExamSession, ExamSteps } from './exam-steps';
 
 function ReloadIcon({ spinning }: { spinning: boolean }) {
@@ -106,8 +107,8 @@ export function InterviewStage({
         </div>
         <div className="min-h-0 flex-1 overflow-y-auto px-6 py-5">
           {current ? (
-            <div data-testid="question-material" data-sheet={sheet + 1} className="whitespace-pre-wrap text-xl leading-loose text-slate-900">
-              {current.body}
+            <div data-testid="question-material" data-sheet={sheet + 1} className="text-xl leading-loose text-slate-900">
+              <SheetBody body={current.body} />
             </div>
           ) : (
             <div className="space-y-3 text-center text-slate-600" data-testid="material-loading">

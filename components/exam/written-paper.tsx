@@ -4,6 +4,7 @@ import { useFormatter, useTranslations } from 'next-intl';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { AnswerValue, QueueState } from './answers-queue';
 import { SheetTabs } from './exam-sheet-tabs';
+import { SheetBody } from './sheet-body';
 import type { Sheet } from './exam-questions';
 
 type Question = Sheet['questions'][number];
@@ -178,7 +179,7 @@ export function WrittenPaper({
         {current && (
           <>
             <h2 className="text-lg font-semibold text-slate-900">{current.title}</h2>
-            {current.body && <p className="mt-1 whitespace-pre-wrap text-sm text-slate-600">{current.body}</p>}
+            {current.body && <SheetBody body={current.body} className="mt-1 text-sm text-slate-600" />}
             <fieldset disabled={locked} className="contents">
               <ol className="mt-4 space-y-6">
                 {numbered

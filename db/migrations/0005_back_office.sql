@@ -41,7 +41,7 @@ CREATE UNIQUE INDEX `registrations_exam_candidate_uq` ON `registrations` (`exam_
 CREATE UNIQUE INDEX `registrations_room_seat_uq` ON `registrations` (`room_id`,`seat`);--> statement-breakpoint
 CREATE UNIQUE INDEX `registrations_room_lot_uq` ON `registrations` (`room_id`,`lot_number`);--> statement-breakpoint
 CREATE INDEX `registrations_candidate_idx` ON `registrations` (`candidate_id`);--> statement-breakpoint
-ALTER TABLE `audit_log` ADD `exam_id` integer REFERENCES exams(id);--> statement-breakpoint
+ALTER TABLE `audit_log` ADD `exam_id` integer REFERENCES exams(id) ON DELETE set null;--> statement-breakpoint
 CREATE INDEX `audit_log_exam_idx` ON `audit_log` (`exam_id`,`id`);--> statement-breakpoint
 CREATE INDEX `audit_log_at_idx` ON `audit_log` (`at`);--> statement-breakpoint
 ALTER TABLE `exam_attachments` ADD `purpose` text DEFAULT 'notice' NOT NULL;--> statement-breakpoint

@@ -695,7 +695,7 @@ export const recordingChunks = sqliteTable(
 
 /** One row of a candidate import, normalised, as the preview validated it. */
 export type ImportRow = { line: number; name: string; idNumber: string; phone: string; email: string; room: string | null; seat: number | null };
-/** Why a row of an import file was refused: the line, the column and a message key (errors.import.*). */
+/** Why a row of an import file was refused: the line, the column and a message key (adminCandidates.problems.*). */
 export type ImportProblem = { line: number; column: string | null; key: string; params?: Record<string, string | number> };
 
 /**

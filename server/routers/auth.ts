@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sessionCookie } from '../http';
+import { createFirstAdmin, needsFirstAdmin } from '../services/admin/bootstrap';
 import { homeFor, login, logout, SESSION_COOKIE } from '../services/auth';
 import { authedProcedure, publicProcedure, router } from '../trpc/init';
 
@@ -22,6 +23,21 @@ export const ZStaffLoginInput = z.object({
 });
 export type TStaffLoginInput = z.infer<typeof ZStaffLoginInput>;
 
+/** Staff usernames: short, lower-case, typeable on any keyboard. */
+export const ZUsername = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9._-]{3,32}$/);
+export const ZNewPassword = z.string().min(8).max(200);
+
+export const ZSetupInput = z.object({
+  name: z.string().trim().min(1).max(50),
+  username: ZUsername,
+  password: ZNewPassword,
+});
+export type TSetupInput = z.infer<typeof ZSetupInput>;
+
 export const authRouter = router({
   me: publicProcedure.query(({ ctx }) => ctx.user),
 
@@ -32,6 +48,16 @@ export const authRouter = router({
   }),
 
   loginStaff: publicProcedure.input(ZStaffLoginInput).mutation(async ({ ctx, input }) => {
+    const s = await login({ db: ctx.db, kind: 'staff', identifier: input.username, password: input.password });
+    ctx.resHeaders.append('set-cookie', sessionCookie(SESSION_COOKIE, s.token, s.expiresAt, ctx.secureCookies));
+    return { user: s.user, home: homeFor(s.user.role) };
+  }),
+
+  /** First run: no admin yet, so /setup may create one. */
+  setupNeeded: publicProcedure.query(({ ctx }) => needsFirstAdmin(ctx.db)),
+
+  setupFirstAdmin: publicProcedure.input(ZSetupInput).mutation(async ({ ctx, input }) => {
+    await createFirstAdmin({ db: ctx.db, ...input });
     const s = await login({ db: ctx.db, kind: 'staff', identifier: input.username, password: input.password });
     ctx.resHeaders.append('set-cookie', sessionCookie(SESSION_COOKIE, s.token, s.expiresAt, ctx.secureCookies));
     return { user: s.user, home: homeFor(s.user.role) };

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db, DbOrTx } from '@/db/client';
 import {
@@ -316,7 +316,8 @@ function agentLoads(db: DbOrTx, where?: SQL) {
     })
     .from(users)
     .leftJoin(supportAgents, eq(supportAgents.userId, users.id))
-    .where(and(eq(users.role, 'support'), where))
+    // Archived agents are gone from the desk: nothing is assigned to them.
+    .where(and(eq(users.role, 'support'), isNull(users.archivedAt), where))
     .orderBy(asc(users.id))
     .all()
     .map((a) => ({ ...a, accepting: !!a.accepting, openThreads: Number(a.openThreads) }));

@@ -378,7 +378,7 @@ export function addPreset({ db, userId, role, examId, text, now = new Date() }: 
   assertExamStaff({ db, userId, role, examId });
   return db.transaction((tx) => {
     const row = tx.insert(presetMessages).values({ examId, text, createdBy: userId, createdAt: now }).returning({ id: presetMessages.id, text: presetMessages.text, createdAt: presetMessages.createdAt }).get();
-    audit(tx, { actorId: userId, action: 'preset.added', detail: { examId, presetId: row.id, text }, at: now });
+    audit(tx, { actorId: userId, action: 'preset.added', examId, detail: { examId, presetId: row.id, text }, at: now });
     return row;
   });
 }
@@ -389,7 +389,7 @@ export function removePreset({ db, userId, role, presetId, now = new Date() }: S
   assertExamStaff({ db, userId, role, examId: preset.examId });
   db.transaction((tx) => {
     tx.delete(presetMessages).where(eq(presetMessages.id, presetId)).run();
-    audit(tx, { actorId: userId, action: 'preset.removed', detail: { examId: preset.examId, presetId, text: preset.text }, at: now });
+    audit(tx, { actorId: userId, action: 'preset.removed', examId: preset.examId, detail: { examId: preset.examId, presetId, text: preset.text }, at: now });
   });
   return { ok: true as const };
 }

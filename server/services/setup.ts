@@ -9,6 +9,7 @@ import {
   questionSheets,
   registrations,
   users,
+  type AttachmentPurpose,
   type ExamKind,
   type Question,
   type Role,
@@ -18,19 +19,19 @@ import { hashPassword } from './auth';
 
 /** Building blocks of exam set-up, used by the seed, the tests and (later) the back office. */
 
-export async function createUser(opts: {
-  db: DbOrTx;
+export type NewUser = {
   role: Role;
   name: string;
-  password: string;
   username?: string;
   idNumber?: string;
   phone?: string;
   email?: string;
   passwordLoginEnabled?: boolean;
-}) {
-  const passwordHash = await hashPassword(opts.password);
-  return opts.db
+};
+
+/** Inserts a user whose password is already hashed: synchronous, so it can run inside a transaction. */
+export function insertUser(db: DbOrTx, opts: NewUser & { passwordHash: string }) {
+  return db
     .insert(users)
     .values({
       role: opts.role,
@@ -39,11 +40,16 @@ export async function createUser(opts: {
       idNumber: opts.idNumber?.toUpperCase() ?? null,
       phone: opts.phone ?? null,
       email: opts.email ?? null,
-      passwordHash,
+      passwordHash: opts.passwordHash,
       passwordLoginEnabled: opts.passwordLoginEnabled ?? true,
     })
     .returning()
     .get();
+}
+
+export async function createUser(opts: NewUser & { db: DbOrTx; password: string }) {
+  const { db, password, ...rest } = opts;
+  return insertUser(db, { ...rest, passwordHash: await hashPassword(password) });
 }
 
 export function createExam(opts: {
@@ -55,17 +61,18 @@ export function createExam(opts: {
   startsAt: Date;
   durationMinutes: number;
   notice?: string;
+  retentionDays?: number;
 }) {
   const { db, ...values } = opts;
   return db.insert(exams).values(values).returning().get();
 }
 
 /** A room and its LiveKit room name, which is derived from the ids and so needs the row first. */
-export function createRoom({ db, examId, name }: { db: DbOrTx; examId: number; name: string }) {
+export function createRoom({ db, examId, name, capacity }: { db: DbOrTx; examId: number; name: string; capacity?: number }) {
   return db.transaction((tx) => {
     const row = tx
       .insert(examRooms)
-      .values({ examId, name, livekitRoom: `pending-${crypto.randomUUID()}` })
+      .values({ examId, name, livekitRoom: `pending-${crypto.randomUUID()}`, ...(capacity != null ? { capacity } : {}) })
       .returning()
       .get();
     return tx
@@ -80,9 +87,10 @@ export function createRoom({ db, examId, name }: { db: DbOrTx; examId: number; n
 export function registerCandidate(opts: {
   db: DbOrTx;
   examId: number;
-  roomId: number;
+  /** Both null (or left out) for a candidate not placed yet. */
+  roomId?: number | null;
   candidateId: number;
-  seat: number;
+  seat?: number | null;
   acceptedAt?: Date;
   lotNumber?: number;
 }) {
@@ -90,8 +98,9 @@ export function registerCandidate(opts: {
   return db.insert(registrations).values(values).returning().get();
 }
 
-export function assignInvigilator({ db, roomId, userId }: { db: DbOrTx; roomId: number; userId: number }) {
-  db.insert(invigilatorAssignments).values({ roomId, userId }).onConflictDoNothing().run();
+/** Assigns an invigilator to a room; true when the assignment is new. */
+export function assignInvigilator({ db, roomId, userId }: { db: DbOrTx; roomId: number; userId: number }): boolean {
+  return db.insert(invigilatorAssignments).values({ roomId, userId }).onConflictDoNothing().run().changes > 0;
 }
 
 export function addQuestionSheet(opts: { db: DbOrTx; examId: number; position: number; title: string; body?: string; questions?: Question[] }) {
@@ -99,9 +108,9 @@ export function addQuestionSheet(opts: { db: DbOrTx; examId: number; position: n
   return db.insert(questionSheets).values({ ...values, body: values.body ?? '', questions: values.questions ?? [] }).returning().get();
 }
 
-export function addAttachment(opts: { db: DbOrTx; examId: number; fileName: string; contentType: string; content: Buffer }) {
+export function addAttachment(opts: { db: DbOrTx; examId: number; fileName: string; contentType: string; content: Buffer; purpose?: AttachmentPurpose }) {
   const { db, ...values } = opts;
-  return db.insert(examAttachments).values(values).returning({ id: examAttachments.id, fileName: examAttachments.fileName }).get();
+  return db.insert(examAttachments).values(values).returning({ id: examAttachments.id, fileName: examAttachments.fileName, purpose: examAttachments.purpose }).get();
 }
 
 export function createMessage(opts: {

@@ -17,7 +17,8 @@ export async function loginAsStaff(page: Page, username: string, password: strin
   await page.locator('input[name=username]').fill(username);
   await page.locator('input[name=password]').fill(password);
   await page.locator('button[type=submit]').click();
-  await page.waitForURL('**/rooms');
+  // Each role has its own home (invigilators /rooms, support /desk, admins /admin/exams).
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
 }
 
 /** Decoding state of a <video>: size, playback position and frames the browser decoded. */

@@ -1,3 +1,126 @@
-import { router } from '../../trpc/init';
+import { z } from 'zod';
+import { ATTACHMENT_PURPOSES, EXAM_KINDS, QUESTION_KINDS } from '@/db/schema';
+import {
+  addExamPreset,
+  archiveExam,
+  createExam,
+  deleteAttachment,
+  deleteExam,
+  examById,
+  examPresets,
+  listAttachments,
+  listExams,
+  removeExamPreset,
+  unarchiveExam,
+  updateExam,
+  uploadAttachment,
+} from '../../services/admin/exams';
+import { createSheet, deleteSheet, listSheets, moveSheet, updateSheet } from '../../services/admin/sheets';
+import { adminProcedure, router } from '../../trpc/init';
+import { ZAddPresetInput } from '../invigilate';
 
-export const adminExamsRouter = router({});
+const id = z.number().int().positive();
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const ZExamIdInput = z.object({ examId: id });
+export type TExamIdInput = z.infer<typeof ZExamIdInput>;
+
+export const ZListExamsInput = z.object({ includeArchived: z.boolean().default(false) }).default({ includeArchived: false });
+export type TListExamsInput = z.infer<typeof ZListExamsInput>;
+
+/**
+ * The exam's fields. Shapes only: ranges and the order of the times are the service's, each
+ * with its own message (the seed calls the service directly and gets the same checks).
+ */
+const examFields = {
+  title: text(200),
+  kind: z.enum(EXAM_KINDS),
+  entryOpensAt: z.date(),
+  entryClosesAt: z.date(),
+  startsAt: z.date(),
+  durationMinutes: z.number().int(),
+  notice: z.string().trim().max(20_000),
+  retentionDays: z.number().int(),
+};
+
+export const ZCreateExamInput = z.object({ ...examFields, notice: examFields.notice.optional(), retentionDays: examFields.retentionDays.optional() });
+export type TCreateExamInput = z.infer<typeof ZCreateExamInput>;
+
+export const ZUpdateExamInput = z.object(examFields).partial().extend({ examId: id });
+export type TUpdateExamInput = z.infer<typeof ZUpdateExamInput>;
+
+const ZQuestion = z.object({
+  id: z.string().trim().regex(/^[A-Za-z0-9_-]{1,40}$/),
+  kind: z.enum(QUESTION_KINDS),
+  prompt: text(5000),
+  options: z.array(z.string().trim().max(500)).max(26).optional(),
+  points: z.number().min(0).max(1000).optional(),
+  answer: z.union([z.string().trim().max(500), z.array(z.string().trim().max(500)).max(26)]).optional(),
+});
+
+const sheetFields = { title: text(200), body: z.string().max(50_000), questions: z.array(ZQuestion).max(500) };
+
+export const ZCreateSheetInput = z.object({ examId: id, ...sheetFields });
+export type TCreateSheetInput = z.infer<typeof ZCreateSheetInput>;
+
+export const ZUpdateSheetInput = ZCreateSheetInput.extend({ sheetId: id });
+export type TUpdateSheetInput = z.infer<typeof ZUpdateSheetInput>;
+
+export const ZSheetInput = z.object({ examId: id, sheetId: id });
+export type TSheetInput = z.infer<typeof ZSheetInput>;
+
+export const ZMoveSheetInput = ZSheetInput.extend({ direction: z.enum(['up', 'down']) });
+export type TMoveSheetInput = z.infer<typeof ZMoveSheetInput>;
+
+export const ZListAttachmentsInput = ZExamIdInput.extend({ purpose: z.enum(ATTACHMENT_PURPOSES).optional() });
+export type TListAttachmentsInput = z.infer<typeof ZListAttachmentsInput>;
+
+/** base64 of at most 10 MB (the service refuses a larger decoded file with its own message). */
+export const ZUploadAttachmentInput = ZExamIdInput.extend({
+  fileName: text(255),
+  purpose: z.enum(ATTACHMENT_PURPOSES),
+  contentBase64: z
+    .string()
+    .max(Math.ceil((10 * 1024 * 1024 * 4) / 3) + 4)
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/),
+});
+export type TUploadAttachmentInput = z.infer<typeof ZUploadAttachmentInput>;
+
+export const ZAttachmentInput = ZExamIdInput.extend({ attachmentId: id });
+export type TAttachmentInput = z.infer<typeof ZAttachmentInput>;
+
+export const ZRemovePresetInput = ZExamIdInput.extend({ presetId: id });
+export type TRemovePresetInput = z.infer<typeof ZRemovePresetInput>;
+
+const sheetsRouter = router({
+  list: adminProcedure.input(ZExamIdInput).query(({ ctx, input }) => listSheets({ db: ctx.db, ...input })),
+  create: adminProcedure.input(ZCreateSheetInput).mutation(({ ctx, input }) => createSheet({ db: ctx.db, actorId: ctx.user.id, ...input })),
+  update: adminProcedure.input(ZUpdateSheetInput).mutation(({ ctx, input }) => updateSheet({ db: ctx.db, actorId: ctx.user.id, ...input })),
+  delete: adminProcedure.input(ZSheetInput).mutation(({ ctx, input }) => deleteSheet({ db: ctx.db, actorId: ctx.user.id, ...input })),
+  move: adminProcedure.input(ZMoveSheetInput).mutation(({ ctx, input }) => moveSheet({ db: ctx.db, actorId: ctx.user.id, ...input })),
+});
+
+const attachmentsRouter = router({
+  list: adminProcedure.input(ZListAttachmentsInput).query(({ ctx, input }) => listAttachments({ db: ctx.db, ...input })),
+  upload: adminProcedure.input(ZUploadAttachmentInput).mutation(({ ctx, input }) => uploadAttachment({ db: ctx.db, actorId: ctx.user.id, ...input })),
+  delete: adminProcedure.input(ZAttachmentInput).mutation(({ ctx, input }) => deleteAttachment({ db: ctx.db, actorId: ctx.user.id, ...input })),
+});
+
+const presetsRouter = router({
+  list: adminProcedure.input(ZExamIdInput).query(({ ctx, input }) => examPresets({ db: ctx.db, actorId: ctx.user.id, ...input })),
+  add: adminProcedure.input(ZAddPresetInput).mutation(({ ctx, input }) => addExamPreset({ db: ctx.db, actorId: ctx.user.id, ...input })),
+  remove: adminProcedure.input(ZRemovePresetInput).mutation(({ ctx, input }) => removeExamPreset({ db: ctx.db, actorId: ctx.user.id, ...input })),
+});
+
+export const adminExamsRouter = router({
+  list: adminProcedure.input(ZListExamsInput).query(({ ctx, input }) => listExams({ db: ctx.db, ...input })),
+  byId: adminProcedure.input(ZExamIdInput).query(({ ctx, input }) => examById({ db: ctx.db, ...input })),
+  create: adminProcedure.input(ZCreateExamInput).mutation(({ ctx, input }) => createExam({ db: ctx.db, actorId: ctx.user.id, ...input })),
+  update: adminProcedure.input(ZUpdateExamInput).mutation(({ ctx, input }) => updateExam({ db: ctx.db, actorId: ctx.user.id, ...input })),
+  archive: adminProcedure.input(ZExamIdInput).mutation(({ ctx, input }) => archiveExam({ db: ctx.db, actorId: ctx.user.id, ...input })),
+  unarchive: adminProcedure.input(ZExamIdInput).mutation(({ ctx, input }) => unarchiveExam({ db: ctx.db, actorId: ctx.user.id, ...input })),
+  delete: adminProcedure.input(ZExamIdInput).mutation(({ ctx, input }) => deleteExam({ db: ctx.db, actorId: ctx.user.id, ...input })),
+  sheets: sheetsRouter,
+  attachments: attachmentsRouter,
+  presets: presetsRouter,
+});
