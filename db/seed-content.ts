@@ -26,9 +26,9 @@ export const WRITTEN_SHEETS: { title: string; body: string; questions: Question[
     title: '第一部分 常识判断',
     body: '请选择最符合题意的答案。',
     questions: [
-      { id: 'q1', kind: 'single', prompt: '下列哪一项是我国的最高国家权力机关？', options: ['国务院', '全国人民代表大会', '最高人民法院', '中央军事委员会'], points: 5 },
-      { id: 'q2', kind: 'multiple', prompt: '下列属于可再生能源的有（多选）：', options: ['太阳能', '风能', '煤炭', '水能'], points: 5 },
-      { id: 'q3', kind: 'single', prompt: '“一带一路”倡议提出于哪一年？', options: ['2011 年', '2013 年', '2015 年', '2017 年'], points: 5 },
+      { id: 'q1', kind: 'single', prompt: '下列哪一项是我国的最高国家权力机关？', options: ['国务院', '全国人民代表大会', '最高人民法院', '中央军事委员会'], answer: '全国人民代表大会', points: 5 },
+      { id: 'q2', kind: 'multiple', prompt: '下列属于可再生能源的有（多选）：', options: ['太阳能', '风能', '煤炭', '水能'], answer: ['太阳能', '风能', '水能'], points: 5 },
+      { id: 'q3', kind: 'single', prompt: '“一带一路”倡议提出于哪一年？', options: ['2011 年', '2013 年', '2015 年', '2017 年'], answer: '2013 年', points: 5 },
     ],
   },
   {

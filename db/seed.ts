@@ -1,24 +1,26 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { eq, inArray } from 'drizzle-orm';
-import type { Db, DbOrTx } from './client';
-import { cannedReplies, exams, helpThreads, presetMessages, users } from './schema';
-import { DEMO_CANDIDATES, DEMO_CANNED_REPLIES, DEMO_HELP_THREAD } from './seed-data';
-import {
-  addAttachment,
-  addQuestionSheet,
-  assignInvigilator,
-  createExam,
-  createMessage,
-  createRoom,
-  createUser,
-  registerCandidate,
-} from '@/server/services/setup';
+import { createFirstAdmin, needsFirstAdmin } from '@/server/services/admin/bootstrap';
+import { setCandidatePassword } from '@/server/services/admin/candidates';
+import { toCsv } from '@/server/services/admin/common';
+import { distribute } from '@/server/services/admin/distribute';
+import { addExamPreset, createExam, uploadAttachment } from '@/server/services/admin/exams';
+import { importCandidates } from '@/server/services/admin/import';
+import { assignInvigilator, createRoom, setChief } from '@/server/services/admin/rooms';
+import { createSheet } from '@/server/services/admin/sheets';
+import { createStaff } from '@/server/services/admin/staff';
 import { createCanned, openThread, resolve, send, upsertDesk } from '@/server/services/help';
-import { appointChiefInvigilator } from '@/server/services/invigilate';
+import { createMessage } from '@/server/services/setup';
+import type { Db } from './client';
+import { cannedReplies, exams, helpThreads, users, type ExamKind, type Question } from './schema';
 import { ATTACHMENT_TEXT, INTERVIEW_NOTICE, INTERVIEW_SHEETS, WRITTEN_NOTICE, WRITTEN_SHEETS } from './seed-content';
+import { DEMO_CANDIDATES, DEMO_CANNED_REPLIES, DEMO_HELP_THREAD } from './seed-data';
 
 export const DEMO_PASSWORD = 'demo1234';
 export const DEMO_EXAM_TITLE = '2026 年度公开招聘笔试（演示）';
 export const DEMO_INTERVIEW_TITLE = '2026 年度公开招聘面试（演示）';
+export const DEMO_LARGE_EXAM_TITLE = '2026 年度公开招聘笔试（第二场，500 人）';
 
 export const DEMO_STAFF = [
   { username: 'invig1', name: '王监考', role: 'invigilator' },
@@ -30,24 +32,34 @@ export const DEMO_STAFF = [
 /** Warnings every demo exam offers its invigilators ready-made. */
 export const DEMO_PRESETS = ['请将摄像头对准正脸，保持面部在画面中。', '请勿离开座位，保持屏幕共享开启。'] as const;
 
+/** The 500 synthetic candidates of the project's test data (the demo candidates are its first 12). */
+const LARGE_FILE = path.join(process.cwd(), 'db', 'demo-candidates.csv');
+
+const MIN = 60_000;
+
 /**
- * The invigilator console's demo set-up, on a new or an existing demo database: invig1 is chief
- * invigilator of the written exam, and each demo exam has the preset warnings (added once).
+ * When each demo exam runs, seen from `now`: the written exam and the interview with their entry
+ * open now, the 500-candidate exam tomorrow at 09:00 Beijing time.
  */
-export function seedConsole(db: DbOrTx) {
-  const invig1 = db.select({ id: users.id }).from(users).where(eq(users.username, 'invig1')).get();
-  const demo = db.select().from(exams).where(inArray(exams.title, [DEMO_EXAM_TITLE, DEMO_INTERVIEW_TITLE])).all();
-  for (const exam of demo) {
-    if (invig1 && exam.title === DEMO_EXAM_TITLE) appointChiefInvigilator({ db, examId: exam.id, userId: invig1.id });
-    const has = db.select({ id: presetMessages.id }).from(presetMessages).where(eq(presetMessages.examId, exam.id)).get();
-    if (!has) for (const text of DEMO_PRESETS) db.insert(presetMessages).values({ examId: exam.id, text }).run();
-  }
+function demoTimes(now: Date) {
+  const t = now.getTime();
+  const written = { entryOpensAt: new Date(t - 10 * MIN), entryClosesAt: new Date(t + 4 * 60 * MIN), startsAt: new Date(t + 15 * MIN), durationMinutes: 120 };
+  const interview = { ...written, startsAt: new Date(t + 5 * MIN), durationMinutes: 15 };
+  const beijingMidnight = Math.floor((t + 8 * 60 * MIN) / (24 * 60 * MIN)) * 24 * 60 * MIN - 8 * 60 * MIN;
+  const start = beijingMidnight + 24 * 60 * MIN + 9 * 60 * MIN;
+  const large = { entryOpensAt: new Date(start - 30 * MIN), entryClosesAt: new Date(start + 15 * MIN), startsAt: new Date(start), durationMinutes: 120 };
+  return { [DEMO_EXAM_TITLE]: written, [DEMO_INTERVIEW_TITLE]: interview, [DEMO_LARGE_EXAM_TITLE]: large };
+}
+
+/** Moves the demo exams to their demo times (the demo's own clock; the back office never does this). */
+function retime(db: Db, now: Date) {
+  for (const [title, times] of Object.entries(demoTimes(now))) db.update(exams).set(times).where(eq(exams.title, title)).run();
 }
 
 /**
- * The help desk's demo set-up (added once): every support user gets a desk of capacity 5, the
- * desk gets its canned replies, and the last demo candidate a resolved conversation with
- * support1. Runs outside any transaction: the help services commit and announce their own.
+ * The help desk's demo set-up (added once): the desk gets its canned replies, and the last demo
+ * candidate a resolved conversation with support1. Runs outside any transaction: the help
+ * services commit and announce their own.
  */
 export function seedHelpDesk(db: Db, now = new Date()) {
   for (const s of db.select({ id: users.id }).from(users).where(eq(users.role, 'support')).all()) upsertDesk(db, s.id, { capacity: 5 });
@@ -65,72 +77,148 @@ export function seedHelpDesk(db: Db, now = new Date()) {
   resolve({ db, user: agent, threadId: thread.id, now: at(26) });
 }
 
+/** The staff accounts, made as a new installation makes them: the first admin (/setup), then the others in the back office. */
+async function seedStaff(db: Db) {
+  const byUsername = (username: string) => db.select().from(users).where(eq(users.username, username)).get();
+  const adminSpec = DEMO_STAFF.find((s) => s.role === 'admin')!;
+  let admin = byUsername(adminSpec.username);
+  if (!admin && needsFirstAdmin(db)) admin = await createFirstAdmin({ db, name: adminSpec.name, username: adminSpec.username, password: DEMO_PASSWORD });
+  const actorId = admin?.id ?? db.select({ id: users.id }).from(users).where(eq(users.role, 'admin')).get()!.id;
+  const ids = new Map<string, number>();
+  for (const s of DEMO_STAFF) {
+    const found = byUsername(s.username);
+    ids.set(s.username, found?.id ?? (await createStaff({ db, actorId, role: s.role, name: s.name, username: s.username, password: DEMO_PASSWORD })).id);
+  }
+  return { actorId, staff: ids };
+}
+
+type ExamPlan = {
+  title: string;
+  kind: ExamKind;
+  notice: string;
+  rooms: { name: string; capacity: number; invigilator: string }[];
+  chief?: string;
+  file: { name: string; content: Buffer };
+  sheets: { title: string; body: string; questions?: Question[] }[];
+};
+
 /**
- * Demo data whose entry windows are open now: a written exam in two rooms of six candidates
- * (invig1 on room 1, invig2 on room 2) and an interview for the first four candidates in its
- * own room (invig1). Running it again leaves users alone and re-times the exams.
+ * One exam prepared exactly as an admin does it in the back office, service for service: the
+ * exam (scheduled ahead, as the rules allow changes only before entry opens), its notice file,
+ * sheets and preset warnings, rooms, the candidate import, even distribution, invigilators and
+ * the chief.
+ */
+async function prepareExam(db: Db, actorId: number, staff: Map<string, number>, plan: ExamPlan, now: Date) {
+  const ahead = new Date(now.getTime() + 2 * 24 * 60 * MIN);
+  const exam = createExam({
+    db,
+    actorId,
+    title: plan.title,
+    kind: plan.kind,
+    notice: plan.notice,
+    entryOpensAt: ahead,
+    entryClosesAt: new Date(ahead.getTime() + 60 * MIN),
+    startsAt: new Date(ahead.getTime() + 30 * MIN),
+    durationMinutes: 120,
+    now,
+  });
+  uploadAttachment({ db, actorId, examId: exam.id, fileName: '考场规则.txt', contentBase64: Buffer.from(ATTACHMENT_TEXT).toString('base64'), purpose: 'notice', now });
+  for (const sheet of plan.sheets) createSheet({ db, actorId, examId: exam.id, title: sheet.title, body: sheet.body, questions: sheet.questions ?? [], now });
+  for (const text of DEMO_PRESETS) addExamPreset({ db, actorId, examId: exam.id, text, now });
+  const rooms = plan.rooms.map((r) => ({ ...r, id: createRoom({ db, actorId, examId: exam.id, name: r.name, capacity: r.capacity, now }).id }));
+  await importCandidates({ db, examId: exam.id, actorId, fileName: plan.file.name, content: plan.file.content, now });
+  distribute({ db, actorId, examId: exam.id, mode: 'unplaced', now });
+  for (const r of rooms) assignInvigilator({ db, actorId, roomId: r.id, userId: staff.get(r.invigilator)!, now });
+  if (plan.chief) setChief({ db, actorId, examId: exam.id, userId: staff.get(plan.chief)!, now });
+  return exam;
+}
+
+const candidatesFile = (rows: readonly { name: string; idNumber: string; phone: string; email: string }[]) =>
+  Buffer.from(toCsv(['姓名', '身份证号', '手机号', '邮箱'], rows.map((c) => [c.name, c.idNumber, c.phone, c.email])));
+
+/**
+ * Demo data, made through the same services as the back office: a written exam in two rooms of
+ * six candidates (invig1 on room 1 and chief, invig2 on room 2) and an interview for the first
+ * four candidates (invig1), both with entry open now; and a 500-candidate exam tomorrow over ten
+ * rooms, imported from the project's test file. The demo candidates get password login with
+ * `demo1234`. Running it again leaves everything alone and re-times the exams.
  */
 export async function seedDemo({ db, now = new Date() }: { db: Db; now?: Date }) {
-  const min = 60_000;
-  const written = {
-    entryOpensAt: new Date(now.getTime() - 10 * min),
-    entryClosesAt: new Date(now.getTime() + 4 * 60 * min),
-    startsAt: new Date(now.getTime() + 15 * min),
-    durationMinutes: 120,
-  };
-  const interview = { ...written, startsAt: new Date(now.getTime() + 5 * min), durationMinutes: 15 };
   const existing = db.select().from(exams).where(eq(exams.title, DEMO_EXAM_TITLE)).get();
   if (existing) {
-    db.update(exams).set(written).where(eq(exams.id, existing.id)).run();
-    db.update(exams).set(interview).where(eq(exams.title, DEMO_INTERVIEW_TITLE)).run();
-    seedConsole(db);
+    retime(db, now);
     seedHelpDesk(db, now);
     return { examId: existing.id, created: false };
   }
 
-  const staff = new Map<string, number>();
-  for (const s of DEMO_STAFF) {
-    const found = db.select().from(users).where(eq(users.username, s.username)).get();
-    staff.set(s.username, (found ?? (await createUser({ db, ...s, password: DEMO_PASSWORD }))).id);
-  }
-  const candidateIds: number[] = [];
-  for (const c of DEMO_CANDIDATES) {
-    const found = db.select().from(users).where(eq(users.idNumber, c.idNumber)).get();
-    candidateIds.push((found ?? (await createUser({ db, role: 'candidate', ...c, password: DEMO_PASSWORD }))).id);
-  }
+  const { actorId, staff } = await seedStaff(db);
+  const written = await prepareExam(
+    db,
+    actorId,
+    staff,
+    {
+      title: DEMO_EXAM_TITLE,
+      kind: 'written',
+      notice: WRITTEN_NOTICE,
+      rooms: [
+        { name: '第 1 考场', capacity: 30, invigilator: 'invig1' },
+        { name: '第 2 考场', capacity: 30, invigilator: 'invig2' },
+      ],
+      chief: 'invig1',
+      file: { name: '笔试考生名单.csv', content: candidatesFile(DEMO_CANDIDATES) },
+      sheets: WRITTEN_SHEETS,
+    },
+    now,
+  );
+  await prepareExam(
+    db,
+    actorId,
+    staff,
+    {
+      title: DEMO_INTERVIEW_TITLE,
+      kind: 'interview',
+      notice: INTERVIEW_NOTICE,
+      rooms: [{ name: '面试室 A', capacity: 10, invigilator: 'invig1' }],
+      file: { name: '面试考生名单.csv', content: candidatesFile(DEMO_CANDIDATES.slice(0, 4)) },
+      sheets: INTERVIEW_SHEETS,
+    },
+    now,
+  );
+  await prepareExam(
+    db,
+    actorId,
+    staff,
+    {
+      title: DEMO_LARGE_EXAM_TITLE,
+      kind: 'written',
+      notice: WRITTEN_NOTICE,
+      rooms: Array.from({ length: 10 }, (_, i) => ({ name: `第 ${i + 1} 考场`, capacity: 50, invigilator: i % 2 ? 'invig2' : 'invig1' })),
+      chief: 'invig2',
+      file: { name: 'candidates-500.csv', content: fs.readFileSync(LARGE_FILE) },
+      sheets: WRITTEN_SHEETS,
+    },
+    now,
+  );
 
-  const created = db.transaction((tx) => {
-    const exam = createExam({ db: tx, title: DEMO_EXAM_TITLE, kind: 'written', notice: WRITTEN_NOTICE, ...written });
-    const rooms = [createRoom({ db: tx, examId: exam.id, name: '第 1 考场' }), createRoom({ db: tx, examId: exam.id, name: '第 2 考场' })];
-    const half = Math.ceil(candidateIds.length / 2);
-    candidateIds.forEach((candidateId, i) => {
-      registerCandidate({ db: tx, examId: exam.id, roomId: rooms[i < half ? 0 : 1]!.id, candidateId, seat: (i % half) + 1 });
-    });
-    assignInvigilator({ db: tx, roomId: rooms[0]!.id, userId: staff.get('invig1')! });
-    assignInvigilator({ db: tx, roomId: rooms[1]!.id, userId: staff.get('invig2')! });
-    WRITTEN_SHEETS.forEach((sheet, position) => addQuestionSheet({ db: tx, examId: exam.id, position, ...sheet }));
-    addAttachment({ db: tx, examId: exam.id, fileName: '考场规则.txt', contentType: 'text/plain; charset=utf-8', content: Buffer.from(ATTACHMENT_TEXT) });
+  // The manual's back-office switch, for the demo candidates: password login with a known password.
+  const demo = db
+    .select({ id: users.id })
+    .from(users)
+    .where(inArray(users.idNumber, DEMO_CANDIDATES.map((c) => c.idNumber)))
+    .all();
+  for (const c of demo) await setCandidatePassword({ db, actorId, candidateId: c.id, password: DEMO_PASSWORD, examId: written.id });
 
-    const iv = createExam({ db: tx, title: DEMO_INTERVIEW_TITLE, kind: 'interview', notice: INTERVIEW_NOTICE, ...interview });
-    const ivRoom = createRoom({ db: tx, examId: iv.id, name: '面试室 A' });
-    candidateIds.slice(0, 4).forEach((candidateId, i) => registerCandidate({ db: tx, examId: iv.id, roomId: ivRoom.id, candidateId, seat: i + 1 }));
-    assignInvigilator({ db: tx, roomId: ivRoom.id, userId: staff.get('invig1')! });
-    INTERVIEW_SHEETS.forEach((sheet, position) => addQuestionSheet({ db: tx, examId: iv.id, position, ...sheet }));
-    addAttachment({ db: tx, examId: iv.id, fileName: '考场规则.txt', contentType: 'text/plain; charset=utf-8', content: Buffer.from(ATTACHMENT_TEXT) });
-
-    createMessage({ db: tx, audience: 'all', title: '欢迎使用智试云', body: '考试前请完成系统检测和设备检测。如有问题，请点击“求助”或拨打 400 热线。' });
-    createMessage({
-      db: tx,
-      audience: 'exam',
-      examId: exam.id,
-      title: '笔试入场提醒',
-      body: '笔试已开放入场，请在开考前 10 分钟完成入场并确认个人信息。',
-      priority: 'urgent',
-      mustAcknowledge: true,
-    });
-    seedConsole(tx);
-    return { examId: exam.id, created: true };
+  createMessage({ db, audience: 'all', title: '欢迎使用智试云', body: '考试前请完成系统检测和设备检测。如有问题，请点击“求助”或拨打 400 热线。' });
+  createMessage({
+    db,
+    audience: 'exam',
+    examId: written.id,
+    title: '笔试入场提醒',
+    body: '笔试已开放入场，请在开考前 10 分钟完成入场并确认个人信息。',
+    priority: 'urgent',
+    mustAcknowledge: true,
   });
+  retime(db, now);
   seedHelpDesk(db, now);
-  return created;
+  return { examId: written.id, created: true };
 }

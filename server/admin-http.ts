@@ -1,5 +1,8 @@
 import { cookies } from 'next/headers';
+import { notFound } from 'next/navigation';
 import { getDb } from './db';
+import { AppError } from './errors';
+import { examOrThrow } from './services/admin/common';
 import { SESSION_COOKIE, userFromSession, type SessionUser } from './services/auth';
 
 /** For the back office's route handlers (downloads): the admin, or the response to send instead. */
@@ -19,4 +22,16 @@ export function csvResponse(fileName: string, csv: BodyInit): Response {
       'cache-control': 'private, no-store',
     },
   });
+}
+
+/** For the back office's exam pages: the exam named by the `[examId]` segment, or the 404 page. */
+export async function examFromParams(params: Promise<{ examId: string }>) {
+  const examId = Number((await params).examId);
+  if (!Number.isInteger(examId) || examId <= 0) notFound();
+  try {
+    return examOrThrow(getDb(), examId);
+  } catch (err) {
+    if (err instanceof AppError) notFound();
+    throw err;
+  }
 }

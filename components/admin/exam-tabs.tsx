@@ -29,7 +29,7 @@ export function ExamTabs({ examId }: { examId: number }) {
             href={href}
             data-testid={`exam-tab-${key}`}
             aria-current={active ? 'page' : undefined}
-            className={`-mb-px whitespace-nowrap border-b-2 px-4 py-2 text-sm transition-colors ${
+            className={`-mb-px whitespace-nowrap border-b-2 px-4 py-2 text-sm ${
               active ? 'border-blue-600 font-medium text-blue-700' : 'border-transparent text-slate-600 hover:text-slate-900'
             }`}
           >

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { and, eq, gt, lt } from 'drizzle-orm';
 import type { Db, DbOrTx } from '@/db/client';
@@ -9,6 +9,18 @@ import { AppError } from '../errors';
 export const SESSION_COOKIE = 'sid';
 
 export type SessionUser = Pick<User, 'id' | 'role' | 'name' | 'username' | 'idNumber'>;
+
+// No 0/O, 1/l/I: read aloud over the phone or copied from paper without mistakes.
+const READABLE = 'abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/** A password staff hand over (shown once): readable characters, at least one letter and one digit. */
+export function generatePassword(length = 10) {
+  for (;;) {
+    let s = '';
+    for (let i = 0; i < length; i++) s += READABLE[randomInt(READABLE.length)];
+    if (/\d/.test(s) && /[a-zA-Z]/.test(s)) return s;
+  }
+}
 
 /** The password hash of an account that has no password yet: nothing verifies against it. */
 export const NO_PASSWORD = '';

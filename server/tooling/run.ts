@@ -101,6 +101,7 @@ async function main() {
   if (mode === 'demo') {
     console.log(`\nDemo is up: ${appUrl()}`);
     console.log(`  invigilators: invig1 (room 1), invig2 (room 2) · support: support1 · admin: admin — password ${DEMO_PASSWORD}`);
+    console.log(`  back office: ${appUrl()}/admin/exams (log in as admin)`);
     console.log(`  candidates (ID number / password ${DEMO_PASSWORD}):`);
     for (const c of DEMO_CANDIDATES.slice(0, 3)) console.log(`    ${c.idNumber}  ${c.name}`);
     console.log(`  staff logins: ${DEMO_STAFF.map((s) => s.username).join(', ')}`);

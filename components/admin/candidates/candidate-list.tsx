@@ -38,7 +38,8 @@ export function CandidateList({ examId }: { examId: number }) {
   }, [search]);
 
   const list = trpc.admin.candidates.list.useQuery({ examId, q: q || undefined, placed, page, pageSize: PAGE_SIZE }, { placeholderData: (prev) => prev });
-  const refresh = () => void utils.admin.candidates.list.invalidate({ examId });
+  // Registrations show on every tab (rooms, overview, the exams list): all of them refetch.
+  const refresh = () => void utils.admin.invalidate();
   const toggle = trpc.admin.candidates.setPasswordLogin.useMutation({ onSuccess: refresh });
   const unregister = trpc.admin.candidates.unregister.useMutation({ onSuccess: refresh });
   const error = toggle.error ?? unregister.error;

@@ -9,7 +9,7 @@ export function CandidatesPage({ examId }: { examId: number }) {
   const utils = trpc.useUtils();
   return (
     <div className="space-y-6">
-      <ImportPanel examId={examId} onImported={() => void utils.admin.candidates.list.invalidate({ examId })} />
+      <ImportPanel examId={examId} onImported={() => void utils.admin.invalidate()} />
       <CandidateList examId={examId} />
     </div>
   );

@@ -25,12 +25,12 @@ export const STATE_TONES: Record<DashboardState, { card: string; count: string; 
 };
 
 const pad = (n: number) => String(n).padStart(2, '0');
-/** A countdown as H:MM:SS (days as a prefix when far off). */
-function countdown(ms: number) {
+/** A countdown as H:MM:SS (days, worded, as a prefix when far off). */
+function countdown(ms: number, days: (count: number) => string) {
   const s = Math.max(0, Math.floor(ms / 1000));
   const d = Math.floor(s / 86_400);
   const clock = `${Math.floor((s % 86_400) / 3600)}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
-  return d ? `${d}d ${clock}` : clock;
+  return d ? `${days(d)} ${clock}` : clock;
 }
 
 /** The exam overview: where every candidate stands, per room and in total, refreshed every few seconds. */
@@ -111,11 +111,11 @@ function ClockBar({ data, now }: { data: Data; now: number }) {
   const { exam, clock } = data;
   const line =
     clock === 'scheduled'
-      ? t('opensIn', { time: countdown(exam.entryOpensAt.getTime() - now) })
+      ? t('opensIn', { time: countdown(exam.entryOpensAt.getTime() - now, (count) => t('days', { count })) })
       : clock === 'entry_open'
-        ? t('startsIn', { time: countdown(exam.startsAt.getTime() - now) })
+        ? t('startsIn', { time: countdown(exam.startsAt.getTime() - now, (count) => t('days', { count })) })
         : clock === 'in_progress'
-          ? t('endsIn', { time: countdown(exam.latestEndsAt.getTime() - now) })
+          ? t('endsIn', { time: countdown(exam.latestEndsAt.getTime() - now, (count) => t('days', { count })) })
           : t('endedAt', { time: time(exam.latestEndsAt) });
   const badge = {
     scheduled: 'bg-slate-100 text-slate-700',

@@ -22,7 +22,8 @@ export function useExamRooms(examId: number) {
   const utils = trpc.useUtils();
   const list = trpc.admin.rooms.list.useQuery({ examId }, { refetchInterval: 15_000 });
   const invigilators = trpc.admin.rooms.invigilators.useQuery();
-  return { list, invigilators: invigilators.data ?? [], refresh: () => void utils.admin.rooms.list.invalidate({ examId }) };
+  // Placements show on every tab (candidates, overview, the exams list): all of them refetch.
+  return { list, invigilators: invigilators.data ?? [], refresh: () => void utils.admin.invalidate() };
 }
 
 /** Rooms of one exam: distribution, the chief invigilator, new rooms, the rooms table and manual placement. */

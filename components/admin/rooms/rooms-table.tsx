@@ -5,7 +5,7 @@ import Link from 'next/link';
 import { useState } from 'react';
 import { trpc } from '@/components/providers/trpc';
 import { Button } from '@/components/ui/button';
-import { useErrorText } from '@/components/ui/use-error-text';
+import { ErrorRow } from '../error-row';
 import { field } from './form';
 import type { InvigilatorOption, RoomsList } from './rooms-console';
 
@@ -54,7 +54,6 @@ export function RoomsTable({
 
 function RoomRow({ room, invigilators, readOnly, underWay, onChanged }: { room: Room; invigilators: InvigilatorOption[]; readOnly: boolean; underWay: boolean; onChanged: () => void }) {
   const t = useTranslations('adminRooms.table');
-  const errorText = useErrorText();
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(room.name);
   const [capacity, setCapacity] = useState(String(room.capacity));
@@ -228,15 +227,7 @@ function RoomRow({ room, invigilators, readOnly, underWay, onChanged }: { room: 
           </div>
         </td>
       </tr>
-      {error && (
-        <tr>
-          <td colSpan={4} className="px-4 pb-3">
-            <p role="alert" className="rounded-md border border-red-200 bg-red-50 px-3 py-1.5 text-sm text-red-800" data-testid={testid('error')}>
-              {errorText(error)}
-            </p>
-          </td>
-        </tr>
-      )}
+      <ErrorRow error={error} colSpan={4} testId={testid('error')} />
     </>
   );
 }

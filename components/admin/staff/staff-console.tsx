@@ -7,6 +7,7 @@ import { trpc } from '@/components/providers/trpc';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { useErrorText } from '@/components/ui/use-error-text';
+import { ErrorRow } from '../error-row';
 import type { AppRouter } from '@/server/routers/_app';
 import type { inferRouterOutputs } from '@trpc/server';
 
@@ -307,15 +308,7 @@ function StaffRowView({ user: u, self, onChanged, onPassword }: { user: StaffRow
           </div>
         </td>
       </tr>
-      {error && (
-        <tr>
-          <td colSpan={6} className="px-4 pb-3">
-            <p role="alert" className="rounded-md border border-red-200 bg-red-50 px-3 py-1.5 text-sm text-red-800" data-testid={testid('error')}>
-              {errorText(error)}
-            </p>
-          </td>
-        </tr>
-      )}
+      <ErrorRow error={error} colSpan={6} testId={testid('error')} />
     </>
   );
 }

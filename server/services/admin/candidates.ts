@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import { and, asc, count, eq, inArray, isNotNull, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '@/db/client';
 import { answers, events, examRooms, flags, recordings, registrations, users } from '@/db/schema';
@@ -6,7 +5,7 @@ import { AppError } from '../../errors';
 import { APP_TIME_ZONE, type Locale } from '../../i18n/config';
 import { serverTranslator } from '../../i18n/messages';
 import { audit } from '../audit';
-import { hashPassword, NO_PASSWORD } from '../auth';
+import { generatePassword, hashPassword, NO_PASSWORD } from '../auth';
 import { editableExam, examOrThrow, toCsv } from './common';
 import { checkCandidateFields, type CandidateFields } from './import';
 
@@ -112,18 +111,6 @@ export function setPasswordLogin(opts: { db: Db; actorId: number; candidateId: n
     audit(tx, { actorId, action: enabled ? 'candidate.password_login_enabled' : 'candidate.password_login_disabled', examId: opts.examId ?? null, candidateId });
     return { enabled, hasPassword: user.passwordHash !== NO_PASSWORD };
   });
-}
-
-// No 0/O, 1/l/I: read aloud over the phone or copied from paper without mistakes.
-const READABLE = 'abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-
-export function generatePassword(length = 10) {
-  for (;;) {
-    let s = '';
-    for (let i = 0; i < length; i++) s += READABLE[randomInt(READABLE.length)];
-    // At least one digit and one letter, so it satisfies any "letters and digits" habit.
-    if (/\d/.test(s) && /[a-zA-Z]/.test(s)) return s;
-  }
 }
 
 export const PASSWORD_MIN = 8;

@@ -1,10 +1,9 @@
-import { randomInt } from 'node:crypto';
 import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '@/db/client';
 import { chiefInvigilators, invigilatorAssignments, sessions, supportAgents, users } from '@/db/schema';
 import { AppError } from '../../errors';
 import { audit } from '../audit';
-import { hashPassword } from '../auth';
+import { generatePassword, hashPassword } from '../auth';
 import { setCapacity, upsertDesk } from '../help';
 import { insertUser } from '../setup';
 
@@ -123,18 +122,11 @@ export function updateStaff({ db, actorId, userId, name, role, now = new Date() 
   });
 }
 
-/** 12 characters without look-alikes (0/O, 1/l/I), read out or typed from paper. */
-export function generatePassword(length = 12) {
-  const alphabet = 'abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-  let out = '';
-  for (let i = 0; i < length; i++) out += alphabet[randomInt(alphabet.length)];
-  return out;
-}
 
 /** Sets a new password (the given one, or a generated one returned once) and ends the account's sessions. */
 export async function resetPassword({ db, actorId, userId, password, now = new Date() }: Actor & { userId: number; password?: string }) {
   staffOrThrow(db, userId);
-  const plain = password ?? generatePassword();
+  const plain = password ?? generatePassword(12);
   const passwordHash = await hashPassword(plain);
   db.transaction((tx) => {
     staffOrThrow(tx, userId);
