@@ -66,7 +66,7 @@ describe('admin: exams', () => {
     await page.getByTestId('question-key-1').check();
     await page.getByTestId('sheet-save').click();
     await page.getByTestId('sheet-saved').waitFor();
-    await expect(page.getByTestId('sheet-item').count()).resolves.toBe(1);
+    await expect.poll(() => page.getByTestId('sheet-item').count()).toBe(1);
     await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'admin-exam-sheets');
 
