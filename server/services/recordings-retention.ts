@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import { exams, recordingChunks, recordings, registrations } from '@/db/schema';
+
+const MIN = 60_000;
+const DAY = 24 * 60 * MIN;
+
+export type PurgedExam = { examId: number; title: string; recordings: number; chunks: number; bytes: number };
+
+/**
+ * Exams past their recordings' retention: the exam ended (start + duration + the most extra time
+ * anyone was given) more than `retentionDays` days before `now`.
+ */
+export function expiredRecordingExams(db: Db, now: Date) {
+  const rows = db
+    .select({
+      id: exams.id,
+      title: exams.title,
+      startsAt: exams.startsAt,
+      durationMinutes: exams.durationMinutes,
+      retentionDays: exams.retentionDays,
+      maxExtra: sql<number>`coalesce((select max(${registrations.extraMinutes}) from ${registrations} where ${registrations.examId} = ${exams.id}), 0)`,
+    })
+    .from(exams)
+    .all();
+  return rows.filter((e) => e.startsAt.getTime() + (e.durationMinutes + Number(e.maxExtra)) * MIN + e.retentionDays * DAY < now.getTime());
+}
+
+/**
+ * Deletes the recordings of every exam past its retention: the rows (chunks cascade) in one
+ * transaction, then the files (`recordings/<examId>/` under the data folder). Files go after the
+ * commit, so a crash in between leaves files without rows, never rows without files; the next run
+ * removes those folders too, as it removes the folder of every expired exam. Returns the exams
+ * whose recordings it deleted.
+ */
+export function purgeExpiredRecordings({ db, dataDir, now = new Date() }: { db: Db; dataDir: string; now?: Date }): PurgedExam[] {
+  const expired = expiredRecordingExams(db, now);
+  if (!expired.length) return [];
+  const ids = expired.map((e) => e.id);
+  const purged = db.transaction((tx) => {
+    const stats = tx
+      .select({
+        examId: recordings.examId,
+        recordings: sql<number>`count(distinct ${recordings.id})`,
+        chunks: sql<number>`count(${recordingChunks.seq})`,
+        bytes: sql<number>`coalesce(sum(${recordingChunks.size}), 0)`,
+      })
+      .from(recordings)
+      .leftJoin(recordingChunks, eq(recordingChunks.recordingId, recordings.id))
+      .where(inArray(recordings.examId, ids))
+      .groupBy(recordings.examId)
+      .all();
+    tx.delete(recordings).where(inArray(recordings.examId, ids)).run();
+    return stats;
+  });
+  for (const id of ids) fs.rmSync(path.join(dataDir, 'recordings', String(id)), { recursive: true, force: true });
+  return purged.map((p) => ({
+    examId: p.examId,
+    title: expired.find((e) => e.id === p.examId)!.title,
+    recordings: Number(p.recordings),
+    chunks: Number(p.chunks),
+    bytes: Number(p.bytes),
+  }));
+}
