@@ -4,6 +4,7 @@ import { examRooms, exams, registrations, users } from '@/db/schema';
 import { toInputValue } from '@/components/admin/exams/time';
 import { makeCandidate, makeIdNumber, makeStaff, PASSWORD } from '../fixtures/factories';
 import { useE2eSession } from '../helpers/e2e-session';
+import { e2eAppUrl } from '../helpers/e2e-env';
 import { loginAsCandidate, loginAsStaff, screenshot } from '../helpers/journeys';
 
 const e2e = useE2eSession();
@@ -89,6 +90,15 @@ describe('back office: preparing an exam from the UI alone', () => {
     await expect.poll(() => page.getByTestId('dashboard-total').textContent()).toBe('50');
     await expect(page.getByTestId('dashboard-count-not_checked_in').textContent()).resolves.toContain('50');
     await screenshot(page, 'admin-flow-dashboard');
+
+    // The same pages in English.
+    await page.context().addCookies([{ name: 'NEXT_LOCALE', value: 'en', url: e2eAppUrl }]);
+    await page.reload();
+    await expect.poll(() => page.getByTestId('exam-tab-rooms').textContent()).toBe('Rooms & invigilators');
+    await screenshot(page, 'admin-flow-dashboard-en');
+    await page.getByTestId('exam-tab-candidates').click();
+    await page.getByTestId('candidate-row').first().waitFor();
+    await screenshot(page, 'admin-flow-candidates-en');
 
     // 6. The candidate logs in and sees the new exam with their room; the invigilator sees the room.
     const candidatePage = await e2e.newPage();

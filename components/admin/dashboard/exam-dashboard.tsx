@@ -168,7 +168,7 @@ function RoomsTable({ data, sortBy }: { data: Data; sortBy: DashboardState | nul
               <th className={`${th} text-right`}>{t('rooms.capacity')}</th>
               <th className={`${th} text-right`}>{t('rooms.placed')}</th>
               {STATES.map((s) => (
-                <th key={s} className={`${th} whitespace-nowrap text-right ${sortBy === s ? 'bg-blue-50 text-blue-700' : ''}`}>
+                <th key={s} className={`${th} text-right ${sortBy === s ? 'bg-blue-50 text-blue-700' : ''}`}>
                   {t(`states.${s}`)}
                 </th>
               ))}
