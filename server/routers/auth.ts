@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { sessionCookie } from '../http';
 import { createFirstAdmin, needsFirstAdmin } from '../services/admin/bootstrap';
-import { homeFor, login, logout, SESSION_COOKIE } from '../services/auth';
+import { USERNAME_PATTERN } from '../services/admin/staff';
+import { homeFor, login, logout, PASSWORD_MIN, SESSION_COOKIE } from '../services/auth';
 import { authedProcedure, publicProcedure, router } from '../trpc/init';
 
 /** 18-character resident ID: 17 digits and a check character (digit or X). */
@@ -24,12 +25,8 @@ export const ZStaffLoginInput = z.object({
 export type TStaffLoginInput = z.infer<typeof ZStaffLoginInput>;
 
 /** Staff usernames: short, lower-case, typeable on any keyboard. */
-export const ZUsername = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(/^[a-z0-9._-]{3,32}$/);
-export const ZNewPassword = z.string().min(8).max(200);
+export const ZUsername = z.string().trim().toLowerCase().regex(USERNAME_PATTERN);
+export const ZNewPassword = z.string().min(PASSWORD_MIN).max(200);
 
 export const ZSetupInput = z.object({
   name: z.string().trim().min(1).max(50),

@@ -22,6 +22,9 @@ export function generatePassword(length = 10) {
   }
 }
 
+/** The shortest password staff may set, for any account. */
+export const PASSWORD_MIN = 8;
+
 /** The password hash of an account that has no password yet: nothing verifies against it. */
 export const NO_PASSWORD = '';
 

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import * as staff from '../../services/admin/staff';
 import { adminProcedure, router } from '../../trpc/init';
+import { ZNewPassword, ZUsername } from '../auth';
 
 const id = z.number().int().positive();
 const role = z.enum(staff.STAFF_ROLES);
 const name = z.string().trim().min(1).max(50);
-const password = z.string().min(staff.PASSWORD_MIN).max(128);
+const password = ZNewPassword;
 /** Lower-case only, so the login (which matches usernames exactly) never depends on how it was typed. */
-const username = z.string().trim().toLowerCase().regex(staff.USERNAME_PATTERN);
+const username = ZUsername;
 
 export const ZStaffListInput = z.object({ role: role.optional(), q: z.string().trim().max(50).optional(), includeArchived: z.boolean().optional() }).default({});
 export const ZStaffCreateInput = z.object({ role, name, username, password });

@@ -5,7 +5,7 @@ import { AppError } from '../../errors';
 import { APP_TIME_ZONE, type Locale } from '../../i18n/config';
 import { serverTranslator } from '../../i18n/messages';
 import { audit } from '../audit';
-import { generatePassword, hashPassword, NO_PASSWORD } from '../auth';
+import { generatePassword, hashPassword, NO_PASSWORD, PASSWORD_MIN } from '../auth';
 import { editableExam, examOrThrow, toCsv } from './common';
 import { checkCandidateFields, type CandidateFields } from './import';
 
@@ -113,7 +113,6 @@ export function setPasswordLogin(opts: { db: Db; actorId: number; candidateId: n
   });
 }
 
-export const PASSWORD_MIN = 8;
 
 /**
  * Sets the given password or a generated one, and switches password login on (a password the

@@ -11,7 +11,6 @@ import { insertUser } from '../setup';
 export const STAFF_ROLES = ['invigilator', 'support', 'admin'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 export const USERNAME_PATTERN = /^[a-z0-9._-]{3,32}$/;
-export const PASSWORD_MIN = 8;
 
 type Actor = { db: Db; actorId: number; now?: Date };
 
