@@ -222,8 +222,12 @@ describe('the help desk', () => {
     // Resolved, then the candidate writes again: the thread reopens and is back in the queue.
     await chat.getByTestId('desk-resolve').click();
     await expect.poll(() => panel.getByTestId('help-status').getAttribute('data-status'), { timeout: 15_000 }).toBe('resolved');
+    // Typed once the panel has settled into "finished" (the composer says sending reopens it),
+    // and sent once the draft has cleared (the server took it).
+    await expect.poll(() => candInput.getAttribute('placeholder')).toBe('本次咨询已结束，发送消息将重新打开');
     await candInput.fill('还是不行，又黑屏了。');
     await candInput.press('Enter');
+    await expect.poll(() => candInput.inputValue(), { timeout: 15_000 }).toBe('');
     await expect.poll(() => row.getAttribute('data-status'), { timeout: 15_000 }).toBe('queued');
     await expect.poll(() => panel.getByTestId('help-status').getAttribute('data-status')).toBe('queued');
 

@@ -266,7 +266,7 @@ describe('errors over HTTP', () => {
     const { fieldErrors } = body.error.json.data;
     expect(body.error.json.message).toBe('输入有误，请检查标出的字段。');
     expect(fieldErrors.idNumber).toBe('格式不正确');
-    expect(fieldErrors.password).toBe('不能为空，至少需要 1 个字符');
+    expect(fieldErrors.password).toBe('不能为空');
   });
 
   it('a candidate with a wrong password is told so in Chinese, with the attempts left', async () => {
