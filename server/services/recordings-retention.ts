@@ -3,9 +3,9 @@ import path from 'node:path';
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { exams, recordingChunks, recordings, registrations } from '@/db/schema';
+import { endsAt } from './exams';
 
-const MIN = 60_000;
-const DAY = 24 * 60 * MIN;
+const DAY = 24 * 60 * 60_000;
 
 export type PurgedExam = { examId: number; title: string; recordings: number; chunks: number; bytes: number };
 
@@ -25,7 +25,7 @@ export function expiredRecordingExams(db: Db, now: Date) {
     })
     .from(exams)
     .all();
-  return rows.filter((e) => e.startsAt.getTime() + (e.durationMinutes + Number(e.maxExtra)) * MIN + e.retentionDays * DAY < now.getTime());
+  return rows.filter((e) => endsAt(e, { extraMinutes: Number(e.maxExtra) }).getTime() + e.retentionDays * DAY < now.getTime());
 }
 
 /**

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { examRooms, flags, helpThreads, invigilatorAssignments, registrations, users, type Exam } from '@/db/schema';
-import { SAVE_GRACE_MS } from '../exams';
+import { endsAt, SAVE_GRACE_MS } from '../exams';
 import { examOrThrow } from './common';
 
 /**
@@ -128,8 +128,8 @@ export function examDashboard({ db, examId, now = new Date() }: { db: Db; examId
         .all()
     : [];
 
-  const baseEnd = new Date(exam.startsAt.getTime() + exam.durationMinutes * 60_000);
-  const latestEnd = new Date(baseEnd.getTime() + maxExtra * 60_000);
+  const baseEnd = endsAt(exam, { extraMinutes: 0 });
+  const latestEnd = endsAt(exam, { extraMinutes: maxExtra });
   return {
     exam: {
       id: exam.id,

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '@/db/client';
-import { events, examRooms, flags, registrations, users, type Registration } from '@/db/schema';
+import { examRooms, registrations, users, type Registration } from '@/db/schema';
 import { AppError } from '../../errors';
 import { audit } from '../audit';
 import { editableExam, examUnderWay, roomOrThrow } from './common';
@@ -75,8 +75,13 @@ type Placed = Pick<Registration, 'id' | 'candidateId' | 'roomId' | 'seat'> & { m
 /**
  * A placed candidate may move only while nothing has happened to them in their room: not
  * entered, no timeline event (a drawn lot is one) and no flag. Otherwise their history stays
- * where it happened.
+ * where it happened. Spelled out: drizzle leaves columns of a one-table select unqualified, and
+ * inside the subqueries "room_id" would mean the subquery's own column.
  */
+const MOVABLE = sql<number>`(registrations.entered_at is null
+  and not exists (select 1 from events e where e.room_id = registrations.room_id and e.candidate_id = registrations.candidate_id)
+  and not exists (select 1 from flags f where f.room_id = registrations.room_id and f.candidate_id = registrations.candidate_id))`;
+
 function placedOf(db: DbOrTx, examId: number): Placed[] {
   return db
     .select({
@@ -84,11 +89,7 @@ function placedOf(db: DbOrTx, examId: number): Placed[] {
       candidateId: registrations.candidateId,
       roomId: registrations.roomId,
       seat: registrations.seat,
-      // Spelled out: drizzle leaves columns of a one-table select unqualified, and inside the
-      // subqueries "room_id" would mean the subquery's own column.
-      movable: sql<number>`(registrations.entered_at is null
-        and not exists (select 1 from events e where e.room_id = registrations.room_id and e.candidate_id = registrations.candidate_id)
-        and not exists (select 1 from flags f where f.room_id = registrations.room_id and f.candidate_id = registrations.candidate_id))`,
+      movable: MOVABLE,
     })
     .from(registrations)
     .where(and(eq(registrations.examId, examId), sql`${registrations.roomId} is not null`))
@@ -211,10 +212,8 @@ function registrationOf(db: DbOrTx, examId: number, candidateId: number) {
 function assertMovable(db: DbOrTx, reg: Registration) {
   if (reg.roomId == null) return;
   if (reg.enteredAt) throw new AppError('CONFLICT', 'adminRooms.candidateEntered');
-  const history =
-    db.select({ id: events.id }).from(events).where(and(eq(events.roomId, reg.roomId), eq(events.candidateId, reg.candidateId))).limit(1).get() ??
-    db.select({ id: flags.id }).from(flags).where(and(eq(flags.roomId, reg.roomId), eq(flags.candidateId, reg.candidateId))).limit(1).get();
-  if (history) throw new AppError('CONFLICT', 'adminRooms.candidateHasHistory');
+  const row = db.select({ movable: MOVABLE }).from(registrations).where(eq(registrations.id, reg.id)).get();
+  if (!row?.movable) throw new AppError('CONFLICT', 'adminRooms.candidateHasHistory');
 }
 
 /** Places (or moves) one candidate by hand: the seat must be free and within capacity; the lowest free seat when omitted. */

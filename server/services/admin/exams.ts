@@ -2,7 +2,6 @@ import { and, asc, desc, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle
 import type { Db, DbOrTx } from '@/db/client';
 import {
   answers,
-  auditLog,
   events,
   examAttachments,
   examRooms,
@@ -21,6 +20,7 @@ import {
 } from '@/db/schema';
 import { AppError } from '../../errors';
 import { audit } from '../audit';
+import { endsAt } from '../exams';
 import { addPreset, listPresets, removePreset } from '../invigilate';
 import { addAttachment, createExam as insertExam } from '../setup';
 import { editableExam, examOrThrow, examUnderWay } from './common';
@@ -29,8 +29,6 @@ import { sheetImageIds } from './sheets';
 /** The admin making a change; every change is audited in its own transaction. */
 type Actor = { db: Db; actorId: number; now?: Date };
 
-const MIN = 60_000;
-
 export const DURATION_RANGE = { min: 1, max: 600 } as const;
 export const RETENTION_RANGE = { min: 1, max: 3650 } as const;
 
@@ -38,7 +36,8 @@ export const RETENTION_RANGE = { min: 1, max: 3650 } as const;
 
 export type ExamStatus = 'upcoming' | 'open' | 'in_progress' | 'ended' | 'archived';
 
-export const examEndsAt = (exam: Pick<Exam, 'startsAt' | 'durationMinutes'>) => new Date(exam.startsAt.getTime() + exam.durationMinutes * MIN);
+/** The scheduled end, before anyone's extra time. */
+export const examEndsAt = (exam: Pick<Exam, 'startsAt' | 'durationMinutes'>) => endsAt(exam, { extraMinutes: 0 });
 
 /** upcoming: entry not open yet; open: entry open, not started; in progress: until start + duration; then ended. */
 export function examStatus(exam: Exam, now: Date): ExamStatus {
@@ -303,10 +302,8 @@ export function deleteExam({ db, actorId, examId, now = new Date() }: Actor & { 
     if (history.length) throw new AppError('CONFLICT', 'adminExams.hasHistory');
     const rooms = tx.select({ n: sql<number>`count(*)` }).from(examRooms).where(eq(examRooms.examId, examId)).get()?.n ?? 0;
     const regs = tx.select({ n: sql<number>`count(*)` }).from(registrations).where(eq(registrations.examId, examId)).get()?.n ?? 0;
-    // The audit rows outlive the exam, unlinked (the detail keeps which exam it was). Done here
-    // rather than left to ON DELETE SET NULL, which migration 0005 did not give audit_log.exam_id.
+    // The audit rows outlive the exam, unlinked by ON DELETE SET NULL (the detail keeps which exam it was).
     audit(tx, { actorId, action: 'exam.deleted', examId, detail: { examId, title: exam.title, kind: exam.kind, rooms, registrations: regs }, at: now });
-    tx.update(auditLog).set({ examId: null }).where(eq(auditLog.examId, examId)).run();
     tx.delete(exams).where(eq(exams.id, examId)).run();
     return { ok: true as const };
   });
