@@ -4,7 +4,7 @@ import type { Db } from '@/db/client';
 import { auditLog, sessions, supportAgents, users } from '@/db/schema';
 import { login, userFromSession } from '@/server/services/auth';
 import { assignInvigilator, createRoom } from '@/server/services/setup';
-import { makeCandidate, makeExam, makeStaff, PASSWORD } from '../fixtures/factories';
+import { makeCandidate, makeExam, makeSittingScenario, makeStaff, makeSupportAgent, PASSWORD } from '../fixtures/factories';
 import { useTestDb } from '../helpers/unit-db';
 import { callerFor, httpCall, makeContext, trpcRefusal, withLocale } from '../helpers/unit-support';
 
@@ -97,6 +97,21 @@ describe('admin.staff: accounts', () => {
     await api.unarchive({ userId: inv.id });
     await expect(login({ db: fx.db, kind: 'staff', identifier: inv.username!, password: PASSWORD })).resolves.toBeTruthy();
     expect(actions(fx.db)).toEqual(['staff.archived', 'staff.unarchived']);
+  });
+
+  it('an archived support agent is given no help chats by auto-assign; unarchived, their desk settings are as they were', async () => {
+    const { api } = await asAdmin(fx.db);
+    const { candidates } = await makeSittingScenario(fx.db, { candidates: 2 });
+    const agent = await makeSupportAgent(fx.db, { capacity: 3 });
+    await api.archive({ userId: agent.id });
+
+    const asked = await callerFor(makeContext(fx.db, candidates[0]!)).help.open({ category: 'technical', body: '摄像头打不开' });
+    expect(asked).toMatchObject({ status: 'queued', agentName: null });
+
+    await api.unarchive({ userId: agent.id });
+    expect(fx.db.select().from(supportAgents).where(eq(supportAgents.userId, agent.id)).get()).toMatchObject({ capacity: 3, accepting: true });
+    const next = await callerFor(makeContext(fx.db, candidates[1]!)).help.open({ category: 'technical', body: '麦克风没有声音' });
+    expect(next).toMatchObject({ status: 'assigned', agentName: agent.name });
   });
 
   it('refuses archiving yourself and the last active admin (translated)', async () => {

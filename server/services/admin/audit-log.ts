@@ -4,7 +4,8 @@ import type { Db } from '@/db/client';
 import { auditLog, examRooms, exams, users } from '@/db/schema';
 import { serverTranslator } from '../../i18n/messages';
 import type { Locale } from '../../i18n/config';
-import { csvPieces, localTime } from './exports';
+import { localTime } from './common';
+import { csvPieces } from './exports';
 
 export type AuditFilter = {
   examId?: number;

@@ -4,6 +4,7 @@ import { users } from '@/db/schema';
 import { AppError } from '../../errors';
 import { audit } from '../audit';
 import { hashPassword } from '../auth';
+import { insertUser } from '../setup';
 
 /**
  * A new installation has no accounts at all: the first admin is made in the browser (/setup).
@@ -19,7 +20,7 @@ export async function createFirstAdmin({ db, name, username, password }: { db: D
   return db.transaction((tx) => {
     if (!needsFirstAdmin(tx)) throw new AppError('CONFLICT', 'auth.setupDone');
     if (tx.select({ id: users.id }).from(users).where(eq(users.username, username)).get()) throw new AppError('CONFLICT', 'auth.usernameTaken');
-    const admin = tx.insert(users).values({ role: 'admin', name, username, passwordHash }).returning().get();
+    const admin = insertUser(tx, { role: 'admin', name, username, passwordHash });
     audit(tx, { actorId: admin.id, action: 'staff.first_admin_created', detail: { username } });
     return admin;
   });

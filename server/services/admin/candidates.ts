@@ -2,11 +2,11 @@ import { and, asc, count, eq, inArray, isNotNull, isNull, ne, or, sql, type SQL 
 import type { Db, DbOrTx } from '@/db/client';
 import { answers, events, examRooms, flags, recordings, registrations, users } from '@/db/schema';
 import { AppError } from '../../errors';
-import { APP_TIME_ZONE, type Locale } from '../../i18n/config';
+import type { Locale } from '../../i18n/config';
 import { serverTranslator } from '../../i18n/messages';
 import { audit } from '../audit';
 import { generatePassword, hashPassword, NO_PASSWORD, PASSWORD_MIN } from '../auth';
-import { editableExam, examOrThrow, toCsv } from './common';
+import { editableExam, examOrThrow, localTime, toCsv } from './common';
 import { checkCandidateFields, type CandidateFields } from './import';
 
 /** The back office's candidate list and the changes staff make to one candidate. */
@@ -159,8 +159,6 @@ export function unregisterCandidate(opts: { db: Db; actorId: number; examId: num
   });
 }
 
-const csvTime = new Intl.DateTimeFormat('sv-SE', { timeZone: APP_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-
 export const CSV_COLUMNS = ['name', 'idNumber', 'phone', 'email', 'room', 'seat', 'passwordLogin', 'enteredAt', 'finishedAt'] as const;
 
 /** The candidate list of an exam as CSV, headings in the reader's language, times in exam time (China). */
@@ -176,10 +174,9 @@ export function candidatesCsv(opts: { db: DbOrTx; examId: number; locale: Locale
     .where(eq(registrations.examId, examId))
     .orderBy(asc(examRooms.name), asc(registrations.seat), asc(registrations.id))
     .all();
-  const time = (d: Date | null) => (d ? csvTime.format(d) : '');
   const csv = toCsv(
     CSV_COLUMNS.map((c) => tr(`adminCandidates.csv.columns.${c}`)),
-    rows.map((r) => [r.name, r.idNumber, r.phone, r.email, r.roomName, r.seat, tr(r.passwordLoginEnabled ? 'adminCandidates.csv.yes' : 'adminCandidates.csv.no'), time(r.enteredAt), time(r.finishedAt)]),
+    rows.map((r) => [r.name, r.idNumber, r.phone, r.email, r.roomName, r.seat, tr(r.passwordLoginEnabled ? 'adminCandidates.csv.yes' : 'adminCandidates.csv.no'), localTime(r.enteredAt), localTime(r.finishedAt)]),
   );
   return { fileName: `${tr('adminCandidates.csv.fileName')}-${exam.title}.csv`, csv };
 }

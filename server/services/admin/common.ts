@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
 import { examRooms, exams, type Exam, type ExamRoom } from '@/db/schema';
 import { AppError } from '../../errors';
+import { APP_TIME_ZONE } from '../../i18n/config';
 
 /**
  * Shared row checks of the back office. The procedure builder has vouched for the role (admin);
@@ -44,3 +45,15 @@ export function toCsv(header: readonly string[], rows: readonly (readonly unknow
   };
   return `\uFEFF${[header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
 }
+
+const timeFormat = new Intl.DateTimeFormat('sv-SE', {
+  timeZone: APP_TIME_ZONE,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+/** Exam-local time (the exams are held in China), as a spreadsheet reads it: `2026-06-01 09:30:00`. */
+export const localTime = (d: Date | null | undefined) => (d ? timeFormat.format(d) : '');

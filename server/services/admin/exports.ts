@@ -13,9 +13,9 @@ import {
   users,
   type Question,
 } from '@/db/schema';
-import { APP_TIME_ZONE, type Locale } from '../../i18n/config';
+import type { Locale } from '../../i18n/config';
 import { serverTranslator } from '../../i18n/messages';
-import { examOrThrow, toCsv } from './common';
+import { examOrThrow, localTime, toCsv } from './common';
 
 export const EXPORT_KINDS = ['timeline', 'flags', 'answers', 'uploads'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
@@ -62,17 +62,6 @@ export function scoreTotal(scores: QuestionScore[]): { score: number; points: nu
 /** Rows are read this many at a time (keyset pages), so memory stays flat however large the exam. */
 const BATCH = 2000;
 
-const timeFormat = new Intl.DateTimeFormat('sv-SE', {
-  timeZone: APP_TIME_ZONE,
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
-/** Exam-local time (the exams are held in China), as a spreadsheet reads it: `2026-06-01 09:30:00`. */
-export const localTime = (d: Date | null | undefined) => (d ? timeFormat.format(d) : '');
 
 type Rows = unknown[][];
 

@@ -146,11 +146,8 @@ export function setStaffArchived({ db, actorId, userId, archived, now = new Date
       if (user.role === 'admin' && activeAdmins(tx) <= 1) throw new AppError('CONFLICT', 'adminStaff.lastAdmin');
     }
     tx.update(users).set({ archivedAt: archived ? now : null }).where(eq(users.id, userId)).run();
-    if (archived) {
-      tx.delete(sessions).where(eq(sessions.userId, userId)).run();
-      // The desk's auto-assign must not hand threads to someone who cannot log in.
-      if (user.role === 'support') upsertDesk(tx, userId, { accepting: false });
-    }
+    // Their sessions end; the desk's auto-assign skips archived agents (help.ts agentLoads).
+    if (archived) tx.delete(sessions).where(eq(sessions.userId, userId)).run();
     audit(tx, { actorId, action: archived ? 'staff.archived' : 'staff.unarchived', detail: { userId, username: user.username }, at: now });
     return { ok: true as const };
   });
