@@ -13,27 +13,14 @@ type Item = inferRouterOutputs<AppRouter>['admin']['audit']['list']['items'][num
 type Filters = { examId?: number; actorId?: number; action?: string; from?: string; to?: string };
 
 const PAGE = 50;
-/** Namespaces whose `auditActions` word an action (dots → `_`): the audit's own, then the other back-office areas'. */
-const ACTION_NAMESPACES = ['adminAudit', 'adminExams', 'adminCandidates', 'adminRooms', 'adminStaff'];
-
 /** Date inputs give exam-local days (China Standard Time); the range covers whole days. */
 const dayStart = (d: string) => new Date(`${d}T00:00:00+08:00`);
 const dayEnd = (d: string) => new Date(`${d}T23:59:59.999+08:00`);
-
-function useActionLabel() {
-  const t = useTranslations() as unknown as { (key: string): string; has(key: string): boolean };
-  return (action: string) => {
-    const key = action.replaceAll('.', '_');
-    for (const ns of ACTION_NAMESPACES) if (t.has(`${ns}.auditActions.${key}`)) return t(`${ns}.auditActions.${key}`);
-    return action;
-  };
-}
 
 /** The audit log: filters, newest entries first, more on demand, and the same selection as CSV. */
 export function AuditLog() {
   const t = useTranslations('adminAudit');
   const errorText = useErrorText();
-  const actionLabel = useActionLabel();
   const [filters, setFilters] = useState<Filters>({});
   const options = trpc.admin.audit.filters.useQuery();
   const input = {
@@ -82,7 +69,7 @@ export function AuditLog() {
             <option value="">{t('filters.allActions')}</option>
             {options.data?.actions.map((a) => (
               <option key={a} value={a}>
-                {actionLabel(a)}
+                {options.data?.actionLabels[a] ?? a}
               </option>
             ))}
           </select>
@@ -129,7 +116,7 @@ export function AuditLog() {
           </thead>
           <tbody className="divide-y divide-slate-100">
             {items.map((item) => (
-              <AuditRow key={item.id} item={item} actionLabel={actionLabel} onActor={() => set({ actorId: item.actorId })} />
+              <AuditRow key={item.id} item={item} onActor={() => set({ actorId: item.actorId })} />
             ))}
           </tbody>
         </table>
@@ -147,7 +134,7 @@ export function AuditLog() {
   );
 }
 
-function AuditRow({ item, actionLabel, onActor }: { item: Item; actionLabel: (a: string) => string; onActor: () => void }) {
+function AuditRow({ item, onActor }: { item: Item; onActor: () => void }) {
   const t = useTranslations('adminAudit');
   const tf = useTranslations('flags.status');
   const format = useFormatter();
@@ -171,7 +158,7 @@ function AuditRow({ item, actionLabel, onActor }: { item: Item; actionLabel: (a:
         <div className="text-xs text-slate-400">{t(`roles.${item.actorRole}`)}</div>
       </td>
       <td className="whitespace-nowrap px-3 py-2 font-medium" title={item.action}>
-        {actionLabel(item.action)}
+        {item.actionLabel}
       </td>
       <td className="max-w-56 px-3 py-2 text-slate-600">{item.examTitle ?? '—'}</td>
       <td className="whitespace-nowrap px-3 py-2 text-slate-600">{item.roomName ?? '—'}</td>

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { auditFilterOptions, listAudit } from '../../services/admin/audit-log';
+import { serverTranslator } from '../../i18n/messages';
+import type { Locale } from '../../i18n/config';
+import { actionLabel, auditFilterOptions, listAudit } from '../../services/admin/audit-log';
 import { adminProcedure, router } from '../../trpc/init';
 
 const id = z.number().int().positive();
@@ -20,9 +22,23 @@ export const ZAuditListInput = ZAuditFilter.extend({
 });
 export type TAuditListInput = z.infer<typeof ZAuditListInput>;
 
+/** Actions worded in the caller's language, as the CSV export words them. */
+const labeller = (locale: Locale) => {
+  const t = serverTranslator(locale) as unknown as Parameters<typeof actionLabel>[0];
+  return (action: string) => actionLabel(t, action);
+};
+
 export const adminAuditRouter = router({
   /** Staff actions, newest first, filtered; page on with `nextCursor`. */
-  list: adminProcedure.input(ZAuditListInput).query(({ ctx, input: { cursor, limit, ...filter } }) => listAudit({ db: ctx.db, filter, cursor, limit })),
-  /** The actions that occur in the log and the exams, for the filters. */
-  filters: adminProcedure.query(({ ctx }) => auditFilterOptions({ db: ctx.db })),
+  list: adminProcedure.input(ZAuditListInput).query(({ ctx, input: { cursor, limit, ...filter } }) => {
+    const label = labeller(ctx.locale);
+    const page = listAudit({ db: ctx.db, filter, cursor, limit });
+    return { ...page, items: page.items.map((item) => ({ ...item, actionLabel: label(item.action) })) };
+  }),
+  /** The actions that occur in the log (with their wording) and the exams, for the filters. */
+  filters: adminProcedure.query(({ ctx }) => {
+    const label = labeller(ctx.locale);
+    const options = auditFilterOptions({ db: ctx.db });
+    return { ...options, actionLabels: Object.fromEntries(options.actions.map((a) => [a, label(a)])) };
+  }),
 });
