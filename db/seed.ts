@@ -11,6 +11,8 @@ import { assignInvigilator, createRoom, setChief } from '@/server/services/admin
 import { createSheet } from '@/server/services/admin/sheets';
 import { createStaff } from '@/server/services/admin/staff';
 import { createCanned, openThread, resolve, send, upsertDesk } from '@/server/services/help';
+import type { StaffCaller } from '@/server/auth/caller';
+import { toCaller } from '@/server/services/auth';
 import { createMessage } from '@/server/services/setup';
 import type { Db } from './client';
 import { cannedReplies, exams, helpThreads, users, type ExamKind, type Question } from './schema';
@@ -70,11 +72,11 @@ export function seedHelpDesk(db: Db, now = new Date()) {
   const candidate = db.select().from(users).where(eq(users.idNumber, DEMO_CANDIDATES.at(-1)!.idNumber)).get();
   if (!support1 || !candidate || db.select({ id: helpThreads.id }).from(helpThreads).where(eq(helpThreads.candidateId, candidate.id)).get()) return;
   const at = (minutesAgo: number) => new Date(now.getTime() - minutesAgo * 60_000);
-  const agent = { id: support1.id, role: support1.role, name: support1.name };
+  const agent = toCaller(support1);
   const thread = openThread({ db, candidateId: candidate.id, category: DEMO_HELP_THREAD.category, body: DEMO_HELP_THREAD.question, now: at(30) });
-  send({ db, user: agent, threadId: thread.id, body: DEMO_HELP_THREAD.answer, now: at(29) });
-  send({ db, user: { id: candidate.id, role: candidate.role, name: candidate.name }, threadId: thread.id, body: DEMO_HELP_THREAD.thanks, now: at(27) });
-  resolve({ db, user: agent, threadId: thread.id, now: at(26) });
+  send({ db, caller: agent, threadId: thread.id, body: DEMO_HELP_THREAD.answer, now: at(29) });
+  send({ db, caller: toCaller(candidate), threadId: thread.id, body: DEMO_HELP_THREAD.thanks, now: at(27) });
+  resolve({ db, caller: agent, threadId: thread.id, now: at(26) });
 }
 
 /** The staff accounts, made as a new installation makes them: the first admin (/setup), then the others in the back office. */
@@ -124,7 +126,8 @@ async function prepareExam(db: Db, actorId: number, staff: Map<string, number>, 
   });
   uploadAttachment({ db, actorId, examId: exam.id, fileName: '考场规则.txt', contentBase64: Buffer.from(ATTACHMENT_TEXT).toString('base64'), purpose: 'notice', now });
   for (const sheet of plan.sheets) createSheet({ db, actorId, examId: exam.id, title: sheet.title, body: sheet.body, questions: sheet.questions ?? [], now });
-  for (const text of DEMO_PRESETS) addExamPreset({ db, actorId, examId: exam.id, text, now });
+  const admin = toCaller(db.select().from(users).where(eq(users.id, actorId)).get()!) as StaffCaller;
+  for (const text of DEMO_PRESETS) addExamPreset({ db, caller: admin, examId: exam.id, text, now });
   const rooms = plan.rooms.map((r) => ({ ...r, id: createRoom({ db, actorId, examId: exam.id, name: r.name, capacity: r.capacity, now }).id }));
   await importCandidates({ db, examId: exam.id, actorId, fileName: plan.file.name, content: plan.file.content, now });
   distribute({ db, actorId, examId: exam.id, mode: 'unplaced', now });

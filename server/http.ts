@@ -1,3 +1,5 @@
+import { LOCALE_COOKIE, toLocale, type Locale } from './i18n/config';
+
 /** Reads one cookie from a Cookie header. */
 export function readCookie(header: string | null | undefined, name: string): string | undefined {
   if (!header) return undefined;
@@ -14,3 +16,35 @@ export function sessionCookie(name: string, value: string, expires: Date | null,
   if (secure) attrs.push('Secure');
   return attrs.join('; ');
 }
+
+/**
+ * Bytes we serve back (files, stills, recordings): exactly the type we stored, never sniffed,
+ * never run as a page on our origin (`sandbox` gives it an opaque origin even if a browser
+ * renders it), and downloaded under a name rather than opened where a download is meant.
+ */
+export function fileHeaders({
+  contentType,
+  fileName,
+  inline = false,
+}: {
+  contentType: string;
+  fileName?: string;
+  inline?: boolean;
+}): Headers {
+  const h = new Headers({
+    'content-type': contentType,
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "sandbox; default-src 'none'; img-src 'self'; media-src 'self'",
+    'cache-control': 'private, no-store',
+  });
+  if (fileName) h.set('content-disposition', `${inline ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(fileName)}`);
+  return h;
+}
+
+/** A positive integer id from a path segment, or null. */
+export function idParam(raw: string | undefined): number | null {
+  return raw && /^\d{1,10}$/.test(raw) && Number(raw) > 0 ? Number(raw) : null;
+}
+
+/** The interface language a request asks for (its language cookie), zh-CN by default. */
+export const requestLocale = (req: Request): Locale => toLocale(readCookie(req.headers.get('cookie'), LOCALE_COOKIE));

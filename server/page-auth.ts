@@ -1,13 +1,11 @@
-import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import type { Role } from '@/db/schema';
-import { getDb } from './db';
-import { homeFor, SESSION_COOKIE, userFromSession } from './services/auth';
+import { authFromCookies } from './auth/caller';
+import { homeFor } from './services/auth';
 
-/** The logged-in user for a server component, or null. */
+/** The logged-in caller for a server component, or null. */
 export async function currentUser() {
-  const token = (await cookies()).get(SESSION_COOKIE)?.value;
-  return userFromSession({ db: getDb(), token });
+  return (await authFromCookies()).user;
 }
 
 /** Sends visitors without a session to login, and users of another role to their own home. */

@@ -30,6 +30,8 @@ export function ComposeForm({ onSent }: { onSent: (messageId: number) => void })
   const [examId, setExamId] = useState<number | null>(null);
   const [roomId, setRoomId] = useState<number | null>(null);
   const [candidateId, setCandidateId] = useState<number | null>(null);
+  // The room the picked candidate was found in: an invigilator addresses a candidate through a room of theirs.
+  const [candidateRoomId, setCandidateRoomId] = useState<number | null>(null);
   const [title, setTitle] = useState('');
   const [body, setBody] = useState('');
   const [priority, setPriority] = useState<'normal' | 'urgent'>('normal');
@@ -56,7 +58,8 @@ export function ComposeForm({ onSent }: { onSent: (messageId: number) => void })
     send.mutate({
       audience: chosen,
       ...(chosen === 'exam' && examId != null ? { examId } : {}),
-      ...((chosen === 'room' || chosen === 'candidate') && roomId != null ? { roomId } : {}),
+      ...(chosen === 'room' && roomId != null ? { roomId } : {}),
+      ...(chosen === 'candidate' && (roomId ?? candidateRoomId) != null ? { roomId: roomId ?? candidateRoomId! } : {}),
       ...(chosen === 'candidate' && candidateId != null ? { candidateId } : {}),
       title,
       body,
@@ -134,7 +137,14 @@ export function ComposeForm({ onSent }: { onSent: (messageId: number) => void })
         </Field>
       )}
 
-      {chosen === 'candidate' && <CandidatePicker roomId={roomId} value={candidateId} onChange={setCandidateId} />}
+      {chosen === 'candidate' && <CandidatePicker
+          roomId={roomId}
+          value={candidateId}
+          onChange={(id, foundIn) => {
+            setCandidateId(id);
+            setCandidateRoomId(foundIn);
+          }}
+        />}
 
       <Field label={t('title')} error={fieldErrors.title} aside={t('length', { count: title.length, max: TITLE_MAX })}>
         {(id) => <input id={id} className={field} value={title} maxLength={TITLE_MAX} onChange={(e) => setTitle(e.target.value)} data-testid="compose-title" />}
@@ -203,7 +213,15 @@ function Field({ label, error, aside, children }: { label: string; error?: strin
 }
 
 /** Candidates of the chosen room, or found by name / ID number across what the caller may address. */
-function CandidatePicker({ roomId, value, onChange }: { roomId: number | null; value: number | null; onChange: (id: number | null) => void }) {
+function CandidatePicker({
+  roomId,
+  value,
+  onChange,
+}: {
+  roomId: number | null;
+  value: number | null;
+  onChange: (id: number | null, roomId: number | null) => void;
+}) {
   const t = useTranslations('notices.compose');
   const [search, setSearch] = useState('');
   const [term, setTerm] = useState('');
@@ -228,7 +246,7 @@ function CandidatePicker({ roomId, value, onChange }: { roomId: number | null; v
           {found.data.map((c) => (
             <li key={`${c.id}-${c.roomId}`}>
               <label className={`flex cursor-pointer items-center gap-3 px-3 py-2 text-sm ${value === c.id ? 'bg-blue-50' : 'hover:bg-slate-50'}`}>
-                <input type="radio" name="candidate" checked={value === c.id} onChange={() => onChange(c.id)} data-testid={`candidate-${c.id}`} />
+                <input type="radio" name="candidate" checked={value === c.id} onChange={() => onChange(c.id, c.roomId)} data-testid={`candidate-${c.id}`} />
                 <span className="font-medium">{c.name}</span>
                 <span className="font-mono text-xs text-slate-500">{c.idNumberMasked}</span>
                 {c.seat != null && <span className="ml-auto text-xs text-slate-500">{t('seat', { seat: c.seat })}</span>}

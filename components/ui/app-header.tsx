@@ -1,7 +1,7 @@
 import { getTranslations } from 'next-intl/server';
 import type { ReactNode } from 'react';
 import { StaffNav } from '@/components/help/staff-nav';
-import { currentUser } from '@/server/page-auth';
+import type { UserCaller } from '@/server/auth/caller';
 import { LanguageSwitcher } from './language-switcher';
 import { LogoutButton } from './logout-button';
 
@@ -10,10 +10,8 @@ import { LogoutButton } from './logout-button';
  * `wide` pages (the grid, the desk) use the whole window, and the bar lines up with them.
  * Server component.
  */
-export async function AppHeader({ userName, wide = false, children }: { userName?: string; wide?: boolean; children?: ReactNode }) {
+export async function AppHeader({ user, wide = false, children }: { user?: Pick<UserCaller, 'name' | 'role'>; wide?: boolean; children?: ReactNode }) {
   const t = await getTranslations('app');
-  // Signed-in pages pass the name; the role for the links comes from the same session.
-  const user = userName ? await currentUser() : null;
   return (
     <header className="sticky top-0 z-10 border-b border-slate-200 bg-white/95 backdrop-blur">
       <div className={`mx-auto flex h-14 items-center gap-4 ${wide ? 'max-w-[1920px] px-4' : 'max-w-screen-2xl px-4'}`}>
@@ -21,10 +19,10 @@ export async function AppHeader({ userName, wide = false, children }: { userName
         {user && user.role !== 'candidate' && <StaffNav role={user.role} />}
         <div className="min-w-0 flex-1">{children}</div>
         <LanguageSwitcher />
-        {userName && (
+        {user && (
           <>
             <span className="text-sm text-slate-600" data-testid="user-name">
-              {userName}
+              {user.name}
             </span>
             <LogoutButton />
           </>

@@ -742,3 +742,4 @@ export type PhoneDevice = typeof phoneDevices.$inferSelect;
 export type Recording = typeof recordings.$inferSelect;
 export type RecordingChunk = typeof recordingChunks.$inferSelect;
 export type CandidateImport = typeof candidateImports.$inferSelect;
+export type ExamAttachment = typeof examAttachments.$inferSelect;

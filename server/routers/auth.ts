@@ -36,7 +36,7 @@ export const ZSetupInput = z.object({
 export type TSetupInput = z.infer<typeof ZSetupInput>;
 
 export const authRouter = router({
-  me: publicProcedure.query(({ ctx }) => ctx.user),
+  me: publicProcedure.query(({ ctx }) => ctx.caller),
 
   loginCandidate: publicProcedure.input(ZCandidateLoginInput).mutation(async ({ ctx, input }) => {
     const s = await login({ db: ctx.db, kind: 'candidate', identifier: input.idNumber, password: input.password });

@@ -30,15 +30,15 @@ export const ZDeviceCheckInput = z.object({
 export type TDeviceCheckInput = z.infer<typeof ZDeviceCheckInput>;
 
 export const candidateRouter = router({
-  profile: candidateProcedure.query(({ ctx }) => profile({ db: ctx.db, candidateId: ctx.user.id })),
+  profile: candidateProcedure.query(({ ctx }) => profile({ db: ctx.db, candidateId: ctx.caller.id })),
   updateProfile: candidateProcedure
     .input(ZUpdateProfileInput)
-    .mutation(({ ctx, input }) => updateProfile({ db: ctx.db, candidateId: ctx.user.id, ...input })),
+    .mutation(({ ctx, input }) => updateProfile({ db: ctx.db, candidateId: ctx.caller.id, ...input })),
   reportSystemCheck: candidateProcedure
     .input(ZSystemCheckInput)
-    .mutation(({ ctx, input }) => recordSystemCheck({ db: ctx.db, candidateId: ctx.user.id, ...input })),
+    .mutation(({ ctx, input }) => recordSystemCheck({ db: ctx.db, candidateId: ctx.caller.id, ...input })),
   reportDeviceCheck: candidateProcedure
     .input(ZDeviceCheckInput)
-    .mutation(({ ctx, input }) => recordDeviceCheck({ db: ctx.db, candidateId: ctx.user.id, ...input })),
-  checks: candidateProcedure.query(({ ctx }) => latestChecks({ db: ctx.db, candidateId: ctx.user.id })),
+    .mutation(({ ctx, input }) => recordDeviceCheck({ db: ctx.db, candidateId: ctx.caller.id, ...input })),
+  checks: candidateProcedure.query(({ ctx }) => latestChecks({ db: ctx.db, candidateId: ctx.caller.id })),
 });

@@ -59,45 +59,45 @@ export const ZOnCommandsInput = ZExamInput.extend({
 export type TOnCommandsInput = z.infer<typeof ZOnCommandsInput>;
 
 export const examRouter = router({
-  listMine: candidateProcedure.query(({ ctx }) => listCandidateExams({ db: ctx.db, candidateId: ctx.user.id })),
+  listMine: candidateProcedure.query(({ ctx }) => listCandidateExams({ db: ctx.db, candidateId: ctx.caller.id })),
 
-  notice: candidateProcedure.input(ZExamInput).query(({ ctx, input }) => examNotice({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId })),
+  notice: candidateProcedure.input(ZExamInput).query(({ ctx, input }) => examNotice({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId })),
 
-  accept: candidateProcedure.input(ZExamInput).mutation(({ ctx, input }) => acceptNotice({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId })),
+  accept: candidateProcedure.input(ZExamInput).mutation(({ ctx, input }) => acceptNotice({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId })),
 
-  drawLot: candidateProcedure.input(ZExamInput).mutation(({ ctx, input }) => drawLot({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId })),
+  drawLot: candidateProcedure.input(ZExamInput).mutation(({ ctx, input }) => drawLot({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId })),
 
   enter: candidateProcedure
     .input(ZEnterExamInput)
-    .mutation(({ ctx, input }) => enterExam({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId, displays: input.displays })),
+    .mutation(({ ctx, input }) => enterExam({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId, displays: input.displays })),
 
-  session: candidateProcedure.input(ZExamInput).query(({ ctx, input }) => examSession({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId })),
+  session: candidateProcedure.input(ZExamInput).query(({ ctx, input }) => examSession({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId })),
 
   questions: candidateProcedure
     .input(ZExamInput)
-    .query(({ ctx, input }) => questionMaterial({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId })),
+    .query(({ ctx, input }) => questionMaterial({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId })),
 
   saveAnswers: candidateProcedure
     .input(ZSaveAnswersInput)
-    .mutation(({ ctx, input }) => saveAnswers({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId, items: input.answers })),
+    .mutation(({ ctx, input }) => saveAnswers({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId, items: input.answers })),
 
-  confirmInfo: candidateProcedure.input(ZExamInput).mutation(({ ctx, input }) => confirmInfo({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId })),
+  confirmInfo: candidateProcedure.input(ZExamInput).mutation(({ ctx, input }) => confirmInfo({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId })),
 
   finish: candidateProcedure
     .input(ZFinishInput)
-    .mutation(({ ctx, input }) => finishExam({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId, reason: input.reason })),
+    .mutation(({ ctx, input }) => finishExam({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId, reason: input.reason })),
 
   reportIntegrity: candidateProcedure
     .input(ZIntegrityInput)
     .mutation(({ ctx, input }) =>
-      reportIntegrity({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId, signal: input.signal, at: input.at, detail: input.detail }),
+      reportIntegrity({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId, signal: input.signal, at: input.at, detail: input.detail }),
     ),
 
   /** Staff commands for the exam page: messages to acknowledge, extra time, the end of the exam. */
   onCommands: candidateProcedure.input(ZOnCommandsInput).subscription(async ({ ctx, input, signal }) => {
     // Checked before the stream starts, so a refusal is an error response, not a broken stream.
-    const roomId = commandRoomOf({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId });
-    const candidateId = ctx.user.id;
+    const roomId = commandRoomOf({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId });
+    const candidateId = ctx.caller.id;
     // Listen first, then backfill; the cursor makes an event seen in both yield once.
     const live = ctx.bus.listen(`candidate:${candidateId}`, signal);
     await live.ready;

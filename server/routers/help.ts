@@ -35,32 +35,32 @@ const cannedRouter = router({
   list: deskProcedure.query(({ ctx }) => help.listCanned({ db: ctx.db })),
   create: supportProcedure
     .input(ZHelpCannedInput)
-    .mutation(({ ctx, input }) => help.createCanned({ db: ctx.db, userId: ctx.user.id, ...input })),
+    .mutation(({ ctx, input }) => help.createCanned({ db: ctx.db, userId: ctx.caller.id, ...input })),
   update: supportProcedure.input(ZHelpCannedUpdateInput).mutation(({ ctx, input }) => help.updateCanned({ db: ctx.db, ...input })),
   remove: supportProcedure.input(z.object({ id })).mutation(({ ctx, input }) => help.removeCanned({ db: ctx.db, id: input.id })),
 });
 
 export const helpRouter = router({
   // ---- candidate ----
-  myThreads: candidateProcedure.query(({ ctx }) => help.myThreads({ db: ctx.db, candidateId: ctx.user.id })),
+  myThreads: candidateProcedure.query(({ ctx }) => help.myThreads({ db: ctx.db, candidateId: ctx.caller.id })),
 
   open: candidateProcedure
     .input(ZHelpOpenInput)
-    .mutation(({ ctx, input }) => help.openThread({ db: ctx.db, candidateId: ctx.user.id, ...input })),
+    .mutation(({ ctx, input }) => help.openThread({ db: ctx.db, candidateId: ctx.caller.id, ...input })),
 
   // ---- both sides (row-level checks in the service) ----
-  thread: authedProcedure.input(ZHelpThreadInput).query(({ ctx, input }) => help.threadView({ db: ctx.db, user: ctx.user, threadId: input.threadId })),
+  thread: authedProcedure.input(ZHelpThreadInput).query(({ ctx, input }) => help.threadView({ db: ctx.db, caller: ctx.caller, threadId: input.threadId })),
 
-  send: authedProcedure.input(ZHelpSendInput).mutation(({ ctx, input }) => help.send({ db: ctx.db, user: ctx.user, ...input })),
+  send: authedProcedure.input(ZHelpSendInput).mutation(({ ctx, input }) => help.send({ db: ctx.db, caller: ctx.caller, ...input })),
 
   typing: authedProcedure
     .input(ZHelpThreadInput)
-    .mutation(({ ctx, input }) => help.typing({ db: ctx.db, bus: ctx.bus, user: ctx.user, threadId: input.threadId })),
+    .mutation(({ ctx, input }) => help.typing({ db: ctx.db, bus: ctx.bus, caller: ctx.caller, threadId: input.threadId })),
 
-  markRead: authedProcedure.input(ZHelpMarkReadInput).mutation(({ ctx, input }) => help.markRead({ db: ctx.db, user: ctx.user, ...input })),
+  markRead: authedProcedure.input(ZHelpMarkReadInput).mutation(({ ctx, input }) => help.markRead({ db: ctx.db, caller: ctx.caller, ...input })),
 
   onMine: candidateProcedure.input(ZHelpStreamInput).subscription(async ({ ctx, input, signal }) => {
-    const candidateId = ctx.user.id;
+    const candidateId = ctx.caller.id;
     // Listen first, then backfill: the id check makes every event arrive exactly once. With the
     // Redis bus, listening is in place once the SUBSCRIBE is acknowledged (`ready`).
     const live = ctx.bus.listen(`help:candidate:${candidateId}`, signal);
@@ -77,7 +77,7 @@ export const helpRouter = router({
 
   onTyping: authedProcedure.input(ZHelpThreadInput).subscription(({ ctx, input, signal }) => {
     // Checked before the stream starts, so a refusal is an error response, not a broken stream.
-    const side = help.assertTypingAccess({ db: ctx.db, user: ctx.user, threadId: input.threadId });
+    const side = help.assertTypingAccess({ db: ctx.db, caller: ctx.caller, threadId: input.threadId });
     const live = ctx.bus.listen(`help:typing:${input.threadId}`, signal);
     return (async function* () {
       for await (const typing of live) if (typing.side !== side) yield typing;
@@ -85,21 +85,21 @@ export const helpRouter = router({
   }),
 
   // ---- staff ----
-  queue: deskProcedure.input(ZHelpQueueInput).query(({ ctx, input }) => help.queue({ db: ctx.db, user: ctx.user, scope: input.scope })),
+  queue: deskProcedure.input(ZHelpQueueInput).query(({ ctx, input }) => help.queue({ db: ctx.db, caller: ctx.caller, scope: input.scope })),
 
-  claim: deskProcedure.input(ZHelpThreadInput).mutation(({ ctx, input }) => help.claim({ db: ctx.db, user: ctx.user, threadId: input.threadId })),
+  claim: deskProcedure.input(ZHelpThreadInput).mutation(({ ctx, input }) => help.claim({ db: ctx.db, caller: ctx.caller, threadId: input.threadId })),
 
-  transfer: deskProcedure.input(ZHelpTransferInput).mutation(({ ctx, input }) => help.transfer({ db: ctx.db, user: ctx.user, ...input })),
+  transfer: deskProcedure.input(ZHelpTransferInput).mutation(({ ctx, input }) => help.transfer({ db: ctx.db, caller: ctx.caller, ...input })),
 
-  resolve: deskProcedure.input(ZHelpThreadInput).mutation(({ ctx, input }) => help.resolve({ db: ctx.db, user: ctx.user, threadId: input.threadId })),
+  resolve: deskProcedure.input(ZHelpThreadInput).mutation(({ ctx, input }) => help.resolve({ db: ctx.db, caller: ctx.caller, threadId: input.threadId })),
 
-  reopen: deskProcedure.input(ZHelpThreadInput).mutation(({ ctx, input }) => help.reopen({ db: ctx.db, user: ctx.user, threadId: input.threadId })),
+  reopen: deskProcedure.input(ZHelpThreadInput).mutation(({ ctx, input }) => help.reopen({ db: ctx.db, caller: ctx.caller, threadId: input.threadId })),
 
   agents: deskProcedure.query(({ ctx }) => help.agents({ db: ctx.db })),
 
   setAccepting: supportProcedure
     .input(z.object({ accepting: z.boolean() }))
-    .mutation(({ ctx, input }) => help.setAccepting({ db: ctx.db, user: ctx.user, accepting: input.accepting })),
+    .mutation(({ ctx, input }) => help.setAccepting({ db: ctx.db, caller: ctx.caller, accepting: input.accepting })),
 
   setCapacity: adminProcedure
     .input(z.object({ agentId: id, capacity: z.number().int().min(1).max(50) }))
@@ -107,18 +107,18 @@ export const helpRouter = router({
 
   canned: cannedRouter,
 
-  context: deskProcedure.input(ZHelpThreadInput).query(({ ctx, input }) => help.context({ db: ctx.db, user: ctx.user, threadId: input.threadId })),
+  context: deskProcedure.input(ZHelpThreadInput).query(({ ctx, input }) => help.context({ db: ctx.db, caller: ctx.caller, threadId: input.threadId })),
 
   roomThreads: deskProcedure
     .input(z.object({ roomId: id }))
-    .query(({ ctx, input }) => help.roomThreads({ db: ctx.db, user: ctx.user, roomId: input.roomId })),
+    .query(({ ctx, input }) => help.roomThreads({ db: ctx.db, caller: ctx.caller, roomId: input.roomId })),
 
   onDesk: deskProcedure.input(ZHelpStreamInput).subscription(async ({ ctx, input, signal }) => {
-    const scope = help.deskScope({ db: ctx.db, user: ctx.user });
+    const scope = help.deskScope({ db: ctx.db, caller: ctx.caller });
     const live = ctx.bus.listen('help:desk', signal);
     await live.ready;
     // Called now, not inside the generator below: without a cursor it starts from the current tail.
-    const stream = deskStream({ db: ctx.db, bus: ctx.bus, user: ctx.user, scope, afterId: input.lastEventId ?? null, live });
+    const stream = deskStream({ db: ctx.db, bus: ctx.bus, caller: ctx.caller, scope, afterId: input.lastEventId ?? null, live });
     return (async function* () {
       for await (const item of stream) {
         yield tracked(String(item.eventId), item.update);

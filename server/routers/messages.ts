@@ -50,18 +50,18 @@ export const ZFindCandidatesInput = z.object({
 });
 
 export const messagesRouter = router({
-  list: candidateProcedure.query(({ ctx }) => listMessages({ db: ctx.db, candidateId: ctx.user.id })),
-  unreadCount: candidateProcedure.query(({ ctx }) => unreadCount({ db: ctx.db, candidateId: ctx.user.id })),
+  list: candidateProcedure.query(({ ctx }) => listMessages({ db: ctx.db, candidateId: ctx.caller.id })),
+  unreadCount: candidateProcedure.query(({ ctx }) => unreadCount({ db: ctx.db, candidateId: ctx.caller.id })),
   markRead: candidateProcedure
     .input(ZMessageInput)
-    .mutation(({ ctx, input }) => markRead({ db: ctx.db, bus: ctx.bus, candidateId: ctx.user.id, messageId: input.messageId })),
+    .mutation(({ ctx, input }) => markRead({ db: ctx.db, bus: ctx.bus, candidateId: ctx.caller.id, messageId: input.messageId })),
   acknowledge: candidateProcedure
     .input(ZMessageInput)
-    .mutation(({ ctx, input }) => acknowledge({ db: ctx.db, bus: ctx.bus, candidateId: ctx.user.id, messageId: input.messageId })),
+    .mutation(({ ctx, input }) => acknowledge({ db: ctx.db, bus: ctx.bus, candidateId: ctx.caller.id, messageId: input.messageId })),
 
   /** Every message addressed to the caller, live; resumes after `lastEventId` with nothing missed or repeated. */
   onMine: candidateProcedure.input(ZOnMineInput).subscription(({ ctx, input, signal }) => {
-    const stream = candidateStream({ db: ctx.db, bus: ctx.bus, candidateId: ctx.user.id, lastEventId: input?.lastEventId, signal });
+    const stream = candidateStream({ db: ctx.db, bus: ctx.bus, candidateId: ctx.caller.id, lastEventId: input?.lastEventId, signal });
     return (async function* () {
       for await (const { id, message } of stream) yield tracked(String(id), message);
     })();
@@ -69,20 +69,20 @@ export const messagesRouter = router({
 
   send: senderProcedure
     .input(ZSendMessageInput)
-    .mutation(({ ctx, input }) => sendSystemMessage({ db: ctx.db, bus: ctx.bus, userId: ctx.user.id, role: ctx.user.role, input })),
+    .mutation(({ ctx, input }) => sendSystemMessage({ db: ctx.db, bus: ctx.bus, caller: ctx.caller, input })),
 
-  sent: senderProcedure.query(({ ctx }) => sentMessages({ db: ctx.db, userId: ctx.user.id, role: ctx.user.role })),
+  sent: senderProcedure.query(({ ctx }) => sentMessages({ db: ctx.db, caller: ctx.caller })),
 
-  composeOptions: senderProcedure.query(({ ctx }) => composeOptions({ db: ctx.db, userId: ctx.user.id, role: ctx.user.role })),
+  composeOptions: senderProcedure.query(({ ctx }) => composeOptions({ db: ctx.db, caller: ctx.caller })),
 
   findCandidates: senderProcedure
     .input(ZFindCandidatesInput)
-    .query(({ ctx, input }) => findCandidates({ db: ctx.db, userId: ctx.user.id, role: ctx.user.role, roomId: input.roomId, search: input.search })),
+    .query(({ ctx, input }) => findCandidates({ db: ctx.db, caller: ctx.caller, roomId: input.roomId, search: input.search })),
 
   /** Live delivered / read / acknowledged counts of one message: the current counts first, then each change. */
   onStats: senderProcedure.input(ZMessageInput).subscription(async ({ ctx, input, signal }) => {
     // Checked before the stream starts, so a refusal is an error response, not a broken stream.
-    assertMayFollow({ db: ctx.db, userId: ctx.user.id, role: ctx.user.role, messageId: input.messageId });
+    assertMayFollow({ db: ctx.db, caller: ctx.caller, messageId: input.messageId });
     const live = ctx.bus.listen(`messages:stats:${input.messageId}`, signal);
     return (async function* () {
       const now = messageStats(ctx.db, input.messageId);

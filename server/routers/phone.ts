@@ -1,4 +1,4 @@
-import { cookies, headers } from 'next/headers';
+import { headers } from 'next/headers';
 import { z } from 'zod';
 import { sessionCookie } from '../http';
 import {
@@ -9,11 +9,10 @@ import {
   phoneHeartbeat,
   phoneLivekitToken,
   phoneOverview,
-  phoneSession,
   witnessStatusFor,
 } from '../services/phone';
 import { AppError } from '../errors';
-import { candidateProcedure, publicProcedure, router } from '../trpc/init';
+import { candidateProcedure, phoneProcedure, publicProcedure, router } from '../trpc/init';
 
 export const ZPhoneExamInput = z.object({ examId: z.number().int().positive() });
 export type TPhoneExamInput = z.infer<typeof ZPhoneExamInput>;
@@ -29,35 +28,24 @@ export const ZHeartbeatInput = z.object({
 });
 export type THeartbeatInput = z.infer<typeof ZHeartbeatInput>;
 
-/**
- * The phone's cookie and address come from the request itself (Next's request scope), as the
- * shared tRPC context carries the candidate's session only.
- */
+/** The phone's address and browser, for the bind throttle and the device record. */
 async function phoneRequest() {
   const h = await headers();
   // Next sets x-forwarded-for from the socket when no proxy did; the first hop is the client.
   const client = (h.get('x-forwarded-for') ?? '').split(',')[0]!.trim() || 'unknown';
-  return { cookie: (await cookies()).get(PHONE_SESSION_COOKIE)?.value, client, userAgent: h.get('user-agent') ?? undefined };
+  return { client, userAgent: h.get('user-agent') ?? undefined };
 }
-
-/** Procedures for a bound phone: the device session must be live (not revoked, not expired). */
-export const phoneProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const session = phoneSession(ctx.db, (await phoneRequest()).cookie);
-  if (session.kind === 'revoked') throw new AppError('UNAUTHORIZED', 'phone.revoked');
-  if (session.kind !== 'active') throw new AppError('UNAUTHORIZED', 'phone.notBound');
-  return next({ ctx: { ...ctx, phoneDevice: session.device } });
-});
 
 export const phoneRouter = router({
   /** Candidate PC: a fresh QR link and bind code (the previous unused one stops working). */
   createBinding: candidateProcedure
     .input(ZPhoneExamInput)
-    .mutation(({ ctx, input }) => createBinding({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId })),
+    .mutation(({ ctx, input }) => createBinding({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId })),
 
   /** Candidate PC: bound / live / lost and the phone's battery. */
   status: candidateProcedure
     .input(ZPhoneExamInput)
-    .query(({ ctx, input }) => witnessStatusFor({ db: ctx.db, candidateId: ctx.user.id, examId: input.examId })),
+    .query(({ ctx, input }) => witnessStatusFor({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId })),
 
   /** Phone: trades a QR token or a bind code for a device session cookie. */
   bind: publicProcedure.input(ZBindInput).mutation(async ({ ctx, input }) => {
@@ -69,14 +57,14 @@ export const phoneRouter = router({
 
   /** Phone: what this phone is bound to, or why it is not (never bound, or replaced by another phone). */
   me: publicProcedure.query(async ({ ctx }) => {
-    const session = phoneSession(ctx.db, (await phoneRequest()).cookie);
+    const session = ctx.phone;
     if (session.kind === 'active') return { kind: 'active' as const, ...phoneOverview({ db: ctx.db, device: session.device }) };
     return session.kind === 'revoked' ? { kind: 'revoked' as const, reason: session.reason } : { kind: 'none' as const };
   }),
 
-  token: phoneProcedure.mutation(({ ctx }) => phoneLivekitToken({ db: ctx.db, device: ctx.phoneDevice })),
+  token: phoneProcedure.mutation(({ ctx }) => phoneLivekitToken({ db: ctx.db, device: ctx.phoneCaller.device })),
 
   heartbeat: phoneProcedure
     .input(ZHeartbeatInput)
-    .mutation(({ ctx, input }) => phoneHeartbeat({ db: ctx.db, device: ctx.phoneDevice, battery: input.battery })),
+    .mutation(({ ctx, input }) => phoneHeartbeat({ db: ctx.db, device: ctx.phoneCaller.device, battery: input.battery })),
 });

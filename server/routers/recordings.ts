@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { RECORDING_TRACKS } from '@/db/schema';
 import { AppError } from '../errors';
 import { candidateLedger, finishRecording, myRecordings, roomBacklog, startRecording } from '../services/recordings';
-import { PHONE_COOKIE, recordersFrom } from '../services/recordings-access';
-import { publicProcedure, router, staffProcedure, type Context } from '../trpc/init';
+import { phoneCaller } from '../auth/caller';
+import { recordersOf } from '../services/access';
+import { publicProcedure, router, staffProcedure } from '../trpc/init';
 
 const id = z.number().int().positive();
 
@@ -32,26 +33,11 @@ export const ZLedgerInput = z.object({ examId: id, candidateId: id });
 export const ZRoomBacklogInput = z.object({ roomId: id });
 
 /**
- * The phone's device cookie. The tRPC context may carry it (`phoneSession`); until it does, it is
- * read from the request scope Next gives route handlers (absent outside Next, e.g. in tests).
- */
-async function phoneCookieOf(ctx: Context): Promise<string | undefined> {
-  const fromCtx = (ctx as Context & { phoneSession?: string }).phoneSession;
-  if (fromCtx !== undefined) return fromCtx;
-  try {
-    const { cookies } = await import('next/headers');
-    return (await cookies()).get(PHONE_COOKIE)?.value;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
  * The candidate's PC (their login session) or their bound phone (its device cookie). Which
  * tracks each may record is checked per recording: screen/camera from the PC, witness from the phone.
  */
-const recorderProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const recorders = recordersFrom({ db: ctx.db, user: ctx.user, phoneCookie: await phoneCookieOf(ctx) });
+const recorderProcedure = publicProcedure.use(({ ctx, next }) => {
+  const recorders = recordersOf([ctx.caller, phoneCaller(ctx.phone)]);
   if (!recorders.length) throw new AppError('UNAUTHORIZED', 'auth.required');
   return next({ ctx: { ...ctx, recorders } });
 });
@@ -68,8 +54,8 @@ export const recordingsRouter = router({
     .query(({ ctx, input }) => myRecordings({ db: ctx.db, recorders: ctx.recorders, examId: input?.examId })),
   ledger: staffProcedure('invigilator')
     .input(ZLedgerInput)
-    .query(({ ctx, input }) => candidateLedger({ db: ctx.db, userId: ctx.user.id, role: ctx.user.role, ...input })),
+    .query(({ ctx, input }) => candidateLedger({ db: ctx.db, caller: ctx.caller, ...input })),
   roomBacklog: staffProcedure('invigilator')
     .input(ZRoomBacklogInput)
-    .query(({ ctx, input }) => roomBacklog({ db: ctx.db, userId: ctx.user.id, role: ctx.user.role, ...input })),
+    .query(({ ctx, input }) => roomBacklog({ db: ctx.db, caller: ctx.caller, ...input })),
 });

@@ -1,7 +1,8 @@
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import { inIdOrder } from '../events/bus';
-import { assertRoomAccess, listInvigilatorRooms, roomEventsAfter, roomView, tileUpdateFor, watchToken } from '../services/rooms';
+import { assertRoom } from '../services/access';
+import { listInvigilatorRooms, roomEventsAfter, roomView, tileUpdateFor, watchToken } from '../services/rooms';
 import { router, staffProcedure } from '../trpc/init';
 
 const invigilatorProcedure = staffProcedure('invigilator');
@@ -15,21 +16,19 @@ export const ZOnRoomEventsInput = ZRoomInput.extend({
 });
 
 export const roomRouter = router({
-  listMine: invigilatorProcedure.query(({ ctx }) => listInvigilatorRooms({ db: ctx.db, userId: ctx.user.id })),
+  listMine: invigilatorProcedure.query(({ ctx }) => listInvigilatorRooms({ db: ctx.db, caller: ctx.caller })),
 
   byId: invigilatorProcedure
     .input(ZRoomInput)
-    .query(({ ctx, input }) => roomView({ db: ctx.db, userId: ctx.user.id, role: ctx.user.role, roomId: input.roomId })),
+    .query(({ ctx, input }) => roomView({ db: ctx.db, caller: ctx.caller, roomId: input.roomId })),
 
   watchToken: invigilatorProcedure
     .input(ZRoomInput)
-    .mutation(({ ctx, input }) =>
-      watchToken({ db: ctx.db, userId: ctx.user.id, role: ctx.user.role, name: ctx.user.name, roomId: input.roomId }),
-    ),
+    .mutation(({ ctx, input }) => watchToken({ db: ctx.db, caller: ctx.caller, roomId: input.roomId })),
 
   onEvents: invigilatorProcedure.input(ZOnRoomEventsInput).subscription(async ({ ctx, input, signal }) => {
     // Checked before the stream starts, so a refusal is a FORBIDDEN response, not a broken stream.
-    assertRoomAccess({ db: ctx.db, userId: ctx.user.id, role: ctx.user.role, roomId: input.roomId });
+    assertRoom(ctx.db, ctx.caller, input.roomId);
     // Listen first, then backfill: an event stored between the two is seen at least once,
     // and the id check below makes it exactly once.
     const live = ctx.bus.listen(`room:${input.roomId}`, signal);

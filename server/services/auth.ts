@@ -4,11 +4,11 @@ import { and, eq, gt, lt } from 'drizzle-orm';
 import type { Db, DbOrTx } from '@/db/client';
 import { loginAttempts, sessions, users, type Role, type User } from '@/db/schema';
 import { env } from '../env';
+import type { UserCaller } from '../auth/caller';
 import { AppError } from '../errors';
 
 export const SESSION_COOKIE = 'sid';
 
-export type SessionUser = Pick<User, 'id' | 'role' | 'name' | 'username' | 'idNumber'>;
 
 // No 0/O, 1/l/I: read aloud over the phone or copied from paper without mistakes.
 const READABLE = 'abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -86,7 +86,7 @@ export async function login({ db, kind, identifier, password, now = new Date() }
     // Housekeeping: expired sessions of this user are of no use to anyone.
     tx.delete(sessions).where(and(eq(sessions.userId, user.id), lt(sessions.expiresAt, now))).run();
   });
-  return { token, expiresAt, user: toSessionUser(user) };
+  return { token, expiresAt, user: toCaller(user) };
 }
 
 function recentFailures({ db, subject, now }: { db: DbOrTx; subject: string; now: Date }) {
@@ -123,10 +123,12 @@ export function userFromSession({ db, token, now = new Date() }: { db: Db; token
     .where(eq(sessions.tokenHash, sha256(token)))
     .get();
   if (!row || row.expiresAt <= now || row.user.archivedAt) return null;
-  return toSessionUser(row.user);
+  return toCaller(row.user);
 }
 
-const toSessionUser = (u: User): SessionUser => ({
+/** The caller a session stands for (see server/auth/caller.ts). */
+export const toCaller = (u: User): UserCaller => ({
+  kind: 'user',
   id: u.id,
   role: u.role,
   name: u.name,

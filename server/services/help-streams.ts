@@ -2,19 +2,18 @@ import { EventEmitter, on } from 'node:events';
 import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { helpEvents, helpMessages, helpThreads, type HelpEvent } from '@/db/schema';
+import type { UserCaller } from '../auth/caller';
 import { inIdOrder, type EventBus } from '../events/bus';
+import { inRoomScope, type RoomScope } from './access';
 import {
   candidateSummary,
-  inScope,
   messageViews,
   QUEUE_MOVES,
   reviveEvent,
   staffSummary,
   staffUnread,
-  type DeskScope,
   type DeskUpdate,
   type HelpMessageView,
-  type HelpUser,
   type MineUpdate,
   type PositionUpdate,
   type StaffThreadSummary,
@@ -216,8 +215,8 @@ function deskShared(db: Db, event: HelpEvent) {
 export function deskStream(opts: {
   db: Db;
   bus: EventBus;
-  user: HelpUser;
-  scope: DeskScope;
+  caller: UserCaller;
+  scope: RoomScope;
   afterId: number | null;
   live: AsyncIterable<HelpEvent>;
 }): AsyncGenerator<{ eventId: number; update: DeskUpdate }> {
@@ -232,7 +231,7 @@ const lastEventId = (db: Db) => db.select({ id: sql<number>`coalesce(max(${helpE
 async function* deskEvents({
   db,
   bus,
-  user,
+  caller,
   scope,
   afterId,
   tail,
@@ -240,16 +239,16 @@ async function* deskEvents({
 }: {
   db: Db;
   bus: EventBus;
-  user: HelpUser;
-  scope: DeskScope;
+  caller: UserCaller;
+  scope: RoomScope;
   afterId: number | null;
   tail: number | null;
   live: AsyncIterable<HelpEvent>;
 }): AsyncGenerator<{ eventId: number; update: DeskUpdate }> {
   const update = (event: HelpEvent) => {
     const shared = deskShared(db, event);
-    if (!shared.thread || !inScope(scope, shared.thread.roomId)) return null;
-    const thread = { ...shared.thread, unread: staffUnread(db, event.threadId, user.id) };
+    if (!shared.thread || !inRoomScope(scope, shared.thread.roomId)) return null;
+    const thread = { ...shared.thread, unread: staffUnread(db, event.threadId, caller.id) };
     return { eventId: event.id, update: { event, thread, message: shared.message } };
   };
   let cursor: number;

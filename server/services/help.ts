@@ -24,13 +24,13 @@ import {
 } from '@/db/schema';
 import { AppError } from '../errors';
 import { getBus, type EventBus, type HelpTyping } from '../events/bus';
-import type { SessionUser } from './auth';
+import type { StaffCaller, UserCaller } from '../auth/caller';
 import { endsAt, maskIdNumber, SAVE_GRACE_MS } from './exams';
-import { candidateTimeline, type TimelineItem } from './invigilate';
+import { timelineItems, type TimelineItem } from './invigilate';
 import { latestChecks } from './candidates';
-import { assertRoomAccess, roomTiles, type TileState } from './rooms';
+import { assertRoom, inRoomScope, mayReadThread, roomScope, type RoomScope } from './access';
+import { roomTiles, type TileState } from './rooms';
 
-export type HelpUser = Pick<SessionUser, 'id' | 'role' | 'name'>;
 
 /* ------------------------------------------------------------------ shapes */
 
@@ -80,7 +80,6 @@ export type DeskUpdate = { event: HelpEvent; thread: StaffThreadSummary; message
 export type AgentView = { id: number; name: string; capacity: number; accepting: boolean; openThreads: number };
 
 /** What a staff member may see: everything, or the threads of some rooms (invigilators). */
-export type DeskScope = { all: true } | { all: false; roomIds: Set<number> };
 
 export type HelpContext = {
   candidate: { id: number; name: string; idNumberMasked: string; phone: string | null };
@@ -111,7 +110,7 @@ const OPEN_STATUSES: HelpStatus[] = ['queued', 'assigned'];
 /** Events after which queued threads may have moved up. */
 export const QUEUE_MOVES: HelpEventType[] = ['claimed', 'assigned', 'resolved', 'transferred'];
 
-const isStaff = (u: HelpUser) => u.role !== 'candidate';
+const isStaff = (u: UserCaller) => u.role !== 'candidate';
 
 /* ------------------------------------------------------------------ events */
 
@@ -157,34 +156,19 @@ function threadById(db: DbOrTx, threadId: number) {
   return db.select().from(helpThreads).where(eq(helpThreads.id, threadId)).get();
 }
 
-/** The rooms an invigilator works in: assigned ones and every room of the exams they are chief of. */
-function invigilatorRoomIds(db: Db, userId: number): Set<number> {
-  const assigned = db.select({ id: invigilatorAssignments.roomId }).from(invigilatorAssignments).where(eq(invigilatorAssignments.userId, userId)).all();
-  const chief = db
-    .select({ id: examRooms.id })
-    .from(chiefInvigilators)
-    .innerJoin(examRooms, eq(examRooms.examId, chiefInvigilators.examId))
-    .where(eq(chiefInvigilators.userId, userId))
-    .all();
-  return new Set([...assigned, ...chief].map((r) => r.id));
+/** The threads a staff member's desk shows: the threads of their rooms (all for support and admins). */
+export function deskScope({ db, caller }: { db: Db; caller: UserCaller }): RoomScope {
+  return caller.role === 'invigilator' ? roomScope(db, caller as StaffCaller) : { all: true };
 }
-
-export function deskScope({ db, user }: { db: Db; user: HelpUser }): DeskScope {
-  if (user.role === 'invigilator') return { all: false, roomIds: invigilatorRoomIds(db, user.id) };
-  return { all: true };
-}
-
-export const inScope = (scope: DeskScope, roomId: number | null) => scope.all || (roomId != null && scope.roomIds.has(roomId));
 
 /**
- * The thread, if this user may see it: its candidate, support and admins, invigilators of its
+ * The thread, if this caller may see it: its candidate, support and admins, invigilators of its
  * room. Anyone else is told it does not exist.
  */
-function accessibleThread(db: Db, user: HelpUser, threadId: number): HelpThread {
+function accessibleThread(db: Db, caller: UserCaller, threadId: number): HelpThread {
   const thread = threadById(db, threadId);
   const visible =
-    !!thread &&
-    (user.role === 'candidate' ? thread.candidateId === user.id : user.role !== 'invigilator' || inScope(deskScope({ db, user }), thread.roomId));
+    !!thread && mayReadThread(db, caller, thread);
   if (!visible) throw new AppError('NOT_FOUND', 'help.notFound');
   return thread;
 }
@@ -194,7 +178,7 @@ function accessibleThread(db: Db, user: HelpUser, threadId: number): HelpThread 
 const agentUser = alias(users, 'help_agent');
 const candidateUser = alias(users, 'help_candidate');
 
-/** Messages that count as unread for a user: the other side's. */
+/** Messages that count as unread for a caller: the other side's. */
 const OUTER_THREAD_ID = sql.raw('help_threads.id');
 
 function unreadSql(userId: number, kinds: HelpMessageKind[]): SQL<number> {
@@ -415,14 +399,14 @@ export function openThread({
 /* ------------------------------------------------------------------ both sides */
 
 /** The thread and its messages: staff get the staff summary and notes, its candidate neither. */
-export function threadView({ db, user, threadId }: { db: Db; user: HelpUser; threadId: number }): {
+export function threadView({ db, caller, threadId }: { db: Db; caller: UserCaller; threadId: number }): {
   thread: ThreadSummary | StaffThreadSummary;
   messages: HelpMessageView[];
 } {
-  accessibleThread(db, user, threadId);
-  const staff = isStaff(user);
+  accessibleThread(db, caller, threadId);
+  const staff = isStaff(caller);
   return {
-    thread: staff ? staffSummary(db, threadId, user.id) : candidateSummary(db, threadId, user.id),
+    thread: staff ? staffSummary(db, threadId, caller.id) : candidateSummary(db, threadId, caller.id),
     messages: messageViews(db, staff ? eq(helpMessages.threadId, threadId) : and(eq(helpMessages.threadId, threadId), inArray(helpMessages.kind, ['candidate', 'agent', 'system']))),
   };
 }
@@ -438,57 +422,57 @@ function requeue(tx: DbOrTx, thread: HelpThread, actorId: number, now: Date, out
 
 export function send({
   db,
-  user,
+  caller,
   threadId,
   body,
   kind,
   now = new Date(),
 }: {
   db: Db;
-  user: HelpUser;
+  caller: UserCaller;
   threadId: number;
   body: string;
   kind?: 'agent' | 'note';
   now?: Date;
 }): HelpMessageView {
-  accessibleThread(db, user, threadId);
-  const messageKind: HelpMessageKind = isStaff(user) ? (kind ?? 'agent') : 'candidate';
+  accessibleThread(db, caller, threadId);
+  const messageKind: HelpMessageKind = isStaff(caller) ? (kind ?? 'agent') : 'candidate';
   const messageId = write(db, (tx, out) => {
     // Read again inside the write lock: another request may have changed it since.
     const thread = threadById(tx, threadId)!;
     const candidateId = thread.candidateId;
-    if (messageKind === 'candidate' && thread.status === 'resolved') requeue(tx, thread, user.id, now, out);
+    if (messageKind === 'candidate' && thread.status === 'resolved') requeue(tx, thread, caller.id, now, out);
     if (messageKind === 'agent') {
       if (thread.status === 'resolved') throw new AppError('BAD_REQUEST', 'help.resolved');
       if (thread.status === 'queued') {
-        tx.update(helpThreads).set({ status: 'assigned', agentId: user.id }).where(eq(helpThreads.id, threadId)).run();
-        insertEvent(tx, { threadId, type: 'claimed', actorId: user.id, payload: { candidateId, agentId: user.id, agentName: user.name } }, out);
+        tx.update(helpThreads).set({ status: 'assigned', agentId: caller.id }).where(eq(helpThreads.id, threadId)).run();
+        insertEvent(tx, { threadId, type: 'claimed', actorId: caller.id, payload: { candidateId, agentId: caller.id, agentName: caller.name } }, out);
       }
     }
-    const message = tx.insert(helpMessages).values({ threadId, kind: messageKind, authorId: user.id, body, createdAt: now }).returning().get();
+    const message = tx.insert(helpMessages).values({ threadId, kind: messageKind, authorId: caller.id, body, createdAt: now }).returning().get();
     // Notes do not move the candidate's "last message" time: they would show through it.
     if (messageKind !== 'note') tx.update(helpThreads).set({ lastMessageAt: now }).where(eq(helpThreads.id, threadId)).run();
     if (messageKind === 'agent' && !thread.firstResponseAt) {
       tx.update(helpThreads).set({ firstResponseAt: now }).where(eq(helpThreads.id, threadId)).run();
     }
     // Writing implies having read everything before.
-    markReadTx(tx, threadId, user.id, message.id);
-    insertEvent(tx, { threadId, type: 'message', actorId: user.id, messageId: message.id, staffOnly: messageKind === 'note', payload: { candidateId, kind: messageKind } }, out);
+    markReadTx(tx, threadId, caller.id, message.id);
+    insertEvent(tx, { threadId, type: 'message', actorId: caller.id, messageId: message.id, staffOnly: messageKind === 'note', payload: { candidateId, kind: messageKind } }, out);
     if (messageKind === 'candidate' && thread.status === 'resolved') autoAssign(tx, out, now);
     return message.id;
   });
   return messageViews(db, eq(helpMessages.id, messageId))[0]!;
 }
 
-/** Which side of the thread this user is on (and that they may see it). */
-export function assertTypingAccess({ db, user, threadId }: { db: Db; user: HelpUser; threadId: number }): HelpTyping['side'] {
-  accessibleThread(db, user, threadId);
-  return isStaff(user) ? 'agent' : 'candidate';
+/** Which side of the thread this caller is on (and that they may see it). */
+export function assertTypingAccess({ db, caller, threadId }: { db: Db; caller: UserCaller; threadId: number }): HelpTyping['side'] {
+  accessibleThread(db, caller, threadId);
+  return isStaff(caller) ? 'agent' : 'candidate';
 }
 
-export function typing({ db, bus, user, threadId }: { db: Db; bus: EventBus; user: HelpUser; threadId: number }): { ok: true } {
-  const side = assertTypingAccess({ db, user, threadId });
-  bus.emit(`help:typing:${threadId}`, { threadId, side, userId: user.id, name: user.name });
+export function typing({ db, bus, caller, threadId }: { db: Db; bus: EventBus; caller: UserCaller; threadId: number }): { ok: true } {
+  const side = assertTypingAccess({ db, caller, threadId });
+  bus.emit(`help:typing:${threadId}`, { threadId, side, userId: caller.id, name: caller.name });
   return { ok: true };
 }
 
@@ -503,63 +487,63 @@ function markReadTx(tx: DbOrTx, threadId: number, userId: number, messageId: num
     .run();
 }
 
-export function markRead({ db, user, threadId, messageId }: { db: Db; user: HelpUser; threadId: number; messageId: number }): { lastReadMessageId: number } {
-  accessibleThread(db, user, threadId);
+export function markRead({ db, caller, threadId, messageId }: { db: Db; caller: UserCaller; threadId: number; messageId: number }): { lastReadMessageId: number } {
+  accessibleThread(db, caller, threadId);
   const message = db
     .select({ id: helpMessages.id })
     .from(helpMessages)
     .where(and(eq(helpMessages.id, messageId), eq(helpMessages.threadId, threadId)))
     .get();
   if (!message) throw new AppError('NOT_FOUND', 'help.messageNotFound');
-  markReadTx(db, threadId, user.id, messageId);
+  markReadTx(db, threadId, caller.id, messageId);
   const row = db
     .select({ id: helpReads.lastReadMessageId })
     .from(helpReads)
-    .where(and(eq(helpReads.threadId, threadId), eq(helpReads.userId, user.id)))
+    .where(and(eq(helpReads.threadId, threadId), eq(helpReads.userId, caller.id)))
     .get()!;
   return { lastReadMessageId: row.id };
 }
 
 /* ------------------------------------------------------------------ staff */
 
-export function queue({ db, user, scope }: { db: Db; user: HelpUser; scope: 'open' | 'mine' | 'resolved' }): StaffThreadSummary[] {
-  const desk = deskScope({ db, user });
+export function queue({ db, caller, scope }: { db: Db; caller: UserCaller; scope: 'open' | 'mine' | 'resolved' }): StaffThreadSummary[] {
+  const desk = deskScope({ db, caller });
   if (!desk.all && !desk.roomIds.size) return [];
   const rooms = desk.all ? undefined : inArray(helpThreads.roomId, [...desk.roomIds]);
   switch (scope) {
     case 'open':
-      return staffSummaries(db, and(inArray(helpThreads.status, OPEN_STATUSES), rooms), user.id, [
+      return staffSummaries(db, and(inArray(helpThreads.status, OPEN_STATUSES), rooms), caller.id, [
         sql`case when ${helpThreads.status} = 'queued' then 0 else 1 end`,
         asc(helpThreads.queuedAt),
         asc(helpThreads.id),
       ]);
     case 'mine':
-      return staffSummaries(db, and(eq(helpThreads.status, 'assigned'), eq(helpThreads.agentId, user.id), rooms), user.id, [
+      return staffSummaries(db, and(eq(helpThreads.status, 'assigned'), eq(helpThreads.agentId, caller.id), rooms), caller.id, [
         asc(helpThreads.queuedAt),
         asc(helpThreads.id),
       ]);
     case 'resolved':
-      return staffSummaries(db, and(eq(helpThreads.status, 'resolved'), rooms), user.id, [desc(helpThreads.resolvedAt), desc(helpThreads.id)], 100);
+      return staffSummaries(db, and(eq(helpThreads.status, 'resolved'), rooms), caller.id, [desc(helpThreads.resolvedAt), desc(helpThreads.id)], 100);
   }
 }
 
-export function claim({ db, user, threadId, now = new Date() }: { db: Db; user: HelpUser; threadId: number; now?: Date }): StaffThreadSummary {
-  accessibleThread(db, user, threadId);
+export function claim({ db, caller, threadId, now = new Date() }: { db: Db; caller: UserCaller; threadId: number; now?: Date }): StaffThreadSummary {
+  accessibleThread(db, caller, threadId);
   write(db, (tx, out) => {
     const thread = threadById(tx, threadId)!;
     if (thread.status === 'resolved') throw new AppError('BAD_REQUEST', 'help.resolved');
     if (thread.status === 'assigned') {
-      if (thread.agentId === user.id) return;
+      if (thread.agentId === caller.id) return;
       throw new AppError('CONFLICT', 'help.alreadyClaimed');
     }
-    tx.update(helpThreads).set({ status: 'assigned', agentId: user.id }).where(eq(helpThreads.id, threadId)).run();
-    insertEvent(tx, { threadId, type: 'claimed', actorId: user.id, payload: { candidateId: thread.candidateId, agentId: user.id, agentName: user.name, at: now.getTime() } }, out);
+    tx.update(helpThreads).set({ status: 'assigned', agentId: caller.id }).where(eq(helpThreads.id, threadId)).run();
+    insertEvent(tx, { threadId, type: 'claimed', actorId: caller.id, payload: { candidateId: thread.candidateId, agentId: caller.id, agentName: caller.name, at: now.getTime() } }, out);
   });
-  return staffSummary(db, threadId, user.id);
+  return staffSummary(db, threadId, caller.id);
 }
 
-export function transfer({ db, user, threadId, toAgentId, now = new Date() }: { db: Db; user: HelpUser; threadId: number; toAgentId: number; now?: Date }): StaffThreadSummary {
-  accessibleThread(db, user, threadId);
+export function transfer({ db, caller, threadId, toAgentId, now = new Date() }: { db: Db; caller: UserCaller; threadId: number; toAgentId: number; now?: Date }): StaffThreadSummary {
+  accessibleThread(db, caller, threadId);
   const target = db.select({ id: users.id, name: users.name, role: users.role }).from(users).where(eq(users.id, toAgentId)).get();
   if (!target || (target.role !== 'support' && target.role !== 'admin')) throw new AppError('NOT_FOUND', 'help.agentNotFound');
   write(db, (tx, out) => {
@@ -569,29 +553,29 @@ export function transfer({ db, user, threadId, toAgentId, now = new Date() }: { 
     tx.update(helpThreads).set({ status: 'assigned', agentId: target.id }).where(eq(helpThreads.id, threadId)).run();
     insertEvent(
       tx,
-      { threadId, type: 'transferred', actorId: user.id, payload: { candidateId: thread.candidateId, fromAgentId: thread.agentId, agentId: target.id, agentName: target.name } },
+      { threadId, type: 'transferred', actorId: caller.id, payload: { candidateId: thread.candidateId, fromAgentId: thread.agentId, agentId: target.id, agentName: target.name } },
       out,
     );
     // The previous agent has a free slot now.
     autoAssign(tx, out, now);
   });
-  return staffSummary(db, threadId, user.id);
+  return staffSummary(db, threadId, caller.id);
 }
 
-export function resolve({ db, user, threadId, now = new Date() }: { db: Db; user: HelpUser; threadId: number; now?: Date }): StaffThreadSummary {
-  accessibleThread(db, user, threadId);
+export function resolve({ db, caller, threadId, now = new Date() }: { db: Db; caller: UserCaller; threadId: number; now?: Date }): StaffThreadSummary {
+  accessibleThread(db, caller, threadId);
   write(db, (tx, out) => {
     const thread = threadById(tx, threadId)!;
     if (thread.status === 'resolved') throw new AppError('BAD_REQUEST', 'help.alreadyResolved');
     tx.update(helpThreads).set({ status: 'resolved', resolvedAt: now }).where(eq(helpThreads.id, threadId)).run();
-    insertEvent(tx, { threadId, type: 'resolved', actorId: user.id, payload: { candidateId: thread.candidateId, agentId: thread.agentId } }, out);
+    insertEvent(tx, { threadId, type: 'resolved', actorId: caller.id, payload: { candidateId: thread.candidateId, agentId: thread.agentId } }, out);
     autoAssign(tx, out, now);
   });
-  return staffSummary(db, threadId, user.id);
+  return staffSummary(db, threadId, caller.id);
 }
 
-export function reopen({ db, user, threadId, now = new Date() }: { db: Db; user: HelpUser; threadId: number; now?: Date }): StaffThreadSummary {
-  accessibleThread(db, user, threadId);
+export function reopen({ db, caller, threadId, now = new Date() }: { db: Db; caller: UserCaller; threadId: number; now?: Date }): StaffThreadSummary {
+  accessibleThread(db, caller, threadId);
   write(db, (tx, out) => {
     const thread = threadById(tx, threadId)!;
     if (thread.status !== 'resolved') throw new AppError('BAD_REQUEST', 'help.notResolved');
@@ -602,10 +586,10 @@ export function reopen({ db, user, threadId, now = new Date() }: { db: Db; user:
       .get();
     // One open thread per candidate: they asked again meanwhile; carry on there.
     if (open) throw new AppError('CONFLICT', 'help.otherOpen');
-    requeue(tx, thread, user.id, now, out);
+    requeue(tx, thread, caller.id, now, out);
     autoAssign(tx, out, now);
   });
-  return staffSummary(db, threadId, user.id);
+  return staffSummary(db, threadId, caller.id);
 }
 
 export function agents({ db }: { db: Db }): AgentView[] {
@@ -629,12 +613,12 @@ export function upsertDesk(tx: DbOrTx, userId: number, set: { accepting?: boolea
     .run();
 }
 
-export function setAccepting({ db, user, accepting, now = new Date() }: { db: Db; user: HelpUser; accepting: boolean; now?: Date }): AgentView {
+export function setAccepting({ db, caller, accepting, now = new Date() }: { db: Db; caller: UserCaller; accepting: boolean; now?: Date }): AgentView {
   write(db, (tx, out) => {
-    upsertDesk(tx, user.id, { accepting });
+    upsertDesk(tx, caller.id, { accepting });
     if (accepting) autoAssign(tx, out, now);
   });
-  return agentView(db, user.id);
+  return agentView(db, caller.id);
 }
 
 export function setCapacity({ db, agentId, capacity, now = new Date() }: { db: Db; agentId: number; capacity: number; now?: Date }): AgentView {
@@ -671,8 +655,8 @@ export function removeCanned({ db, id }: { db: Db; id: number }): { ok: true } {
 
 /* ------------------------------------------------------------------ context */
 
-export function context({ db, user, threadId }: { db: Db; user: HelpUser; threadId: number }): HelpContext {
-  const thread = accessibleThread(db, user, threadId);
+export function context({ db, caller, threadId }: { db: Db; caller: UserCaller; threadId: number }): HelpContext {
+  const thread = accessibleThread(db, caller, threadId);
   const candidate = db.select().from(users).where(eq(users.id, thread.candidateId)).get()!;
   const sitting =
     thread.examId != null
@@ -720,12 +704,12 @@ export function context({ db, user, threadId }: { db: Db; user: HelpUser; thread
         }
       : null,
     // Access was checked above (by thread); the timeline reader's own room check is for invigilators.
-    timeline: roomId != null ? candidateTimeline({ db, userId: user.id, role: 'admin', roomId, candidateId: candidate.id, limit: 20 }) : [],
+    timeline: roomId != null ? timelineItems({ db, roomId, candidateId: candidate.id, limit: 20 }) : [],
   };
 }
 
-export function roomThreads({ db, user, roomId }: { db: Db; user: HelpUser; roomId: number }): { threadId: number; candidateId: number; status: HelpStatus }[] {
-  if (user.role === 'invigilator') assertRoomAccess({ db, userId: user.id, role: user.role, roomId });
+export function roomThreads({ db, caller, roomId }: { db: Db; caller: UserCaller; roomId: number }): { threadId: number; candidateId: number; status: HelpStatus }[] {
+  if (caller.role === 'invigilator') assertRoom(db, caller as StaffCaller, roomId);
   return db
     .select({ threadId: helpThreads.id, candidateId: helpThreads.candidateId, status: helpThreads.status })
     .from(helpThreads)

@@ -20,57 +20,23 @@ import {
   type FlagType,
   type PlacedRegistration,
 } from '@/db/schema';
+import type { StaffCaller } from '../auth/caller';
 import { AppError } from '../errors';
 import { endsAt, finishRegistration, settleTimeout } from './exams';
-import { assertRoomAccess, isChiefInvigilator, lastRoomEventId, roomTiles, type TileState } from './rooms';
+import { assertCandidateInRoom, assertChief, assertExamStaff, assertRoom } from './access';
+import { lastRoomEventId, roomTiles, type TileState } from './rooms';
 import { audit } from './audit';
 import { CANDIDATE_COMMAND_TYPES, recordEvent } from './timeline';
 
 /** The caller, as the procedure builders vouched for them. */
-type Staff = { db: Db; userId: number; role: string; now?: Date };
+type Staff = { db: Db; caller: StaffCaller; now?: Date };
 
 export const STILL_MAX_BYTES = 400 * 1024;
 
 
-/** Row-level: the candidate is registered in this room (whose access was checked already). */
-function registrationInRoom(db: DbOrTx, roomId: number, candidateId: number) {
-  const reg = db
-    .select()
-    .from(registrations)
-    .where(and(eq(registrations.roomId, roomId), eq(registrations.candidateId, candidateId)))
-    .get();
-  if (!reg) throw new AppError('NOT_FOUND', 'invigilate.candidateNotInRoom');
-  return reg as PlacedRegistration;
-}
-
-function assertCandidateAccess({ db, userId, role, roomId, candidateId }: Staff & { roomId: number; candidateId: number }) {
-  const access = assertRoomAccess({ db, userId, role, roomId });
-  return { ...access, reg: registrationInRoom(db, roomId, candidateId) };
-}
-
 function examById(db: Db, examId: number) {
   const exam = db.select().from(exams).where(eq(exams.id, examId)).get();
   if (!exam) throw new AppError('NOT_FOUND', 'invigilate.examNotFound');
-  return exam;
-}
-
-/** Staff of an exam: assigned to one of its rooms, its chief, or an admin. */
-function assertExamStaff({ db, userId, role, examId }: Staff & { examId: number }) {
-  const exam = examById(db, examId);
-  if (role === 'admin' || isChiefInvigilator({ db, userId, examId })) return exam;
-  const assigned = db
-    .select({ roomId: invigilatorAssignments.roomId })
-    .from(invigilatorAssignments)
-    .innerJoin(examRooms, eq(examRooms.id, invigilatorAssignments.roomId))
-    .where(and(eq(examRooms.examId, examId), eq(invigilatorAssignments.userId, userId)))
-    .get();
-  if (!assigned) throw new AppError('FORBIDDEN', 'invigilate.notExamStaff');
-  return exam;
-}
-
-function assertChief({ db, userId, role, examId }: Staff & { examId: number }) {
-  const exam = examById(db, examId);
-  if (role !== 'admin' && !isChiefInvigilator({ db, userId, examId })) throw new AppError('FORBIDDEN', 'invigilate.notChief');
   return exam;
 }
 
@@ -89,8 +55,8 @@ function flagCounts(db: Db, roomId: number): FlagCounts {
 }
 
 /** The grid's snapshot: every tile, the room's flag counts and the cursor to resume from. */
-export function roomState({ db, userId, role, roomId, now = new Date() }: Staff & { roomId: number }) {
-  const { room, exam } = assertRoomAccess({ db, userId, role, roomId });
+export function roomState({ db, caller, roomId, now = new Date() }: Staff & { roomId: number }) {
+  const { room, exam } = assertRoom(db, caller, roomId);
   // Read before the tiles: an event stored in between is replayed by the subscription, not lost.
   const lastEventId = lastRoomEventId({ db, roomId });
   return {
@@ -140,8 +106,13 @@ const ACTIONS_SHOWN_ELSEWHERE = ['message.sent', 'flag.created', 'flag.resolved'
  * One candidate's timeline in a room, newest first: what LiveKit and the candidate's page
  * reported, flags raised and resolved, messages sent and acknowledged, and staff actions.
  */
-export function candidateTimeline({ db, userId, role, roomId, candidateId, limit = 200 }: Staff & { roomId: number; candidateId: number; limit?: number }) {
-  assertCandidateAccess({ db, userId, role, roomId, candidateId });
+export function candidateTimeline({ db, caller, roomId, candidateId, limit = 200 }: Staff & { roomId: number; candidateId: number; limit?: number }) {
+  assertCandidateInRoom(db, caller, { roomId, candidateId });
+  return timelineItems({ db, roomId, candidateId, limit });
+}
+
+/** The timeline itself, for callers that checked access already (the help desk, by thread). */
+export function timelineItems({ db, roomId, candidateId, limit }: { db: Db; roomId: number; candidateId: number; limit: number }) {
   const staffName = new Map<number, string>();
   const nameOf = (id: number | null) => {
     if (id == null) return undefined;
@@ -255,8 +226,8 @@ const creator = alias(users, 'creator');
 const resolver = alias(users, 'resolver');
 
 /** The room's flags, newest first, with the candidate's name and seat (the still is served apart). */
-export function listFlags({ db, userId, role, roomId, status }: Staff & { roomId: number; status?: FlagStatus }) {
-  assertRoomAccess({ db, userId, role, roomId });
+export function listFlags({ db, caller, roomId, status }: Staff & { roomId: number; status?: FlagStatus }) {
+  assertRoom(db, caller, roomId);
   return db
     .select({
       id: flags.id,
@@ -299,17 +270,17 @@ export function decodeStill(dataUrl: string): Buffer {
 }
 
 /** An invigilator's own flag, with a note and optionally a still from the current frame. */
-export function createFlag({ db, userId, role, roomId, candidateId, note, still, now = new Date() }: Staff & { roomId: number; candidateId: number; note: string; still?: string }) {
-  assertCandidateAccess({ db, userId, role, roomId, candidateId });
+export function createFlag({ db, caller, roomId, candidateId, note, still, now = new Date() }: Staff & { roomId: number; candidateId: number; note: string; still?: string }) {
+  assertCandidateInRoom(db, caller, { roomId, candidateId });
   const image = still ? decodeStill(still) : null;
   return db.transaction((tx) => {
     const flag = tx
       .insert(flags)
-      .values({ roomId, candidateId, type: 'manual', source: 'manual', note, still: image, createdBy: userId, createdAt: now })
+      .values({ roomId, candidateId, type: 'manual', source: 'manual', note, still: image, createdBy: caller.id, createdAt: now })
       .returning({ id: flags.id })
       .get();
     recordEvent({ db: tx, roomId, candidateId, type: 'flag_raised', device: null, occurredAt: now, payload: { flagId: flag.id, type: 'manual' } });
-    audit(tx, { actorId: userId, action: 'flag.created', roomId, candidateId, detail: { flagId: flag.id, note, still: !!image }, at: now });
+    audit(tx, { actorId: caller.id, action: 'flag.created', roomId, candidateId, detail: { flagId: flag.id, note, still: !!image }, at: now });
     return { flagId: flag.id };
   });
 }
@@ -317,8 +288,7 @@ export function createFlag({ db, userId, role, roomId, candidateId, note, still,
 /** Confirms or dismisses an open flag, once: a flag already resolved is refused. */
 export function resolveFlag({
   db,
-  userId,
-  role,
+  caller,
   flagId,
   resolution,
   note,
@@ -326,11 +296,11 @@ export function resolveFlag({
 }: Staff & { flagId: number; resolution: 'confirmed' | 'dismissed'; note?: string }) {
   const flag = db.select({ id: flags.id, roomId: flags.roomId }).from(flags).where(eq(flags.id, flagId)).get();
   if (!flag) throw new AppError('NOT_FOUND', 'flags.notFound');
-  assertRoomAccess({ db, userId, role, roomId: flag.roomId });
+  assertRoom(db, caller, flag.roomId);
   return db.transaction((tx) => {
     const resolved = tx
       .update(flags)
-      .set({ status: resolution, resolvedBy: userId, resolvedAt: now, resolutionNote: note ?? null })
+      .set({ status: resolution, resolvedBy: caller.id, resolvedAt: now, resolutionNote: note ?? null })
       .where(and(eq(flags.id, flagId), eq(flags.status, 'open')))
       .returning()
       .get();
@@ -344,18 +314,18 @@ export function resolveFlag({
       occurredAt: now,
       payload: { flagId, type: resolved.type, resolution },
     });
-    audit(tx, { actorId: userId, action: 'flag.resolved', roomId: resolved.roomId, candidateId: resolved.candidateId, detail: { flagId, resolution, ...(note ? { note } : {}) }, at: now });
+    audit(tx, { actorId: caller.id, action: 'flag.resolved', roomId: resolved.roomId, candidateId: resolved.candidateId, detail: { flagId, resolution, ...(note ? { note } : {}) }, at: now });
     return { flagId, status: resolved.status, resolvedAt: now };
   });
 }
 
 /** The still of a flag for someone who may see its room, or null (missing, no still, or not theirs). */
-export function flagStill({ db, userId, role, flagId }: Staff & { flagId: number }) {
-  if (role !== 'admin' && role !== 'invigilator') return null;
+export function flagStill({ db, caller, flagId }: Staff & { flagId: number }) {
+  if (caller.role === 'support') return null;
   const flag = db.select({ roomId: flags.roomId, still: flags.still }).from(flags).where(eq(flags.id, flagId)).get();
   if (!flag?.still) return null;
   try {
-    assertRoomAccess({ db, userId, role, roomId: flag.roomId });
+    assertRoom(db, caller, flag.roomId);
   } catch {
     return null;
   }
@@ -364,8 +334,8 @@ export function flagStill({ db, userId, role, flagId }: Staff & { flagId: number
 
 /* ------------------------------------------------------------------ presets */
 
-export function listPresets({ db, userId, role, examId }: Staff & { examId: number }) {
-  assertExamStaff({ db, userId, role, examId });
+export function listPresets({ db, caller, examId }: Staff & { examId: number }) {
+  assertExamStaff(db, caller, examId);
   return db
     .select({ id: presetMessages.id, text: presetMessages.text, createdAt: presetMessages.createdAt })
     .from(presetMessages)
@@ -374,22 +344,22 @@ export function listPresets({ db, userId, role, examId }: Staff & { examId: numb
     .all();
 }
 
-export function addPreset({ db, userId, role, examId, text, now = new Date() }: Staff & { examId: number; text: string }) {
-  assertExamStaff({ db, userId, role, examId });
+export function addPreset({ db, caller, examId, text, now = new Date() }: Staff & { examId: number; text: string }) {
+  assertExamStaff(db, caller, examId);
   return db.transaction((tx) => {
-    const row = tx.insert(presetMessages).values({ examId, text, createdBy: userId, createdAt: now }).returning({ id: presetMessages.id, text: presetMessages.text, createdAt: presetMessages.createdAt }).get();
-    audit(tx, { actorId: userId, action: 'preset.added', examId, detail: { examId, presetId: row.id, text }, at: now });
+    const row = tx.insert(presetMessages).values({ examId, text, createdBy: caller.id, createdAt: now }).returning({ id: presetMessages.id, text: presetMessages.text, createdAt: presetMessages.createdAt }).get();
+    audit(tx, { actorId: caller.id, action: 'preset.added', examId, detail: { examId, presetId: row.id, text }, at: now });
     return row;
   });
 }
 
-export function removePreset({ db, userId, role, presetId, now = new Date() }: Staff & { presetId: number }) {
+export function removePreset({ db, caller, presetId, now = new Date() }: Staff & { presetId: number }) {
   const preset = db.select().from(presetMessages).where(eq(presetMessages.id, presetId)).get();
   if (!preset) throw new AppError('NOT_FOUND', 'invigilate.presetNotFound');
-  assertExamStaff({ db, userId, role, examId: preset.examId });
+  assertExamStaff(db, caller, preset.examId);
   db.transaction((tx) => {
     tx.delete(presetMessages).where(eq(presetMessages.id, presetId)).run();
-    audit(tx, { actorId: userId, action: 'preset.removed', examId: preset.examId, detail: { examId: preset.examId, presetId, text: preset.text }, at: now });
+    audit(tx, { actorId: caller.id, action: 'preset.removed', examId: preset.examId, detail: { examId: preset.examId, presetId, text: preset.text }, at: now });
   });
   return { ok: true as const };
 }
@@ -406,9 +376,8 @@ function titleOf(text: string) {
  * A message from the room's staff to one candidate or the whole room, which the candidate must
  * acknowledge. Each recipient gets a `staff_message` event, which their exam page receives live.
  */
-export function sendMessage({ db, userId, role, roomId, candidateId, text, now = new Date() }: Staff & { roomId: number; candidateId?: number; text: string }) {
-  const { exam } = assertRoomAccess({ db, userId, role, roomId });
-  if (candidateId != null) registrationInRoom(db, roomId, candidateId);
+export function sendMessage({ db, caller, roomId, candidateId, text, now = new Date() }: Staff & { roomId: number; candidateId?: number; text: string }) {
+  const { exam } = candidateId != null ? assertCandidateInRoom(db, caller, { roomId, candidateId }) : assertRoom(db, caller, roomId);
   const recipients =
     candidateId != null
       ? [candidateId]
@@ -432,12 +401,12 @@ export function sendMessage({ db, userId, role, roomId, candidateId, text, now =
         body: text,
         priority: 'urgent',
         mustAcknowledge: true,
-        sentBy: userId,
+        sentBy: caller.id,
         createdAt: now,
       })
       .returning({ id: messages.id })
       .get();
-    audit(tx, { actorId: userId, action: 'message.sent', roomId, candidateId: candidateId ?? null, detail: { messageId: message.id, audience, text }, at: now });
+    audit(tx, { actorId: caller.id, action: 'message.sent', roomId, candidateId: candidateId ?? null, detail: { messageId: message.id, audience, text }, at: now });
     for (const to of recipients) {
       recordEvent({ db: tx, roomId, candidateId: to, type: 'staff_message', device: null, occurredAt: now, payload: { messageId: message.id, audience } });
     }
@@ -446,8 +415,8 @@ export function sendMessage({ db, userId, role, roomId, candidateId, text, now =
 }
 
 /** Extra time after an incident: the candidate's end moves, their countdown with it. */
-export function addTime({ db, userId, role, roomId, candidateId, minutes, reason, now = new Date() }: Staff & { roomId: number; candidateId: number; minutes: number; reason: string }) {
-  const { exam, reg: r } = assertCandidateAccess({ db, userId, role, roomId, candidateId });
+export function addTime({ db, caller, roomId, candidateId, minutes, reason, now = new Date() }: Staff & { roomId: number; candidateId: number; minutes: number; reason: string }) {
+  const { exam, reg: r } = assertCandidateInRoom(db, caller, { roomId, candidateId });
   // An exam that ran out unnoticed is over; extra time does not reopen it.
   const reg = settleTimeout(db, exam, r, now);
   if (reg.finishedAt) throw new AppError('PRECONDITION_FAILED', 'exam.alreadyFinished');
@@ -469,14 +438,14 @@ export function addTime({ db, userId, role, roomId, candidateId, minutes, reason
       occurredAt: now,
       payload: { minutes, extraMinutes: updated.extraMinutes, endsAt: end.getTime(), reason },
     });
-    audit(tx, { actorId: userId, action: 'time.added', roomId, candidateId, detail: { minutes, extraMinutes: updated.extraMinutes, endsAt: end.getTime(), reason }, at: now });
+    audit(tx, { actorId: caller.id, action: 'time.added', roomId, candidateId, detail: { minutes, extraMinutes: updated.extraMinutes, endsAt: end.getTime(), reason }, at: now });
     return { endsAt: end, extraMinutes: updated.extraMinutes };
   });
 }
 
 /** Ends (force-submits) a candidate's exam with reason 'staff'; what was saved is what counts. */
-export function endExam({ db, userId, role, roomId, candidateId, reason, now = new Date() }: Staff & { roomId: number; candidateId: number; reason: string }) {
-  const { exam, reg: r } = assertCandidateAccess({ db, userId, role, roomId, candidateId });
+export function endExam({ db, caller, roomId, candidateId, reason, now = new Date() }: Staff & { roomId: number; candidateId: number; reason: string }) {
+  const { exam, reg: r } = assertCandidateInRoom(db, caller, { roomId, candidateId });
   const reg = settleTimeout(db, exam, r, now);
   if (reg.finishedAt) throw new AppError('PRECONDITION_FAILED', 'exam.alreadyFinished');
   return db.transaction((tx) => {
@@ -488,14 +457,14 @@ export function endExam({ db, userId, role, roomId, candidateId, reason, now = n
       event: { type: 'exam_ended_by_staff', occurredAt: now, payload: { reason: 'staff', note: reason } },
     });
     if (!finished) throw new AppError('PRECONDITION_FAILED', 'exam.alreadyFinished');
-    audit(tx, { actorId: userId, action: 'exam.ended', roomId, candidateId, detail: { reason }, at: now });
+    audit(tx, { actorId: caller.id, action: 'exam.ended', roomId, candidateId, detail: { reason }, at: now });
     return { finishedAt: now, finishReason: 'staff' as const };
   });
 }
 
 /** Patrol: the caller saw these candidates live just now. */
-export function markViewed({ db, userId, role, roomId, candidateIds, now = new Date() }: Staff & { roomId: number; candidateIds: number[] }) {
-  assertRoomAccess({ db, userId, role, roomId });
+export function markViewed({ db, caller, roomId, candidateIds, now = new Date() }: Staff & { roomId: number; candidateIds: number[] }) {
+  assertRoom(db, caller, roomId);
   const ids = [...new Set(candidateIds)];
   const registered = db
     .select({ candidateId: registrations.candidateId })
@@ -506,7 +475,7 @@ export function markViewed({ db, userId, role, roomId, candidateIds, now = new D
   db.transaction((tx) => {
     for (const candidateId of ids) {
       tx.insert(lastViewed)
-        .values({ roomId, candidateId, userId, viewedAt: now })
+        .values({ roomId, candidateId, userId: caller.id, viewedAt: now })
         .onConflictDoUpdate({ target: [lastViewed.candidateId, lastViewed.userId], set: { roomId, viewedAt: now } })
         .run();
     }
@@ -531,8 +500,9 @@ export function standingOf(tile: TileState): keyof Omit<RoomCounts, 'total'> {
 }
 
 /** Every room of an exam with its counts and invigilators, for the exam's chief (or an admin). */
-export function chiefOverview({ db, userId, role, examId, now = new Date() }: Staff & { examId: number }) {
-  const exam = assertChief({ db, userId, role, examId });
+export function chiefOverview({ db, caller, examId, now = new Date() }: Staff & { examId: number }) {
+  const exam = examById(db, examId);
+  assertChief(db, caller, examId);
   const rooms = db.select().from(examRooms).where(eq(examRooms.examId, examId)).orderBy(asc(examRooms.name), asc(examRooms.id)).all();
   const staff = rooms.length
     ? db
@@ -567,7 +537,7 @@ export function chiefOverview({ db, userId, role, examId, now = new Date() }: St
 }
 
 /** The exams where the caller is chief invigilator. */
-export function myChiefExams({ db, userId }: { db: Db; userId: number }) {
+export function myChiefExams({ db, caller }: { db: Db; caller: StaffCaller }) {
   return db
     .select({
       id: exams.id,
@@ -579,7 +549,7 @@ export function myChiefExams({ db, userId }: { db: Db; userId: number }) {
     })
     .from(chiefInvigilators)
     .innerJoin(exams, eq(exams.id, chiefInvigilators.examId))
-    .where(eq(chiefInvigilators.userId, userId))
+    .where(eq(chiefInvigilators.userId, caller.id))
     .orderBy(asc(exams.startsAt))
     .all();
 }

@@ -16,10 +16,11 @@ import {
   type MESSAGE_AUDIENCES,
   type MESSAGE_PRIORITIES,
 } from '@/db/schema';
+import type { StaffCaller } from '../auth/caller';
 import { AppError } from '../errors';
 import { inIdOrder, type EventBus, type MessageStats } from '../events/bus';
 import { maskIdNumber } from './exams';
-import { assertRoomAccess, isChiefInvigilator } from './rooms';
+import { assertCandidateInRoom, assertChief, assertRoom, roomScope } from './access';
 import { recordEvent } from './timeline';
 
 export type Audience = (typeof MESSAGE_AUDIENCES)[number];
@@ -38,7 +39,7 @@ export type CandidateMessage = {
 };
 
 /** The sender, as the procedure builders vouched for them. */
-type Staff = { db: Db; userId: number; role: string };
+type Staff = { db: Db; caller: StaffCaller };
 
 type Reg = { examId: number; roomId: number };
 
@@ -197,16 +198,10 @@ function candidateOrThrow(db: Db, candidateId: number) {
   return user;
 }
 
-/** Rooms this invigilator may address: assigned to them, or of an exam where they are chief. */
-function accessibleRoomIds(db: Db, userId: number) {
-  const assigned = db.select({ roomId: invigilatorAssignments.roomId }).from(invigilatorAssignments).where(eq(invigilatorAssignments.userId, userId)).all();
-  const chief = db
-    .select({ roomId: examRooms.id })
-    .from(chiefInvigilators)
-    .innerJoin(examRooms, eq(examRooms.examId, chiefInvigilators.examId))
-    .where(eq(chiefInvigilators.userId, userId))
-    .all();
-  return new Set([...assigned, ...chief].map((r) => r.roomId));
+/** An invigilator's rooms, as ids. */
+function roomIdsOf(db: Db, caller: StaffCaller) {
+  const scope = roomScope(db, caller);
+  return scope.all ? new Set<number>() : scope.roomIds;
 }
 
 /**
@@ -214,41 +209,38 @@ function accessibleRoomIds(db: Db, userId: number) {
  * room of theirs or one of its candidates, and a whole exam only as its chief; support one
  * candidate at a time.
  */
-function resolveTarget({ db, userId, role }: Staff, input: Pick<SendInput, 'audience' | 'examId' | 'roomId' | 'candidateId'>): Target {
-  const admin = role === 'admin';
+function resolveTarget({ db, caller }: Staff, input: Pick<SendInput, 'audience' | 'examId' | 'roomId' | 'candidateId'>): Target {
+  const admin = caller.role === 'admin';
   switch (input.audience) {
     case 'all':
       if (!admin) throw new AppError('FORBIDDEN', 'messages.allForbidden');
       return { examId: null, roomId: null, candidateId: null };
     case 'exam': {
       if (input.examId == null) throw new AppError('BAD_REQUEST', 'messages.examRequired');
-      if (role === 'support') throw new AppError('FORBIDDEN', 'messages.supportCandidateOnly');
+      if (caller.role === 'support') throw new AppError('FORBIDDEN', 'messages.supportCandidateOnly');
       examOrThrow(db, input.examId);
-      if (!admin && !isChiefInvigilator({ db, userId, examId: input.examId })) throw new AppError('FORBIDDEN', 'messages.examForbidden');
+      assertChief(db, caller, input.examId, 'messages.examForbidden');
       return { examId: input.examId, roomId: null, candidateId: null };
     }
     case 'room': {
       if (input.roomId == null) throw new AppError('BAD_REQUEST', 'messages.roomRequired');
-      if (role === 'support') throw new AppError('FORBIDDEN', 'messages.supportCandidateOnly');
-      const { exam } = assertRoomAccess({ db, userId, role, roomId: input.roomId });
+      if (caller.role === 'support') throw new AppError('FORBIDDEN', 'messages.supportCandidateOnly');
+      const { exam } = assertRoom(db, caller, input.roomId);
       return { examId: exam.id, roomId: input.roomId, candidateId: null };
     }
     case 'candidate': {
       if (input.candidateId == null) throw new AppError('BAD_REQUEST', 'messages.candidateRequired');
       candidateOrThrow(db, input.candidateId);
-      const regs = registrationsOf(db, input.candidateId);
-      if (input.roomId != null) {
-        // Named room: the candidate must sit there, and the sender must have the room.
-        if (role === 'invigilator') assertRoomAccess({ db, userId, role, roomId: input.roomId });
-        const reg = regs.find((r) => r.roomId === input.roomId);
-        if (!reg) throw new AppError('NOT_FOUND', 'invigilate.candidateNotInRoom');
+      if (caller.role === 'invigilator') {
+        // Through a room of theirs, for that room's exam only: holding another exam the candidate
+        // also sits (tomorrow's, as its chief) gives no say over today's.
+        if (input.roomId == null) throw new AppError('BAD_REQUEST', 'messages.roomRequired');
+        const { reg } = assertCandidateInRoom(db, caller, { roomId: input.roomId, candidateId: input.candidateId });
         return { examId: reg.examId, roomId: reg.roomId, candidateId: input.candidateId };
       }
-      if (role === 'invigilator') {
-        const mine = accessibleRoomIds(db, userId);
-        const reg = regs.find((r) => mine.has(r.roomId));
-        if (!reg) throw new AppError('FORBIDDEN', 'messages.candidateForbidden');
-        // Kept with the room the invigilator addressed them through, for that room's timeline and tiles.
+      if (input.roomId != null) {
+        const reg = registrationsOf(db, input.candidateId).find((r) => r.roomId === input.roomId);
+        if (!reg) throw new AppError('NOT_FOUND', 'invigilate.candidateNotInRoom');
         return { examId: reg.examId, roomId: reg.roomId, candidateId: input.candidateId };
       }
       return { examId: null, roomId: null, candidateId: input.candidateId };
@@ -274,8 +266,8 @@ function recipientCount(db: DbOrTx, m: Pick<Message, 'audience' | 'examId' | 'ro
  * Stores a system message and its audit row in one transaction, then announces it on
  * 'messages:new' once committed; each candidate's stream keeps the ones addressed to them.
  */
-export function sendSystemMessage({ db, userId, role, bus, input, now = new Date() }: Staff & { bus: EventBus; input: SendInput; now?: Date }) {
-  const target = resolveTarget({ db, userId, role }, input);
+export function sendSystemMessage({ db, caller, bus, input, now = new Date() }: Staff & { bus: EventBus; input: SendInput; now?: Date }) {
+  const target = resolveTarget({ db, caller }, input);
   const { message, recipients } = db.transaction((tx) => {
     const message = tx
       .insert(messages)
@@ -286,7 +278,7 @@ export function sendSystemMessage({ db, userId, role, bus, input, now = new Date
         body: input.body,
         priority: input.priority,
         mustAcknowledge: input.mustAcknowledge,
-        sentBy: userId,
+        sentBy: caller.id,
         createdAt: now,
       })
       .returning()
@@ -294,7 +286,7 @@ export function sendSystemMessage({ db, userId, role, bus, input, now = new Date
     const recipients = recipientCount(tx, message);
     tx.insert(auditLog)
       .values({
-        actorId: userId,
+        actorId: caller.id,
         action: 'message.sent',
         roomId: target.roomId,
         candidateId: target.candidateId,
@@ -589,10 +581,10 @@ export function messageStats(db: DbOrTx, messageId: number): MessageStats | null
 /* ------------------------------------------------------------------ the sender's side */
 
 /** A message's sender may follow it; admins follow every message. */
-export function assertMayFollow({ db, userId, role, messageId }: Staff & { messageId: number }) {
+export function assertMayFollow({ db, caller, messageId }: Staff & { messageId: number }) {
   const m = db.select({ sentBy: messages.sentBy }).from(messages).where(eq(messages.id, messageId)).get();
   if (!m) throw new AppError('NOT_FOUND', 'messages.notFound');
-  if (role !== 'admin' && m.sentBy !== userId) throw new AppError('FORBIDDEN', 'messages.notSender');
+  if (caller.role !== 'admin' && m.sentBy !== caller.id) throw new AppError('FORBIDDEN', 'messages.notSender');
 }
 
 export type SentMessage = {
@@ -610,7 +602,7 @@ export type SentMessage = {
 };
 
 /** The messages the caller may follow (their own; every one for an admin), newest first, with counts. */
-export function sentMessages({ db, userId, role, limit = 50 }: Staff & { limit?: number }): SentMessage[] {
+export function sentMessages({ db, caller, limit = 50 }: Staff & { limit?: number }): SentMessage[] {
   const sender = sql<string | null>`(select ${users.name} from ${users} where ${users.id} = ${messages.sentBy})`;
   const rows = db
     .select({
@@ -630,7 +622,7 @@ export function sentMessages({ db, userId, role, limit = 50 }: Staff & { limit?:
       candidateName: sql<string | null>`(select ${users.name} from ${users} where ${users.id} = ${messages.candidateId})`,
     })
     .from(messages)
-    .where(role === 'admin' ? undefined : eq(messages.sentBy, userId))
+    .where(caller.role === 'admin' ? undefined : eq(messages.sentBy, caller.id))
     .orderBy(desc(messages.id))
     .limit(limit)
     .all();
@@ -675,9 +667,9 @@ export function sentMessages({ db, userId, role, limit = 50 }: Staff & { limit?:
 }
 
 /** What the compose form offers the caller: the audiences they may use, and the exams and rooms within them. */
-export function composeOptions({ db, userId, role }: Staff) {
-  if (role === 'support') return { audiences: ['candidate'] as Audience[], exams: [], rooms: [] };
-  if (role === 'admin') {
+export function composeOptions({ db, caller }: Staff) {
+  if (caller.role === 'support') return { audiences: ['candidate'] as Audience[], exams: [], rooms: [] };
+  if (caller.role === 'admin') {
     return {
       audiences: ['all', 'exam', 'room', 'candidate'] as Audience[],
       exams: db.select({ id: exams.id, title: exams.title }).from(exams).orderBy(desc(exams.startsAt), desc(exams.id)).all(),
@@ -693,10 +685,10 @@ export function composeOptions({ db, userId, role }: Staff) {
     .select({ id: exams.id, title: exams.title })
     .from(chiefInvigilators)
     .innerJoin(exams, eq(exams.id, chiefInvigilators.examId))
-    .where(eq(chiefInvigilators.userId, userId))
+    .where(eq(chiefInvigilators.userId, caller.id))
     .orderBy(desc(exams.startsAt))
     .all();
-  const roomIds = [...accessibleRoomIds(db, userId)];
+  const roomIds = [...roomIdsOf(db, caller)];
   const rooms = roomIds.length
     ? db
         .select({ id: examRooms.id, name: examRooms.name, examId: exams.id, examTitle: exams.title })
@@ -713,14 +705,14 @@ export function composeOptions({ db, userId, role }: Staff) {
  * Candidates the caller may address one by one: in a room (seat order), or found by name or
  * ID number. Invigilators only see candidates of their rooms.
  */
-export function findCandidates({ db, userId, role, roomId, search, limit = 30 }: Staff & { roomId?: number; search?: string; limit?: number }) {
+export function findCandidates({ db, caller, roomId, search, limit = 30 }: Staff & { roomId?: number; search?: string; limit?: number }) {
   let roomIds: number[] | null = null;
   if (roomId != null) {
-    if (role === 'invigilator') assertRoomAccess({ db, userId, role, roomId });
+    if (caller.role === 'invigilator') assertRoom(db, caller, roomId);
     else if (!db.select({ id: examRooms.id }).from(examRooms).where(eq(examRooms.id, roomId)).get()) throw new AppError('NOT_FOUND', 'room.notFound');
     roomIds = [roomId];
-  } else if (role === 'invigilator') {
-    roomIds = [...accessibleRoomIds(db, userId)];
+  } else if (caller.role === 'invigilator') {
+    roomIds = [...roomIdsOf(db, caller)];
     if (!roomIds.length) return [];
   }
   const term = search?.trim();

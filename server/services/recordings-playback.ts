@@ -2,7 +2,7 @@ import type { Db } from '@/db/client';
 import { AppError } from '../errors';
 import type { Locale } from '../i18n/config';
 import { serverTranslator } from '../i18n/messages';
-import type { SessionUser } from './auth';
+import { isStaff, type UserCaller } from '../auth/caller';
 import { playbackOf } from './recordings';
 import { concatenatedStream, parseRange } from './recordings-files';
 
@@ -17,14 +17,14 @@ const STATUS_OF: Partial<Record<AppError['code'], number>> = { UNAUTHORIZED: 401
 export function playbackResponse({
   db,
   dataDir,
-  user,
+  caller,
   recordingId,
   range,
   locale = 'zh-CN',
 }: {
   db: Db;
   dataDir: string;
-  user: Pick<SessionUser, 'id' | 'role'> | null;
+  caller: UserCaller | null;
   recordingId: string;
   range: string | null;
   locale?: Locale;
@@ -33,12 +33,13 @@ export function playbackResponse({
     const t = serverTranslator(locale);
     return Response.json({ error: err.key, message: t(`errors.${err.key}` as 'errors.internal', err.params) }, { status: STATUS_OF[err.code] ?? 400 });
   };
-  if (!user) return refuse(new AppError('UNAUTHORIZED', 'auth.required'));
+  if (!caller) return refuse(new AppError('UNAUTHORIZED', 'auth.required'));
+  if (!isStaff(caller)) return refuse(new AppError('FORBIDDEN', 'recordings.staffOnly'));
   const id = /^\d{1,10}$/.test(recordingId) ? Number(recordingId) : 0;
   if (!id) return refuse(new AppError('NOT_FOUND', 'recordings.notFound'));
   let found: ReturnType<typeof playbackOf>;
   try {
-    found = playbackOf({ db, userId: user.id, role: user.role, recordingId: id });
+    found = playbackOf({ db, caller, recordingId: id });
   } catch (err) {
     if (err instanceof AppError) return refuse(err);
     throw err;

@@ -10,9 +10,9 @@ import { AppError } from '../errors';
 import { readCookie } from '../http';
 import { LOCALE_COOKIE, toLocale } from '../i18n/config';
 import { serverTranslator } from '../i18n/messages';
-import { SESSION_COOKIE } from './auth';
+import { authFromRequest, phoneCaller } from '../auth/caller';
 import { checkChunk, recordChunk, storedChunk, type ChunkOutcome } from './recordings';
-import { assertWritableRecording, PHONE_COOKIE, recordersFrom } from './recordings-access';
+import { assertWritableRecording, recordersOf, type Recorder } from './access';
 import { chunkRelPath, fileDigest, placeFile, removeQuietly } from './recordings-files';
 import { announceProgress } from './recordings-progress';
 
@@ -180,7 +180,7 @@ export function createUploadHandler({ db, dataDir, maxChunkBytes, basePath = '/a
   }
 
   /** Creation: the length, the metadata and the recording are checked before any byte is stored. */
-  function checkCreation(req: Request, recorders: ReturnType<typeof recordersFrom>) {
+  function checkCreation(req: Request, recorders: Recorder[]) {
     if (req.headers.get('upload-concat')) throw new Refusal(400, 'recordings.lengthRequired');
     const length = req.headers.get('upload-length');
     if (length === null || !/^\d{1,12}$/.test(length)) throw new Refusal(400, 'recordings.lengthRequired');
@@ -194,7 +194,7 @@ export function createUploadHandler({ db, dataDir, maxChunkBytes, basePath = '/a
   }
 
   /** Resume, offset query, termination: the upload must belong to one of the caller's recordings. */
-  async function checkExisting(req: Request, recorders: ReturnType<typeof recordersFrom>) {
+  async function checkExisting(req: Request, recorders: Recorder[]) {
     const id = decodeURIComponent(new URL(req.url).pathname.split('/').filter(Boolean).pop() ?? '');
     const upload = id && !id.includes('\\') ? await store.getUpload(id).catch(() => null) : null;
     // Unknown ids go to tus, which answers 404/410 and lets the client start over.
@@ -215,8 +215,8 @@ export function createUploadHandler({ db, dataDir, maxChunkBytes, basePath = '/a
   return async function handle(req: Request): Promise<Response> {
     if (req.method === 'OPTIONS') return tus.handleWeb(req);
     if (req.method === 'GET') return refuse(req, new Refusal(405, 'recordings.notFound'));
-    const cookie = req.headers.get('cookie');
-    const recorders = recordersFrom({ db, sessionToken: readCookie(cookie, SESSION_COOKIE), phoneCookie: readCookie(cookie, PHONE_COOKIE) });
+    const auth = authFromRequest(req, db);
+    const recorders = recordersOf([auth.user, phoneCaller(auth.phone)]);
     if (!recorders.length) return refuse(req, new Refusal(401, 'recordings.signInToUpload'));
     try {
       if (req.method === 'POST') {

@@ -4,15 +4,16 @@ import { exams, recordingChunks, recordings, registrations, users, type Recordin
 import { AppError } from '../errors';
 import { endsAt } from './exams';
 import { announceProgress } from './recordings-progress';
+import type { StaffCaller } from '../auth/caller';
 import {
-  assertCandidateStaff,
+  assertCandidateEvidence,
+  assertRoom,
   assertWritableRecording,
+  placedRegistration,
   recorderMayRecord,
   recorderMaySee,
-  registrationFor,
   type Recorder,
-} from './recordings-access';
-import { assertRoomAccess } from './rooms';
+} from './access';
 
 /**
  * A recording may be started (or its start retried) until this long after the candidate's exam
@@ -73,7 +74,7 @@ export function startRecording({
     if (existing.examId !== examId || existing.track !== track) throw new AppError('CONFLICT', 'recordings.clientKeyTaken');
     return { recordingId: existing.id };
   }
-  const reg = registrationFor(db, candidateId, examId);
+  const reg = placedRegistration(db, candidateId, examId);
   if (!reg.enteredAt) throw new AppError('PRECONDITION_FAILED', 'recordings.notEntered');
   const exam = db.select().from(exams).where(eq(exams.id, examId)).get()!;
   const end = reg.finishedAt ?? endsAt(exam, reg);
@@ -254,11 +255,11 @@ function ledgerEntries(db: Db, rows: Recording[]): LedgerEntry[] {
 
 const ledgerEntry = (db: Db, rec: Recording) => ledgerEntries(db, [rec])[0]!;
 
-type Staff = { db: Db; userId: number; role: string };
+type Staff = { db: Db; caller: StaffCaller };
 
 /** A candidate's recordings in one exam with their ledger, for the staff of that candidate's room. */
-export function candidateLedger({ db, userId, role, examId, candidateId }: Staff & { examId: number; candidateId: number }) {
-  assertCandidateStaff({ db, userId, role, candidateId, examId });
+export function candidateLedger({ db, caller, examId, candidateId }: Staff & { examId: number; candidateId: number }) {
+  assertCandidateEvidence(db, caller, { candidateId, examId });
   const rows = db
     .select()
     .from(recordings)
@@ -283,8 +284,8 @@ export type CandidateBacklog = {
 };
 
 /** Upload backlog per candidate of a room, for the invigilator's tiles. */
-export function roomBacklog({ db, userId, role, roomId }: Staff & { roomId: number }): CandidateBacklog[] {
-  const { room } = assertRoomAccess({ db, userId, role, roomId });
+export function roomBacklog({ db, caller, roomId }: Staff & { roomId: number }): CandidateBacklog[] {
+  const { room } = assertRoom(db, caller, roomId);
   const regs = db
     .select({ candidateId: registrations.candidateId, name: users.name })
     .from(registrations)
@@ -320,10 +321,10 @@ export function roomBacklog({ db, userId, role, roomId }: Staff & { roomId: numb
  * The recording and its received chunks in order, for the staff of the candidate's room. A
  * candidate may know their recording exists (`recordings.mine`) but not download it.
  */
-export function playbackOf({ db, userId, role, recordingId }: Staff & { recordingId: number }) {
+export function playbackOf({ db, caller, recordingId }: Staff & { recordingId: number }) {
   const rec = db.select().from(recordings).where(eq(recordings.id, recordingId)).get();
   if (!rec) throw new AppError('NOT_FOUND', 'recordings.notFound');
-  assertCandidateStaff({ db, userId, role, candidateId: rec.candidateId, examId: rec.examId });
+  assertCandidateEvidence(db, caller, { candidateId: rec.candidateId, examId: rec.examId });
   const chunks = db
     .select({ seq: recordingChunks.seq, size: recordingChunks.size, path: recordingChunks.path })
     .from(recordingChunks)

@@ -19,13 +19,15 @@ import {
   type Registration,
   type TimelineEvent,
 } from '@/db/schema';
-import { AppError } from '../errors';
+import type { StaffCaller } from '../auth/caller';
 import { mintInvigilatorToken } from '../livekit/tokens';
+import { assertRoom } from './access';
 import { endsAt, phaseOf, SAVE_GRACE_MS, type Phase } from './exams';
 import { witnessStatuses, type WitnessStatus } from './phone';
 import { applyEvent, initialDeviceStatus, type DeviceStatus } from './tiles';
 
-export function listInvigilatorRooms({ db, userId }: { db: Db; userId: number }) {
+/** The rooms assigned to an invigilator (their "my rooms" list; chief views are listed apart). */
+export function listInvigilatorRooms({ db, caller }: { db: Db; caller: StaffCaller }) {
   return db
     .select({
       id: examRooms.id,
@@ -42,41 +44,10 @@ export function listInvigilatorRooms({ db, userId }: { db: Db; userId: number })
     .innerJoin(examRooms, eq(examRooms.id, invigilatorAssignments.roomId))
     .innerJoin(exams, eq(exams.id, examRooms.examId))
     .leftJoin(registrations, eq(registrations.roomId, examRooms.id))
-    .where(eq(invigilatorAssignments.userId, userId))
+    .where(eq(invigilatorAssignments.userId, caller.id))
     .groupBy(examRooms.id)
     .orderBy(asc(exams.startsAt), asc(examRooms.name))
     .all();
-}
-
-export function isChiefInvigilator({ db, userId, examId }: { db: Db; userId: number; examId: number }) {
-  return !!db
-    .select({ examId: chiefInvigilators.examId })
-    .from(chiefInvigilators)
-    .where(and(eq(chiefInvigilators.examId, examId), eq(chiefInvigilators.userId, userId)))
-    .get();
-}
-
-/**
- * Row-level check: the room exists and is assigned to this invigilator, or they are the chief
- * invigilator of its exam. Admins see every room.
- */
-export function assertRoomAccess({ db, userId, role, roomId }: { db: Db; userId: number; role: string; roomId: number }) {
-  const room = db
-    .select({ room: examRooms, exam: exams })
-    .from(examRooms)
-    .innerJoin(exams, eq(exams.id, examRooms.examId))
-    .where(eq(examRooms.id, roomId))
-    .get();
-  if (!room) throw new AppError('NOT_FOUND', 'room.notFound');
-  if (role !== 'admin') {
-    const assigned = db
-      .select()
-      .from(invigilatorAssignments)
-      .where(and(eq(invigilatorAssignments.roomId, roomId), eq(invigilatorAssignments.userId, userId)))
-      .get();
-    if (!assigned && !isChiefInvigilator({ db, userId, examId: room.exam.id })) throw new AppError('FORBIDDEN', 'room.notAssigned');
-  }
-  return room;
 }
 
 export type Tile = {
@@ -267,8 +238,8 @@ export function lastRoomEventId({ db, roomId }: { db: Db; roomId: number }) {
   return db.select({ id: events.id }).from(events).where(eq(events.roomId, roomId)).orderBy(desc(events.id)).limit(1).get()?.id ?? 0;
 }
 
-export function roomView({ db, userId, role, roomId, now = new Date() }: { db: Db; userId: number; role: string; roomId: number; now?: Date }) {
-  const { room, exam } = assertRoomAccess({ db, userId, role, roomId });
+export function roomView({ db, caller, roomId, now = new Date() }: { db: Db; caller: StaffCaller; roomId: number; now?: Date }) {
+  const { room, exam } = assertRoom(db, caller, roomId);
   // Read before the tiles: an event stored in between is replayed by the subscription, not lost.
   const lastEventId = lastRoomEventId({ db, roomId });
   return {
@@ -280,9 +251,9 @@ export function roomView({ db, userId, role, roomId, now = new Date() }: { db: D
   };
 }
 
-export async function watchToken({ db, userId, role, name, roomId }: { db: Db; userId: number; role: string; name: string; roomId: number }) {
-  const { room } = assertRoomAccess({ db, userId, role, roomId });
-  return mintInvigilatorToken({ room: room.livekitRoom, userId, name });
+export async function watchToken({ db, caller, roomId }: { db: Db; caller: StaffCaller; roomId: number }) {
+  const { room } = assertRoom(db, caller, roomId);
+  return mintInvigilatorToken({ room: room.livekitRoom, userId: caller.id, name: caller.name });
 }
 
 /** Events of a room after a cursor, oldest first: the backfill of a resumed subscription. */

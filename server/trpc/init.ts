@@ -2,19 +2,22 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
 import type { Db } from '@/db/client';
-import type { Role } from '@/db/schema';
 import { getDb } from '../db';
 import { AppError } from '../errors';
 import { getBus, type EventBus } from '../events/bus';
 import { readCookie } from '../http';
 import { LOCALE_COOKIE, toLocale, type Locale } from '../i18n/config';
 import { serverTranslator } from '../i18n/messages';
-import { SESSION_COOKIE, userFromSession, type SessionUser } from '../services/auth';
+import { authFromRequest, phoneCaller, type CandidateCaller, type StaffCaller, type StaffRole, type UserCaller } from '../auth/caller';
+import type { PhoneSession } from '../services/phone';
 
 export type Context = {
   db: Db;
   bus: EventBus;
-  user: SessionUser | null;
+  /** The logged-in account, if any (server/auth/caller.ts). */
+  caller: UserCaller | null;
+  /** The witness phone's device session, for the phone's own procedures. */
+  phone: PhoneSession;
   sessionToken: string | undefined;
   locale: Locale;
   /** Headers of the response, for Set-Cookie. */
@@ -24,14 +27,14 @@ export type Context = {
 
 export function createContext({ req, resHeaders }: { req: Request; resHeaders: Headers }): Context {
   const db = getDb();
-  const cookie = req.headers.get('cookie');
-  const sessionToken = readCookie(cookie, SESSION_COOKIE);
+  const auth = authFromRequest(req, db);
   return {
     db,
     bus: getBus(),
-    user: userFromSession({ db, token: sessionToken }),
-    sessionToken,
-    locale: toLocale(readCookie(cookie, LOCALE_COOKIE)),
+    caller: auth.user,
+    phone: auth.phone,
+    sessionToken: auth.sessionToken,
+    locale: toLocale(readCookie(req.headers.get('cookie'), LOCALE_COOKIE)),
     resHeaders,
     secureCookies: new URL(req.url).protocol === 'https:',
   };
@@ -107,22 +110,30 @@ export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(appErrors);
 
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.user) throw new AppError('UNAUTHORIZED', 'auth.required');
-  return next({ ctx: { ...ctx, user: ctx.user } });
+  if (!ctx.caller) throw new AppError('UNAUTHORIZED', 'auth.required');
+  return next({ ctx: { ...ctx, caller: ctx.caller } });
 });
 
 export const candidateProcedure = authedProcedure.use(({ ctx, next }) => {
-  if (ctx.user.role !== 'candidate') throw new AppError('FORBIDDEN', 'auth.wrongRole');
-  return next();
+  if (ctx.caller.role !== 'candidate') throw new AppError('FORBIDDEN', 'auth.wrongRole');
+  return next({ ctx: { ...ctx, caller: ctx.caller as CandidateCaller } });
 });
 
 /** Staff procedures name the roles allowed; admin is always allowed. */
-export const staffProcedure = (...roles: Exclude<Role, 'candidate' | 'admin'>[]) =>
+export const staffProcedure = (...roles: Exclude<StaffRole, 'admin'>[]) =>
   authedProcedure.use(({ ctx, next }) => {
-    const role = ctx.user.role;
+    const role = ctx.caller.role;
     if (role !== 'admin' && !(roles as string[]).includes(role)) throw new AppError('FORBIDDEN', 'auth.wrongRole');
-    return next();
+    return next({ ctx: { ...ctx, caller: ctx.caller as StaffCaller } });
   });
+
+/** Procedures of a bound witness phone: the device session must be live (not revoked, not expired). */
+export const phoneProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (ctx.phone.kind === 'revoked') throw new AppError('UNAUTHORIZED', 'phone.revoked');
+  const phone = phoneCaller(ctx.phone);
+  if (!phone) throw new AppError('UNAUTHORIZED', 'phone.notBound');
+  return next({ ctx: { ...ctx, phoneCaller: phone } });
+});
 
 
 /** The back office: admins only. */

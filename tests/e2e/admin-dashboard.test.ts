@@ -1,3 +1,4 @@
+import { asStaff } from '../helpers/unit-support';
 import fs from 'node:fs';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -55,12 +56,12 @@ describe('admin dashboard, exports and audit log', () => {
     });
 
     // The grid's actions, audited: a flag raised and one decided, extra time, an ended exam.
-    const staff = { db, userId: invigilator.id, role: 'invigilator' };
+    const staff = { db, caller: asStaff(invigilator) };
     createFlag({ ...staff, roomId: room.id, candidateId: flagged.id, note: '疑似看手机' });
     const { flagId } = createFlag({ ...staff, roomId: room.id, candidateId: sitting.id, note: '左顾右盼' });
     resolveFlag({ ...staff, flagId, resolution: 'dismissed', note: '调整坐姿，已排除' });
     addTime({ ...staff, roomId: room.id, candidateId: sitting.id, minutes: 10, reason: '网络中断 8 分钟' });
-    endExam({ db, userId: invigilatorB.id, role: 'invigilator', roomId: roomB.id, candidateId: inB[1]!.id, reason: '替考，经主考确认' });
+    endExam({ db, caller: asStaff(invigilatorB), roomId: roomB.id, candidateId: inB[1]!.id, reason: '替考，经主考确认' });
 
     const page = await e2e.newPage();
     await page.setViewportSize({ width: 1440, height: 900 });

@@ -1,3 +1,4 @@
+import { toCaller } from '@/server/services/auth';
 import { desc, eq } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -259,7 +260,7 @@ describe('the help desk', () => {
     await expect.poll(() => desk.getByTestId(`desk-row-${waiting[0]!.id}`).getAttribute('data-status'), { timeout: 15_000 }).toBe('queued');
 
     // Nothing of this test stays queued in the shared database for the next one.
-    for (const id of [...waiting.map((w) => w.id), thread.id]) resolve({ db: e2e.db, user: agent, threadId: id });
+    for (const id of [...waiting.map((w) => w.id), thread.id]) resolve({ db: e2e.db, caller: toCaller(agent), threadId: id });
   });
 
   it('the invigilator grid shows a help badge on the candidate tile while the thread is open, linking to the desk', async () => {

@@ -1,3 +1,5 @@
+import { toCaller } from '@/server/services/auth';
+import { phoneSession as phoneSessionOf } from '@/server/services/phone';
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -156,13 +158,13 @@ export function callerAs(db: Db, user: User | null, phoneSession?: string) {
   return appRouter.createCaller({
     db,
     bus: getBus(),
-    user: user && { id: user.id, role: user.role, name: user.name, username: user.username, idNumber: user.idNumber },
+    caller: user && toCaller(user),
+    phone: phoneSessionOf(db, phoneSession),
     sessionToken: undefined,
     locale: 'zh-CN',
     resHeaders: new Headers(),
     secureCookies: false,
-    phoneSession,
-  } as Parameters<typeof appRouter.createCaller>[0]);
+  });
 }
 
 /**

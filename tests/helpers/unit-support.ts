@@ -11,28 +11,30 @@ import { env } from '@/server/env';
 import { getBus } from '@/server/events/bus';
 import type { Locale } from '@/server/i18n/config';
 import { appRouter } from '@/server/routers/_app';
-import type { SessionUser } from '@/server/services/auth';
+import type { StaffCaller, UserCaller } from '@/server/auth/caller';
+import { toCaller } from '@/server/services/auth';
 import type { Context } from '@/server/trpc/init';
 
 /** Shared helpers for the unit tests (not a test file itself). */
 
-export const asSessionUser = (u: User): SessionUser => ({
-  id: u.id,
-  role: u.role,
-  name: u.name,
-  username: u.username,
-  idNumber: u.idNumber,
-});
+export const asCaller = (u: User): UserCaller => toCaller(u);
+
+/** A staff account as the caller the procedure builders would pass on. */
+export function asStaff(u: User): StaffCaller {
+  if (u.role === 'candidate') throw new Error(`asStaff: ${u.name} is a candidate`);
+  return toCaller(u) as StaffCaller;
+}
 
 export function makeContext(
   db: Db,
   user: User | null,
-  over: Partial<Omit<Context, 'db' | 'user'>> = {},
+  over: Partial<Omit<Context, 'db' | 'caller'>> = {},
 ): Context {
   return {
     db,
     bus: getBus(),
-    user: user ? asSessionUser(user) : null,
+    caller: user ? asCaller(user) : null,
+    phone: { kind: 'none' },
     sessionToken: undefined,
     locale: 'zh-CN',
     resHeaders: new Headers(),
@@ -187,4 +189,10 @@ export async function openSubscription<T>(started: Promise<unknown>) {
 /** Audit rows, oldest first. */
 export function auditRows(db: Db) {
   return db.select().from(auditLog).orderBy(asc(auditLog.id)).all();
+}
+
+/** The Cookie header a browser with this session (and language) sends, for calling route handlers. */
+export function cookieHeaders({ token, locale }: { token?: string; locale?: string }): Record<string, string> {
+  const parts = [token ? `sid=${token}` : null, locale ? `NEXT_LOCALE=${locale}` : null].filter(Boolean);
+  return parts.length ? { cookie: parts.join('; ') } : {};
 }

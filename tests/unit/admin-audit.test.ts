@@ -7,12 +7,9 @@ import { login } from '@/server/services/auth';
 import { addPreset, addTime, createFlag, endExam, resolveFlag } from '@/server/services/invigilate';
 import { makeSittingScenario, makeStaff, PASSWORD } from '../fixtures/factories';
 import { createTestDb } from '../helpers/db';
-import { callerFor, makeContext, trpcRefusal } from '../helpers/unit-support';
+import { callerFor, makeContext, trpcRefusal, asStaff , cookieHeaders } from '../helpers/unit-support';
 
 const route = vi.hoisted(() => ({ db: undefined as unknown, token: undefined as string | undefined }));
-vi.mock('next/headers', () => ({
-  cookies: async () => ({ get: (name: string) => (name === 'sid' && route.token ? { value: route.token } : undefined) }),
-}));
 vi.mock('@/server/db', () => ({ getDb: () => route.db }));
 
 const { GET } = await import('@/app/api/admin/audit/route');
@@ -38,7 +35,7 @@ async function world() {
   const one = await makeSittingScenario(db, { candidates: 2 });
   const two = await makeSittingScenario(db);
   const admin = await makeStaff(db, 'admin');
-  const inv = (s: typeof one) => ({ db, userId: s.invigilator.id, role: 'invigilator' });
+  const inv = (s: typeof one) => ({ db, caller: asStaff(s.invigilator) });
   const [c1, c2] = one.candidates as [(typeof one.candidates)[0], (typeof one.candidates)[0]];
   const { flagId } = createFlag({ ...inv(one), roomId: one.room.id, candidateId: c1.id, note: '可疑', now: at(1) });
   resolveFlag({ ...inv(one), flagId, resolution: 'dismissed', note: '误报', now: at(2) });
@@ -169,7 +166,7 @@ describe('GET /api/admin/audit', () => {
     route.token = (await login({ db, kind: 'staff', identifier: username, password: PASSWORD })).token;
   };
   const get = async (query = '') => {
-    const res = await GET(new Request(`http://localhost/api/admin/audit${query}`));
+    const res = await GET(new Request(`http://localhost/api/admin/audit${query}`, { headers: cookieHeaders(route) }));
     return { res, text: res.status === 200 ? new TextDecoder('utf-8', { ignoreBOM: true }).decode(await res.arrayBuffer()) : '' };
   };
 

@@ -11,7 +11,7 @@ import { createRoom, registerCandidate } from '@/server/services/setup';
 import type { Context } from '@/server/trpc/init';
 import { makeCandidate, makeExam, makeRoomScenario, makeStaff } from '../fixtures/factories';
 import { useTestDb } from '../helpers/unit-db';
-import { asSessionUser, auditRows, callerFor, makeContext, trpcRefusal, withLocale } from '../helpers/unit-support';
+import { asCaller, auditRows, callerFor, makeContext, trpcRefusal, withLocale } from '../helpers/unit-support';
 
 const fx = useTestDb();
 
@@ -354,11 +354,11 @@ describe('admin.exams.sheets', () => {
     const { exam, candidates } = await makeRoomScenario(fx.db, { exam: { opensIn: 60, closesIn: 120, startsIn: 90 } });
     const img = await api.admin.exams.attachments.upload({ examId: exam.id, fileName: 'fig.png', purpose: 'sheet', contentBase64: PNG.toString('base64') });
     await api.admin.exams.sheets.create({ examId: exam.id, title: 'A', body: `![图](/api/attachments/${img.id})`, questions: [choice(), choice({ id: 'q2', kind: 'multiple', answer: ['1', '2'] })] });
-    const cand = asSessionUser(candidates[0]!);
+    const cand = asCaller(candidates[0]!);
 
-    expect(attachmentFor({ db: fx.db, user: cand, attachmentId: img.id })).toBeNull();
+    expect(attachmentFor({ db: fx.db, caller: cand, attachmentId: img.id })).toBeNull();
     const started = new Date(exam.startsAt.getTime() + 1);
-    expect(attachmentFor({ db: fx.db, user: cand, attachmentId: img.id, now: started })?.fileName).toBe('fig.png');
+    expect(attachmentFor({ db: fx.db, caller: cand, attachmentId: img.id, now: started })?.fileName).toBe('fig.png');
 
     fx.db.update(registrations).set({ enteredAt: started }).where(eq(registrations.candidateId, cand.id)).run();
     const material = questionMaterial({ db: fx.db, candidateId: cand.id, examId: exam.id, now: started });

@@ -1,3 +1,4 @@
+import { asStaff , cookieHeaders } from '../helpers/unit-support';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { recordingChunks, recordings, registrations, users } from '@/db/schema';
@@ -12,11 +13,6 @@ import { createTestDb } from '../helpers/db';
 
 // The route handlers read the session cookie, the locale cookie and the app's database: all point at this test's.
 const route = vi.hoisted(() => ({ db: undefined as unknown, token: undefined as string | undefined, locale: undefined as string | undefined }));
-vi.mock('next/headers', () => ({
-  cookies: async () => ({
-    get: (name: string) => (name === 'sid' && route.token ? { value: route.token } : name === 'NEXT_LOCALE' && route.locale ? { value: route.locale } : undefined),
-  }),
-}));
 vi.mock('@/server/db', () => ({ getDb: () => route.db }));
 
 const { GET } = await import('@/app/api/admin/exams/[examId]/exports/[kind]/route');
@@ -129,7 +125,7 @@ async function world() {
 
   const reg = db.select().from(registrations).where(eq(registrations.candidateId, alice.id)).get()!;
   recordEvent({ db, roomId: s.room.id, candidateId: alice.id, type: 'integrity.note', payload: { text: 'a, "b"' } });
-  const staff = { db, userId: s.invigilator.id, role: 'invigilator' };
+  const staff = { db, caller: asStaff(s.invigilator) };
   const flag = createFlag({ ...staff, roomId: s.room.id, candidateId: alice.id, note: '左顾右盼' });
   resolveFlag({ ...staff, flagId: flag.flagId, resolution: 'confirmed', note: '已警告' });
   createFlag({ ...staff, roomId: s.room.id, candidateId: bob.id, note: '离开座位' });
@@ -229,7 +225,7 @@ describe('exam exports (service)', () => {
 
 describe('GET /api/admin/exams/[examId]/exports/[kind]', () => {
   const get = (examId: number | string, kind: string) =>
-    GET(new Request(`http://localhost/api/admin/exams/${examId}/exports/${kind}`), { params: Promise.resolve({ examId: String(examId), kind }) });
+    GET(new Request(`http://localhost/api/admin/exams/${examId}/exports/${kind}`, { headers: cookieHeaders(route) }), { params: Promise.resolve({ examId: String(examId), kind }) });
   const signIn = async (username: string) => {
     route.token = (await login({ db, kind: 'staff', identifier: username, password: PASSWORD })).token;
   };

@@ -34,7 +34,7 @@ describe('candidate login', () => {
 
     expect(s.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(s.expiresAt.getTime()).toBe(T0.getTime() + env.SESSION_TTL_HOURS * 3600_000);
-    expect(s.user).toEqual({ id: cand.id, role: 'candidate', name: cand.name, username: null, idNumber: cand.idNumber });
+    expect(s.user).toEqual({ kind: 'user', id: cand.id, role: 'candidate', name: cand.name, username: null, idNumber: cand.idNumber });
     expect(s.user).not.toHaveProperty('passwordHash');
   });
 

@@ -20,13 +20,11 @@ import {
   trpcRefusal,
   webhookBody,
   type WebhookBodyOpts,
+  cookieHeaders,
 } from '../helpers/unit-support';
 
 // The still route reads the session cookie and the app's database: both point at this test's.
 const route = vi.hoisted(() => ({ db: undefined as unknown, token: undefined as string | undefined }));
-vi.mock('next/headers', () => ({
-  cookies: async () => ({ get: (name: string) => (name === 'sid' && route.token ? { value: route.token } : undefined) }),
-}));
 vi.mock('@/server/db', () => ({ getDb: () => route.db }));
 
 let db: ReturnType<typeof createTestDb>;
@@ -363,7 +361,7 @@ describe('the still of a flag over HTTP', () => {
   }
   const get = async (flagId: number | string) => {
     const { GET } = await import('@/app/api/flags/[id]/still/route');
-    return GET(new Request(`http://localhost/api/flags/${flagId}/still`), { params: Promise.resolve({ id: String(flagId) }) });
+    return GET(new Request(`http://localhost/api/flags/${flagId}/still`, { headers: cookieHeaders(route) }), { params: Promise.resolve({ id: String(flagId) }) });
   };
   const signIn = async (username: string) => {
     route.token = (await login({ db, kind: 'staff', identifier: username, password: PASSWORD })).token;

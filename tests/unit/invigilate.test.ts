@@ -11,7 +11,7 @@ import { acknowledge } from '@/server/services/messages';
 import { assignInvigilator, createRoom, registerCandidate } from '@/server/services/setup';
 import { makeCandidate, makeChief, makeRoomScenario, makeSittingScenario, makeStaff } from '../fixtures/factories';
 import { useTestDb } from '../helpers/unit-db';
-import { auditRows, callerFor, makeContext, registrationRow, signWebhook, trpcRefusal, webhookBody, type WebhookBodyOpts } from '../helpers/unit-support';
+import { auditRows, callerFor, makeContext, registrationRow, signWebhook, trpcRefusal, webhookBody, type WebhookBodyOpts, asStaff } from '../helpers/unit-support';
 
 const fx = useTestDb();
 
@@ -41,10 +41,10 @@ describe('the grid’s snapshot', () => {
     assignInvigilator({ db: fx.db, roomId: room.id, userId: second.id });
     const t1 = new Date(Date.now() - 5 * MIN);
     const t2 = new Date(Date.now() - 2 * MIN);
-    markViewed({ db: fx.db, userId: second.id, role: 'invigilator', roomId: room.id, candidateIds: [c1.id], now: t2 });
-    markViewed({ db: fx.db, userId: invigilator.id, role: 'invigilator', roomId: room.id, candidateIds: [c1.id, c2.id], now: t1 });
-    sendMessage({ db: fx.db, userId: invigilator.id, role: 'invigilator', roomId: room.id, candidateId: c1.id, text: '请坐正' });
-    addTime({ db: fx.db, userId: invigilator.id, role: 'invigilator', roomId: room.id, candidateId: c2.id, minutes: 10, reason: '设备故障' });
+    markViewed({ db: fx.db, caller: asStaff(second), roomId: room.id, candidateIds: [c1.id], now: t2 });
+    markViewed({ db: fx.db, caller: asStaff(invigilator), roomId: room.id, candidateIds: [c1.id, c2.id], now: t1 });
+    sendMessage({ db: fx.db, caller: asStaff(invigilator), roomId: room.id, candidateId: c1.id, text: '请坐正' });
+    addTime({ db: fx.db, caller: asStaff(invigilator), roomId: room.id, candidateId: c2.id, minutes: 10, reason: '设备故障' });
 
     const state = await callerFor(makeContext(fx.db, invigilator)).invigilate.roomState({ roomId: room.id });
 
@@ -66,7 +66,7 @@ describe('the grid’s snapshot', () => {
     const { exam, room, invigilator, candidates } = await makeRoomScenario(fx.db, { exam: { startsIn: 30, durationMinutes: 60 } });
     const cand = candidates[0]!;
     await enterExam({ db: fx.db, candidateId: cand.id, examId: exam.id });
-    const staff = { db: fx.db, userId: invigilator.id, role: 'invigilator', roomId: room.id };
+    const staff = { db: fx.db, caller: asStaff(invigilator), roomId: room.id };
 
     expect(roomState({ ...staff, now: plus(exam.startsAt, MIN) }).tiles[0]).toMatchObject({ phase: 'in_progress', finishReason: null });
     expect(roomState({ ...staff, now: plus(exam.startsAt, 63 * MIN) }).tiles[0]).toMatchObject({ phase: 'finished', finishReason: 'timeout' });
@@ -86,7 +86,7 @@ describe('a candidate’s timeline', () => {
   it('an invigilator sees events, flags, messages and actions merged, newest first, each once', async () => {
     const { exam, room, invigilator, candidates } = await makeSittingScenario(fx.db);
     const cand = candidates[0]!;
-    const staff = { db: fx.db, userId: invigilator.id, role: 'invigilator' as const, roomId: room.id, candidateId: cand.id };
+    const staff = { db: fx.db, caller: asStaff(invigilator), roomId: room.id, candidateId: cand.id };
     const F = plus(new Date(), 10 * MIN);
     await deliver({ event: 'participant_joined', room: room.livekitRoom, identity: `cand-${cand.id}-pc`, createdAt: Math.floor(F.getTime() / 1000) - 60 });
     await deliver({
@@ -141,7 +141,7 @@ describe('a candidate’s timeline', () => {
     const cand = a.candidates[0]!;
     const b = await makeSittingScenario(fx.db);
     registerCandidate({ db: fx.db, examId: b.exam.id, roomId: b.room.id, candidateId: cand.id, seat: 5 });
-    sendMessage({ db: fx.db, userId: b.invigilator.id, role: 'invigilator', roomId: b.room.id, candidateId: cand.id, text: 'B 的消息' });
+    sendMessage({ db: fx.db, caller: asStaff(b.invigilator), roomId: b.room.id, candidateId: cand.id, text: 'B 的消息' });
 
     const items = await callerFor(makeContext(fx.db, a.invigilator)).invigilate.timeline({ roomId: a.room.id, candidateId: cand.id });
 
@@ -225,7 +225,7 @@ describe('the chief invigilator', () => {
       await deliver({ event: 'track_published', room: a.room.livekitRoom, identity: `cand-${c.id}-pc`, track: { source: 'SCREEN_SHARE' }, createdAt: at });
     }
     reportIntegrity({ db: fx.db, candidateId: flagged!.id, examId: a.exam.id, signal: 'fullscreen_left', at: new Date() });
-    endExam({ db: fx.db, userId: a.invigilator.id, role: 'invigilator', roomId: a.room.id, candidateId: finished!.id, reason: '违纪' });
+    endExam({ db: fx.db, caller: asStaff(a.invigilator), roomId: a.room.id, candidateId: finished!.id, reason: '违纪' });
     await deliver({ event: 'participant_joined', room: roomB.livekitRoom, identity: `cand-${reconnecting.id}-pc`, createdAt: at });
     await deliver({ event: 'participant_connection_aborted', room: roomB.livekitRoom, identity: `cand-${reconnecting.id}-pc`, createdAt: at + 1 });
 

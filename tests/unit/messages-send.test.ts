@@ -5,7 +5,7 @@ import { acknowledge, markRead, sentMessages } from '@/server/services/messages'
 import { assignInvigilator, createRoom, registerCandidate } from '@/server/services/setup';
 import { makeCandidate, makeChief, makeRoomScenario, makeStaff } from '../fixtures/factories';
 import { useTestDb } from '../helpers/unit-db';
-import { auditRows, callerFor, httpCall, makeContext, trpcRefusal, withLocale } from '../helpers/unit-support';
+import { auditRows, callerFor, httpCall, makeContext, trpcRefusal, withLocale, asStaff } from '../helpers/unit-support';
 
 const fx = useTestDb();
 
@@ -74,7 +74,7 @@ describe('messages.send: who may address whom', () => {
     const w = await world();
     const inv = as(w.invigilatorA);
     await inv.send({ audience: 'room', roomId: w.roomA.id, ...text, priority: 'urgent', mustAcknowledge: true });
-    await inv.send({ audience: 'candidate', candidateId: w.a2.id, ...text });
+    await inv.send({ audience: 'candidate', roomId: w.roomA.id, candidateId: w.a2.id, ...text });
     const rows = fx.db.select().from(messages).all();
     expect(rows.map((m) => ({ audience: m.audience, roomId: m.roomId, examId: m.examId, candidateId: m.candidateId, priority: m.priority, mustAcknowledge: m.mustAcknowledge }))).toEqual([
       { audience: 'room', roomId: w.roomA.id, examId: w.exam1.id, candidateId: null, priority: 'urgent', mustAcknowledge: true },
@@ -87,14 +87,33 @@ describe('messages.send: who may address whom', () => {
     const inv = as(w.invigilatorA);
     const room = await trpcRefusal(inv.send({ audience: 'room', roomId: w.roomB.id, ...text }));
     expect([room.code, room.cause]).toMatchObject(['FORBIDDEN', { key: 'room.notAssigned' }]);
-    const cand = await trpcRefusal(inv.send({ audience: 'candidate', candidateId: w.b1.id, ...text }));
-    expect([cand.code, cand.cause]).toMatchObject(['FORBIDDEN', { key: 'messages.candidateForbidden' }]);
+    const cand = await trpcRefusal(inv.send({ audience: 'candidate', roomId: w.roomB.id, candidateId: w.b1.id, ...text }));
+    expect([cand.code, cand.cause]).toMatchObject(['FORBIDDEN', { key: 'room.notAssigned' }]);
+    const notHere = await trpcRefusal(inv.send({ audience: 'candidate', roomId: w.roomA.id, candidateId: w.b1.id, ...text }));
+    expect([notHere.code, notHere.cause]).toMatchObject(['NOT_FOUND', { key: 'invigilate.candidateNotInRoom' }]);
+    const noRoom = await trpcRefusal(inv.send({ audience: 'candidate', candidateId: w.a2.id, ...text }));
+    expect([noRoom.code, noRoom.cause]).toMatchObject(['BAD_REQUEST', { key: 'messages.roomRequired' }]);
     const exam = await trpcRefusal(inv.send({ audience: 'exam', examId: w.exam1.id, ...text }));
     expect([exam.code, exam.cause]).toMatchObject(['FORBIDDEN', { key: 'messages.examForbidden' }]);
     const all = await trpcRefusal(inv.send({ audience: 'all', ...text }));
     expect([all.code, all.cause]).toMatchObject(['FORBIDDEN', { key: 'messages.allForbidden' }]);
     expect(fx.db.select().from(messages).all()).toEqual([]);
     expect(auditRows(fx.db)).toEqual([]);
+  });
+
+  it('scoped by exam: the chief of tomorrow’s exam cannot address a candidate sitting today in a room they do not hold, though the candidate also sits tomorrow', async () => {
+    const w = await world();
+    // c1 sits exam 2 today (room C); tomorrow they also sit exam 1 in room A, whose chief is w.chief.
+    registerCandidate({ db: fx.db, examId: w.exam1.id, roomId: w.roomA.id, candidateId: w.c1.id, seat: 9 });
+    const chief = as(w.chief);
+    const today = await trpcRefusal(chief.send({ audience: 'candidate', roomId: w.roomC.id, candidateId: w.c1.id, ...text }));
+    expect([today.code, today.cause]).toMatchObject(['FORBIDDEN', { key: 'room.notAssigned' }]);
+    const unnamed = await trpcRefusal(chief.send({ audience: 'candidate', candidateId: w.c1.id, ...text }));
+    expect([unnamed.code, unnamed.cause]).toMatchObject(['BAD_REQUEST', { key: 'messages.roomRequired' }]);
+    expect(fx.db.select().from(messages).all()).toEqual([]);
+    // Through the exam they hold, the message is that exam's.
+    await chief.send({ audience: 'candidate', roomId: w.roomA.id, candidateId: w.c1.id, ...text });
+    expect(fx.db.select().from(messages).get()).toMatchObject({ examId: w.exam1.id, roomId: w.roomA.id, candidateId: w.c1.id });
   });
 
   it('a chief invigilator sends to their whole exam and to any of its rooms, not to another exam', async () => {
@@ -216,7 +235,7 @@ describe('messages.sent and messages.onStats', () => {
     const { messageId } = await as(w.admin).send({ audience: 'exam', examId: w.exam1.id, ...text });
     acknowledge({ db: fx.db, candidateId: w.b1.id, messageId });
     expect(fx.db.select().from(messageReceipts).all()).toMatchObject([{ candidateId: w.b1.id, deliveredAt: expect.any(Date), readAt: expect.any(Date) }]);
-    expect(sentMessages({ db: fx.db, userId: w.admin.id, role: 'admin' })[0]!.stats).toEqual({ messageId, recipients: 3, delivered: 1, read: 1, acknowledged: 1 });
+    expect(sentMessages({ db: fx.db, caller: asStaff(w.admin) })[0]!.stats).toEqual({ messageId, recipients: 3, delivered: 1, read: 1, acknowledged: 1 });
   });
 });
 

@@ -1,3 +1,4 @@
+import { toCaller } from '@/server/services/auth';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { User } from '@/db/schema';
@@ -41,8 +42,8 @@ async function uploadSeqs(cookie: string, recordingId: number, seqs: number[], s
   return bytes;
 }
 
-const play = (user: Pick<User, 'id' | 'role'> | null, recordingId: number, range: string | null = null) =>
-  playbackResponse({ db, dataDir: s.dataDir, user, recordingId: String(recordingId), range });
+const play = (user: User | null, recordingId: number, range: string | null = null) =>
+  playbackResponse({ db, dataDir: s.dataDir, caller: user && toCaller(user), recordingId: String(recordingId), range });
 
 describe('recordings.start / finish / mine', () => {
   it('candidate: start is idempotent on the client key; the same key for another track is refused', async () => {

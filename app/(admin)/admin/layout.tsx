@@ -7,7 +7,7 @@ export default async function AdminLayout({ children }: { children: ReactNode })
   const user = await requireRole();
   return (
     <>
-      <AppHeader userName={user.name} wide />
+      <AppHeader user={user} wide />
       <main className="mx-auto max-w-[1920px] px-4 py-6">{children}</main>
     </>
   );

@@ -8,7 +8,7 @@ export default async function ChiefExamsPage() {
   const t = await getTranslations('rooms.chief');
   return (
     <>
-      <AppHeader userName={user.name} />
+      <AppHeader user={user} />
       <main className="mx-auto max-w-5xl px-4 py-6">
         <h1 className="mb-4 text-2xl font-semibold">{t('listTitle')}</h1>
         <ChiefExams />

@@ -8,7 +8,7 @@ export default async function DeskPage({ searchParams }: { searchParams: Promise
   const thread = Number((await searchParams).thread);
   return (
     <>
-      <AppHeader userName={user.name} wide />
+      <AppHeader user={user} wide />
       <HelpDesk
         me={{ id: user.id, name: user.name, role: user.role as 'invigilator' | 'support' | 'admin' }}
         initialThreadId={Number.isInteger(thread) && thread > 0 ? thread : null}

@@ -9,7 +9,7 @@ export default async function NoticesPage() {
   const t = await getTranslations('notices');
   return (
     <>
-      <AppHeader userName={user.name} />
+      <AppHeader user={user} />
       <main className="mx-auto max-w-screen-xl px-4 py-6">
         <h1 className="text-2xl font-semibold">{t('title')}</h1>
         <p className="mb-5 mt-1 text-sm text-slate-500">{t('intro')}</p>

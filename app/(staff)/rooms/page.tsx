@@ -8,7 +8,7 @@ export default async function MyRoomsPage() {
   const t = await getTranslations('rooms');
   return (
     <>
-      <AppHeader userName={user.name} />
+      <AppHeader user={user} />
       <main className="mx-auto max-w-5xl px-4 py-6">
         <h1 className="mb-4 text-2xl font-semibold">{t('title')}</h1>
         <MyRooms />

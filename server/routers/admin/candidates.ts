@@ -63,19 +63,19 @@ function decodeBase64(s: string) {
 
 export const adminCandidatesRouter = router({
   previewImport: adminProcedure.input(ZPreviewImportInput).mutation(({ ctx, input }) =>
-    previewImport({ db: ctx.db, examId: input.examId, actorId: ctx.user.id, fileName: input.fileName, content: decodeBase64(input.contentBase64) }),
+    previewImport({ db: ctx.db, examId: input.examId, actorId: ctx.caller.id, fileName: input.fileName, content: decodeBase64(input.contentBase64) }),
   ),
   commitImport: adminProcedure
     .input(ZCommitImportInput)
-    .mutation(({ ctx, input }) => commitImport({ db: ctx.db, examId: input.examId, importId: input.importId, actorId: ctx.user.id })),
+    .mutation(({ ctx, input }) => commitImport({ db: ctx.db, examId: input.examId, importId: input.importId, actorId: ctx.caller.id })),
   list: adminProcedure.input(ZListCandidatesInput).query(({ ctx, input }) => listCandidates({ db: ctx.db, ...input })),
   update: adminProcedure.input(ZUpdateCandidateInput).mutation(({ ctx, input }) => {
     const { candidateId, examId, ...fields } = input;
-    return updateCandidate({ db: ctx.db, actorId: ctx.user.id, candidateId, examId, fields });
+    return updateCandidate({ db: ctx.db, actorId: ctx.caller.id, candidateId, examId, fields });
   }),
   setPasswordLogin: adminProcedure
     .input(ZSetPasswordLoginInput)
-    .mutation(({ ctx, input }) => setPasswordLogin({ db: ctx.db, actorId: ctx.user.id, ...input })),
-  setPassword: adminProcedure.input(ZSetPasswordInput).mutation(({ ctx, input }) => setCandidatePassword({ db: ctx.db, actorId: ctx.user.id, ...input })),
-  unregister: adminProcedure.input(ZUnregisterInput).mutation(({ ctx, input }) => unregisterCandidate({ db: ctx.db, actorId: ctx.user.id, ...input })),
+    .mutation(({ ctx, input }) => setPasswordLogin({ db: ctx.db, actorId: ctx.caller.id, ...input })),
+  setPassword: adminProcedure.input(ZSetPasswordInput).mutation(({ ctx, input }) => setCandidatePassword({ db: ctx.db, actorId: ctx.caller.id, ...input })),
+  unregister: adminProcedure.input(ZUnregisterInput).mutation(({ ctx, input }) => unregisterCandidate({ db: ctx.db, actorId: ctx.caller.id, ...input })),
 });

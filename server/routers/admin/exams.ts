@@ -94,32 +94,32 @@ export type TRemovePresetInput = z.infer<typeof ZRemovePresetInput>;
 
 const sheetsRouter = router({
   list: adminProcedure.input(ZExamIdInput).query(({ ctx, input }) => listSheets({ db: ctx.db, ...input })),
-  create: adminProcedure.input(ZCreateSheetInput).mutation(({ ctx, input }) => createSheet({ db: ctx.db, actorId: ctx.user.id, ...input })),
-  update: adminProcedure.input(ZUpdateSheetInput).mutation(({ ctx, input }) => updateSheet({ db: ctx.db, actorId: ctx.user.id, ...input })),
-  delete: adminProcedure.input(ZSheetInput).mutation(({ ctx, input }) => deleteSheet({ db: ctx.db, actorId: ctx.user.id, ...input })),
-  move: adminProcedure.input(ZMoveSheetInput).mutation(({ ctx, input }) => moveSheet({ db: ctx.db, actorId: ctx.user.id, ...input })),
+  create: adminProcedure.input(ZCreateSheetInput).mutation(({ ctx, input }) => createSheet({ db: ctx.db, actorId: ctx.caller.id, ...input })),
+  update: adminProcedure.input(ZUpdateSheetInput).mutation(({ ctx, input }) => updateSheet({ db: ctx.db, actorId: ctx.caller.id, ...input })),
+  delete: adminProcedure.input(ZSheetInput).mutation(({ ctx, input }) => deleteSheet({ db: ctx.db, actorId: ctx.caller.id, ...input })),
+  move: adminProcedure.input(ZMoveSheetInput).mutation(({ ctx, input }) => moveSheet({ db: ctx.db, actorId: ctx.caller.id, ...input })),
 });
 
 const attachmentsRouter = router({
   list: adminProcedure.input(ZListAttachmentsInput).query(({ ctx, input }) => listAttachments({ db: ctx.db, ...input })),
-  upload: adminProcedure.input(ZUploadAttachmentInput).mutation(({ ctx, input }) => uploadAttachment({ db: ctx.db, actorId: ctx.user.id, ...input })),
-  delete: adminProcedure.input(ZAttachmentInput).mutation(({ ctx, input }) => deleteAttachment({ db: ctx.db, actorId: ctx.user.id, ...input })),
+  upload: adminProcedure.input(ZUploadAttachmentInput).mutation(({ ctx, input }) => uploadAttachment({ db: ctx.db, actorId: ctx.caller.id, ...input })),
+  delete: adminProcedure.input(ZAttachmentInput).mutation(({ ctx, input }) => deleteAttachment({ db: ctx.db, actorId: ctx.caller.id, ...input })),
 });
 
 const presetsRouter = router({
-  list: adminProcedure.input(ZExamIdInput).query(({ ctx, input }) => examPresets({ db: ctx.db, actorId: ctx.user.id, ...input })),
-  add: adminProcedure.input(ZAddPresetInput).mutation(({ ctx, input }) => addExamPreset({ db: ctx.db, actorId: ctx.user.id, ...input })),
-  remove: adminProcedure.input(ZRemovePresetInput).mutation(({ ctx, input }) => removeExamPreset({ db: ctx.db, actorId: ctx.user.id, ...input })),
+  list: adminProcedure.input(ZExamIdInput).query(({ ctx, input }) => examPresets({ db: ctx.db, caller: ctx.caller, ...input })),
+  add: adminProcedure.input(ZAddPresetInput).mutation(({ ctx, input }) => addExamPreset({ db: ctx.db, caller: ctx.caller, ...input })),
+  remove: adminProcedure.input(ZRemovePresetInput).mutation(({ ctx, input }) => removeExamPreset({ db: ctx.db, caller: ctx.caller, ...input })),
 });
 
 export const adminExamsRouter = router({
   list: adminProcedure.input(ZListExamsInput).query(({ ctx, input }) => listExams({ db: ctx.db, ...input })),
   byId: adminProcedure.input(ZExamIdInput).query(({ ctx, input }) => examById({ db: ctx.db, ...input })),
-  create: adminProcedure.input(ZCreateExamInput).mutation(({ ctx, input }) => createExam({ db: ctx.db, actorId: ctx.user.id, ...input })),
-  update: adminProcedure.input(ZUpdateExamInput).mutation(({ ctx, input }) => updateExam({ db: ctx.db, actorId: ctx.user.id, ...input })),
-  archive: adminProcedure.input(ZExamIdInput).mutation(({ ctx, input }) => archiveExam({ db: ctx.db, actorId: ctx.user.id, ...input })),
-  unarchive: adminProcedure.input(ZExamIdInput).mutation(({ ctx, input }) => unarchiveExam({ db: ctx.db, actorId: ctx.user.id, ...input })),
-  delete: adminProcedure.input(ZExamIdInput).mutation(({ ctx, input }) => deleteExam({ db: ctx.db, actorId: ctx.user.id, ...input })),
+  create: adminProcedure.input(ZCreateExamInput).mutation(({ ctx, input }) => createExam({ db: ctx.db, actorId: ctx.caller.id, ...input })),
+  update: adminProcedure.input(ZUpdateExamInput).mutation(({ ctx, input }) => updateExam({ db: ctx.db, actorId: ctx.caller.id, ...input })),
+  archive: adminProcedure.input(ZExamIdInput).mutation(({ ctx, input }) => archiveExam({ db: ctx.db, actorId: ctx.caller.id, ...input })),
+  unarchive: adminProcedure.input(ZExamIdInput).mutation(({ ctx, input }) => unarchiveExam({ db: ctx.db, actorId: ctx.caller.id, ...input })),
+  delete: adminProcedure.input(ZExamIdInput).mutation(({ ctx, input }) => deleteExam({ db: ctx.db, actorId: ctx.caller.id, ...input })),
   sheets: sheetsRouter,
   attachments: attachmentsRouter,
   presets: presetsRouter,

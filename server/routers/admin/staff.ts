@@ -23,10 +23,10 @@ export type TStaffUpdateInput = z.infer<typeof ZStaffUpdateInput>;
 /** admin.staff.*: invigilator, support and admin accounts. */
 export const adminStaffRouter = router({
   list: adminProcedure.input(ZStaffListInput).query(({ ctx, input }) => staff.listStaff({ db: ctx.db, ...input })),
-  create: adminProcedure.input(ZStaffCreateInput).mutation(({ ctx, input }) => staff.createStaff({ db: ctx.db, actorId: ctx.user.id, ...input })),
-  update: adminProcedure.input(ZStaffUpdateInput).mutation(({ ctx, input }) => staff.updateStaff({ db: ctx.db, actorId: ctx.user.id, ...input })),
-  resetPassword: adminProcedure.input(ZStaffResetPasswordInput).mutation(({ ctx, input }) => staff.resetPassword({ db: ctx.db, actorId: ctx.user.id, ...input })),
-  archive: adminProcedure.input(ZStaffInput).mutation(({ ctx, input }) => staff.setStaffArchived({ db: ctx.db, actorId: ctx.user.id, userId: input.userId, archived: true })),
-  unarchive: adminProcedure.input(ZStaffInput).mutation(({ ctx, input }) => staff.setStaffArchived({ db: ctx.db, actorId: ctx.user.id, userId: input.userId, archived: false })),
-  setAgent: adminProcedure.input(ZStaffSetAgentInput).mutation(({ ctx, input }) => staff.setAgent({ db: ctx.db, actorId: ctx.user.id, ...input })),
+  create: adminProcedure.input(ZStaffCreateInput).mutation(({ ctx, input }) => staff.createStaff({ db: ctx.db, actorId: ctx.caller.id, ...input })),
+  update: adminProcedure.input(ZStaffUpdateInput).mutation(({ ctx, input }) => staff.updateStaff({ db: ctx.db, actorId: ctx.caller.id, ...input })),
+  resetPassword: adminProcedure.input(ZStaffResetPasswordInput).mutation(({ ctx, input }) => staff.resetPassword({ db: ctx.db, actorId: ctx.caller.id, ...input })),
+  archive: adminProcedure.input(ZStaffInput).mutation(({ ctx, input }) => staff.setStaffArchived({ db: ctx.db, actorId: ctx.caller.id, userId: input.userId, archived: true })),
+  unarchive: adminProcedure.input(ZStaffInput).mutation(({ ctx, input }) => staff.setStaffArchived({ db: ctx.db, actorId: ctx.caller.id, userId: input.userId, archived: false })),
+  setAgent: adminProcedure.input(ZStaffSetAgentInput).mutation(({ ctx, input }) => staff.setAgent({ db: ctx.db, actorId: ctx.caller.id, ...input })),
 });

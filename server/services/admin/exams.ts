@@ -18,6 +18,7 @@ import {
   type Exam,
   type ExamKind,
 } from '@/db/schema';
+import type { StaffCaller } from '../../auth/caller';
 import { AppError } from '../../errors';
 import { audit } from '../audit';
 import { endsAt } from '../exams';
@@ -411,16 +412,16 @@ export function deleteAttachment({ db, actorId, examId, attachmentId, now = new 
 /* ------------------------------------------------------------------ preset warnings */
 
 /** The invigilators' presets (services/invigilate), as an admin; an archived exam's stay as they are. */
-export function examPresets({ db, actorId, examId }: { db: Db; actorId: number; examId: number }) {
-  return listPresets({ db, userId: actorId, role: 'admin', examId });
+export function examPresets({ db, caller, examId }: { db: Db; caller: StaffCaller; examId: number }) {
+  return listPresets({ db, caller, examId });
 }
 
-export function addExamPreset({ db, actorId, examId, text, now = new Date() }: Actor & { examId: number; text: string }) {
+export function addExamPreset({ db, caller, examId, text, now = new Date() }: { db: Db; caller: StaffCaller; examId: number; text: string; now?: Date }) {
   editableExam(db, examId);
-  return addPreset({ db, userId: actorId, role: 'admin', examId, text, now });
+  return addPreset({ db, caller, examId, text, now });
 }
 
-export function removeExamPreset({ db, actorId, examId, presetId, now = new Date() }: Actor & { examId: number; presetId: number }) {
+export function removeExamPreset({ db, caller, examId, presetId, now = new Date() }: { db: Db; caller: StaffCaller; examId: number; presetId: number; now?: Date }) {
   editableExam(db, examId);
   const preset = db
     .select({ id: presetMessages.id })
@@ -428,5 +429,5 @@ export function removeExamPreset({ db, actorId, examId, presetId, now = new Date
     .where(and(eq(presetMessages.id, presetId), eq(presetMessages.examId, examId)))
     .get();
   if (!preset) throw new AppError('NOT_FOUND', 'invigilate.presetNotFound');
-  return removePreset({ db, userId: actorId, role: 'admin', presetId, now });
+  return removePreset({ db, caller, presetId, now });
 }

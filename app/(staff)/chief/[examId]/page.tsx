@@ -9,7 +9,7 @@ export default async function ChiefPage({ params }: { params: Promise<{ examId: 
   if (!Number.isInteger(examId) || examId <= 0) notFound();
   return (
     <>
-      <AppHeader userName={user.name} />
+      <AppHeader user={user} />
       <ChiefOverview examId={examId} />
     </>
   );

@@ -9,7 +9,7 @@ export default async function RoomPage({ params }: { params: Promise<{ roomId: s
   if (!Number.isInteger(roomId) || roomId <= 0) notFound();
   return (
     <>
-      <AppHeader userName={user.name} wide />
+      <AppHeader user={user} wide />
       <RoomGrid roomId={roomId} />
     </>
   );

@@ -1,7 +1,6 @@
-import { cookies } from 'next/headers';
-import { adminFromCookies, csvResponse } from '@/server/admin-http';
+import { adminFromRequest, csvResponse } from '@/server/admin-http';
 import { getDb } from '@/server/db';
-import { LOCALE_COOKIE, toLocale } from '@/server/i18n/config';
+import { requestLocale } from '@/server/http';
 import { ZAuditFilter } from '@/server/routers/admin/audit';
 import { auditExport } from '@/server/services/admin/audit-log';
 import { piecesStream } from '@/server/services/admin/exports';
@@ -10,14 +9,14 @@ export const dynamic = 'force-dynamic';
 
 /** The audit log as CSV, with the page's filters as query parameters (examId, actorId, action, from, to). */
 export async function GET(req: Request) {
-  const admin = await adminFromCookies();
+  const admin = adminFromRequest(req);
   if (admin instanceof Response) return admin;
   const q = new URL(req.url).searchParams;
   const num = (k: string) => (q.get(k) ? Number(q.get(k)) : undefined);
   const date = (k: string) => (q.get(k) ? new Date(q.get(k)!) : undefined);
   const parsed = ZAuditFilter.safeParse({ examId: num('examId'), actorId: num('actorId'), action: q.get('action') || undefined, from: date('from'), to: date('to') });
   if (!parsed.success) return new Response(null, { status: 400 });
-  const locale = toLocale((await cookies()).get(LOCALE_COOKIE)?.value);
+  const locale = requestLocale(req);
   const file = auditExport({ db: getDb(), filter: parsed.data, locale });
   return csvResponse(file.fileName, piecesStream(file.pieces));
 }

@@ -24,7 +24,7 @@ export default async function RecordingsPage({
   const roomId = positiveInt((await searchParams).room);
   return (
     <>
-      <AppHeader userName={user.name} />
+      <AppHeader user={user} />
       <RecordingPlayback examId={examId} candidateId={candidateId} roomId={roomId} />
     </>
   );

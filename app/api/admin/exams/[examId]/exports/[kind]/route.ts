@@ -1,20 +1,19 @@
-import { cookies } from 'next/headers';
-import { adminFromCookies, csvResponse } from '@/server/admin-http';
+import { adminFromRequest, csvResponse } from '@/server/admin-http';
 import { getDb } from '@/server/db';
+import { requestLocale } from '@/server/http';
 import { AppError } from '@/server/errors';
-import { LOCALE_COOKIE, toLocale } from '@/server/i18n/config';
 import { examExport, isExportKind, piecesStream } from '@/server/services/admin/exports';
 
 export const dynamic = 'force-dynamic';
 
 /** An exam's timeline, flags, answers or upload ledger as a CSV download, streamed batch by batch. */
-export async function GET(_req: Request, { params }: { params: Promise<{ examId: string; kind: string }> }) {
-  const admin = await adminFromCookies();
+export async function GET(req: Request, { params }: { params: Promise<{ examId: string; kind: string }> }) {
+  const admin = adminFromRequest(req);
   if (admin instanceof Response) return admin;
   const { examId: rawId, kind } = await params;
   const examId = Number(rawId);
   if (!isExportKind(kind) || !Number.isInteger(examId) || examId <= 0) return new Response(null, { status: 404 });
-  const locale = toLocale((await cookies()).get(LOCALE_COOKIE)?.value);
+  const locale = requestLocale(req);
   let file;
   try {
     file = examExport({ db: getDb(), examId, kind, locale });
