@@ -1,4 +1,5 @@
 import { tracked } from '@trpc/server';
+import { whileAllowed } from '../trpc/stream-guard';
 import { z } from 'zod';
 import { HELP_CATEGORIES } from '@/db/schema';
 import * as help from '../services/help';
@@ -79,9 +80,10 @@ export const helpRouter = router({
     // Checked before the stream starts, so a refusal is an error response, not a broken stream.
     const side = help.assertTypingAccess({ db: ctx.db, caller: ctx.caller, threadId: input.threadId });
     const live = ctx.bus.listen(`help:typing:${input.threadId}`, signal);
-    return (async function* () {
+    const stream = (async function* () {
       for await (const typing of live) if (typing.side !== side) yield typing;
     })();
+    return whileAllowed(stream, () => help.assertTypingAccess({ db: ctx.db, caller: ctx.caller, threadId: input.threadId }));
   }),
 
   // ---- staff ----
@@ -119,10 +121,18 @@ export const helpRouter = router({
     await live.ready;
     // Called now, not inside the generator below: without a cursor it starts from the current tail.
     const stream = deskStream({ db: ctx.db, bus: ctx.bus, caller: ctx.caller, scope, afterId: input.lastEventId ?? null, live });
-    return (async function* () {
+    const tracked$ = (async function* () {
       for await (const item of stream) {
         yield tracked(String(item.eventId), item.update);
       }
     })();
+    // An invigilator's rooms can change under an open desk: the scope is refreshed in place.
+    return whileAllowed(tracked$, () => {
+      const fresh = help.deskScope({ db: ctx.db, caller: ctx.caller });
+      if (!scope.all && !fresh.all) {
+        scope.roomIds.clear();
+        for (const id of fresh.roomIds) scope.roomIds.add(id);
+      }
+    });
   }),
 });

@@ -1,5 +1,6 @@
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
+import { whileAllowed } from '../trpc/stream-guard';
 import { MESSAGE_AUDIENCES, MESSAGE_PRIORITIES } from '@/db/schema';
 import {
   acknowledge,
@@ -84,10 +85,11 @@ export const messagesRouter = router({
     // Checked before the stream starts, so a refusal is an error response, not a broken stream.
     assertMayFollow({ db: ctx.db, caller: ctx.caller, messageId: input.messageId });
     const live = ctx.bus.listen(`messages:stats:${input.messageId}`, signal);
-    return (async function* () {
+    const stream = (async function* () {
       const now = messageStats(ctx.db, input.messageId);
       if (now) yield now;
       for await (const stats of live) yield stats;
     })();
+    return whileAllowed(stream, () => assertMayFollow({ db: ctx.db, caller: ctx.caller, messageId: input.messageId }));
   }),
 });

@@ -1,6 +1,7 @@
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import { inIdOrder } from '../events/bus';
+import { whileAllowed } from '../trpc/stream-guard';
 import { assertRoom } from '../services/access';
 import { listInvigilatorRooms, roomEventsAfter, roomView, tileUpdateFor, watchToken } from '../services/rooms';
 import { router, staffProcedure } from '../trpc/init';
@@ -33,7 +34,7 @@ export const roomRouter = router({
     // and the id check below makes it exactly once.
     const live = ctx.bus.listen(`room:${input.roomId}`, signal);
     await live.ready;
-    return (async function* () {
+    const stream = (async function* () {
       let cursor = input.lastEventId ?? 0;
       for (const event of roomEventsAfter({ db: ctx.db, roomId: input.roomId, afterId: cursor })) {
         cursor = event.id;
@@ -46,5 +47,7 @@ export const roomRouter = router({
         yield tracked(String(event.id), tileUpdateFor({ db: ctx.db, event }));
       }
     })();
+    // An invigilator unassigned from the room stops receiving it at the next check.
+    return whileAllowed(stream, () => assertRoom(ctx.db, ctx.caller, input.roomId));
   }),
 });

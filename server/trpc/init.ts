@@ -9,7 +9,9 @@ import { readCookie } from '../http';
 import { LOCALE_COOKIE, toLocale, type Locale } from '../i18n/config';
 import { serverTranslator } from '../i18n/messages';
 import { authFromRequest, phoneCaller, type CandidateCaller, type StaffCaller, type StaffRole, type UserCaller } from '../auth/caller';
+import { userFromSession } from '../services/auth';
 import type { PhoneSession } from '../services/phone';
+import { guardStream } from './stream-guard';
 
 export type Context = {
   db: Db;
@@ -70,6 +72,9 @@ function fieldErrors(error: ZodError, t: ReturnType<typeof serverTranslator>) {
 
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
+  // Streams end now and then and the client resumes from its last event id: each reconnect
+  // meets the procedure's access checks again (rooms unassigned, threads moved away).
+  sse: { maxDurationMs: 5 * 60_000 },
   errorFormatter({ shape, error, ctx }) {
     const tr = serverTranslator(ctx?.locale ?? 'zh-CN');
     const cause = error.cause;
@@ -109,9 +114,18 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(appErrors);
 
-export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.caller) throw new AppError('UNAUTHORIZED', 'auth.required');
-  return next({ ctx: { ...ctx, caller: ctx.caller } });
+export const authedProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
+  const caller = ctx.caller;
+  if (!caller) throw new AppError('UNAUTHORIZED', 'auth.required');
+  const result = await next({ ctx: { ...ctx, caller } });
+  // Only a session can change under a stream (server-side callers have none).
+  if (type !== 'subscription' || !ctx.sessionToken) return result;
+  // A stream outlives the request that opened it: the session must stay the same account, in
+  // the same role, for as long as it runs.
+  return guardStream(result, () => {
+    const now = userFromSession({ db: ctx.db, token: ctx.sessionToken });
+    if (!now || now.id !== caller.id || now.role !== caller.role) throw new AppError('UNAUTHORIZED', 'auth.required');
+  });
 });
 
 export const candidateProcedure = authedProcedure.use(({ ctx, next }) => {
