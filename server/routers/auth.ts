@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { requestClientAddress } from '../auth/client-address';
 import { sessionCookie } from '../http';
 import { createFirstAdmin, needsFirstAdmin } from '../services/admin/bootstrap';
 import { USERNAME_PATTERN } from '../services/admin/staff';
@@ -29,6 +30,8 @@ export const ZUsername = z.string().trim().toLowerCase().regex(USERNAME_PATTERN)
 export const ZNewPassword = z.string().min(PASSWORD_MIN).max(200);
 
 export const ZSetupInput = z.object({
+  /** The one-time token from the server log (or DATA_DIR/setup-token). */
+  token: z.string().trim().min(1).max(200),
   name: z.string().trim().min(1).max(50),
   username: ZUsername,
   password: ZNewPassword,
@@ -39,13 +42,15 @@ export const authRouter = router({
   me: publicProcedure.query(({ ctx }) => ctx.user),
 
   loginCandidate: publicProcedure.input(ZCandidateLoginInput).mutation(async ({ ctx, input }) => {
-    const s = await login({ db: ctx.db, kind: 'candidate', identifier: input.idNumber, password: input.password });
+    const client = await requestClientAddress();
+    const s = await login({ db: ctx.db, kind: 'candidate', identifier: input.idNumber, password: input.password, client });
     ctx.resHeaders.append('set-cookie', sessionCookie(SESSION_COOKIE, s.token, s.expiresAt, ctx.secureCookies));
     return { user: s.user, home: homeFor(s.user.role) };
   }),
 
   loginStaff: publicProcedure.input(ZStaffLoginInput).mutation(async ({ ctx, input }) => {
-    const s = await login({ db: ctx.db, kind: 'staff', identifier: input.username, password: input.password });
+    const client = await requestClientAddress();
+    const s = await login({ db: ctx.db, kind: 'staff', identifier: input.username, password: input.password, client });
     ctx.resHeaders.append('set-cookie', sessionCookie(SESSION_COOKIE, s.token, s.expiresAt, ctx.secureCookies));
     return { user: s.user, home: homeFor(s.user.role) };
   }),
@@ -55,7 +60,8 @@ export const authRouter = router({
 
   setupFirstAdmin: publicProcedure.input(ZSetupInput).mutation(async ({ ctx, input }) => {
     await createFirstAdmin({ db: ctx.db, ...input });
-    const s = await login({ db: ctx.db, kind: 'staff', identifier: input.username, password: input.password });
+    const client = await requestClientAddress();
+    const s = await login({ db: ctx.db, kind: 'staff', identifier: input.username, password: input.password, client });
     ctx.resHeaders.append('set-cookie', sessionCookie(SESSION_COOKIE, s.token, s.expiresAt, ctx.secureCookies));
     return { user: s.user, home: homeFor(s.user.role) };
   }),
