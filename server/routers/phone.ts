@@ -12,6 +12,7 @@ import {
   phoneSession,
   witnessStatusFor,
 } from '../services/phone';
+import { clientAddress } from '../auth/client-address';
 import { AppError } from '../errors';
 import { candidateProcedure, publicProcedure, router } from '../trpc/init';
 
@@ -35,8 +36,7 @@ export type THeartbeatInput = z.infer<typeof ZHeartbeatInput>;
  */
 async function phoneRequest() {
   const h = await headers();
-  // Next sets x-forwarded-for from the socket when no proxy did; the first hop is the client.
-  const client = (h.get('x-forwarded-for') ?? '').split(',')[0]!.trim() || 'unknown';
+  const client = clientAddress(h);
   return { cookie: (await cookies()).get(PHONE_SESSION_COOKIE)?.value, client, userAgent: h.get('user-agent') ?? undefined };
 }
 
