@@ -2,6 +2,8 @@
 export async function register() {
   if (process.env.NEXT_RUNTIME === 'nodejs') {
     const { getDb } = await import('./server/db');
-    getDb();
+    const { ensureSetupToken } = await import('./server/services/admin/bootstrap');
+    // A new installation: print the one-time token /setup asks for.
+    ensureSetupToken({ db: getDb() });
   }
 }

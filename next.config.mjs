@@ -21,11 +21,65 @@ function appVersion() {
   }
 }
 
+/**
+ * The browser-side policy for every response. Scripts and styles: our own plus inline (Next's
+ * bootstrap scripts and LiveKit's style injection are inline; nonces would make every page
+ * dynamic), eval only for the dev server's hot reload. Media: camera/screen streams and
+ * recordings play from mediastream:/blob:. Connections: our origin (tRPC, SSE, and LiveKit via
+ * the --lan proxy: 'self' covers ws/wss to it), the embedded SFU on loopback (any port, as tests
+ * and dev run it on different ones) and an external LIVEKIT_URL known at build time.
+ */
+function contentSecurityPolicy() {
+  const dev = process.env.NODE_ENV !== 'production';
+  const livekit = [];
+  if (process.env.LIVEKIT_URL) {
+    const u = new URL(process.env.LIVEKIT_URL);
+    livekit.push(u.origin, u.origin.replace(/^ws/, 'http'));
+  }
+  const loopback = ['ws://127.0.0.1:*', 'http://127.0.0.1:*', 'ws://localhost:*', 'http://localhost:*'];
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'unsafe-inline'${dev ? " 'unsafe-eval'" : ''}`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob: mediastream:",
+    "font-src 'self' data:",
+    `connect-src 'self' ${[...loopback, ...livekit].join(' ')}`,
+    "worker-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** @type {import('next').NextConfig['headers']} */
+async function headers() {
+  const common = [
+    { key: 'Content-Security-Policy', value: contentSecurityPolicy() },
+    { key: 'X-Content-Type-Options', value: 'nosniff' },
+    { key: 'Referrer-Policy', value: 'same-origin' },
+    { key: 'X-Frame-Options', value: 'DENY' },
+    { key: 'Permissions-Policy', value: 'camera=(self), microphone=(self), display-capture=(self), geolocation=()' },
+  ];
+  return [
+    { source: '/:path*', headers: common },
+    // HSTS only where the page came over TLS (the --lan proxy or a TLS-terminating proxy says so);
+    // browsers ignore it over plain HTTP anyway, and it must never pin the loopback dev setup.
+    {
+      source: '/:path*',
+      has: [{ type: 'header', key: 'x-forwarded-proto', value: 'https' }],
+      headers: [{ key: 'Strict-Transport-Security', value: 'max-age=15552000' }],
+    },
+  ];
+}
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   reactStrictMode: true,
   env: { NEXT_PUBLIC_APP_VERSION: appVersion() },
   poweredByHeader: false,
+  headers,
   // The dev server and the SFU are reached on 127.0.0.1 (not only localhost).
   allowedDevOrigins: ['127.0.0.1'],
   // Native modules load from node_modules at run time rather than being bundled.

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { eq, inArray } from 'drizzle-orm';
-import { createFirstAdmin, needsFirstAdmin } from '@/server/services/admin/bootstrap';
+import { verify } from '@node-rs/argon2';
+import { createFirstAdmin, ensureSetupToken, needsFirstAdmin } from '@/server/services/admin/bootstrap';
 import { setCandidatePassword } from '@/server/services/admin/candidates';
 import { toCsv } from '@/server/services/admin/common';
 import { distribute } from '@/server/services/admin/distribute';
@@ -9,7 +10,7 @@ import { addExamPreset, createExam, uploadAttachment } from '@/server/services/a
 import { importCandidates } from '@/server/services/admin/import';
 import { assignInvigilator, createRoom, setChief } from '@/server/services/admin/rooms';
 import { createSheet } from '@/server/services/admin/sheets';
-import { createStaff } from '@/server/services/admin/staff';
+import { createStaff, resetPassword } from '@/server/services/admin/staff';
 import { createCanned, openThread, resolve, send, upsertDesk } from '@/server/services/help';
 import type { StaffCaller } from '@/server/auth/caller';
 import { toCaller } from '@/server/services/auth';
@@ -79,17 +80,41 @@ export function seedHelpDesk(db: Db, now = new Date()) {
   resolve({ db, caller: agent, threadId: thread.id, now: at(26) });
 }
 
+/**
+ * A database seeded earlier for a local demo still has demo accounts with the published
+ * password; before the demo is opened to the network (`--lan`) they get the new one.
+ */
+async function replaceDemoPassword(db: Db, password: string, examId: number) {
+  const demoUsers = db
+    .select()
+    .from(users)
+    .where(inArray(users.username, DEMO_STAFF.map((s) => s.username)))
+    .all()
+    .concat(db.select().from(users).where(inArray(users.idNumber, DEMO_CANDIDATES.map((c) => c.idNumber))).all());
+  const actorId = db.select({ id: users.id }).from(users).where(eq(users.role, 'admin')).get()?.id;
+  if (actorId == null) return;
+  for (const u of demoUsers) {
+    if (!u.passwordHash || !(await verify(u.passwordHash, DEMO_PASSWORD))) continue;
+    if (u.role === 'candidate') await setCandidatePassword({ db, actorId, candidateId: u.id, password, examId });
+    else await resetPassword({ db, actorId, userId: u.id, password });
+  }
+}
+
 /** The staff accounts, made as a new installation makes them: the first admin (/setup), then the others in the back office. */
-async function seedStaff(db: Db) {
+async function seedStaff(db: Db, password: string) {
   const byUsername = (username: string) => db.select().from(users).where(eq(users.username, username)).get();
   const adminSpec = DEMO_STAFF.find((s) => s.role === 'admin')!;
   let admin = byUsername(adminSpec.username);
-  if (!admin && needsFirstAdmin(db)) admin = await createFirstAdmin({ db, name: adminSpec.name, username: adminSpec.username, password: DEMO_PASSWORD });
+  if (!admin && needsFirstAdmin(db)) {
+    // The seed runs on the server's machine, so it reads the setup token as an operator would.
+    const token = ensureSetupToken({ db, log: () => {} })!;
+    admin = await createFirstAdmin({ db, name: adminSpec.name, username: adminSpec.username, password, token });
+  }
   const actorId = admin?.id ?? db.select({ id: users.id }).from(users).where(eq(users.role, 'admin')).get()!.id;
   const ids = new Map<string, number>();
   for (const s of DEMO_STAFF) {
     const found = byUsername(s.username);
-    ids.set(s.username, found?.id ?? (await createStaff({ db, actorId, role: s.role, name: s.name, username: s.username, password: DEMO_PASSWORD })).id);
+    ids.set(s.username, found?.id ?? (await createStaff({ db, actorId, role: s.role, name: s.name, username: s.username, password })).id);
   }
   return { actorId, staff: ids };
 }
@@ -144,17 +169,20 @@ const candidatesFile = (rows: readonly { name: string; idNumber: string; phone: 
  * six candidates (invig1 on room 1 and chief, invig2 on room 2) and an interview for the first
  * four candidates (invig1), both with entry open now; and a 500-candidate exam tomorrow over ten
  * rooms, imported from the project's test file. The demo candidates get password login with
- * `demo1234`. Running it again leaves everything alone and re-times the exams.
+ * `demo1234`, or the password given (`--lan` gives a random one: the published password must not
+ * open accounts reachable from the network). Running it again leaves everything alone and
+ * re-times the exams; with a password given, demo accounts still on `demo1234` get it.
  */
-export async function seedDemo({ db, now = new Date() }: { db: Db; now?: Date }) {
+export async function seedDemo({ db, now = new Date(), password = DEMO_PASSWORD }: { db: Db; now?: Date; password?: string }) {
   const existing = db.select().from(exams).where(eq(exams.title, DEMO_EXAM_TITLE)).get();
   if (existing) {
     retime(db, now);
     seedHelpDesk(db, now);
+    if (password !== DEMO_PASSWORD) await replaceDemoPassword(db, password, existing.id);
     return { examId: existing.id, created: false };
   }
 
-  const { actorId, staff } = await seedStaff(db);
+  const { actorId, staff } = await seedStaff(db, password);
   const written = await prepareExam(
     db,
     actorId,
@@ -209,7 +237,7 @@ export async function seedDemo({ db, now = new Date() }: { db: Db; now?: Date })
     .from(users)
     .where(inArray(users.idNumber, DEMO_CANDIDATES.map((c) => c.idNumber)))
     .all();
-  for (const c of demo) await setCandidatePassword({ db, actorId, candidateId: c.id, password: DEMO_PASSWORD, examId: written.id });
+  for (const c of demo) await setCandidatePassword({ db, actorId, candidateId: c.id, password, examId: written.id });
 
   createMessage({ db, audience: 'all', title: '欢迎使用智试云', body: '考试前请完成系统检测和设备检测。如有问题，请点击“求助”或拨打 400 热线。' });
   createMessage({

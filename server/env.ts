@@ -1,5 +1,21 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+
+/** The secret once shipped in .env.example and as the default here: public, so never accepted. */
+export const PUBLIC_EXAMPLE_SECRETS: readonly string[] = ['dev-secret-change-me-0123456789abcdef'];
+
+/** An IPv4/IPv6 address or a CIDR block (`10.0.0.0/8`, `fd00::/8`). */
+const isAddressOrBlock = (s: string) => {
+  const [ip, bits, ...rest] = s.split('/');
+  const family = net.isIP(ip ?? '');
+  if (!family || rest.length) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
+};
 
 /**
  * The one place that reads process.env. Defaults suit the embedded one-machine setup
@@ -15,10 +31,15 @@ const ZEnv = z.object({
   /** Set to use an external LiveKit; when unset the project's own SFU is launched on loopback. */
   LIVEKIT_URL: z.string().url().optional(),
   LIVEKIT_API_KEY: z.string().min(3).default('devkey'),
+  /**
+   * Unset on a one-machine dev/demo setup: a random secret is made once and kept in DATA_DIR.
+   * Required in production and with an external LiveKit; the old public example is refused.
+   */
   LIVEKIT_API_SECRET: z
     .string()
     .min(32, 'LIVEKIT_API_SECRET must be at least 32 characters')
-    .default('dev-secret-change-me-0123456789abcdef'),
+    .refine((s) => !PUBLIC_EXAMPLE_SECRETS.includes(s), 'LIVEKIT_API_SECRET is the public example value; set a secret of your own')
+    .optional(),
   SFU_PORT: z.coerce.number().int().positive().default(7880),
   SFU_TCP_PORT: z.coerce.number().int().positive().default(7881),
   SFU_UDP_PORT: z.coerce.number().int().positive().default(7882),
@@ -27,6 +48,19 @@ const ZEnv = z.object({
   SESSION_TTL_HOURS: z.coerce.number().int().positive().default(12),
   LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
   LOGIN_LOCK_MINUTES: z.coerce.number().int().positive().default(15),
+  /** Past LOGIN_MAX_FAILURES, an account waits 2 s, 4 s, 8 s… between tries, never longer than this. */
+  LOGIN_BACKOFF_MAX_SECONDS: z.coerce.number().int().positive().max(3600).default(60),
+  /** Failed logins (any accounts) one client address may make per LOGIN_LOCK_MINUTES before it is locked out. */
+  LOGIN_CLIENT_MAX_FAILURES: z.coerce.number().int().positive().default(30),
+  /**
+   * Reverse proxies in front of the app whose X-Forwarded-For is believed (comma-separated IPs or
+   * CIDR blocks). Empty: no proxy; see server/auth/client-address.ts.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+    .refine((list) => list.every(isAddressOrBlock), 'TRUSTED_PROXIES: comma-separated IP addresses or CIDR blocks'),
   /** A feed LiveKit sees lost (reload, short drop) is flagged only if still lost after this. */
   AUTO_FLAG_GRACE_SECONDS: z.coerce.number().min(0).max(300).default(15),
   /**
@@ -45,7 +79,32 @@ const ZEnv = z.object({
   SUPPORT_HOURS: z.string().min(1).default('07:30-21:00'),
 });
 
-export type Env = z.infer<typeof ZEnv>;
+export type Env = Omit<z.infer<typeof ZEnv>, 'LIVEKIT_API_SECRET'> & { LIVEKIT_API_SECRET: string };
+
+/** Where a dev/demo installation keeps the LiveKit secret it made itself. */
+export const livekitSecretFile = (dataDir: string) => path.join(dataDir, 'livekit-secret');
+
+/**
+ * The LiveKit API secret: the one given, or for a one-machine dev/demo setup a random one made
+ * on first run and kept in the data folder, so the SFU (configured by the launcher) and the app
+ * agree across restarts. Production (and an external LiveKit, whose secret we cannot make up)
+ * must give one.
+ */
+export function resolveLivekitSecret(o: { given: string | undefined; production: boolean; dataDir: string }): string {
+  if (o.given) return o.given;
+  if (o.production) throw new Error('LIVEKIT_API_SECRET must be set in production and with an external LIVEKIT_URL (at least 32 random characters)');
+  const file = livekitSecretFile(o.dataDir);
+  fs.mkdirSync(o.dataDir, { recursive: true });
+  try {
+    // 'wx': of two processes starting together, one writes and both read the same secret.
+    fs.writeFileSync(file, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const secret = fs.readFileSync(file, 'utf8').trim();
+  if (secret.length < 32 || PUBLIC_EXAMPLE_SECRETS.includes(secret)) throw new Error(`${file} does not hold a usable LiveKit secret; delete it to make a new one`);
+  return secret;
+}
 
 function loadEnv(): Env {
   const parsed = ZEnv.safeParse(process.env);
@@ -53,7 +112,9 @@ function loadEnv(): Env {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid environment:\n${lines.join('\n')}`);
   }
-  return parsed.data;
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production' || !!e.LIVEKIT_URL;
+  return { ...e, LIVEKIT_API_SECRET: resolveLivekitSecret({ given: e.LIVEKIT_API_SECRET, production, dataDir: e.DATA_DIR }) };
 }
 
 export const env = loadEnv();

@@ -86,17 +86,17 @@ function BindForm({ onBound }: { onBound: () => void }) {
           data-testid="phone-code-input"
           inputMode="numeric"
           autoComplete="one-time-code"
-          pattern="\d{6}"
-          maxLength={6}
+          pattern="\d{10}"
+          maxLength={10}
           required
           value={code}
           onChange={(e) => setCode(e.target.value.replace(/\D/g, ''))}
           placeholder={t('codePlaceholder')}
-          className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2.5 text-center font-mono text-2xl tracking-[0.4em]"
+          className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2.5 text-center font-mono text-2xl tracking-[0.2em]"
         />
       </label>
       {bind.error && <Alert>{errorText(bind.error)}</Alert>}
-      <Button type="submit" className="w-full py-3 text-base" disabled={code.length !== 6 || bind.isPending} data-testid="phone-code-submit">
+      <Button type="submit" className="w-full py-3 text-base" disabled={code.length !== 10 || bind.isPending} data-testid="phone-code-submit">
         {bind.isPending ? t('binding') : t('bindSubmit')}
       </Button>
     </form>

@@ -1,7 +1,7 @@
 'use client';
 
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import { httpBatchLink, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { createTRPCReact } from '@trpc/react-query';
 import { useState, type ReactNode } from 'react';
 import superjson from 'superjson';
@@ -31,7 +31,12 @@ export function TRPCProvider({ children }: { children: ReactNode }) {
         splitLink({
           condition: (op) => op.type === 'subscription',
           true: httpSubscriptionLink({ url: '/api/trpc', transformer: superjson }),
-          false: httpBatchLink({ url: '/api/trpc', transformer: superjson }),
+          // Auth calls go one per request: the server refuses them in a batch (one request, many guesses).
+          false: splitLink({
+            condition: (op) => op.path.startsWith('auth.'),
+            true: httpLink({ url: '/api/trpc', transformer: superjson }),
+            false: httpBatchLink({ url: '/api/trpc', transformer: superjson }),
+          }),
         }),
       ],
     }),

@@ -83,7 +83,9 @@ export async function startSfu(o: SfuOptions): Promise<SfuHandle> {
   fs.mkdirSync(o.workDir, { recursive: true });
   const configFile = path.join(o.workDir, 'livekit.yaml');
   const logFile = path.join(o.workDir, 'livekit.log');
-  fs.writeFileSync(configFile, sfuConfig(o));
+  // The config holds the API secret: readable by this user only.
+  fs.writeFileSync(configFile, sfuConfig(o), { mode: 0o600 });
+  fs.chmodSync(configFile, 0o600);
   const log = fs.openSync(logFile, 'a');
   const child = spawn(bin, ['--config', configFile], { stdio: ['ignore', log, log] });
   fs.closeSync(log);

@@ -29,6 +29,8 @@ export const ZUsername = z.string().trim().toLowerCase().regex(USERNAME_PATTERN)
 export const ZNewPassword = z.string().min(PASSWORD_MIN).max(200);
 
 export const ZSetupInput = z.object({
+  /** The one-time token from the server log (or DATA_DIR/setup-token). */
+  token: z.string().trim().min(1).max(200),
   name: z.string().trim().min(1).max(50),
   username: ZUsername,
   password: ZNewPassword,
@@ -39,13 +41,13 @@ export const authRouter = router({
   me: publicProcedure.query(({ ctx }) => ctx.caller),
 
   loginCandidate: publicProcedure.input(ZCandidateLoginInput).mutation(async ({ ctx, input }) => {
-    const s = await login({ db: ctx.db, kind: 'candidate', identifier: input.idNumber, password: input.password });
+    const s = await login({ db: ctx.db, kind: 'candidate', identifier: input.idNumber, password: input.password, client: ctx.client });
     ctx.resHeaders.append('set-cookie', sessionCookie(SESSION_COOKIE, s.token, s.expiresAt, ctx.secureCookies));
     return { user: s.user, home: homeFor(s.user.role) };
   }),
 
   loginStaff: publicProcedure.input(ZStaffLoginInput).mutation(async ({ ctx, input }) => {
-    const s = await login({ db: ctx.db, kind: 'staff', identifier: input.username, password: input.password });
+    const s = await login({ db: ctx.db, kind: 'staff', identifier: input.username, password: input.password, client: ctx.client });
     ctx.resHeaders.append('set-cookie', sessionCookie(SESSION_COOKIE, s.token, s.expiresAt, ctx.secureCookies));
     return { user: s.user, home: homeFor(s.user.role) };
   }),
@@ -55,7 +57,7 @@ export const authRouter = router({
 
   setupFirstAdmin: publicProcedure.input(ZSetupInput).mutation(async ({ ctx, input }) => {
     await createFirstAdmin({ db: ctx.db, ...input });
-    const s = await login({ db: ctx.db, kind: 'staff', identifier: input.username, password: input.password });
+    const s = await login({ db: ctx.db, kind: 'staff', identifier: input.username, password: input.password, client: ctx.client });
     ctx.resHeaders.append('set-cookie', sessionCookie(SESSION_COOKIE, s.token, s.expiresAt, ctx.secureCookies));
     return { user: s.user, home: homeFor(s.user.role) };
   }),

@@ -1,4 +1,3 @@
-import { headers } from 'next/headers';
 import { z } from 'zod';
 import { sessionCookie } from '../http';
 import {
@@ -28,14 +27,6 @@ export const ZHeartbeatInput = z.object({
 });
 export type THeartbeatInput = z.infer<typeof ZHeartbeatInput>;
 
-/** The phone's address and browser, for the bind throttle and the device record. */
-async function phoneRequest() {
-  const h = await headers();
-  // Next sets x-forwarded-for from the socket when no proxy did; the first hop is the client.
-  const client = (h.get('x-forwarded-for') ?? '').split(',')[0]!.trim() || 'unknown';
-  return { client, userAgent: h.get('user-agent') ?? undefined };
-}
-
 export const phoneRouter = router({
   /** Candidate PC: a fresh QR link and bind code (the previous unused one stops working). */
   createBinding: candidateProcedure
@@ -49,8 +40,7 @@ export const phoneRouter = router({
 
   /** Phone: trades a QR token or a bind code for a device session cookie. */
   bind: publicProcedure.input(ZBindInput).mutation(async ({ ctx, input }) => {
-    const req = await phoneRequest();
-    const bound = await bindPhone({ db: ctx.db, proof: input, client: req.client, userAgent: req.userAgent });
+    const bound = await bindPhone({ db: ctx.db, proof: input, client: ctx.client, userAgent: ctx.userAgent });
     ctx.resHeaders.append('set-cookie', sessionCookie(PHONE_SESSION_COOKIE, bound.session, bound.expiresAt, ctx.secureCookies));
     return { examId: bound.examId };
   }),

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
-import { and, eq, gt, lt } from 'drizzle-orm';
+import { and, count, eq, gt, inArray, lt } from 'drizzle-orm';
 import type { Db, DbOrTx } from '@/db/client';
 import { loginAttempts, sessions, users, type Role, type User } from '@/db/schema';
 import { env } from '../env';
@@ -44,18 +44,34 @@ type LoginInput = {
   kind: 'candidate' | 'staff';
   identifier: string;
   password: string;
+  /** The client's address (server/auth/client-address.ts), for the per-client lock. */
+  client?: string;
   now?: Date;
 };
 
-/** Checks the throttle, verifies the password and opens a session. Returns the cookie value. */
-export async function login({ db, kind, identifier, password, now = new Date() }: LoginInput) {
+/**
+ * Checks the throttles, verifies the password and opens a session. Returns the cookie value.
+ *
+ * Two throttles, both kept in login_attempts:
+ * - per client address, a lock: LOGIN_CLIENT_MAX_FAILURES failures (on any accounts) within
+ *   LOGIN_LOCK_MINUTES lock that client out. This is what stops a guesser.
+ * - per account, a short backoff: past LOGIN_MAX_FAILURES failures the account takes one try
+ *   per 2 s, 4 s, 8 s… (capped at LOGIN_BACKOFF_MAX_SECONDS) since its last failure. Tries
+ *   refused for the backoff are not counted, so someone else's guessing keeps the real user
+ *   waiting seconds, never locked out; and a guesser spread over many addresses still gets only
+ *   one try per backoff period.
+ */
+export async function login({ db, kind, identifier, password, client = 'unknown', now = new Date() }: LoginInput) {
   const subject = `${kind}:${identifier.trim().toUpperCase()}`;
-  // Check the throttle and count this attempt as a failure in one synchronous step, before the
+  const clientSubject = loginClientSubject(client);
+  // Check the throttles and count this attempt as a failure in one synchronous step, before the
   // slow password check: guesses sent in parallel must not all slip past the same check.
-  const attemptId = db.transaction((tx) => {
-    assertNotThrottled({ db: tx, subject, now });
-    return tx.insert(loginAttempts).values({ subject, succeeded: false, at: now }).returning({ id: loginAttempts.id }).get().id;
+  const attemptIds = db.transaction((tx) => {
+    assertClientNotLocked({ db: tx, clientSubject, now });
+    assertAccountNotBackingOff({ db: tx, subject, now });
+    return [subject, clientSubject].map((s) => tx.insert(loginAttempts).values({ subject: s, succeeded: false, at: now }).returning({ id: loginAttempts.id }).get().id);
   });
+  pruneLoginAttempts({ db, now });
 
   const user =
     kind === 'candidate'
@@ -70,8 +86,10 @@ export async function login({ db, kind, identifier, password, now = new Date() }
   const ok = await verify(roleMatches ? user.passwordHash : await dummyHash, password);
 
   if (!roleMatches || !ok) {
-    const remaining = env.LOGIN_MAX_FAILURES - recentFailures({ db, subject, now });
-    if (remaining <= 0) throw throttledError();
+    if (clientFailures({ db, clientSubject, now }) >= env.LOGIN_CLIENT_MAX_FAILURES) throw clientLockedError();
+    const failures = accountFailures({ db, subject, now }).failures;
+    const remaining = env.LOGIN_MAX_FAILURES - failures;
+    if (remaining <= 0) throw new AppError('TOO_MANY_REQUESTS', 'auth.slowDown', { seconds: backoffSeconds(failures) });
     throw new AppError('UNAUTHORIZED', 'auth.badCredentials', { remaining });
   }
   if (kind === 'candidate' && !user.passwordLoginEnabled) {
@@ -82,36 +100,90 @@ export async function login({ db, kind, identifier, password, now = new Date() }
   const expiresAt = new Date(now.getTime() + env.SESSION_TTL_HOURS * 3600_000);
   db.transaction((tx) => {
     tx.insert(sessions).values({ tokenHash: sha256(token), userId: user.id, expiresAt }).run();
-    tx.update(loginAttempts).set({ succeeded: true }).where(eq(loginAttempts.id, attemptId)).run();
+    tx.update(loginAttempts).set({ succeeded: true }).where(inArray(loginAttempts.id, attemptIds)).run();
     // Housekeeping: expired sessions of this user are of no use to anyone.
     tx.delete(sessions).where(and(eq(sessions.userId, user.id), lt(sessions.expiresAt, now))).run();
   });
   return { token, expiresAt, user: toCaller(user) };
 }
 
-function recentFailures({ db, subject, now }: { db: DbOrTx; subject: string; now: Date }) {
+export const loginClientSubject = (client: string) => `login:client:${client.slice(0, 100)}`;
+
+/** The wait an account with this many failures needs between tries, in seconds. */
+export function backoffSeconds(failures: number) {
+  const over = failures - env.LOGIN_MAX_FAILURES;
+  if (over < 0) return 0;
+  return Math.min(env.LOGIN_BACKOFF_MAX_SECONDS, 2 ** Math.min(over + 1, 30));
+}
+
+/** Failures of an account since its last success inside the window, and when the last one was. */
+function accountFailures({ db, subject, now }: { db: DbOrTx; subject: string; now: Date }) {
   const since = new Date(now.getTime() - env.LOGIN_LOCK_MINUTES * 60_000);
   const rows = db
-    .select({ succeeded: loginAttempts.succeeded })
+    .select({ succeeded: loginAttempts.succeeded, at: loginAttempts.at })
     .from(loginAttempts)
     .where(and(eq(loginAttempts.subject, subject), gt(loginAttempts.at, since)))
     .orderBy(loginAttempts.id)
     .all();
-  // Failures count since the last success inside the window.
   let failures = 0;
-  for (const r of rows) failures = r.succeeded ? 0 : failures + 1;
-  return failures;
+  let lastAt: Date | null = null;
+  for (const r of rows) {
+    failures = r.succeeded ? 0 : failures + 1;
+    lastAt = r.succeeded ? null : r.at;
+  }
+  return { failures, lastAt };
 }
 
-const throttledError = () =>
-  new AppError('TOO_MANY_REQUESTS', 'auth.throttled', { minutes: env.LOGIN_LOCK_MINUTES });
+function assertAccountNotBackingOff(opts: { db: DbOrTx; subject: string; now: Date }) {
+  const { failures, lastAt } = accountFailures(opts);
+  const waitMs = backoffSeconds(failures) * 1000;
+  if (!lastAt || waitMs === 0) return;
+  const left = lastAt.getTime() + waitMs - opts.now.getTime();
+  if (left > 0) throw new AppError('TOO_MANY_REQUESTS', 'auth.slowDown', { seconds: Math.ceil(left / 1000) });
+}
 
-function assertNotThrottled(opts: { db: DbOrTx; subject: string; now: Date }) {
-  if (recentFailures(opts) >= env.LOGIN_MAX_FAILURES) throw throttledError();
+/** A client's failures inside the window, on any accounts; its successes buy no fresh tries. */
+function clientFailures({ db, clientSubject, now }: { db: DbOrTx; clientSubject: string; now: Date }) {
+  const since = new Date(now.getTime() - env.LOGIN_LOCK_MINUTES * 60_000);
+  return (
+    db
+      .select({ n: count() })
+      .from(loginAttempts)
+      .where(and(eq(loginAttempts.subject, clientSubject), eq(loginAttempts.succeeded, false), gt(loginAttempts.at, since)))
+      .get()?.n ?? 0
+  );
+}
+
+const clientLockedError = () => new AppError('TOO_MANY_REQUESTS', 'auth.throttled', { minutes: env.LOGIN_LOCK_MINUTES });
+
+function assertClientNotLocked(opts: { db: DbOrTx; clientSubject: string; now: Date }) {
+  if (clientFailures(opts) >= env.LOGIN_CLIENT_MAX_FAILURES) throw clientLockedError();
+}
+
+/** Attempts older than this serve no throttle (login or bind code) any more. */
+export const LOGIN_ATTEMPTS_KEEP_MS = 24 * 3600_000;
+const PRUNE_BATCH = 200;
+
+/**
+ * Housekeeping: drops attempts no throttle looks at any more, a bounded batch per call, so the
+ * table stays small without one login paying for a large delete.
+ */
+export function pruneLoginAttempts({ db, now }: { db: DbOrTx; now: Date }) {
+  const cutoff = new Date(now.getTime() - Math.max(LOGIN_ATTEMPTS_KEEP_MS, env.LOGIN_LOCK_MINUTES * 60_000));
+  const old = db.select({ id: loginAttempts.id }).from(loginAttempts).where(lt(loginAttempts.at, cutoff)).limit(PRUNE_BATCH);
+  return db.delete(loginAttempts).where(inArray(loginAttempts.id, old)).run().changes;
 }
 
 export function logout({ db, token }: { db: Db; token: string }) {
   db.delete(sessions).where(eq(sessions.tokenHash, sha256(token))).run();
+}
+
+/**
+ * Ends every session of an account: after its password changed or its password login was
+ * switched off, whoever logged in with the old password must not stay in.
+ */
+export function endSessions({ db, userId }: { db: DbOrTx; userId: number }) {
+  return db.delete(sessions).where(eq(sessions.userId, userId)).run().changes;
 }
 
 export function userFromSession({ db, token, now = new Date() }: { db: Db; token: string | undefined; now?: Date }) {

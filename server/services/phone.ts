@@ -18,7 +18,8 @@ export const BIND_OPENS_BEFORE_ENTRY_MS = 12 * 60 * MIN;
 /** A phone session outlives the exam by this much, so the witness recording can finish uploading. */
 export const PHONE_SESSION_AFTER_END_MS = 24 * 60 * MIN;
 export const PHONE_SESSION_COOKIE = 'phone_session';
-export const BIND_CODE_LENGTH = 6;
+/** Long enough that guessing a live code is hopeless (see phone-throttle.ts); still digits only, for the phone keypad. */
+export const BIND_CODE_LENGTH = 10;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 

@@ -52,7 +52,8 @@ const isSfuPath = (url: string | undefined) => !!url && /^\/rtc(\/|\?|$)/.test(u
 export async function startLanProxy({ host, appPort, sfuPort }: { host: string; appPort: number; sfuPort: number }): Promise<LanProxy> {
   const { key, cert, certFile } = certificateFor(host);
   const targetOf = (url: string | undefined) => (isSfuPath(url) ? sfuPort : appPort);
-  // The app's per-client throttles key on x-forwarded-for: set from the socket, never trusted from the client.
+  // The app's per-client throttles key on x-forwarded-for: set from the socket, never passed on
+  // from the client. The launcher lists this proxy (loopback) in TRUSTED_PROXIES.
   const forwarded = (req: http.IncomingMessage) => ({
     ...req.headers,
     'x-forwarded-for': req.socket.remoteAddress ?? '',

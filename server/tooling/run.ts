@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { generatePassword } from '@/server/services/auth';
 import { lanAddress, startLanProxy, type LanProxy } from './lan';
 import { APP_NODE_FLAGS } from './node-flags';
 import { openDb } from '@/db/client';
@@ -46,13 +47,23 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 async function main() {
+  // One secret for the SFU config (below) and the app (inherits process.env): env.ts made or read
+  // it (DATA_DIR/livekit-secret when none was given); hand the app the very same value.
+  process.env.LIVEKIT_API_SECRET = env.LIVEKIT_API_SECRET;
+  if (lan) {
+    // The app is reached from the network only through the HTTPS proxy on this machine, which
+    // writes X-Forwarded-For from the socket: believe it, and only it.
+    process.env.TRUSTED_PROXIES = '127.0.0.1,::1';
+  }
+  // On the LAN the demo accounts must not open with the password published in the README.
+  const password = lan ? generatePassword(12) : DEMO_PASSWORD;
   const db = openDb(env.DATABASE_PATH);
   if (mode === 'demo') {
     console.log('building the app (next build)…');
     const build = spawnSync(process.execPath, [nextBin, 'build'], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
     if (build.status !== 0) throw new Error('next build failed');
   }
-  if (mode !== 'sfu') await seedDemo({ db });
+  if (mode !== 'sfu') await seedDemo({ db, password });
   db.$client.close();
 
   if (!env.LIVEKIT_URL) {
@@ -88,7 +99,9 @@ async function main() {
   }
   if (mode === 'sfu') return;
 
-  const args = mode === 'dev' ? ['dev', '-p', String(env.APP_PORT)] : ['start', '-p', String(env.APP_PORT), '-H', '127.0.0.1'];
+  // Loopback only, in both modes: other machines come in through the --lan proxy, whose
+  // X-Forwarded-For is the only one the app may believe.
+  const args = [mode === 'dev' ? 'dev' : 'start', '-p', String(env.APP_PORT), '-H', '127.0.0.1'];
   app = spawn(process.execPath, [...APP_NODE_FLAGS, nextBin, ...args], { stdio: 'inherit', env: process.env });
   if (lan) {
     proxy = await startLanProxy({ host: lan, appPort: env.APP_PORT, sfuPort: env.SFU_PORT });
@@ -98,11 +111,11 @@ async function main() {
     if (!stopping) void stop(code ?? 1);
   });
 
-  if (mode === 'demo') {
+  if (mode === 'demo' || lan) {
     console.log(`\nDemo is up: ${appUrl()}`);
-    console.log(`  invigilators: invig1 (room 1), invig2 (room 2) · support: support1 · admin: admin — password ${DEMO_PASSWORD}`);
+    console.log(`  invigilators: invig1 (room 1), invig2 (room 2) · support: support1 · admin: admin — password ${password}`);
     console.log(`  back office: ${appUrl()}/admin/exams (log in as admin)`);
-    console.log(`  candidates (ID number / password ${DEMO_PASSWORD}):`);
+    console.log(`  candidates (ID number / password ${password}):`);
     for (const c of DEMO_CANDIDATES.slice(0, 3)) console.log(`    ${c.idNumber}  ${c.name}`);
     console.log(`  staff logins: ${DEMO_STAFF.map((s) => s.username).join(', ')}`);
     console.log('Ctrl-C stops the app and the SFU.\n');

@@ -8,6 +8,7 @@ import { getBus, type EventBus } from '../events/bus';
 import { readCookie } from '../http';
 import { LOCALE_COOKIE, toLocale, type Locale } from '../i18n/config';
 import { serverTranslator } from '../i18n/messages';
+import { clientAddress } from '../auth/client-address';
 import { authFromRequest, phoneCaller, type CandidateCaller, type StaffCaller, type StaffRole, type UserCaller } from '../auth/caller';
 import { userFromSession } from '../services/auth';
 import type { PhoneSession } from '../services/phone';
@@ -21,6 +22,9 @@ export type Context = {
   /** The witness phone's device session, for the phone's own procedures. */
   phone: PhoneSession;
   sessionToken: string | undefined;
+  /** The client's address as far as trusted proxies vouch for it (per-client throttles). */
+  client: string;
+  userAgent: string | undefined;
   locale: Locale;
   /** Headers of the response, for Set-Cookie. */
   resHeaders: Headers;
@@ -36,6 +40,8 @@ export function createContext({ req, resHeaders }: { req: Request; resHeaders: H
     caller: auth.user,
     phone: auth.phone,
     sessionToken: auth.sessionToken,
+    client: clientAddress(req.headers),
+    userAgent: req.headers.get('user-agent') ?? undefined,
     locale: toLocale(readCookie(req.headers.get('cookie'), LOCALE_COOKIE)),
     resHeaders,
     secureCookies: new URL(req.url).protocol === 'https:',

@@ -21,7 +21,8 @@ let app: AppProcess;
 beforeAll(async () => {
   fs.mkdirSync(dir, { recursive: true });
   freshDb(dbPath);
-  app = await startApp({ port: PORT, dbPath, logFile: path.join(dir, 'app.log') });
+  fs.rmSync(path.join(dir, 'setup-token'), { force: true });
+  app = await startApp({ port: PORT, dbPath, logFile: path.join(dir, 'app.log'), env: { DATA_DIR: dir } });
 });
 afterAll(async () => {
   await app?.stop();
@@ -35,6 +36,15 @@ describe('first run', () => {
       await page.goto('/login');
       await page.getByTestId('setup-link').click();
       await page.waitForURL('**/setup');
+      // The one-time token the server printed at start, as the operator copies it.
+      const token = fs.readFileSync(path.join(dir, 'setup-token'), 'utf8').trim();
+      await page.getByTestId('setup-token').fill('not-the-token');
+      await page.getByTestId('setup-name').fill('系统管理员');
+      await page.getByTestId('setup-username').fill('root');
+      await page.getByTestId('setup-password').fill('first-admin-42');
+      await page.getByTestId('setup-submit').click();
+      await page.getByText('初始化口令不正确').waitFor();
+      await page.getByTestId('setup-token').fill(token);
       await page.getByTestId('setup-name').fill('系统管理员');
       await page.getByTestId('setup-username').fill('root');
       await page.getByTestId('setup-password').fill('short');
@@ -50,6 +60,7 @@ describe('first run', () => {
       const db = openDb(dbPath);
       try {
         expect(db.select({ role: users.role, username: users.username }).from(users).all()).toEqual([{ role: 'admin', username: 'root' }]);
+        expect(fs.existsSync(path.join(dir, 'setup-token'))).toBe(false);
       } finally {
         db.$client.close();
       }

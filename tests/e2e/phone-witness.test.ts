@@ -61,7 +61,7 @@ describe('phone witness', () => {
     const qrUrl = (await qr.getAttribute('data-url'))!;
     expect(qrUrl).toMatch(new RegExp(`^${e2eAppUrl}/phone/bind\\?t=[\\w-]{40,}$`));
     const firstCode = (await panel.getByTestId('phone-code').textContent())!.trim();
-    expect(firstCode).toMatch(/^\d{6}$/);
+    expect(firstCode).toMatch(/^\d{10}$/);
     await screenshot(pc, 'phone-pc-panel-qr');
 
     // Phone A scans the QR code: bound at once, shows the exam and the masked ID, then films.

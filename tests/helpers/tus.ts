@@ -161,6 +161,8 @@ export function callerAs(db: Db, user: User | null, phoneSession?: string) {
     caller: user && toCaller(user),
     phone: phoneSessionOf(db, phoneSession),
     sessionToken: undefined,
+    client: '127.0.0.1',
+    userAgent: undefined,
     locale: 'zh-CN',
     resHeaders: new Headers(),
     secureCookies: false,

@@ -36,6 +36,8 @@ export function makeContext(
     caller: user ? asCaller(user) : null,
     phone: { kind: 'none' },
     sessionToken: undefined,
+    client: '127.0.0.1',
+    userAgent: undefined,
     locale: 'zh-CN',
     resHeaders: new Headers(),
     secureCookies: false,

@@ -1,12 +1,21 @@
+import fs from 'node:fs';
 import { eq } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { auditLog, users } from '@/db/schema';
+import { ensureSetupToken, setupTokenFile } from '@/server/services/admin/bootstrap';
 import { makeStaff } from '../fixtures/factories';
 import { useTestDb } from '../helpers/unit-db';
 import { callerFor, httpCall, makeContext, trpcRefusal, withLocale } from '../helpers/unit-support';
 
+vi.mock('next/headers', () => ({ headers: async () => new Headers({ 'x-forwarded-for': '192.0.2.10' }) }));
+
 const fx = useTestDb();
-const INPUT = { name: '系统管理员', username: 'Root.Admin', password: 'first-admin-42' };
+const BASE = { name: '系统管理员', username: 'Root.Admin', password: 'first-admin-42' };
+let INPUT: typeof BASE & { token: string };
+beforeEach(() => {
+  fs.rmSync(setupTokenFile(), { force: true });
+  INPUT = { ...BASE, token: ensureSetupToken({ db: fx.db, log: () => {} })! };
+});
 
 describe('first run: the first admin is made in the browser', () => {
   it('an empty database needs a first admin; creating one logs them in and sends them to the back office', async () => {
@@ -47,7 +56,7 @@ describe('first run: the first admin is made in the browser', () => {
   });
 
   it('a bad username or short password is named field by field, in Chinese', async () => {
-    const res = await httpCall({ ctx: makeContext(fx.db, null), path: 'auth.setupFirstAdmin', input: { name: '', username: 'a b', password: 'short' } });
+    const res = await httpCall({ ctx: makeContext(fx.db, null), path: 'auth.setupFirstAdmin', input: { token: INPUT.token, name: '', username: 'a b', password: 'short' } });
 
     expect(res.status).toBe(400);
     expect(Object.keys(res.body.error.json.data.fieldErrors).sort()).toEqual(['name', 'password', 'username']);

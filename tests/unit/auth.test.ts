@@ -105,33 +105,38 @@ describe('candidate login', () => {
     expect(err).toMatchObject({ code: 'UNAUTHORIZED', key: 'auth.badCredentials', params: { remaining: env.LOGIN_MAX_FAILURES - 1 } });
   });
 
-  it('a candidate is throttled after five failures, even with the correct password', async () => {
+  it('past five failures a candidate must wait a growing, capped time between tries, even with the correct password', async () => {
     expect(env.LOGIN_MAX_FAILURES).toBe(5);
     const cand = await makeCandidate(fx.db);
-    const attempt = (i: number, password: string) =>
-      login({ db: fx.db, kind: 'candidate', identifier: cand.idNumber!, password, now: later(i * SECOND) });
+    const attempt = (at: Date, password: string) => login({ db: fx.db, kind: 'candidate', identifier: cand.idNumber!, password, now: at });
 
     for (let i = 0; i < 4; i++) {
-      const err = await loginError(attempt(i, 'wrong'));
+      const err = await loginError(attempt(later(i * SECOND), 'wrong'));
       expect(err).toMatchObject({ code: 'UNAUTHORIZED', key: 'auth.badCredentials', params: { remaining: 4 - i } });
     }
-    // The fifth failure uses up the allowance.
-    const fifth = await loginError(attempt(4, 'wrong'));
-    expect(fifth).toMatchObject({ code: 'TOO_MANY_REQUESTS', key: 'auth.throttled', params: { minutes: env.LOGIN_LOCK_MINUTES } });
+    // The fifth failure uses up the allowance: from now on, a wait between tries.
+    const fifth = await loginError(attempt(later(4 * SECOND), 'wrong'));
+    expect(fifth).toMatchObject({ code: 'TOO_MANY_REQUESTS', key: 'auth.slowDown', params: { seconds: 2 } });
 
-    const correct = await loginError(attempt(5, PASSWORD));
-    expect(correct).toMatchObject({ code: 'TOO_MANY_REQUESTS', key: 'auth.throttled' });
+    const tooSoon = await loginError(attempt(later(5 * SECOND), PASSWORD));
+    expect(tooSoon).toMatchObject({ code: 'TOO_MANY_REQUESTS', key: 'auth.slowDown', params: { seconds: 1 } });
     expect(fx.db.select().from(sessions).all()).toHaveLength(0);
+
+    await expect(attempt(later(6 * SECOND), PASSWORD)).resolves.toMatchObject({ user: { id: cand.id } });
   });
 
-  it('a throttled candidate can log in again once the lock period has passed', async () => {
+  it('a locked-out-looking candidate can always log in within the backoff cap, however many failures someone else made', async () => {
     const cand = await makeCandidate(fx.db);
-    for (let i = 0; i < env.LOGIN_MAX_FAILURES; i++) {
-      await loginError(login({ db: fx.db, kind: 'candidate', identifier: cand.idNumber!, password: 'wrong', now: T0 }));
+    let t = T0;
+    // A guesser on many addresses, each try as soon as the account allows.
+    for (let i = 0; i < 40; i++) {
+      const err = await loginError(login({ db: fx.db, kind: 'candidate', identifier: cand.idNumber!, password: 'wrong', client: `198.51.100.${i}`, now: t }));
+      const wait = err.key === 'auth.slowDown' ? Number(err.params.seconds) : 0;
+      expect(wait).toBeLessThanOrEqual(env.LOGIN_BACKOFF_MAX_SECONDS);
+      t = later(wait * SECOND, t);
     }
-    await loginError(login({ db: fx.db, kind: 'candidate', identifier: cand.idNumber!, password: PASSWORD, now: later(env.LOGIN_LOCK_MINUTES * MINUTE - 1) }));
 
-    const s = await login({ db: fx.db, kind: 'candidate', identifier: cand.idNumber!, password: PASSWORD, now: later(env.LOGIN_LOCK_MINUTES * MINUTE) });
+    const s = await login({ db: fx.db, kind: 'candidate', identifier: cand.idNumber!, password: PASSWORD, client: '203.0.113.5', now: later(env.LOGIN_BACKOFF_MAX_SECONDS * SECOND, t) });
 
     expect(s.user.id).toBe(cand.id);
   });
@@ -173,7 +178,7 @@ describe('candidate login', () => {
     }
 
     const err = await loginError(login({ db: fx.db, kind: 'candidate', identifier: idNumber, password: PASSWORD, now: T0 }));
-    expect(err.code).toBe('TOO_MANY_REQUESTS');
+    expect(err).toMatchObject({ code: 'TOO_MANY_REQUESTS', key: 'auth.slowDown' });
   });
 
   it('a candidate’s password cannot be guessed more than five times by sending the guesses in parallel', async () => {

@@ -15,6 +15,7 @@ import {
   witnessStatusFor,
   type BindProof,
 } from '@/server/services/phone';
+import { clientAddress } from '@/server/auth/client-address';
 import { BIND_THROTTLE } from '@/server/services/phone-throttle';
 import { roomTiles } from '@/server/services/rooms';
 import { makeRoomScenario } from '../fixtures/factories';
@@ -50,7 +51,7 @@ async function refusal(p: Promise<unknown>): Promise<AppError> {
   return err;
 }
 
-const otherCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+const otherCode = (code: string) => String((Number(code) + 1) % 10_000_000_000).padStart(10, '0');
 
 describe('phone binding', () => {
   it('gives the candidate a single-use QR link and 6-digit code that bind their phone to their exam', async () => {
@@ -58,7 +59,7 @@ describe('phone binding', () => {
     const cand = candidates[0]!;
 
     const binding = createBinding({ db: fx.db, candidateId: cand.id, examId: exam.id });
-    expect(binding.code).toMatch(/^\d{6}$/);
+    expect(binding.code).toMatch(/^\d{10}$/);
     expect(binding.path).toBe(`/phone/bind?t=${binding.token}`);
     expect(binding.expiresAt.getTime() - Date.now()).toBeLessThanOrEqual(BIND_TTL_MS);
 
@@ -146,8 +147,7 @@ describe('bind code throttle', () => {
     const { exam, candidates } = await makeRoomScenario(fx.db, { candidates: 2 });
     const target = createBinding({ db: fx.db, candidateId: candidates[0]!.id, examId: exam.id });
     for (let i = 0; i < BIND_THROTTLE.perClient; i++) {
-      // Wrong codes spread over prefixes, so only the per-client cap is reached.
-      const guess = String((Number(target.code) + 1000 * (i + 1)) % 1_000_000).padStart(6, '0');
+      const guess = String((Number(target.code) + 1000 * (i + 1)) % 10_000_000_000).padStart(10, '0');
       expect((await refusal(bindAs({ code: guess }, { client: '198.51.100.7' }))).key).toBe('phone.codeUnknown');
     }
     const locked = await refusal(bindAs({ code: target.code }, { client: '198.51.100.7' }));
@@ -157,16 +157,25 @@ describe('bind code throttle', () => {
     await bindAs({ code: target.code }, { client: '198.51.100.8' });
   });
 
-  it('caps wrong codes per code prefix across clients, and the QR link still binds', async () => {
+  it('wrong codes from many clients, all near the live code, do not lock its candidate out', async () => {
+    // The old per-prefix cap let anyone lock every code sharing the first digits.
     const { exam, candidates } = await makeRoomScenario(fx.db);
     const target = createBinding({ db: fx.db, candidateId: candidates[0]!.id, examId: exam.id });
-    const prefix = target.code.slice(0, 3);
-    for (let i = 0; i < BIND_THROTTLE.perPrefix; i++) {
-      const guess = `${prefix}${String((Number(target.code.slice(3)) + 1 + i) % 1000).padStart(3, '0')}`;
-      await refusal(bindAs({ code: guess }, { client: `203.0.113.${i}` }));
+    for (let i = 0; i < 3 * BIND_THROTTLE.perClient; i++) {
+      const guess = String((Number(target.code) + 1 + i) % 10_000_000_000).padStart(10, '0');
+      expect((await refusal(bindAs({ code: guess }, { client: `203.0.113.${i}` }))).key).toBe('phone.codeUnknown');
     }
-    expect((await refusal(bindAs({ code: target.code }, { client: '203.0.113.200' }))).key).toBe('phone.throttled');
-    await bindAs({ token: target.token }, { client: '203.0.113.200' });
+    await bindAs({ code: target.code }, { client: '203.0.113.200' });
+  });
+
+  it('counts an IPv6 guesser by its /64, so hopping addresses inside it buys no fresh tries', async () => {
+    const { exam, candidates } = await makeRoomScenario(fx.db);
+    const target = createBinding({ db: fx.db, candidateId: candidates[0]!.id, examId: exam.id });
+    const client = (i: number) => clientAddress(new Headers({ 'x-forwarded-for': `2001:db8:1:2::${(i + 1).toString(16)}` }), []);
+    for (let i = 0; i < BIND_THROTTLE.perClient; i++) {
+      await refusal(bindAs({ code: otherCode(target.code) }, { client: client(i) }));
+    }
+    expect((await refusal(bindAs({ code: target.code }, { client: client(99) }))).key).toBe('phone.throttled');
   });
 });
 

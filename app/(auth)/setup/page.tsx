@@ -2,13 +2,15 @@ import { redirect } from 'next/navigation';
 import { SetupForm } from '@/components/auth/setup-form';
 import { AppHeader } from '@/components/ui/app-header';
 import { getDb } from '@/server/db';
-import { needsFirstAdmin } from '@/server/services/admin/bootstrap';
+import { ensureSetupToken, needsFirstAdmin } from '@/server/services/admin/bootstrap';
 
 export const dynamic = 'force-dynamic';
 
 /** First run only: once an admin exists this page sends everyone to the login. */
 export default function SetupPage() {
   if (!needsFirstAdmin(getDb())) redirect('/login');
+  // Made (and printed to the server log) now if the database lost its admin since the start.
+  ensureSetupToken({ db: getDb() });
   return (
     <>
       <AppHeader />

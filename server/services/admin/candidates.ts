@@ -5,7 +5,7 @@ import { AppError } from '../../errors';
 import type { Locale } from '../../i18n/config';
 import { serverTranslator } from '../../i18n/messages';
 import { audit } from '../audit';
-import { generatePassword, hashPassword, NO_PASSWORD, PASSWORD_MIN } from '../auth';
+import { endSessions, generatePassword, hashPassword, NO_PASSWORD, PASSWORD_MIN } from '../auth';
 import { editableExam, examOrThrow, localTime, toCsv } from './common';
 import { checkCandidateFields, type CandidateFields } from './import';
 
@@ -108,6 +108,8 @@ export function setPasswordLogin(opts: { db: Db; actorId: number; candidateId: n
     const user = candidateOrThrow(tx, candidateId);
     if (user.passwordLoginEnabled === enabled) return { enabled, hasPassword: user.passwordHash !== NO_PASSWORD };
     tx.update(users).set({ passwordLoginEnabled: enabled }).where(eq(users.id, candidateId)).run();
+    // Switched off: whoever is logged in with the password is logged out too.
+    if (!enabled) endSessions({ db: tx, userId: candidateId });
     audit(tx, { actorId, action: enabled ? 'candidate.password_login_enabled' : 'candidate.password_login_disabled', examId: opts.examId ?? null, candidateId });
     return { enabled, hasPassword: user.passwordHash !== NO_PASSWORD };
   });
@@ -127,6 +129,8 @@ export async function setCandidatePassword(opts: { db: Db; actorId: number; cand
   db.transaction((tx) => {
     candidateOrThrow(tx, candidateId);
     tx.update(users).set({ passwordHash, passwordLoginEnabled: true }).where(eq(users.id, candidateId)).run();
+    // A new password ends the sessions opened with the old one.
+    endSessions({ db: tx, userId: candidateId });
     audit(tx, { actorId, action: 'candidate.password_set', examId: opts.examId ?? null, candidateId, detail: { generated: opts.password === undefined } });
   });
   return { generatedPassword: opts.password === undefined ? password : null, passwordLoginEnabled: true };

@@ -1,3 +1,4 @@
+import { readBodyCapped, WEBHOOK_BODY_MAX } from '@/server/auth/request-guards';
 import { getDb } from '@/server/db';
 import { getBus } from '@/server/events/bus';
 import { handleLivekitWebhook } from '@/server/livekit/webhook';
@@ -5,10 +6,13 @@ import { handleLivekitWebhook } from '@/server/livekit/webhook';
 export const dynamic = 'force-dynamic';
 
 export async function POST(req: Request) {
+  // Capped before the signature check: an unsigned body must not cost unbounded memory.
+  const read = await readBodyCapped(req, WEBHOOK_BODY_MAX);
+  if (!read.ok) return new Response(null, { status: 413 });
   const { status } = await handleLivekitWebhook({
     db: getDb(),
     bus: getBus(),
-    rawBody: await req.text(),
+    rawBody: new TextDecoder().decode(read.body),
     authorization: req.headers.get('authorization'),
   });
   return new Response(null, { status });
