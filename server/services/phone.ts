@@ -5,7 +5,7 @@ import { events, examRooms, phoneBindings, phoneDevices, type PhoneDevice, type 
 import { AppError } from '../errors';
 import { candidateIdentity, mintCandidatePhoneToken } from '../livekit/tokens';
 import { endsAt, maskIdNumber, registrationRow } from './exams';
-import { removeFromRoom, type RemoveParticipant } from './phone-livekit';
+import { removeFromRoom, type RemoveParticipant } from '../livekit/room-service';
 import { countBindAttempt, markBindAttemptSucceeded } from './phone-throttle';
 import { foldEvents } from './tiles';
 import { recordEvent } from './timeline';

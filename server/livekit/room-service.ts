@@ -1,0 +1,48 @@
+import { RoomServiceClient } from 'livekit-server-sdk';
+import { env, livekitUrl } from '../env';
+
+/** Takes a participant out of a LiveKit room; resolves whether or not it was there. */
+export type RemoveParticipant = (room: string, identity: string) => Promise<void>;
+
+let client: RoomServiceClient | undefined;
+
+/**
+ * A revoked phone must stop publishing now, not when its token runs out: the server removes its
+ * participant (LiveKit then tells the page it was removed, and it does not reconnect). A phone
+ * not connected, or an SFU that does not answer, is not an error: the revoked session can no
+ * longer get a token either way.
+ */
+export const removeFromRoom: RemoveParticipant = async (room, identity) => {
+  client ??= new RoomServiceClient(livekitUrl().replace(/^ws/, 'http'), env.LIVEKIT_API_KEY, env.LIVEKIT_API_SECRET);
+  try {
+    await Promise.race([client.removeParticipant(room, identity), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 3000).unref())]);
+  } catch {
+    // Not in the room (already gone) or the SFU is unreachable: nothing left to remove.
+  }
+};
+
+/** Takes a staff member's watching connections (every tab) out of these LiveKit rooms. */
+export type RemoveStaff = (rooms: string[], userId: number) => Promise<void>;
+
+/**
+ * Staff lose a room (unassigned, no longer chief, archived): the SFU refreshes the tokens of
+ * connected participants by itself, so a grid left open would go on receiving video for as long
+ * as it stays connected. The app refuses to mint them a new token; this ends the connection.
+ */
+export const removeStaffFromRooms: RemoveStaff = async (rooms, userId) => {
+  client ??= new RoomServiceClient(livekitUrl().replace(/^ws/, 'http'), env.LIVEKIT_API_KEY, env.LIVEKIT_API_SECRET);
+  const prefix = staffIdentityPrefix(userId);
+  await Promise.all(
+    rooms.map(async (room) => {
+      try {
+        const people = await withTimeout(client!.listParticipants(room));
+        await Promise.all(people.filter((p) => p.identity.startsWith(prefix)).map((p) => removeFromRoom(room, p.identity)));
+      } catch {
+        // The room is not open on the SFU, or the SFU is unreachable: nobody to remove.
+      }
+    }),
+  );
+};
+
+const withTimeout = <T>(p: Promise<T>) =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 3000).unref())]);
