@@ -166,6 +166,7 @@ export function candidateTimeline({ db, userId, role, roomId, candidateId, limit
       ...(detail ? { text: detail } : {}),
       ...(e.device === 'pc' || e.device === 'phone' ? { device: e.device } : {}),
       ...(e.trackSource ? { source: e.trackSource } : {}),
+      ...(e.payload?.client || e.payload?.disconnectReason ? { detail: { client: e.payload.client, disconnectReason: e.payload.disconnectReason } } : {}),
     });
   }
 
