@@ -11,6 +11,12 @@ import type { TimelineItem } from '@/server/services/invigilate';
 export function useTimelineLabel() {
   const t = useTranslations('grid');
   const tf = useTranslations('flags');
+  /** Which client LiveKit says holds the feed (see `checkClient` on the server). */
+  const clientOf = (c: unknown) => {
+    if (!c || typeof c !== 'object') return '';
+    const { examPage, protocol } = c as { examPage?: boolean; protocol?: number };
+    return examPage ? t('timeline.client.examPage') : t('timeline.client.other', { protocol: Number(protocol ?? 0) });
+  };
   return (i: Pick<TimelineItem, 'kind' | 'type' | 'source' | 'device' | 'flagType' | 'detail'>): string | null => {
     switch (i.kind) {
       case 'event': {
@@ -18,7 +24,8 @@ export function useTimelineLabel() {
         if (!t.has(key)) return null;
         const source = i.source && t.has(`timeline.source.${i.source}`) ? t(`timeline.source.${i.source}`) : i.source;
         const device = i.device === 'phone' ? t('timeline.phone') : '';
-        return [device, t(key), source ? `（${source}）` : ''].join('');
+        if (i.detail?.disconnectReason === 'DUPLICATE_IDENTITY') return [device, t('timeline.client.replaced')].join('');
+        return [device, t(key), source ? `（${source}）` : '', clientOf(i.detail?.client)].join('');
       }
       case 'flag': {
         const type = i.flagType && tf.has(`type.${i.flagType}`) ? tf(`type.${i.flagType}`) : (i.flagType ?? '');

@@ -348,6 +348,7 @@ export const FLAG_TYPES = [
   'tab_hidden',
   'fullscreen_left',
   'extended_display',
+  'client_mismatch',
   'manual',
 ] as const;
 export type FlagType = (typeof FLAG_TYPES)[number];

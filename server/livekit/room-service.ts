@@ -1,5 +1,6 @@
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { env, livekitUrl } from '../env';
+import { staffIdentityPrefix } from './tokens';
 
 /** Takes a participant out of a LiveKit room; resolves whether or not it was there. */
 export type RemoveParticipant = (room: string, identity: string) => Promise<void>;

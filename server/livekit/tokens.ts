@@ -4,7 +4,12 @@ import { env, livekitUrl } from '../env';
 
 export type Device = 'pc' | 'phone';
 
-/** One identity per device: the PC and the phone of a candidate are separate participants. */
+/**
+ * One identity per device: the PC and the phone of a candidate are separate participants.
+ * Every participant of a room (candidates included, though they subscribe to nobody) is told
+ * the identity, name and attributes of the others, so candidate tokens carry no name and
+ * nothing but the database id: no name, no ID number.
+ */
 export const candidateIdentity = (candidateId: number, device: Device) => `cand-${candidateId}-${device}`;
 
 /** Parses what candidateIdentity produced; anything else (staff, strangers) gives null. */
@@ -20,7 +25,7 @@ export type MintedToken = { token: string; url: string; room: string; identity: 
 async function mint(opts: {
   room: string;
   identity: string;
-  name: string;
+  name?: string;
   grant: VideoGrant;
   attributes: Record<string, string>;
 }): Promise<MintedToken> {
@@ -42,11 +47,10 @@ async function mint(opts: {
 }
 
 /** Candidate PC: publishes screen, camera and microphone; subscribes to nobody; sends no data. */
-export function mintCandidatePcToken(opts: { room: string; candidateId: number; name: string }) {
+export function mintCandidatePcToken(opts: { room: string; candidateId: number }) {
   return mint({
     room: opts.room,
     identity: candidateIdentity(opts.candidateId, 'pc'),
-    name: opts.name,
     grant: {
       canPublish: true,
       canPublishSources: [TrackSource.CAMERA, TrackSource.MICROPHONE, TrackSource.SCREEN_SHARE],
@@ -58,12 +62,15 @@ export function mintCandidatePcToken(opts: { room: string; candidateId: number; 
   });
 }
 
+/** Every watching connection of one staff member starts with this. */
+export const staffIdentityPrefix = (userId: number) => `staff-${userId}-`;
+
 /** Invigilator: hidden, watches only; commands to candidates go through the server instead. */
 export function mintInvigilatorToken(opts: { room: string; userId: number; name: string }) {
   return mint({
     room: opts.room,
     // A suffix per page load, so two tabs of the same invigilator do not evict each other.
-    identity: `staff-${opts.userId}-${randomBytes(3).toString('hex')}`,
+    identity: `${staffIdentityPrefix(opts.userId)}${randomBytes(3).toString('hex')}`,
     name: opts.name,
     grant: {
       canPublish: false,
@@ -81,11 +88,10 @@ export function mintInvigilatorToken(opts: { room: string; userId: number; name:
  * No microphone: the PC already records the room's sound, and a second open mic next to it
  * would only echo.
  */
-export function mintCandidatePhoneToken(opts: { room: string; candidateId: number; name: string }) {
+export function mintCandidatePhoneToken(opts: { room: string; candidateId: number }) {
   return mint({
     room: opts.room,
     identity: candidateIdentity(opts.candidateId, 'phone'),
-    name: opts.name,
     grant: {
       canPublish: true,
       canPublishSources: [TrackSource.CAMERA],

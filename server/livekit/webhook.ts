@@ -4,7 +4,7 @@ import type { Db, DbOrTx } from '@/db/client';
 import { events, examRooms, registrations, type TimelineEvent } from '@/db/schema';
 import type { EventBus } from '../events/bus';
 import { env } from '../env';
-import { raiseAutoFlags } from '../services/flags';
+import { checkClient, clientSummaryOf, raiseAutoFlags } from '../services/flags';
 import { parseCandidateIdentity } from './tokens';
 import { roomTiles } from '../services/rooms';
 
@@ -22,6 +22,11 @@ const PARTICIPANT_EVENTS = new Set([
   'track_published',
   'track_unpublished',
 ]);
+
+/** Events whose participant info says which client holds the feed (see `checkClient`). */
+const CLIENT_EVENTS = new Set(['participant_joined', 'track_published']);
+/** LiveKit's `DisconnectReason.DUPLICATE_IDENTITY`: a newer session of the same identity pushed this one out. */
+const DUPLICATE_IDENTITY = 2;
 
 export type WebhookResult = { status: 200 | 401; stored?: TimelineEvent };
 
@@ -74,6 +79,7 @@ export async function handleLivekitWebhook(opts: {
   const stored = db.transaction((tx) => {
     const row = storeWebhookEvent({ db: tx, event });
     if (row && !deferred(row)) raiseAutoFlags({ db: tx, event: row });
+    if (row) checkClient({ db: tx, event: row });
     return row;
   });
   if (stored) opts.bus.emit(`room:${stored.roomId}`, stored);
@@ -115,6 +121,8 @@ function storeWebhookEvent({ db, event }: { db: DbOrTx; event: WebhookEvent }) {
       payload: {
         participantSid: event.participant.sid,
         ...(event.track ? { trackSid: event.track.sid, trackName: event.track.name } : {}),
+        ...(CLIENT_EVENTS.has(event.event) ? { client: clientSummaryOf(event.participant) } : {}),
+        ...(event.participant.disconnectReason === DUPLICATE_IDENTITY ? { disconnectReason: 'DUPLICATE_IDENTITY' } : {}),
       },
       occurredAt: createdAtSec > 0 ? new Date(createdAtSec * 1000) : new Date(),
     })

@@ -265,7 +265,7 @@ export async function enterExam({
   displays = 'unknown',
   now = new Date(),
 }: Ref & { db: Db; displays?: DisplayState; now?: Date }) {
-  const { exam, room, reg: r, candidate } = registrationOf({ db, candidateId, examId });
+  const { exam, room, reg: r } = registrationOf({ db, candidateId, examId });
   const reg = settleTimeout(db, exam, r, now);
   if (reg.finishedAt) throw new AppError('PRECONDITION_FAILED', 'exam.alreadyFinished');
   if (!reg.enteredAt) {
@@ -285,7 +285,7 @@ export async function enterExam({
       recordEvent({ db: tx, roomId: room.id, candidateId, type: 'exam_entered' });
     });
   }
-  const livekit = await mintCandidatePcToken({ room: room.livekitRoom, candidateId, name: candidate.name });
+  const livekit = await mintCandidatePcToken({ room: room.livekitRoom, candidateId });
   return {
     exam: { id: exam.id, title: exam.title, kind: exam.kind, startsAt: exam.startsAt, durationMinutes: exam.durationMinutes, roomName: room.name, seat: reg.seat },
     livekit,

@@ -137,6 +137,7 @@ export function timelineItems({ db, roomId, candidateId, limit }: { db: Db; room
       ...(detail ? { text: detail } : {}),
       ...(e.device === 'pc' || e.device === 'phone' ? { device: e.device } : {}),
       ...(e.trackSource ? { source: e.trackSource } : {}),
+      ...(e.payload?.client || e.payload?.disconnectReason ? { detail: { client: e.payload.client, disconnectReason: e.payload.disconnectReason } } : {}),
     });
   }
 

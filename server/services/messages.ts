@@ -19,6 +19,7 @@ import {
 import type { StaffCaller } from '../auth/caller';
 import { AppError } from '../errors';
 import { inIdOrder, type EventBus, type MessageStats } from '../events/bus';
+import { normaliseIdNumber } from './admin/id-number';
 import { maskIdNumber } from './exams';
 import { assertCandidateInRoom, assertChief, assertRoom, roomScope } from './access';
 import { recordEvent } from './timeline';
@@ -704,6 +705,9 @@ export function composeOptions({ db, caller }: Staff) {
 /**
  * Candidates the caller may address one by one: in a room (seat order), or found by name or
  * ID number. Invigilators only see candidates of their rooms.
+ *
+ * Callers here see ID numbers masked, so an ID number matches only whole: a prefix match would
+ * answer "does any ID start with 1101051990?" and give the hidden digits away one at a time.
  */
 export function findCandidates({ db, caller, roomId, search, limit = 30 }: Staff & { roomId?: number; search?: string; limit?: number }) {
   let roomIds: number[] | null = null;
@@ -718,7 +722,7 @@ export function findCandidates({ db, caller, roomId, search, limit = 30 }: Staff
   const term = search?.trim();
   // Typed text is matched literally: % and _ are not wildcards here.
   const literal = term?.replace(/[\\%_]/g, (c) => `\\${c}`);
-  const matches = term ? or(sql`${users.name} like ${`%${literal}%`} escape '\\'`, sql`${users.idNumber} like ${`${literal}%`} escape '\\'`) : undefined;
+  const matches = term ? or(sql`${users.name} like ${`%${literal}%`} escape '\\'`, eq(users.idNumber, normaliseIdNumber(term))) : undefined;
   if (roomIds) {
     return db
       .select({ id: users.id, name: users.name, idNumber: users.idNumber, roomId: registrations.roomId, seat: registrations.seat })

@@ -193,8 +193,8 @@ export function phoneOverview({ db, device, now = new Date() }: DeviceRef) {
 
 /** A publish-only LiveKit token for the phone, while its exam is not over. */
 export async function phoneLivekitToken({ db, device, now = new Date() }: DeviceRef) {
-  const { room, candidate } = bindableRegistration({ db, candidateId: device.candidateId, examId: device.examId, now });
-  return mintCandidatePhoneToken({ room: room.livekitRoom, candidateId: device.candidateId, name: candidate.name });
+  const { room } = bindableRegistration({ db, candidateId: device.candidateId, examId: device.examId, now });
+  return mintCandidatePhoneToken({ room: room.livekitRoom, candidateId: device.candidateId });
 }
 
 export type Battery = { level: number; charging: boolean };

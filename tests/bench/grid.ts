@@ -154,10 +154,9 @@ async function main() {
   db.$client.close();
   log(`room ${room.id} (${room.livekitRoom}) with ${candidates.length} candidates, invigilator ${invigilator.username}`);
 
-  const names = new Map(candidates.map((c) => [c.id, c.name]));
   const fleet = await ProcessFleet.start(
     stack.sfuUrl,
-    async (candidateId) => (await mintCandidatePcToken({ room: room.livekitRoom, candidateId, name: names.get(candidateId)! })).token,
+    async (candidateId) => (await mintCandidatePcToken({ room: room.livekitRoom, candidateId })).token,
     PROFILE,
   );
   cleanups.push({ name: 'candidates', run: () => fleet.stop() });

@@ -37,7 +37,7 @@ describe('the invigilator console', () => {
   it('subscribes only to the tiles on the current page, and focus raises the quality', async () => {
     const { room, invigilator, candidates } = await makeRoomScenario(e2e.db, { candidates: 6 });
     for (const c of candidates) {
-      const sim = await new SimulatedCandidate().connect(e2eSfuUrl, (await mintCandidatePcToken({ room: room.livekitRoom, candidateId: c.id, name: c.name })).token);
+      const sim = await new SimulatedCandidate().connect(e2eSfuUrl, (await mintCandidatePcToken({ room: room.livekitRoom, candidateId: c.id })).token);
       sims.push(sim);
       // An explicit encoding cap makes the SDK publish the half-size simulcast layer under the full one.
       await sim.publish({ source: 'screen_share', width: 1280, height: 720, fps: 3, maxBitrate: 2_500_000, maxFps: 15 });
@@ -150,7 +150,7 @@ describe('the invigilator console', () => {
   it('the grid holds 40 tiles on one page (screenshot at 40 and at 9)', async () => {
     const { room, invigilator, candidates } = await makeRoomScenario(e2e.db, { candidates: 40 });
     for (const c of candidates.slice(0, 4)) {
-      const sim = await new SimulatedCandidate().connect(e2eSfuUrl, (await mintCandidatePcToken({ room: room.livekitRoom, candidateId: c.id, name: c.name })).token);
+      const sim = await new SimulatedCandidate().connect(e2eSfuUrl, (await mintCandidatePcToken({ room: room.livekitRoom, candidateId: c.id })).token);
       sims.push(sim);
       await sim.publish({ source: 'screen_share', width: 1280, height: 720, fps: 2 });
       await sim.publish({ source: 'camera', width: 640, height: 360, fps: 5 });

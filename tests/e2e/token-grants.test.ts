@@ -30,10 +30,10 @@ describe('LiveKit grants enforced by the real SFU', () => {
     const { room, invigilator, candidates } = await makeRoomScenario(db, { candidates: 2 });
     const [publisher, snooper] = candidates as [NonNullable<(typeof candidates)[0]>, NonNullable<(typeof candidates)[0]>];
 
-    const pub = await join((await mintCandidatePcToken({ room: room.livekitRoom, candidateId: publisher.id, name: publisher.name })).token, false);
+    const pub = await join((await mintCandidatePcToken({ room: room.livekitRoom, candidateId: publisher.id })).token, false);
     await pub.publish({ source: 'camera', width: 320, height: 240, fps: 10 });
 
-    const cand = await join((await mintCandidatePcToken({ room: room.livekitRoom, candidateId: snooper.id, name: snooper.name })).token, true);
+    const cand = await join((await mintCandidatePcToken({ room: room.livekitRoom, candidateId: snooper.id })).token, true);
     const inv = await join((await mintInvigilatorToken({ room: room.livekitRoom, userId: invigilator.id, name: invigilator.name })).token, true);
     let candidateGot = 0;
     let invigilatorGot = 0;
@@ -54,7 +54,7 @@ describe('LiveKit grants enforced by the real SFU', () => {
   it("an invigilator's hidden participant is not visible to candidates", async () => {
     const { room, invigilator, candidates } = await makeRoomScenario(db, { candidates: 1 });
     const c = candidates[0]!;
-    const cand = await join((await mintCandidatePcToken({ room: room.livekitRoom, candidateId: c.id, name: c.name })).token, false);
+    const cand = await join((await mintCandidatePcToken({ room: room.livekitRoom, candidateId: c.id })).token, false);
     await join((await mintInvigilatorToken({ room: room.livekitRoom, userId: invigilator.id, name: invigilator.name })).token, false);
     await wait(1500);
     expect([...cand.room.remoteParticipants.keys()].some((id) => id.startsWith('staff-'))).toBe(false);

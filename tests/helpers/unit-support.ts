@@ -13,6 +13,7 @@ import type { Locale } from '@/server/i18n/config';
 import { appRouter } from '@/server/routers/_app';
 import type { StaffCaller, UserCaller } from '@/server/auth/caller';
 import { toCaller } from '@/server/services/auth';
+import { EXAM_PAGE_CLIENT_PROTOCOL } from '@/server/services/flags';
 import type { Context } from '@/server/trpc/init';
 
 /** Shared helpers for the unit tests (not a test file itself). */
@@ -77,6 +78,8 @@ export type WebhookBodyOpts = {
   /** Seconds since the epoch. */
   createdAt?: number;
   track?: { source: string | number; sid?: string; name?: string };
+  /** Participant fields beyond sid and identity; by default what the exam page's SDK reports. */
+  participant?: { sid?: string; clientProtocol?: number; capabilities?: string[]; disconnectReason?: string };
 };
 
 /** A webhook event in LiveKit's JSON encoding (protobuf JSON: camelCase, int64 as string). */
@@ -87,7 +90,7 @@ export function webhookBody(o: WebhookBodyOpts) {
     id: o.id ?? `EV_test_${process.pid}_${n}_${Math.random().toString(36).slice(2)}`,
     createdAt: String(o.createdAt ?? Math.floor(Date.now() / 1000)),
     room: { sid: 'RM_test', name: o.room },
-    participant: { sid: `PA_${n}`, identity: o.identity, state: 'ACTIVE' },
+    participant: { sid: `PA_${n}`, identity: o.identity, state: 'ACTIVE', clientProtocol: EXAM_PAGE_CLIENT_PROTOCOL, ...o.participant },
     ...(o.track ? { track: { sid: o.track.sid ?? `TR_${n}`, name: o.track.name ?? 'track', source: o.track.source } } : {}),
   });
 }

@@ -317,7 +317,7 @@ describe('resolving flags', () => {
     expect(flagCounts.camera_lost).toEqual({ open: 0, confirmed: 0, dismissed: 1 });
     expect(flagCounts.manual).toEqual({ open: 0, confirmed: 0, dismissed: 0 });
     expect(Object.keys(flagCounts).sort()).toEqual(
-      ['camera_lost', 'extended_display', 'fullscreen_left', 'left_room', 'manual', 'microphone_lost', 'screen_share_stopped', 'tab_hidden', 'witness_missing'].sort(),
+      ['camera_lost', 'client_mismatch', 'extended_display', 'fullscreen_left', 'left_room', 'manual', 'microphone_lost', 'screen_share_stopped', 'tab_hidden', 'witness_missing'].sort(),
     );
     expect((await caller.invigilate.flags({ roomId: room.id, status: 'open' })).map((f) => f.id)).toEqual([c!.id]);
     expect(auditRows(db).map((r) => [r.action, r.detail])).toEqual([

@@ -19,7 +19,7 @@ describe('candidate PC token', () => {
     const { room, candidates } = await makeRoomScenario(fx.db);
     const cand = candidates[0]!;
 
-    const minted = await mintCandidatePcToken({ room: room.livekitRoom, candidateId: cand.id, name: cand.name });
+    const minted = await mintCandidatePcToken({ room: room.livekitRoom, candidateId: cand.id });
     const claims = claimsOf(minted.token);
 
     expect(room.livekitRoom).toBe(livekitRoomName(room.examId, room.id));
@@ -34,7 +34,7 @@ describe('candidate PC token', () => {
     const { room, candidates } = await makeRoomScenario(fx.db);
     const cand = candidates[0]!;
 
-    const { token } = await mintCandidatePcToken({ room: room.livekitRoom, candidateId: cand.id, name: cand.name });
+    const { token } = await mintCandidatePcToken({ room: room.livekitRoom, candidateId: cand.id });
     const video = claimsOf(token).video!;
 
     expect(video.canSubscribe).toBe(false);
@@ -45,16 +45,16 @@ describe('candidate PC token', () => {
     }
   });
 
-  it('names a candidate by their PC identity and tags them with role, candidate id and device', async () => {
+  it('names a candidate by their PC identity only (no name) and tags them with role, candidate id and device', async () => {
     const { room, candidates } = await makeRoomScenario(fx.db);
     const cand = candidates[0]!;
 
-    const minted = await mintCandidatePcToken({ room: room.livekitRoom, candidateId: cand.id, name: cand.name });
+    const minted = await mintCandidatePcToken({ room: room.livekitRoom, candidateId: cand.id });
     const claims = claimsOf(minted.token);
 
     expect(minted.identity).toBe(`cand-${cand.id}-pc`);
     expect(claims.sub).toBe(`cand-${cand.id}-pc`);
-    expect(claims.name).toBe(cand.name);
+    expect(claims.name).toBeFalsy();
     expect(claims.attributes).toEqual({ role: 'candidate', candidateId: String(cand.id), device: 'pc' });
   });
 
@@ -62,7 +62,7 @@ describe('candidate PC token', () => {
     const { room, candidates } = await makeRoomScenario(fx.db);
     const cand = candidates[0]!;
 
-    const minted = await mintCandidatePcToken({ room: room.livekitRoom, candidateId: cand.id, name: cand.name });
+    const minted = await mintCandidatePcToken({ room: room.livekitRoom, candidateId: cand.id });
     const { payload } = await jwtVerify(minted.token, new TextEncoder().encode(env.LIVEKIT_API_SECRET), {
       issuer: env.LIVEKIT_API_KEY,
     });
@@ -78,7 +78,7 @@ describe('candidate PC token', () => {
 
   it('refuses a candidate token that was signed with another secret', async () => {
     const { room, candidates } = await makeRoomScenario(fx.db);
-    const { token } = await mintCandidatePcToken({ room: room.livekitRoom, candidateId: candidates[0]!.id, name: 'x' });
+    const { token } = await mintCandidatePcToken({ room: room.livekitRoom, candidateId: candidates[0]!.id });
 
     await expect(
       jwtVerify(token, new TextEncoder().encode('another-secret-another-secret-0123456789')),

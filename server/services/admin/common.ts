@@ -36,11 +36,21 @@ export function roomOrThrow(db: DbOrTx, roomId: number): { room: ExamRoom; exam:
   return row;
 }
 
-/** Formats rows as CSV (RFC 4180, CRLF, a BOM so that Excel reads UTF-8). Cells that a spreadsheet would run as a formula are quoted with a leading apostrophe. */
+/** A plain decimal (`-12`, `3.5`, `-0.25`), the only text starting with `-` a spreadsheet may read as is. */
+const STRICT_NUMBER = /^-?\d+(\.\d+)?$/;
+
+/**
+ * A cell a spreadsheet would run as a formula gets a leading apostrophe. Only strict numbers are
+ * exempt: testing the first digit alone let `-2+3+cmd|' /C calc'!A0` through.
+ */
+function csvSafe(s: string): string {
+  return /^[=+\-@\t\r]/.test(s) && !STRICT_NUMBER.test(s) ? `'${s}` : s;
+}
+
+/** Formats rows as CSV (RFC 4180, CRLF, a BOM so that Excel reads UTF-8), each cell through `csvSafe`. */
 export function toCsv(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
   const cell = (v: unknown) => {
-    let s = v == null ? '' : v instanceof Date ? v.toISOString() : String(v);
-    if (/^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`;
+    const s = csvSafe(v == null ? '' : v instanceof Date ? v.toISOString() : String(v));
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   return `\uFEFF${[header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;

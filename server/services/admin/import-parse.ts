@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import { inflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 
 /**
@@ -55,6 +56,70 @@ export function parseCsv(buf: Buffer): ParsedFile {
     records: rest.map((r) => ({ line: r.info.lines, cells: r.record })),
     countColumns: true,
   };
+}
+
+/** What an XLSX may unpack to: a candidate list of tens of thousands of rows is a few MB of XML. */
+export const MAX_XLSX_UNPACKED_BYTES = 100 * 1024 * 1024;
+/** Unpacked size over packed size; sheet XML packs about 10:1, a zip bomb by thousands. */
+export const MAX_XLSX_RATIO = 100;
+/** Below this, the ratio is not worth refusing a file for: it cannot hurt. */
+const RATIO_FLOOR_BYTES = 1024 * 1024;
+const MAX_XLSX_ENTRIES = 1000;
+
+export type ZipLimitProblem = { key: 'xlsxTooLarge'; params: { max: number } } | { key: 'xlsxRatio'; params: { max: number } } | { key: 'unreadable' };
+
+/**
+ * Checks an XLSX (a zip) before anything unpacks it into memory: the central directory's
+ * declared sizes against the limits, then each entry inflated with its declared size as a hard
+ * cap, so a header that understates what an entry unpacks to is caught too. Null when it is
+ * within the limits.
+ */
+export function zipLimitProblem(buf: Buffer): ZipLimitProblem | null {
+  const tooLarge: ZipLimitProblem = { key: 'xlsxTooLarge', params: { max: MAX_XLSX_UNPACKED_BYTES / 1024 / 1024 } };
+  const EOCD = 0x06054b50;
+  let eocd = -1;
+  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 0xffff); i--) {
+    if (buf.readUInt32LE(i) === EOCD) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) return { key: 'unreadable' };
+  const count = buf.readUInt16LE(eocd + 10);
+  const cdOffset = buf.readUInt32LE(eocd + 16);
+  if (count > MAX_XLSX_ENTRIES) return tooLarge;
+  const entries: { method: number; packed: number; unpacked: number; local: number }[] = [];
+  let total = 0;
+  let at = cdOffset;
+  for (let n = 0; n < count; n++) {
+    if (at + 46 > buf.length || buf.readUInt32LE(at) !== 0x02014b50) return { key: 'unreadable' };
+    const entry = { method: buf.readUInt16LE(at + 10), packed: buf.readUInt32LE(at + 20), unpacked: buf.readUInt32LE(at + 24), local: buf.readUInt32LE(at + 42) };
+    // 0xFFFFFFFF means the real size is in a ZIP64 field: far beyond any limit here.
+    if (entry.unpacked === 0xffffffff || entry.packed === 0xffffffff) return tooLarge;
+    total += entry.unpacked;
+    entries.push(entry);
+    at += 46 + buf.readUInt16LE(at + 28) + buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32);
+  }
+  if (total > MAX_XLSX_UNPACKED_BYTES) return tooLarge;
+  if (total > RATIO_FLOOR_BYTES && total / buf.length > MAX_XLSX_RATIO) return { key: 'xlsxRatio', params: { max: MAX_XLSX_RATIO } };
+  for (const e of entries) {
+    if (e.local + 30 > buf.length || buf.readUInt32LE(e.local) !== 0x04034b50) return { key: 'unreadable' };
+    const start = e.local + 30 + buf.readUInt16LE(e.local + 26) + buf.readUInt16LE(e.local + 28);
+    const data = buf.subarray(start, start + e.packed);
+    if (e.method === 0) {
+      if (e.packed !== e.unpacked) return { key: 'unreadable' };
+    } else if (e.method === 8) {
+      let out: Buffer;
+      try {
+        // One byte over the declared size is enough to know the header lied.
+        out = inflateRawSync(data, { maxOutputLength: e.unpacked + 1 });
+      } catch (err) {
+        return (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? tooLarge : { key: 'unreadable' };
+      }
+      if (out.length !== e.unpacked) return out.length > e.unpacked ? tooLarge : { key: 'unreadable' };
+    } else return { key: 'unreadable' };
+  }
+  return null;
 }
 
 type CellValue = ExcelJS.CellValue;

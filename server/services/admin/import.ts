@@ -6,7 +6,7 @@ import { audit } from '../audit';
 import { NO_PASSWORD } from '../auth';
 import { editableExam } from './common';
 import { idNumberProblems, normaliseIdNumber, toHalfWidth } from './id-number';
-import { fileKind, MAX_IMPORT_BYTES, parseCsv, parseXlsx, type ImportEncoding, type ParsedFile } from './import-parse';
+import { fileKind, MAX_IMPORT_BYTES, parseCsv, parseXlsx, zipLimitProblem, type ImportEncoding, type ParsedFile } from './import-parse';
 
 /**
  * Candidate import: a file is read and every row checked into a stored preview (nothing else is
@@ -163,6 +163,8 @@ async function readFile(fileName: string, buf: Buffer): Promise<ParsedFile> {
   const kind = fileKind(fileName, buf);
   if (kind === 'xls') throw new AppError('BAD_REQUEST', 'adminCandidates.legacyExcel');
   if (kind === 'csv') return parseCsv(buf);
+  const limit = zipLimitProblem(buf);
+  if (limit) throw limit.key === 'unreadable' ? new AppError('BAD_REQUEST', 'adminCandidates.unreadableFile') : new AppError('BAD_REQUEST', `adminCandidates.${limit.key}`, limit.params);
   try {
     return await parseXlsx(buf);
   } catch {
