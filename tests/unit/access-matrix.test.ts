@@ -31,6 +31,13 @@ vi.mock('@/server/services/phone-livekit', () => ({ removeFromRoom: async () => 
  * today's outcome for those cells, so the suite stays green and the hole stays visible; when
  * the server is fixed, that cell fails with "hole closed": delete the mark.
  */
+/*
+ * Not exercised here: nothing is left out, but three things are only partly covered. The
+ * LiveKit webhook ignores cookies (its row shows that none get in unsigned; a signed body is
+ * checked below). Subscriptions are judged at the start of the stream (the check before the
+ * first yield) plus whatever the stream has ready at once (backfill from lastEventId 0).
+ * Attachments are checked for the exam's own staff only: no role here works another exam.
+ */
 type Entry = {
   allowed: readonly RoleName[];
   input?: (w: World, as: RoleName) => unknown;
