@@ -14,9 +14,9 @@ import { signWebhook, webhookBody } from '../helpers/unit-support';
 vi.mock('next/headers', () => import('../helpers/security/request-scope'));
 // Route handlers and the tRPC context open the app's database: this file's test database.
 vi.mock('@/server/db', () => import('../helpers/security/app-db'));
-// Rebinding a phone asks the SFU to drop the old phone (phone-livekit.ts). No SFU runs in unit
+// Rebinding a phone asks the SFU to drop the old phone (server/livekit/room-service.ts). No SFU runs in unit
 // tests, and a neighbour's e2e SFU may be listening on the default port: never call out.
-vi.mock('@/server/services/phone-livekit', () => ({ removeFromRoom: async () => {} }));
+vi.mock('@/server/livekit/room-service', () => ({ removeFromRoom: async () => {} }));
 
 /**
  * Who may call what: one entry per tRPC procedure and per route handler method. `allowed`
@@ -244,8 +244,10 @@ const ACCESS: Record<string, Entry> = {
   'system.info': { allowed: EVERYONE },
 
   // ---- route handlers (app/api/**/route.ts), called with real Requests
+  // The fixture's file is a question-sheet image of a started exam: the exam's candidates and
+  // staff (any room of it); support never gets question material (access.mayReadAttachment).
   'GET /api/attachments/[id]': {
-    allowed: ['candidate', 'invigilatorOther', 'invigilator', 'chief', 'support', 'admin'],
+    allowed: ['candidate', 'invigilatorOther', 'invigilator', 'chief', 'admin'],
     route: (w, as) => get('attachments/[id]', `/api/attachments/${w.attachmentId}`, as, { id: String(w.attachmentId) }),
   },
   'GET /api/flags/[id]/still': {

@@ -4,7 +4,8 @@ import type { Db } from '@/db/client';
 import { questionSheets, users } from '@/db/schema';
 import { previewImport } from '@/server/services/admin/import';
 import { getBus } from '@/server/events/bus';
-import { login, SESSION_COOKIE } from '@/server/services/auth';
+import type { StaffCaller } from '@/server/auth/caller';
+import { login, SESSION_COOKIE, toCaller } from '@/server/services/auth';
 import { createCanned, openThread, threadView } from '@/server/services/help';
 import { addPreset, createFlag } from '@/server/services/invigilate';
 import { sendSystemMessage } from '@/server/services/messages';
@@ -13,6 +14,8 @@ import { startRecording } from '@/server/services/recordings';
 import { addAttachment, assignInvigilator, createRoom, registerCandidate } from '@/server/services/setup';
 import { makeCandidate, makeChief, makeExam, makeIdNumber, makeJpeg, makeSittingScenario, makeStaff, makeSupportAgent, PASSWORD } from '../../fixtures/factories';
 import { callTrpc, setCookieValue, sendTrpc, trpcRequest } from './http';
+
+const toStaff = (u: Parameters<typeof toCaller>[0]) => toCaller(u) as StaffCaller;
 
 /** The callers of the matrix, each a different kind of session (or none). */
 export const ROLES = ['anonymous', 'candidate', 'phone', 'invigilatorOther', 'invigilator', 'chief', 'support', 'admin'] as const;
@@ -48,16 +51,15 @@ export async function buildWorld(db: Db) {
   const attachment = addAttachment({ db, examId: exam.id, fileName: 'sheet.pdf', contentType: 'application/pdf', content: Buffer.from('%PDF-1.4 test'), purpose: 'sheet' });
 
   const thread = openThread({ db, candidateId: candidate.id, category: 'technical', body: 'My camera does not start' });
-  const helpMessageId = threadView({ db, user: { ...candidate, role: 'candidate' }, threadId: thread.id }).messages[0]!.id;
+  const helpMessageId = threadView({ db, caller: toCaller(candidate), threadId: thread.id }).messages[0]!.id;
   const canned = createCanned({ db, userId: support.id, title: 'Camera', body: 'Try reloading the page.' });
 
-  const flag = createFlag({ db, userId: invigilator.id, role: 'invigilator', roomId: roomA.id, candidateId: candidate.id, note: 'Looked away', still: makeJpeg(256).dataUrl });
-  const preset = addPreset({ db, userId: chief.id, role: 'invigilator', examId: exam.id, text: 'Please face the camera' });
+  const flag = createFlag({ db, caller: toStaff(invigilator), roomId: roomA.id, candidateId: candidate.id, note: 'Looked away', still: makeJpeg(256).dataUrl });
+  const preset = addPreset({ db, caller: toStaff(chief), examId: exam.id, text: 'Please face the camera' });
   const message = sendSystemMessage({
     db,
     bus: getBus(),
-    userId: invigilator.id,
-    role: 'invigilator',
+    caller: toStaff(invigilator),
     input: { audience: 'room', roomId: roomA.id, title: 'Notice', body: 'Ten minutes left', priority: 'normal', mustAcknowledge: true },
   });
 
