@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Db, DbOrTx } from '@/db/client';
 import {
   chiefInvigilators,
@@ -13,6 +13,7 @@ import {
   type PlacedRegistration,
   type Recording,
   type RecordingTrack,
+  users,
 } from '@/db/schema';
 import type { Caller, PhoneCaller, StaffCaller, UserCaller } from '../auth/caller';
 import { AppError } from '../errors';
@@ -186,6 +187,22 @@ export function mayReadAttachment(
 export function readableAttachment(db: Db, caller: UserCaller, attachmentId: number, now = new Date()) {
   const file = db.select().from(examAttachments).where(eq(examAttachments.id, attachmentId)).get();
   return file && mayReadAttachment(db, caller, file, now) ? file : null;
+}
+
+/**
+ * The LiveKit rooms a staff account may watch now: none once archived (or if not staff). Taken
+ * before and after a change to find the rooms it lost.
+ */
+export function watchableLivekitRooms(db: DbOrTx, userId: number): Set<string> {
+  const u = db.select({ id: users.id, role: users.role, archivedAt: users.archivedAt }).from(users).where(eq(users.id, userId)).get();
+  if (!u || u.archivedAt || (u.role !== 'invigilator' && u.role !== 'admin')) return new Set();
+  const scope = roomScope(db, { kind: 'user', id: u.id, role: u.role, name: '', username: null, idNumber: null });
+  const rows = scope.all
+    ? db.select({ name: examRooms.livekitRoom }).from(examRooms).all()
+    : scope.roomIds.size
+      ? db.select({ name: examRooms.livekitRoom }).from(examRooms).where(inArray(examRooms.id, [...scope.roomIds])).all()
+      : [];
+  return new Set(rows.map((r) => r.name));
 }
 
 /* ------------------------------------------------------------------ recorders */

@@ -16,7 +16,7 @@ vi.mock('next/headers', () => import('../helpers/security/request-scope'));
 vi.mock('@/server/db', () => import('../helpers/security/app-db'));
 // Rebinding a phone asks the SFU to drop the old phone (server/livekit/room-service.ts). No SFU runs in unit
 // tests, and a neighbour's e2e SFU may be listening on the default port: never call out.
-vi.mock('@/server/livekit/room-service', () => ({ removeFromRoom: async () => {} }));
+vi.mock('@/server/livekit/room-service', () => ({ removeFromRoom: async () => {}, removeStaffFromRooms: async () => {}, dropLostRooms: () => [] }));
 
 /**
  * Who may call what: one entry per tRPC procedure and per route handler method. `allowed`

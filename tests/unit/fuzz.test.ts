@@ -12,7 +12,7 @@ import { buildWorld, ROLES, type RoleName, type World } from '../helpers/securit
 // database for the app, and no calls out to an SFU (a phone rebind would ask one to drop the old phone).
 vi.mock('next/headers', () => import('../helpers/security/request-scope'));
 vi.mock('@/server/db', () => import('../helpers/security/app-db'));
-vi.mock('@/server/livekit/room-service', () => ({ removeFromRoom: async () => {} }));
+vi.mock('@/server/livekit/room-service', () => ({ removeFromRoom: async () => {}, removeStaffFromRooms: async () => {}, dropLostRooms: () => [] }));
 
 /**
  * Every query, mutation and subscription, through the tRPC route's exported GET/POST with real

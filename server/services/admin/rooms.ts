@@ -2,6 +2,8 @@ import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '@/db/client';
 import { chiefInvigilators, events, examRooms, flags, helpThreads, invigilatorAssignments, lastViewed, messages, registrations, users } from '@/db/schema';
 import { AppError } from '../../errors';
+import { dropLostRooms, type RemoveStaff } from '../../livekit/room-service';
+import { watchableLivekitRooms } from '../access';
 import { audit } from '../audit';
 import { appointChiefInvigilator } from '../invigilate';
 import { assignInvigilator as insertAssignment, createRoom as insertRoom } from '../setup';
@@ -188,8 +190,16 @@ export function assignInvigilator({ db, actorId, roomId, userId, now = new Date(
   });
 }
 
-export function unassignInvigilator({ db, actorId, roomId, userId, now = new Date() }: Actor & { roomId: number; userId: number }) {
-  return db.transaction((tx) => {
+export function unassignInvigilator({
+  db,
+  actorId,
+  roomId,
+  userId,
+  now = new Date(),
+  removeStaff,
+}: Actor & { roomId: number; userId: number; removeStaff?: RemoveStaff }) {
+  const before = watchableLivekitRooms(db, userId);
+  const result = db.transaction((tx) => {
     const { exam } = editableRoom(tx, roomId);
     const gone = tx
       .delete(invigilatorAssignments)
@@ -199,11 +209,22 @@ export function unassignInvigilator({ db, actorId, roomId, userId, now = new Dat
     audit(tx, { actorId, action: 'assignment.removed', examId: exam.id, roomId, detail: { userId }, at: now });
     return { ok: true as const };
   });
+  dropLostRooms(before, watchableLivekitRooms(db, userId), userId, removeStaff);
+  return result;
 }
 
 /** Sets or clears the one chief invigilator of an exam; replacing is one transaction. */
-export function setChief({ db, actorId, examId, userId, now = new Date() }: Actor & { examId: number; userId: number | null }) {
-  return db.transaction((tx) => {
+export function setChief({
+  db,
+  actorId,
+  examId,
+  userId,
+  now = new Date(),
+  removeStaff,
+}: Actor & { examId: number; userId: number | null; removeStaff?: RemoveStaff }) {
+  const previous = db.select({ userId: chiefInvigilators.userId }).from(chiefInvigilators).where(eq(chiefInvigilators.examId, examId)).get()?.userId;
+  const watched = previous != null ? watchableLivekitRooms(db, previous) : new Set<string>();
+  const result = db.transaction((tx) => {
     editableExam(tx, examId);
     const before = tx.select({ userId: chiefInvigilators.userId }).from(chiefInvigilators).where(eq(chiefInvigilators.examId, examId)).get()?.userId ?? null;
     if (before === userId) return { userId };
@@ -213,6 +234,8 @@ export function setChief({ db, actorId, examId, userId, now = new Date() }: Acto
     audit(tx, { actorId, action: 'chief.set', examId, detail: { userId, previousUserId: before }, at: now });
     return { userId };
   });
+  if (previous != null) dropLostRooms(watched, watchableLivekitRooms(db, previous), previous, removeStaff);
+  return result;
 }
 
 /** Active invigilators, for the pickers. */

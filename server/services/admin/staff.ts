@@ -2,6 +2,8 @@ import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '@/db/client';
 import { chiefInvigilators, invigilatorAssignments, sessions, supportAgents, users } from '@/db/schema';
 import { AppError } from '../../errors';
+import { dropLostRooms, type RemoveStaff } from '../../livekit/room-service';
+import { watchableLivekitRooms } from '../access';
 import { audit } from '../audit';
 import { generatePassword, hashPassword } from '../auth';
 import { setCapacity, upsertDesk } from '../help';
@@ -137,8 +139,16 @@ export async function resetPassword({ db, actorId, userId, password, now = new D
 }
 
 /** Archived accounts cannot log in (auth refuses them) and drop out of pickers; their history stays. */
-export function setStaffArchived({ db, actorId, userId, archived, now = new Date() }: Actor & { userId: number; archived: boolean }) {
-  return db.transaction((tx) => {
+export function setStaffArchived({
+  db,
+  actorId,
+  userId,
+  archived,
+  now = new Date(),
+  removeStaff,
+}: Actor & { userId: number; archived: boolean; removeStaff?: RemoveStaff }) {
+  const before = watchableLivekitRooms(db, userId);
+  const result = db.transaction((tx) => {
     const user = staffOrThrow(tx, userId);
     if ((user.archivedAt != null) === archived) return { ok: true as const };
     if (archived) {
@@ -151,6 +161,9 @@ export function setStaffArchived({ db, actorId, userId, archived, now = new Date
     audit(tx, { actorId, action: archived ? 'staff.archived' : 'staff.unarchived', detail: { userId, username: user.username }, at: now });
     return { ok: true as const };
   });
+  // Their grids, still connected to the SFU, are taken out of every room.
+  dropLostRooms(before, watchableLivekitRooms(db, userId), userId, removeStaff);
+  return result;
 }
 
 /** A support agent's desk: how many open threads auto-assign may give them, and whether it gives them any. */
