@@ -3,8 +3,9 @@ import en from './messages/en';
 import zhCN from './messages/zh-CN';
 import { APP_TIME_ZONE, type Locale } from './config';
 
-export const catalogues = { 'zh-CN': zhCN, en } as const;
 export type Messages = typeof zhCN;
+/** English must have every key Chinese has: a missing translation is a type error. */
+export const catalogues: Record<Locale, Messages> = { 'zh-CN': zhCN, en };
 
 export function messagesFor(locale: Locale): Messages {
   return catalogues[locale];

@@ -16,7 +16,7 @@ import {
   users,
 } from '@/db/schema';
 import type { Caller, PhoneCaller, StaffCaller, UserCaller } from '../auth/caller';
-import { AppError } from '../errors';
+import { AppError, type ErrorKey } from '../errors';
 
 /**
  * Every scope rule in one place: which rooms, exams, candidates, threads, recordings and
@@ -69,7 +69,7 @@ export function isChief(db: DbOrTx, caller: Pick<UserCaller, 'id'>, examId: numb
 }
 
 /** Whole-exam actions (the chief overview, exam-wide messages, presets): admins and the exam's chief. */
-export function assertChief(db: DbOrTx, caller: StaffCaller, examId: number, refusal = 'invigilate.notChief') {
+export function assertChief(db: DbOrTx, caller: StaffCaller, examId: number, refusal: ErrorKey = 'invigilate.notChief') {
   if (caller.role !== 'admin' && !isChief(db, caller, examId)) throw new AppError('FORBIDDEN', refusal);
 }
 

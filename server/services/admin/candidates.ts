@@ -1,7 +1,7 @@
 import { and, asc, count, eq, inArray, isNotNull, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '@/db/client';
 import { answers, events, examRooms, flags, recordings, registrations, users } from '@/db/schema';
-import { AppError } from '../../errors';
+import { AppError, type ErrorKey } from '../../errors';
 import type { Locale } from '../../i18n/config';
 import { serverTranslator } from '../../i18n/messages';
 import { audit } from '../audit';
@@ -86,7 +86,7 @@ export function updateCandidate(opts: { db: Db; actorId: number; candidateId: nu
   const { values, problems } = checkCandidateFields(opts.fields);
   if (problems.length) {
     const p = problems[0]!;
-    throw new AppError('BAD_REQUEST', `adminCandidates.invalid.${p.key}`, { ...(p.params ?? {}) });
+    throw new AppError('BAD_REQUEST', `adminCandidates.invalid.${p.key}` as ErrorKey, { ...(p.params ?? {}) });
   }
   return db.transaction((tx) => {
     const before = candidateOrThrow(tx, candidateId);

@@ -19,7 +19,8 @@ import {
   type ExamKind,
 } from '@/db/schema';
 import type { StaffCaller } from '../../auth/caller';
-import { AppError } from '../../errors';
+// The locked fields' keys are built from UNDER_WAY_POLICY; the admin-exams tests read each message.
+import { AppError, type ErrorKey } from '../../errors';
 import { audit } from '../audit';
 import { endsAt } from '../exams';
 import { addPreset, listPresets, removePreset } from '../invigilate';
@@ -194,8 +195,8 @@ export function updateExam({ db, actorId, examId, now = new Date(), ...patch }: 
     if (examUnderWay(exam, now)) {
       for (const f of changed) {
         const rule = UNDER_WAY_POLICY[f];
-        if (rule === 'locked') throw new AppError('CONFLICT', `adminExams.locked.${f}`);
-        if (rule === 'laterOnly' && (patch[f] as Date) < (exam[f] as Date)) throw new AppError('CONFLICT', `adminExams.locked.${f}Earlier`);
+        if (rule === 'locked') throw new AppError('CONFLICT', `adminExams.locked.${f}` as ErrorKey);
+        if (rule === 'laterOnly' && (patch[f] as Date) < (exam[f] as Date)) throw new AppError('CONFLICT', `adminExams.locked.${f}Earlier` as ErrorKey);
       }
     }
     const next = { ...exam, ...Object.fromEntries(changed.map((f) => [f, patch[f]])) } as ExamValues;
