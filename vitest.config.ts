@@ -2,7 +2,8 @@ import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { e2eProcessEnv } from './tests/helpers/e2e-env.ts';
 
-const alias = { '@': import.meta.dirname };
+// `server-only` throws outside Next's server build; tests import server modules directly.
+const alias = { '@': import.meta.dirname, 'server-only': path.join(import.meta.dirname, 'tests/helpers/server-only.ts') };
 
 export default defineConfig({
   resolve: { alias },

@@ -1,3 +1,4 @@
+import 'server-only';
 import { notFound } from 'next/navigation';
 import { authFromRequest, type UserCaller } from './auth/caller';
 import { getDb } from './db';

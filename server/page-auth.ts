@@ -1,3 +1,4 @@
+import 'server-only';
 import { redirect } from 'next/navigation';
 import type { Role } from '@/db/schema';
 import { authFromCookies } from './auth/caller';

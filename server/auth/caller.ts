@@ -1,3 +1,4 @@
+import 'server-only';
 import { cookies } from 'next/headers';
 import type { Db } from '@/db/client';
 import type { PhoneDevice, Role } from '@/db/schema';

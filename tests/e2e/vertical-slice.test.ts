@@ -97,7 +97,7 @@ describe('vertical slice: candidate media reaches the invigilator grid through t
     await expect(p.locator('[data-alert=error]').textContent()).resolves.toContain('入场时间已于');
   });
 
-  it('a candidate sees a specific message for a wrong password, and is throttled after repeated failures', async () => {
+  it('a candidate sees a specific message for a wrong password, and is told to wait after repeated failures (per-account backoff, not a lock)', async () => {
     const c = await makeCandidate(e2e.db);
     const p = await e2e.newPage();
     await p.goto('/login');
@@ -110,7 +110,7 @@ describe('vertical slice: candidate media reaches the invigilator grid through t
       await p.locator('button[type=submit]').click();
       await p.waitForTimeout(150);
     }
-    await expect.poll(() => p.locator('[data-alert=error]').textContent()).toContain('登录失败次数过多');
+    await expect.poll(() => p.locator('[data-alert=error]').textContent()).toMatch(/密码错误次数过多，请等待 \d+ 秒后再试/);
   });
 
   it('the webhook endpoint refuses unsigned and forged deliveries with 401', async () => {

@@ -1,0 +1,34 @@
+// Guardrails for the layering (see SECURITY.md and the house style): the browser bundle never
+// imports server code, HTTP stays out of services, and only server/ and db/ reach the database.
+import tseslint from 'typescript-eslint';
+
+const serverCode = { group: ['@/server/*', '@/server/**', '../server/*', '../../server/*'], allowTypeImports: true, message: 'Components run in the browser: import only types from server/.' };
+const dbCode = { group: ['@/db/client', '@/db/migrate*', '@/db/seed*', 'better-sqlite3', 'drizzle-orm', 'drizzle-orm/*'], allowTypeImports: true, message: 'Only server/ and db/ touch the database.' };
+
+export default tseslint.config(
+  { ignores: ['.next/**', 'node_modules/**', 'tests/.artifacts/**', 'tests/.scratch/**', '.data/**', '.livekit/**', 'next-env.d.ts'] },
+  {
+    files: ['**/*.{ts,tsx,mts,mjs}'],
+    languageOptions: { parser: tseslint.parser },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+  },
+  {
+    files: ['components/**/*.{ts,tsx}'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [serverCode, dbCode] }] },
+  },
+  {
+    // Pages and route handlers: caller -> service -> response; no queries of their own.
+    files: ['app/**/*.{ts,tsx}'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [dbCode] }] },
+  },
+  {
+    // Services are domain logic: no Request/Response, no cookies or headers of their own.
+    files: ['server/services/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'next/headers', message: 'Resolve the caller at the entry point (server/auth/caller.ts) and pass it in.' }, { name: 'next/server', message: 'HTTP stays in app/ route handlers.' }] },
+      ],
+    },
+  },
+);
