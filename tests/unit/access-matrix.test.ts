@@ -36,7 +36,8 @@ vi.mock('@/server/livekit/room-service', () => ({ removeFromRoom: async () => {}
  * LiveKit webhook ignores cookies (its row shows that none get in unsigned; a signed body is
  * checked below). Subscriptions are judged at the start of the stream (the check before the
  * first yield) plus whatever the stream has ready at once (backfill from lastEventId 0).
- * Attachments are checked for the exam's own staff only: no role here works another exam.
+ * "chiefOtherExam" is chief of another exam the fixture's candidate also sits: every row of this
+ * exam is refused to them, the candidate included (hole 12 of issue 12).
  */
 type Entry = {
   allowed: readonly RoleName[];
@@ -51,15 +52,17 @@ type Entry = {
 };
 
 const EVERYONE = ROLES;
-const SIGNED_IN = ['candidate', 'invigilatorOther', 'invigilator', 'chief', 'support', 'admin'] as const;
+const SIGNED_IN = ['candidate', 'chiefOtherExam', 'invigilatorOther', 'invigilator', 'chief', 'support', 'admin'] as const;
 const CANDIDATE = ['candidate'] as const;
 const ADMIN = ['admin'] as const;
 /** Staff of room A: its invigilator, the exam's chief, admins. */
 const ROOM_A_STAFF = ['invigilator', 'chief', 'admin'] as const;
 /** Any invigilator (or admin), before row checks. */
-const INVIGILATORS = ['invigilatorOther', 'invigilator', 'chief', 'admin'] as const;
+const INVIGILATORS = ['chiefOtherExam', 'invigilatorOther', 'invigilator', 'chief', 'admin'] as const;
+/** Staff of the fixture's exam (any room of it, its chief, admins): not the chief of another exam. */
+const EXAM_STAFF = ['invigilatorOther', 'invigilator', 'chief', 'admin'] as const;
 /** The help desk: support, invigilators (their rooms' threads), admins. */
-const DESK = ['invigilatorOther', 'invigilator', 'chief', 'support', 'admin'] as const;
+const DESK = ['chiefOtherExam', 'invigilatorOther', 'invigilator', 'chief', 'support', 'admin'] as const;
 /** A thread of a candidate in room A: that candidate, room A's staff, support, admins. */
 const THREAD_A = ['candidate', 'invigilator', 'chief', 'support', 'admin'] as const;
 const THREAD_A_STAFF = ['invigilator', 'chief', 'support', 'admin'] as const;
@@ -199,9 +202,9 @@ const ACCESS: Record<string, Entry> = {
   'invigilate.createFlag': { allowed: ROOM_A_STAFF, input: (w) => ({ roomId: w.roomA.id, candidateId: w.users.candidate.id, note: 'Phone visible' }) },
   'invigilate.resolveFlag': { allowed: ROOM_A_STAFF, input: (w) => ({ flagId: w.flagId, resolution: 'dismissed' }) },
   // Presets belong to the exam: any invigilator of one of its rooms.
-  'invigilate.presets': { allowed: INVIGILATORS, input: (w) => ({ examId: w.exam.id }) },
-  'invigilate.addPreset': { allowed: INVIGILATORS, input: (w) => ({ examId: w.exam.id, text: 'Keep your hands visible' }) },
-  'invigilate.removePreset': { allowed: INVIGILATORS, input: (w) => ({ presetId: w.presetId }) },
+  'invigilate.presets': { allowed: EXAM_STAFF, input: (w) => ({ examId: w.exam.id }) },
+  'invigilate.addPreset': { allowed: EXAM_STAFF, input: (w) => ({ examId: w.exam.id, text: 'Keep your hands visible' }) },
+  'invigilate.removePreset': { allowed: EXAM_STAFF, input: (w) => ({ presetId: w.presetId }) },
   'invigilate.sendMessage': { allowed: ROOM_A_STAFF, input: (w) => ({ roomId: w.roomA.id, candidateId: w.users.candidate.id, text: 'Face the camera' }) },
   'invigilate.addTime': { allowed: ROOM_A_STAFF, input: (w) => ({ roomId: w.roomA.id, candidateId: w.users.candidate.id, minutes: 5, reason: 'Outage' }) },
   'invigilate.endExam': { allowed: ROOM_A_STAFF, input: (w) => ({ roomId: w.roomA.id, candidateId: w.users.candidate.id, reason: 'Misconduct' }) },
@@ -372,6 +375,7 @@ const FOREIGN: Partial<Record<RoleName, (w: World) => string[]>> = {
   candidate: (w) => [w.users.candidateB.name, w.users.candidateB.idNumber!],
   phone: (w) => [w.users.candidateB.name, w.users.candidateB.idNumber!],
   invigilatorOther: (w) => [w.users.candidate.name, w.users.candidate.idNumber!],
+  chiefOtherExam: (w) => [w.users.candidateB.name, w.users.candidateB.idNumber!],
 };
 
 async function outcomeOf(key: string, entry: Entry, as: RoleName): Promise<{ outcome: Outcome; detail: string; text: string }> {

@@ -18,14 +18,16 @@ import { callTrpc, setCookieValue, sendTrpc, trpcRequest } from './http';
 const toStaff = (u: Parameters<typeof toCaller>[0]) => toCaller(u) as StaffCaller;
 
 /** The callers of the matrix, each a different kind of session (or none). */
-export const ROLES = ['anonymous', 'candidate', 'phone', 'invigilatorOther', 'invigilator', 'chief', 'support', 'admin'] as const;
+export const ROLES = ['anonymous', 'candidate', 'phone', 'chiefOtherExam', 'invigilatorOther', 'invigilator', 'chief', 'support', 'admin'] as const;
 export type RoleName = (typeof ROLES)[number];
 
 /**
  * One exam sitting now with two rooms: room A (the fixture's room: its invigilator, a candidate
  * who has entered, their help thread, a flag with a still, a screen and a witness recording, a
  * system message) and room B (another invigilator, another candidate). A chief of the exam, a
- * support agent, an admin; an exam attachment, a preset, a canned reply. Each role's cookies are
+ * support agent, an admin; an exam attachment, a preset, a canned reply. And a second exam the
+ * fixture's candidate also sits (room C), whose chief ("chiefOtherExam") holds nothing of this
+ * exam: scope is by exam, so knowing the candidate from there gives no say here. Each role's cookies are
  * real: staff and the candidate logged in with the auth service, the phone bound over HTTP.
  */
 export async function buildWorld(db: Db) {
@@ -44,6 +46,10 @@ export async function buildWorld(db: Db) {
   registerCandidate({ db, examId: exam.id, roomId: roomB.id, candidateId: candidateB.id, seat: 1, acceptedAt: new Date() });
 
   const chief = await makeChief(db, exam.id);
+  const otherExam = makeExam(db, { opensIn: 24 * 60 - 30, closesIn: 25 * 60, startsIn: 24 * 60 });
+  const roomC = createRoom({ db, examId: otherExam.id, name: 'Room C' });
+  registerCandidate({ db, examId: otherExam.id, roomId: roomC.id, candidateId: candidate.id, seat: 1 });
+  const chiefOtherExam = await makeChief(db, otherExam.id);
   const support = await makeSupportAgent(db);
   const admin = await makeStaff(db, 'admin');
 
@@ -70,6 +76,7 @@ export async function buildWorld(db: Db) {
   const sid = async (kind: 'candidate' | 'staff', identifier: string) => (await login({ db, kind, identifier, password: PASSWORD })).token;
   const tokens = {
     candidate: await sid('candidate', candidate.idNumber!),
+    chiefOtherExam: await sid('staff', chiefOtherExam.username!),
     invigilatorOther: await sid('staff', invigilatorOther.username!),
     invigilator: await sid('staff', invigilator.username!),
     chief: await sid('staff', chief.username!),
@@ -109,6 +116,7 @@ export async function buildWorld(db: Db) {
     anonymous: undefined,
     candidate: `${SESSION_COOKIE}=${tokens.candidate}`,
     phone: `${PHONE_SESSION_COOKIE}=${phoneSession}`,
+    chiefOtherExam: `${SESSION_COOKIE}=${tokens.chiefOtherExam}`,
     invigilatorOther: `${SESSION_COOKIE}=${tokens.invigilatorOther}`,
     invigilator: `${SESSION_COOKIE}=${tokens.invigilator}`,
     chief: `${SESSION_COOKIE}=${tokens.chief}`,
@@ -131,7 +139,8 @@ export async function buildWorld(db: Db) {
     roomB,
     laterExam,
     importId: preview.importId,
-    users: { candidate, candidateB, invigilator, invigilatorOther, chief, support, admin },
+    roomC,
+    users: { candidate, candidateB, invigilator, invigilatorOther, chief, chiefOtherExam, support, admin },
     passwords: { any: PASSWORD },
     sheetId: sheet.id,
     attachmentId: attachment.id,
