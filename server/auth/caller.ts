@@ -31,6 +31,9 @@ export type PhoneCaller = { kind: 'phone'; deviceId: number; candidateId: number
 
 export type Caller = UserCaller | PhoneCaller;
 
+/** The first argument of a staff service: the database and the caller the procedure builders vouched for. */
+export type StaffArgs = { db: Db; caller: StaffCaller; now?: Date };
+
 /**
  * What one request's cookies vouch for. A browser may carry both a login and a phone session
  * (a phone that is also logged in as the candidate); each endpoint says which one it accepts.

@@ -20,7 +20,7 @@ import {
   type FlagType,
   type PlacedRegistration,
 } from '@/db/schema';
-import type { StaffCaller } from '../auth/caller';
+import type { StaffArgs, StaffCaller } from '../auth/caller';
 import { AppError } from '../errors';
 import { endsAt, finishRegistration, settleTimeout } from './exams';
 import { assertCandidateInRoom, assertChief, assertExamStaff, assertRoom } from './access';
@@ -28,8 +28,6 @@ import { lastRoomEventId, roomTiles, type TileState } from './rooms';
 import { audit } from './audit';
 import { CANDIDATE_COMMAND_TYPES, recordEvent } from './timeline';
 
-/** The caller, as the procedure builders vouched for them. */
-type Staff = { db: Db; caller: StaffCaller; now?: Date };
 
 export const STILL_MAX_BYTES = 400 * 1024;
 
@@ -55,7 +53,7 @@ function flagCounts(db: Db, roomId: number): FlagCounts {
 }
 
 /** The grid's snapshot: every tile, the room's flag counts and the cursor to resume from. */
-export function roomState({ db, caller, roomId, now = new Date() }: Staff & { roomId: number }) {
+export function roomState({ db, caller, roomId, now = new Date() }: StaffArgs & { roomId: number }) {
   const { room, exam } = assertRoom(db, caller, roomId);
   // Read before the tiles: an event stored in between is replayed by the subscription, not lost.
   const lastEventId = lastRoomEventId({ db, roomId });
@@ -106,7 +104,7 @@ const ACTIONS_SHOWN_ELSEWHERE = ['message.sent', 'flag.created', 'flag.resolved'
  * One candidate's timeline in a room, newest first: what LiveKit and the candidate's page
  * reported, flags raised and resolved, messages sent and acknowledged, and staff actions.
  */
-export function candidateTimeline({ db, caller, roomId, candidateId, limit = 200 }: Staff & { roomId: number; candidateId: number; limit?: number }) {
+export function candidateTimeline({ db, caller, roomId, candidateId, limit = 200 }: StaffArgs & { roomId: number; candidateId: number; limit?: number }) {
   assertCandidateInRoom(db, caller, { roomId, candidateId });
   return timelineItems({ db, roomId, candidateId, limit });
 }
@@ -227,7 +225,7 @@ const creator = alias(users, 'creator');
 const resolver = alias(users, 'resolver');
 
 /** The room's flags, newest first, with the candidate's name and seat (the still is served apart). */
-export function listFlags({ db, caller, roomId, status }: Staff & { roomId: number; status?: FlagStatus }) {
+export function listFlags({ db, caller, roomId, status }: StaffArgs & { roomId: number; status?: FlagStatus }) {
   assertRoom(db, caller, roomId);
   return db
     .select({
@@ -271,7 +269,7 @@ export function decodeStill(dataUrl: string): Buffer {
 }
 
 /** An invigilator's own flag, with a note and optionally a still from the current frame. */
-export function createFlag({ db, caller, roomId, candidateId, note, still, now = new Date() }: Staff & { roomId: number; candidateId: number; note: string; still?: string }) {
+export function createFlag({ db, caller, roomId, candidateId, note, still, now = new Date() }: StaffArgs & { roomId: number; candidateId: number; note: string; still?: string }) {
   assertCandidateInRoom(db, caller, { roomId, candidateId });
   const image = still ? decodeStill(still) : null;
   return db.transaction((tx) => {
@@ -294,7 +292,7 @@ export function resolveFlag({
   resolution,
   note,
   now = new Date(),
-}: Staff & { flagId: number; resolution: 'confirmed' | 'dismissed'; note?: string }) {
+}: StaffArgs & { flagId: number; resolution: 'confirmed' | 'dismissed'; note?: string }) {
   const flag = db.select({ id: flags.id, roomId: flags.roomId }).from(flags).where(eq(flags.id, flagId)).get();
   if (!flag) throw new AppError('NOT_FOUND', 'flags.notFound');
   assertRoom(db, caller, flag.roomId);
@@ -321,7 +319,7 @@ export function resolveFlag({
 }
 
 /** The still of a flag for someone who may see its room, or null (missing, no still, or not theirs). */
-export function flagStill({ db, caller, flagId }: Staff & { flagId: number }) {
+export function flagStill({ db, caller, flagId }: StaffArgs & { flagId: number }) {
   if (caller.role === 'support') return null;
   const flag = db.select({ roomId: flags.roomId, still: flags.still }).from(flags).where(eq(flags.id, flagId)).get();
   if (!flag?.still) return null;
@@ -335,7 +333,7 @@ export function flagStill({ db, caller, flagId }: Staff & { flagId: number }) {
 
 /* ------------------------------------------------------------------ presets */
 
-export function listPresets({ db, caller, examId }: Staff & { examId: number }) {
+export function listPresets({ db, caller, examId }: StaffArgs & { examId: number }) {
   assertExamStaff(db, caller, examId);
   return db
     .select({ id: presetMessages.id, text: presetMessages.text, createdAt: presetMessages.createdAt })
@@ -345,7 +343,7 @@ export function listPresets({ db, caller, examId }: Staff & { examId: number }) 
     .all();
 }
 
-export function addPreset({ db, caller, examId, text, now = new Date() }: Staff & { examId: number; text: string }) {
+export function addPreset({ db, caller, examId, text, now = new Date() }: StaffArgs & { examId: number; text: string }) {
   assertExamStaff(db, caller, examId);
   return db.transaction((tx) => {
     const row = tx.insert(presetMessages).values({ examId, text, createdBy: caller.id, createdAt: now }).returning({ id: presetMessages.id, text: presetMessages.text, createdAt: presetMessages.createdAt }).get();
@@ -354,7 +352,7 @@ export function addPreset({ db, caller, examId, text, now = new Date() }: Staff 
   });
 }
 
-export function removePreset({ db, caller, presetId, now = new Date() }: Staff & { presetId: number }) {
+export function removePreset({ db, caller, presetId, now = new Date() }: StaffArgs & { presetId: number }) {
   const preset = db.select().from(presetMessages).where(eq(presetMessages.id, presetId)).get();
   if (!preset) throw new AppError('NOT_FOUND', 'invigilate.presetNotFound');
   assertExamStaff(db, caller, preset.examId);
@@ -377,7 +375,7 @@ function titleOf(text: string) {
  * A message from the room's staff to one candidate or the whole room, which the candidate must
  * acknowledge. Each recipient gets a `staff_message` event, which their exam page receives live.
  */
-export function sendMessage({ db, caller, roomId, candidateId, text, now = new Date() }: Staff & { roomId: number; candidateId?: number; text: string }) {
+export function sendMessage({ db, caller, roomId, candidateId, text, now = new Date() }: StaffArgs & { roomId: number; candidateId?: number; text: string }) {
   const { exam } = candidateId != null ? assertCandidateInRoom(db, caller, { roomId, candidateId }) : assertRoom(db, caller, roomId);
   const recipients =
     candidateId != null
@@ -416,7 +414,7 @@ export function sendMessage({ db, caller, roomId, candidateId, text, now = new D
 }
 
 /** Extra time after an incident: the candidate's end moves, their countdown with it. */
-export function addTime({ db, caller, roomId, candidateId, minutes, reason, now = new Date() }: Staff & { roomId: number; candidateId: number; minutes: number; reason: string }) {
+export function addTime({ db, caller, roomId, candidateId, minutes, reason, now = new Date() }: StaffArgs & { roomId: number; candidateId: number; minutes: number; reason: string }) {
   const { exam, reg: r } = assertCandidateInRoom(db, caller, { roomId, candidateId });
   // An exam that ran out unnoticed is over; extra time does not reopen it.
   const reg = settleTimeout(db, exam, r, now);
@@ -445,7 +443,7 @@ export function addTime({ db, caller, roomId, candidateId, minutes, reason, now 
 }
 
 /** Ends (force-submits) a candidate's exam with reason 'staff'; what was saved is what counts. */
-export function endExam({ db, caller, roomId, candidateId, reason, now = new Date() }: Staff & { roomId: number; candidateId: number; reason: string }) {
+export function endExam({ db, caller, roomId, candidateId, reason, now = new Date() }: StaffArgs & { roomId: number; candidateId: number; reason: string }) {
   const { exam, reg: r } = assertCandidateInRoom(db, caller, { roomId, candidateId });
   const reg = settleTimeout(db, exam, r, now);
   if (reg.finishedAt) throw new AppError('PRECONDITION_FAILED', 'exam.alreadyFinished');
@@ -464,7 +462,7 @@ export function endExam({ db, caller, roomId, candidateId, reason, now = new Dat
 }
 
 /** Patrol: the caller saw these candidates live just now. */
-export function markViewed({ db, caller, roomId, candidateIds, now = new Date() }: Staff & { roomId: number; candidateIds: number[] }) {
+export function markViewed({ db, caller, roomId, candidateIds, now = new Date() }: StaffArgs & { roomId: number; candidateIds: number[] }) {
   assertRoom(db, caller, roomId);
   const ids = [...new Set(candidateIds)];
   const registered = db
@@ -501,7 +499,7 @@ export function standingOf(tile: TileState): keyof Omit<RoomCounts, 'total'> {
 }
 
 /** Every room of an exam with its counts and invigilators, for the exam's chief (or an admin). */
-export function chiefOverview({ db, caller, examId, now = new Date() }: Staff & { examId: number }) {
+export function chiefOverview({ db, caller, examId, now = new Date() }: StaffArgs & { examId: number }) {
   const exam = examById(db, examId);
   assertChief(db, caller, examId);
   const rooms = db.select().from(examRooms).where(eq(examRooms.examId, examId)).orderBy(asc(examRooms.name), asc(examRooms.id)).all();

@@ -16,7 +16,7 @@ import {
   type MESSAGE_AUDIENCES,
   type MESSAGE_PRIORITIES,
 } from '@/db/schema';
-import type { StaffCaller } from '../auth/caller';
+import type { StaffArgs, StaffCaller } from '../auth/caller';
 import { AppError } from '../errors';
 import { inIdOrder, type EventBus, type MessageStats } from '../events/bus';
 import { normaliseIdNumber } from './admin/id-number';
@@ -40,7 +40,6 @@ export type CandidateMessage = {
 };
 
 /** The sender, as the procedure builders vouched for them. */
-type Staff = { db: Db; caller: StaffCaller };
 
 type Reg = { examId: number; roomId: number };
 
@@ -210,7 +209,7 @@ function roomIdsOf(db: Db, caller: StaffCaller) {
  * room of theirs or one of its candidates, and a whole exam only as its chief; support one
  * candidate at a time.
  */
-function resolveTarget({ db, caller }: Staff, input: Pick<SendInput, 'audience' | 'examId' | 'roomId' | 'candidateId'>): Target {
+function resolveTarget({ db, caller }: StaffArgs, input: Pick<SendInput, 'audience' | 'examId' | 'roomId' | 'candidateId'>): Target {
   const admin = caller.role === 'admin';
   switch (input.audience) {
     case 'all':
@@ -267,7 +266,7 @@ function recipientCount(db: DbOrTx, m: Pick<Message, 'audience' | 'examId' | 'ro
  * Stores a system message and its audit row in one transaction, then announces it on
  * 'messages:new' once committed; each candidate's stream keeps the ones addressed to them.
  */
-export function sendSystemMessage({ db, caller, bus, input, now = new Date() }: Staff & { bus: EventBus; input: SendInput; now?: Date }) {
+export function sendSystemMessage({ db, caller, bus, input, now = new Date() }: StaffArgs & { bus: EventBus; input: SendInput; now?: Date }) {
   const target = resolveTarget({ db, caller }, input);
   const { message, recipients } = db.transaction((tx) => {
     const message = tx
@@ -582,7 +581,7 @@ export function messageStats(db: DbOrTx, messageId: number): MessageStats | null
 /* ------------------------------------------------------------------ the sender's side */
 
 /** A message's sender may follow it; admins follow every message. */
-export function assertMayFollow({ db, caller, messageId }: Staff & { messageId: number }) {
+export function assertMayFollow({ db, caller, messageId }: StaffArgs & { messageId: number }) {
   const m = db.select({ sentBy: messages.sentBy }).from(messages).where(eq(messages.id, messageId)).get();
   if (!m) throw new AppError('NOT_FOUND', 'messages.notFound');
   if (caller.role !== 'admin' && m.sentBy !== caller.id) throw new AppError('FORBIDDEN', 'messages.notSender');
@@ -603,7 +602,7 @@ export type SentMessage = {
 };
 
 /** The messages the caller may follow (their own; every one for an admin), newest first, with counts. */
-export function sentMessages({ db, caller, limit = 50 }: Staff & { limit?: number }): SentMessage[] {
+export function sentMessages({ db, caller, limit = 50 }: StaffArgs & { limit?: number }): SentMessage[] {
   const sender = sql<string | null>`(select ${users.name} from ${users} where ${users.id} = ${messages.sentBy})`;
   const rows = db
     .select({
@@ -668,7 +667,7 @@ export function sentMessages({ db, caller, limit = 50 }: Staff & { limit?: numbe
 }
 
 /** What the compose form offers the caller: the audiences they may use, and the exams and rooms within them. */
-export function composeOptions({ db, caller }: Staff) {
+export function composeOptions({ db, caller }: StaffArgs) {
   if (caller.role === 'support') return { audiences: ['candidate'] as Audience[], exams: [], rooms: [] };
   if (caller.role === 'admin') {
     return {
@@ -709,7 +708,7 @@ export function composeOptions({ db, caller }: Staff) {
  * Callers here see ID numbers masked, so an ID number matches only whole: a prefix match would
  * answer "does any ID start with 1101051990?" and give the hidden digits away one at a time.
  */
-export function findCandidates({ db, caller, roomId, search, limit = 30 }: Staff & { roomId?: number; search?: string; limit?: number }) {
+export function findCandidates({ db, caller, roomId, search, limit = 30 }: StaffArgs & { roomId?: number; search?: string; limit?: number }) {
   let roomIds: number[] | null = null;
   if (roomId != null) {
     if (caller.role === 'invigilator') assertRoom(db, caller, roomId);

@@ -1,8 +1,11 @@
 import { eq } from 'drizzle-orm';
-import type { DbOrTx } from '@/db/client';
+import type { Db, DbOrTx } from '@/db/client';
 import { examRooms, exams, type Exam, type ExamRoom } from '@/db/schema';
 import { AppError } from '../../errors';
 import { APP_TIME_ZONE } from '../../i18n/config';
+
+/** A back-office change: admins only (adminProcedure), so the actor is just who the audit row names. */
+export type Actor = { db: Db; actorId: number; now?: Date };
 
 /**
  * Shared row checks of the back office. The procedure builder has vouched for the role (admin);

@@ -25,11 +25,10 @@ import { audit } from '../audit';
 import { endsAt } from '../exams';
 import { addPreset, listPresets, removePreset } from '../invigilate';
 import { addAttachment, createExam as insertExam } from '../setup';
-import { editableExam, examOrThrow, examUnderWay } from './common';
+import { editableExam, examOrThrow, examUnderWay, type Actor } from './common';
 import { sheetImageIds } from './sheets';
 
 /** The admin making a change; every change is audited in its own transaction. */
-type Actor = { db: Db; actorId: number; now?: Date };
 
 export const DURATION_RANGE = { min: 1, max: 600 } as const;
 export const RETENTION_RANGE = { min: 1, max: 3650 } as const;

@@ -8,7 +8,7 @@ import { audit } from '../audit';
 import { appointChiefInvigilator } from '../invigilate';
 import { assignInvigilator as insertAssignment, createRoom as insertRoom } from '../setup';
 import { countsByRoom, unplacedCount } from './distribute';
-import { editableExam, examOrThrow, examUnderWay, roomOrThrow } from './common';
+import { editableExam, examOrThrow, examUnderWay, roomOrThrow, type Actor } from './common';
 
 /**
  * Rooms of an exam in the back office.
@@ -23,7 +23,6 @@ import { editableExam, examOrThrow, examUnderWay, roomOrThrow } from './common';
  */
 export const ROOM_CAPACITY_MAX = 500;
 
-type Actor = { db: Db; actorId: number; now?: Date };
 
 function assertNameFree(db: DbOrTx, examId: number, name: string, exceptRoomId?: number) {
   const clash = db

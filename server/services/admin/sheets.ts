@@ -4,9 +4,8 @@ import { examAttachments, questionSheets, type Exam, type Question } from '@/db/
 import { AppError } from '../../errors';
 import { audit } from '../audit';
 import { addQuestionSheet } from '../setup';
-import { editableExam, examOrThrow } from './common';
+import { editableExam, examOrThrow, type Actor } from './common';
 
-type Actor = { db: Db; actorId: number; now?: Date };
 
 /**
  * An image in a sheet's body: `![caption](/api/attachments/<id>)`, the id of an attachment of

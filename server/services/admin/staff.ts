@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '@/db/client';
 import { chiefInvigilators, invigilatorAssignments, sessions, supportAgents, users } from '@/db/schema';
+import type { Actor } from './common';
 import { AppError } from '../../errors';
 import { dropLostRooms, type RemoveStaff } from '../../livekit/room-service';
 import { watchableLivekitRooms } from '../access';
@@ -14,7 +15,6 @@ export const STAFF_ROLES = ['invigilator', 'support', 'admin'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 export const USERNAME_PATTERN = /^[a-z0-9._-]{3,32}$/;
 
-type Actor = { db: Db; actorId: number; now?: Date };
 
 export type StaffView = {
   id: number;
