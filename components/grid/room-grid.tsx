@@ -72,6 +72,8 @@ export function RoomGrid({ roomId }: { roomId: number }) {
   const { view, tiles } = useRoomTiles(roomId, onEvent);
   const helpThreads = useHelpBadges(roomId);
   const { media, error: mediaError } = useRoomMedia(roomId);
+  // Candidates' LiveKit identities are opaque: the tiles say whose feed is whose.
+  useEffect(() => media?.setIdentities(tiles), [media, tiles]);
   const mediaVersion = useMediaVersion(media);
   const connection = media?.connection ?? ConnectionState.Disconnected;
   const { settings, update } = useGridSettings();

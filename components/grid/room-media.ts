@@ -55,15 +55,10 @@ const STILL_MAX_WIDTH = 480;
 
 const slotKey = (candidateId: number, slot: VideoSlot) => `${candidateId}:${slot}`;
 
-/** The candidate and device a participant stands for; staff and strangers give null. */
-export function candidateOf(p: RemoteParticipant): { candidateId: number; device: 'pc' | 'phone' } | null {
-  if (p.attributes.role === 'candidate' && p.attributes.candidateId) {
-    const id = Number(p.attributes.candidateId);
-    if (Number.isInteger(id)) return { candidateId: id, device: p.attributes.device === 'phone' ? 'phone' : 'pc' };
-  }
-  const m = /^cand-(\d+)-(pc|phone)$/.exec(p.identity);
-  return m ? { candidateId: Number(m[1]), device: m[2] as 'pc' | 'phone' } : null;
-}
+type Whose = { candidateId: number; device: 'pc' | 'phone' };
+
+/** The LiveKit identities of a tile's candidate, as the server's tiles give them (they are opaque). */
+export type TileIdentities = { candidateId: number; identities: { pc: string; phone: string } };
 
 function slotOf(device: 'pc' | 'phone', pub: RemoteTrackPublication): VideoSlot | 'mic' | null {
   if (device === 'pc') {
@@ -124,6 +119,8 @@ export class RoomMedia {
   private capturing = new Set<string>();
   private stillTimer: ReturnType<typeof setInterval> | null = null;
   private disposed = false;
+  /** Identity -> candidate and device, from the server's tiles: identities say nothing by themselves. */
+  private whose = new Map<string, Whose>();
 
   constructor() {
     const r = this.room;
@@ -205,7 +202,7 @@ export class RoomMedia {
   receivingFrom(): number[] {
     const ids = new Set<number>();
     for (const p of this.room.remoteParticipants.values()) {
-      const c = candidateOf(p);
+      const c = this.candidateOf(p);
       if (c && [...p.trackPublications.values()].some(isFlowing)) ids.add(c.candidateId);
     }
     return [...ids].sort((a, b) => a - b);
@@ -215,7 +212,7 @@ export class RoomMedia {
     let pc: RemoteParticipant | null = null;
     let phone: RemoteParticipant | null = null;
     for (const p of this.room.remoteParticipants.values()) {
-      const c = candidateOf(p);
+      const c = this.candidateOf(p);
       if (c?.candidateId !== candidateId) continue;
       if (c.device === 'pc') pc = p;
       else phone = p;
@@ -262,10 +259,32 @@ export class RoomMedia {
     };
   }
 
+  /** The candidate and device a participant stands for; staff and strangers give null. */
+  private candidateOf(p: RemoteParticipant): Whose | null {
+    return this.whose.get(p.identity) ?? null;
+  }
+
+  /**
+   * Learns whose identity is whose from the tiles (on load and whenever a tile arrives). A
+   * participant that connected before its tile did is taken up now.
+   */
+  setIdentities(tiles: readonly TileIdentities[]) {
+    let changed = false;
+    for (const t of tiles) {
+      for (const device of ['pc', 'phone'] as const) {
+        const identity = t.identities[device];
+        if (this.whose.get(identity)?.candidateId === t.candidateId) continue;
+        this.whose.set(identity, { candidateId: t.candidateId, device });
+        changed = true;
+      }
+    }
+    if (changed && !this.disposed) for (const p of this.room.remoteParticipants.values()) this.touch(p);
+  }
+
   // --- change propagation -------------------------------------------------------------
 
   private touch(p: RemoteParticipant) {
-    const c = candidateOf(p);
+    const c = this.candidateOf(p);
     if (c) {
       this.replan();
       this.reconcile(c.candidateId);

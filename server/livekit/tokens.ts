@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { AccessToken, TrackSource, type VideoGrant } from 'livekit-server-sdk';
 import { env, livekitUrl } from '../env';
 
@@ -7,15 +7,38 @@ export type Device = 'pc' | 'phone';
 /**
  * One identity per device: the PC and the phone of a candidate are separate participants.
  * Every participant of a room (candidates included, though they subscribe to nobody) is told
- * the identity, name and attributes of the others, so candidate tokens carry no name and
- * nothing but the database id: no name, no ID number.
+ * the identity, name and attributes of the others, so a candidate's identity is opaque: the
+ * database id sealed with a key derived from the LiveKit secret (one AES block, deterministic, so
+ * the same candidate is the same participant on every reconnect). Tokens carry no name and the
+ * attributes no id; the invigilator's grid learns which identity is whose from the server's tiles.
  */
-export const candidateIdentity = (candidateId: number, device: Device) => `cand-${candidateId}-${device}`;
+const identityKey = () => createHash('sha256').update(`candidate-identity:${env.LIVEKIT_API_SECRET}`).digest();
+const MAGIC = 0x63616e64; // "cand"
 
-/** Parses what candidateIdentity produced; anything else (staff, strangers) gives null. */
+function seal(candidateId: number) {
+  const block = Buffer.alloc(16);
+  block.writeUInt32BE(MAGIC, 0);
+  block.writeBigUInt64BE(BigInt(candidateId), 4);
+  const c = createCipheriv('aes-256-ecb', identityKey(), null).setAutoPadding(false);
+  return Buffer.concat([c.update(block), c.final()]).toString('base64url');
+}
+
+function unseal(token: string): number | null {
+  if (!/^[A-Za-z0-9_-]{22}$/.test(token)) return null;
+  const d = createDecipheriv('aes-256-ecb', identityKey(), null).setAutoPadding(false);
+  const block = Buffer.concat([d.update(Buffer.from(token, 'base64url')), d.final()]);
+  if (block.length !== 16 || block.readUInt32BE(0) !== MAGIC || block.readUInt32BE(12) !== 0) return null;
+  const id = block.readBigUInt64BE(4);
+  return id > 0n && id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : null;
+}
+
+export const candidateIdentity = (candidateId: number, device: Device) => `cand-${seal(candidateId)}-${device}`;
+
+/** Parses what candidateIdentity produced; anything else (staff, strangers, forgeries) gives null. */
 export function parseCandidateIdentity(identity: string): { candidateId: number; device: Device } | null {
-  const m = /^cand-(\d+)-(pc|phone)$/.exec(identity);
-  return m ? { candidateId: Number(m[1]), device: m[2] as Device } : null;
+  const m = /^cand-([A-Za-z0-9_-]{22})-(pc|phone)$/.exec(identity);
+  const candidateId = m ? unseal(m[1]!) : null;
+  return candidateId != null ? { candidateId, device: m![2] as Device } : null;
 }
 
 export const livekitRoomName = (examId: number, roomId: number) => `exam-${examId}-room-${roomId}`;
@@ -58,7 +81,7 @@ export function mintCandidatePcToken(opts: { room: string; candidateId: number }
       canPublishData: false,
       canUpdateOwnMetadata: false,
     },
-    attributes: { role: 'candidate', candidateId: String(opts.candidateId), device: 'pc' },
+    attributes: { role: 'candidate', device: 'pc' },
   });
 }
 
@@ -99,6 +122,6 @@ export function mintCandidatePhoneToken(opts: { room: string; candidateId: numbe
       canPublishData: false,
       canUpdateOwnMetadata: false,
     },
-    attributes: { role: 'candidate', candidateId: String(opts.candidateId), device: 'phone' },
+    attributes: { role: 'candidate', device: 'phone' },
   });
 }

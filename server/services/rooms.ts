@@ -20,7 +20,7 @@ import {
   type TimelineEvent,
 } from '@/db/schema';
 import type { StaffCaller } from '../auth/caller';
-import { mintInvigilatorToken } from '../livekit/tokens';
+import { candidateIdentity, mintInvigilatorToken, type Device } from '../livekit/tokens';
 import { assertRoom } from './access';
 import { endsAt, phaseOf, SAVE_GRACE_MS, type Phase } from './exams';
 import { witnessStatuses, type WitnessStatus } from './phone';
@@ -54,6 +54,8 @@ export type Tile = {
   candidateId: number;
   name: string;
   seat: number;
+  /** The candidate's LiveKit identities (opaque): how the grid knows whose feed a participant is. */
+  identities: Record<Device, string>;
   pc: DeviceStatus;
   phone: DeviceStatus;
 };
@@ -170,6 +172,7 @@ export function roomTiles({ db, roomId, candidateIds, now = new Date() }: { db: 
         candidateId: reg.candidateId,
         name,
         seat: reg.seat,
+        identities: { pc: candidateIdentity(reg.candidateId, 'pc'), phone: candidateIdentity(reg.candidateId, 'phone') },
         pc: initialDeviceStatus(),
         phone: initialDeviceStatus(),
         lotNumber: reg.lotNumber,

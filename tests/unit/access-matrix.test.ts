@@ -1,3 +1,4 @@
+import { candidateIdentity } from '@/server/livekit/tokens';
 import { removeDataDir } from '../helpers/security/data-dir';
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -313,7 +314,7 @@ async function call(dir: string, method: keyof RouteModule, req: Request, params
 const get = (dir: string, url: string, as: RoleName, params: Record<string, unknown> = {}) =>
   call(dir, 'GET', new Request(`${ORIGIN}${url}`, { headers: headersOf(world, as) }), params);
 
-const webhookJson = (w: World) => webhookBody({ event: 'participant_joined', room: w.roomA.livekitRoom, identity: `cand-${w.users.candidate.id}-pc` });
+const webhookJson = (w: World) => webhookBody({ event: 'participant_joined', room: w.roomA.livekitRoom, identity: candidateIdentity(w.users.candidate.id, 'pc') });
 
 /** tus metadata of chunk 0 of a recording. */
 function chunkMetadata(recordingId: number) {

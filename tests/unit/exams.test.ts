@@ -1,3 +1,4 @@
+import { candidateIdentity } from '@/server/livekit/tokens';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '@/server/errors';
 import { enterExam, entryState, listCandidateExams } from '@/server/services/exams';
@@ -82,7 +83,7 @@ describe('a candidate entering an exam', () => {
 
     expect(res.livekit.room).toBe(room.livekitRoom);
     expect(claims.video?.room).toBe(room.livekitRoom);
-    expect(claims.sub).toBe(`cand-${cand.id}-pc`);
+    expect(claims.sub).toBe(candidateIdentity(cand.id, 'pc'));
     expect(claims.name).toBeFalsy();
     expect(res.exam).toMatchObject({ id: exam.id, title: exam.title, roomName: room.name, seat: 1 });
   });

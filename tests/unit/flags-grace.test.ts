@@ -1,3 +1,4 @@
+import { candidateIdentity } from '@/server/livekit/tokens';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { flags } from '@/db/schema';
@@ -21,7 +22,7 @@ async function deliver(o: Omit<WebhookBodyOpts, 'createdAt'>) {
 async function sitting() {
   const { room, candidates } = await makeSittingScenario(fx.db, { candidates: 1 });
   const c = candidates[0]!;
-  const identity = `cand-${c.id}-pc`;
+  const identity = candidateIdentity(c.id, 'pc');
   const at = { room: room.livekitRoom, identity };
   await deliver({ event: 'participant_joined', ...at });
   for (const source of ['SCREEN_SHARE', 'CAMERA', 'MICROPHONE']) await deliver({ event: 'track_published', ...at, track: { source } });

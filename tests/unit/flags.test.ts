@@ -1,3 +1,4 @@
+import { candidateIdentity } from '@/server/livekit/tokens';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { flags, type TimelineEvent } from '@/db/schema';
@@ -92,7 +93,7 @@ describe('automatic flags from LiveKit', () => {
   ] as const)('LiveKit reporting a sitting candidate’s PC %s track unpublished raises %s', async (source, type) => {
     const { room, candidates } = await makeSittingScenario(db);
     const cand = candidates[0]!;
-    const identity = `cand-${cand.id}-pc`;
+    const identity = candidateIdentity(cand.id, 'pc');
     await deliver({ event: 'track_published', room: room.livekitRoom, identity, track: { source } });
 
     const cause = await deliver({ event: 'track_unpublished', room: room.livekitRoom, identity, track: { source } });
@@ -104,15 +105,15 @@ describe('automatic flags from LiveKit', () => {
     const { room, candidates } = await makeSittingScenario(db);
     const cand = candidates[0]!;
 
-    await deliver({ event: 'participant_left', room: room.livekitRoom, identity: `cand-${cand.id}-pc` });
-    await deliver({ event: 'participant_left', room: room.livekitRoom, identity: `cand-${cand.id}-phone` });
+    await deliver({ event: 'participant_left', room: room.livekitRoom, identity: candidateIdentity(cand.id, 'pc') });
+    await deliver({ event: 'participant_left', room: room.livekitRoom, identity: candidateIdentity(cand.id, 'phone') });
 
     expect(flagRows(cand.id).map((f) => f.type)).toEqual(['left_room', 'witness_missing']);
   });
 
   it('joins, publishes and reconnects raise nothing', async () => {
     const { room, candidates } = await makeSittingScenario(db);
-    const identity = `cand-${candidates[0]!.id}-pc`;
+    const identity = candidateIdentity(candidates[0]!.id, 'pc');
     await deliver({ event: 'participant_joined', room: room.livekitRoom, identity });
     await deliver({ event: 'track_published', room: room.livekitRoom, identity, track: { source: 'CAMERA' } });
     await deliver({ event: 'participant_connection_aborted', room: room.livekitRoom, identity });
@@ -122,13 +123,13 @@ describe('automatic flags from LiveKit', () => {
   it('a candidate who has not entered, or has finished, raises no flag: tracks stopping around the exam are not incidents', async () => {
     const notEntered = await makeRoomScenario(db);
     const outside = notEntered.candidates[0]!;
-    await deliver({ event: 'participant_left', room: notEntered.room.livekitRoom, identity: `cand-${outside.id}-pc` });
+    await deliver({ event: 'participant_left', room: notEntered.room.livekitRoom, identity: candidateIdentity(outside.id, 'pc') });
 
     const { exam, room, candidates } = await makeSittingScenario(db);
     const done = candidates[0]!;
     finishExam({ db, candidateId: done.id, examId: exam.id, reason: 'submitted' });
-    await deliver({ event: 'track_unpublished', room: room.livekitRoom, identity: `cand-${done.id}-pc`, track: { source: 'SCREEN_SHARE' } });
-    await deliver({ event: 'participant_left', room: room.livekitRoom, identity: `cand-${done.id}-pc` });
+    await deliver({ event: 'track_unpublished', room: room.livekitRoom, identity: candidateIdentity(done.id, 'pc'), track: { source: 'SCREEN_SHARE' } });
+    await deliver({ event: 'participant_left', room: room.livekitRoom, identity: candidateIdentity(done.id, 'pc') });
 
     expect(flagRows()).toEqual([]);
   });

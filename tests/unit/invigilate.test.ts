@@ -1,3 +1,4 @@
+import { candidateIdentity } from '@/server/livekit/tokens';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { chiefInvigilators, exams, lastViewed, presetMessages, users } from '@/db/schema';
@@ -88,11 +89,11 @@ describe('a candidate’s timeline', () => {
     const cand = candidates[0]!;
     const staff = { db: fx.db, caller: asStaff(invigilator), roomId: room.id, candidateId: cand.id };
     const F = plus(new Date(), 10 * MIN);
-    await deliver({ event: 'participant_joined', room: room.livekitRoom, identity: `cand-${cand.id}-pc`, createdAt: Math.floor(F.getTime() / 1000) - 60 });
+    await deliver({ event: 'participant_joined', room: room.livekitRoom, identity: candidateIdentity(cand.id, 'pc'), createdAt: Math.floor(F.getTime() / 1000) - 60 });
     await deliver({
       event: 'track_published',
       room: room.livekitRoom,
-      identity: `cand-${cand.id}-pc`,
+      identity: candidateIdentity(cand.id, 'pc'),
       track: { source: 'SCREEN_SHARE' },
       createdAt: Math.floor(F.getTime() / 1000) - 50,
     });
@@ -221,13 +222,13 @@ describe('the chief invigilator', () => {
     const chief = await makeChief(fx.db, a.exam.id);
     const at = Math.floor(Date.now() / 1000);
     for (const c of [live!, flagged!]) {
-      await deliver({ event: 'participant_joined', room: a.room.livekitRoom, identity: `cand-${c.id}-pc`, createdAt: at });
-      await deliver({ event: 'track_published', room: a.room.livekitRoom, identity: `cand-${c.id}-pc`, track: { source: 'SCREEN_SHARE' }, createdAt: at });
+      await deliver({ event: 'participant_joined', room: a.room.livekitRoom, identity: candidateIdentity(c.id, 'pc'), createdAt: at });
+      await deliver({ event: 'track_published', room: a.room.livekitRoom, identity: candidateIdentity(c.id, 'pc'), track: { source: 'SCREEN_SHARE' }, createdAt: at });
     }
     reportIntegrity({ db: fx.db, candidateId: flagged!.id, examId: a.exam.id, signal: 'fullscreen_left', at: new Date() });
     endExam({ db: fx.db, caller: asStaff(a.invigilator), roomId: a.room.id, candidateId: finished!.id, reason: '违纪' });
-    await deliver({ event: 'participant_joined', room: roomB.livekitRoom, identity: `cand-${reconnecting.id}-pc`, createdAt: at });
-    await deliver({ event: 'participant_connection_aborted', room: roomB.livekitRoom, identity: `cand-${reconnecting.id}-pc`, createdAt: at + 1 });
+    await deliver({ event: 'participant_joined', room: roomB.livekitRoom, identity: candidateIdentity(reconnecting.id, 'pc'), createdAt: at });
+    await deliver({ event: 'participant_connection_aborted', room: roomB.livekitRoom, identity: candidateIdentity(reconnecting.id, 'pc'), createdAt: at + 1 });
 
     const overview = await callerFor(makeContext(fx.db, chief)).invigilate.chiefOverview({ examId: a.exam.id });
 

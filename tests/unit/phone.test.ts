@@ -1,3 +1,4 @@
+import { candidateIdentity } from '@/server/livekit/tokens';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { phoneDevices } from '@/db/schema';
@@ -115,7 +116,7 @@ describe('phone binding', () => {
     expect(phoneSession(fx.db, first.session)).toEqual({ kind: 'revoked', reason: 'rebound' });
     expect(phoneDeviceFromCookie(fx.db, first.session)).toBeNull();
     expect(phoneDeviceFromCookie(fx.db, second.session)?.deviceId).toBe(second.deviceId);
-    expect(removals).toEqual([{ room: room.livekitRoom, identity: `cand-${cand.id}-phone` }]);
+    expect(removals).toEqual([{ room: room.livekitRoom, identity: candidateIdentity(cand.id, 'phone') }]);
     const revokedEvents = timelineOf(fx.db, cand.id, 'phone_revoked');
     expect(revokedEvents).toHaveLength(1);
     expect(revokedEvents[0]!.payload).toEqual({ deviceId: first.deviceId, reason: 'rebound' });
@@ -189,8 +190,8 @@ describe('phone token', () => {
 
     const minted = await phoneLivekitToken({ db: fx.db, device: session.device });
     const claims = claimsOf(minted.token);
-    expect(minted.identity).toBe(`cand-${cand.id}-phone`);
-    expect(claims.sub).toBe(`cand-${cand.id}-phone`);
+    expect(minted.identity).toBe(candidateIdentity(cand.id, 'phone'));
+    expect(claims.sub).toBe(candidateIdentity(cand.id, 'phone'));
     expect(claims.attributes).toEqual({ role: 'candidate', candidateId: String(cand.id), device: 'phone' });
     expect(claims.video).toMatchObject({ roomJoin: true, room: room.livekitRoom, canPublish: true, canSubscribe: false, canPublishData: false });
     expect(claims.video!.canPublishSources).toEqual(['camera']);
@@ -210,7 +211,7 @@ describe('witness status', () => {
   it('goes bound, live, lost for the PC panel and the tile, ignoring the old phone leaving after a rebind', async () => {
     const { exam, room, candidates } = await makeRoomScenario(fx.db);
     const cand = candidates[0]!;
-    const identity = `cand-${cand.id}-phone`;
+    const identity = candidateIdentity(cand.id, 'phone');
     const status = () => witnessStatusFor({ db: fx.db, candidateId: cand.id, examId: exam.id }).state;
     expect(status()).toBe('unbound');
 

@@ -1,3 +1,4 @@
+import { candidateIdentity } from '@/server/livekit/tokens';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { TRPCError } from '@trpc/server';
 import superjson from 'superjson';
@@ -48,7 +49,7 @@ describe('room events subscription', () => {
   it('an invigilator resuming after the first event receives exactly the second and third, then live ones', async () => {
     const { room, invigilator, candidates } = await makeRoomScenario(fx.db, { candidates: 2 });
     const cand = candidates[0]!;
-    const identity = `cand-${cand.id}-pc`;
+    const identity = candidateIdentity(cand.id, 'pc');
     const first = await deliver({ event: 'participant_joined', room: room.livekitRoom, identity });
     const second = await deliver({ event: 'track_published', room: room.livekitRoom, identity, track: { source: 'CAMERA' } });
     const third = await deliver({ event: 'track_published', room: room.livekitRoom, identity, track: { source: 'SCREEN_SHARE' } });
@@ -84,8 +85,8 @@ describe('room events subscription', () => {
   it('an invigilator subscribing without a cursor receives the whole timeline of the room first', async () => {
     const { room, invigilator, candidates } = await makeRoomScenario(fx.db, { candidates: 2 });
     const [a, b] = candidates;
-    const e1 = await deliver({ event: 'participant_joined', room: room.livekitRoom, identity: `cand-${a!.id}-pc` });
-    const e2 = await deliver({ event: 'participant_joined', room: room.livekitRoom, identity: `cand-${b!.id}-phone` });
+    const e1 = await deliver({ event: 'participant_joined', room: room.livekitRoom, identity: candidateIdentity(a!.id, 'pc') });
+    const e2 = await deliver({ event: 'participant_joined', room: room.livekitRoom, identity: candidateIdentity(b!.id, 'phone') });
 
     const sub = await subscribe(makeContext(fx.db, invigilator), { roomId: room.id });
 
@@ -103,8 +104,8 @@ describe('room events subscription', () => {
     const sub = await subscribe(makeContext(fx.db, mine.invigilator), { roomId: mine.room.id });
     const pending = sub.next();
 
-    await deliver({ event: 'participant_joined', room: other.room.livekitRoom, identity: `cand-${other.candidates[0]!.id}-pc` });
-    const own = await deliver({ event: 'participant_joined', room: mine.room.livekitRoom, identity: `cand-${mine.candidates[0]!.id}-pc` });
+    await deliver({ event: 'participant_joined', room: other.room.livekitRoom, identity: candidateIdentity(other.candidates[0]!.id, 'pc') });
+    const own = await deliver({ event: 'participant_joined', room: mine.room.livekitRoom, identity: candidateIdentity(mine.candidates[0]!.id, 'pc') });
 
     expect((await pending).id).toBe(String(own.id));
     await sub.it.return?.();
@@ -112,7 +113,7 @@ describe('room events subscription', () => {
 
   it('an invigilator receives an event seen both in the backfill and live only once', async () => {
     const { room, invigilator, candidates } = await makeRoomScenario(fx.db);
-    const identity = `cand-${candidates[0]!.id}-pc`;
+    const identity = candidateIdentity(candidates[0]!.id, 'pc');
     const e1 = await deliver({ event: 'participant_joined', room: room.livekitRoom, identity });
     const sub = await subscribe(makeContext(fx.db, invigilator), { roomId: room.id });
     expect((await sub.next()).id).toBe(String(e1.id));
@@ -127,7 +128,7 @@ describe('room events subscription', () => {
 
   it('an invigilator’s subscription ends when its signal is aborted', async () => {
     const { room, invigilator, candidates } = await makeRoomScenario(fx.db);
-    await deliver({ event: 'participant_joined', room: room.livekitRoom, identity: `cand-${candidates[0]!.id}-pc` });
+    await deliver({ event: 'participant_joined', room: room.livekitRoom, identity: candidateIdentity(candidates[0]!.id, 'pc') });
     const sub = await subscribe(makeContext(fx.db, invigilator), { roomId: room.id });
     await sub.next();
 
@@ -139,7 +140,7 @@ describe('room events subscription', () => {
   it('an invigilator cannot subscribe to the events of a room not assigned to them', async () => {
     const mine = await makeRoomScenario(fx.db);
     const theirs = await makeRoomScenario(fx.db);
-    await deliver({ event: 'participant_joined', room: theirs.room.livekitRoom, identity: `cand-${theirs.candidates[0]!.id}-pc` });
+    await deliver({ event: 'participant_joined', room: theirs.room.livekitRoom, identity: candidateIdentity(theirs.candidates[0]!.id, 'pc') });
 
     const received: unknown[] = [];
     const attempt = (async () => {
@@ -202,7 +203,7 @@ function sseRequest(ctx: Context, input: unknown, headers: Record<string, string
 describe('room events over SSE', () => {
   it('an invigilator’s browser reconnecting with Last-Event-ID gets only the events after it, each with its id', async () => {
     const { room, invigilator, candidates } = await makeRoomScenario(fx.db);
-    const identity = `cand-${candidates[0]!.id}-pc`;
+    const identity = candidateIdentity(candidates[0]!.id, 'pc');
     const first = await deliver({ event: 'participant_joined', room: room.livekitRoom, identity });
     const second = await deliver({ event: 'track_published', room: room.livekitRoom, identity, track: { source: 3 } });
     const third = await deliver({ event: 'participant_connection_aborted', room: room.livekitRoom, identity });

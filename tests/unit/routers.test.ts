@@ -1,3 +1,4 @@
+import { candidateIdentity } from '@/server/livekit/tokens';
 import { TRPCError } from '@trpc/server';
 import { describe, expect, it, vi } from 'vitest';
 import { env } from '@/server/env';
@@ -146,7 +147,7 @@ describe('candidate exams through the router', () => {
 
     expect(list.map((e) => e.id)).toEqual([exam.id]);
     expect(entered.livekit.room).toBe(room.livekitRoom);
-    expect(claimsOf(entered.livekit.token).sub).toBe(`cand-${candidates[0]!.id}-pc`);
+    expect(claimsOf(entered.livekit.token).sub).toBe(candidateIdentity(candidates[0]!.id, 'pc'));
   });
 
   it('a candidate entering another candidate’s exam gets NOT_FOUND', async () => {

@@ -1,3 +1,4 @@
+import { candidateIdentity } from '@/server/livekit/tokens';
 import { asStaff } from '../helpers/unit-support';
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
@@ -63,7 +64,7 @@ describe("a candidate token used outside the exam page (LiveKit webhooks)", () =
   it("the exam page joining and publishing raises nothing; the timeline says the exam page published", async () => {
     const { room, candidates, invigilator } = await makeSittingScenario(fx.db);
     const cand = candidates[0]!;
-    const identity = `cand-${cand.id}-pc`;
+    const identity = candidateIdentity(cand.id, 'pc');
     const joined = await deliver({
       event: "participant_joined",
       room: room.livekitRoom,
@@ -115,7 +116,7 @@ describe("a candidate token used outside the exam page (LiveKit webhooks)", () =
   it("a script pushing the page out under the same identity raises client_mismatch (not left_room), with the client on the timeline", async () => {
     const { room, candidates, invigilator } = await makeSittingScenario(fx.db);
     const cand = candidates[0]!;
-    const identity = `cand-${cand.id}-pc`;
+    const identity = candidateIdentity(cand.id, 'pc');
     await deliver({
       event: "participant_joined",
       room: room.livekitRoom,
@@ -188,13 +189,13 @@ describe("a candidate token used outside the exam page (LiveKit webhooks)", () =
     await deliver({
       event: "participant_joined",
       room: room.livekitRoom,
-      identity: `cand-${pc.id}-pc`,
+      identity: candidateIdentity(pc.id, 'pc'),
       participant: NATIVE_SDK,
     });
     await deliver({
       event: "track_published",
       room: room.livekitRoom,
-      identity: `cand-${phone.id}-phone`,
+      identity: candidateIdentity(phone.id, 'phone'),
       track: { source: "CAMERA" },
       participant: NATIVE_SDK,
     });
@@ -212,7 +213,7 @@ describe("a candidate token used outside the exam page (LiveKit webhooks)", () =
   it("a different client joining for the same device mid-exam raises client_mismatch with before and after", async () => {
     const { room, candidates } = await makeSittingScenario(fx.db);
     const cand = candidates[0]!;
-    const identity = `cand-${cand.id}-pc`;
+    const identity = candidateIdentity(cand.id, 'pc');
     await deliver({
       event: "participant_joined",
       room: room.livekitRoom,
@@ -256,7 +257,7 @@ describe("a candidate token used outside the exam page (LiveKit webhooks)", () =
     const joined = await deliver({
       event: "participant_joined",
       room: room.livekitRoom,
-      identity: `cand-${cand.id}-pc`,
+      identity: candidateIdentity(cand.id, 'pc'),
       participant: NATIVE_SDK,
     });
     expect(joined.payload).toMatchObject({ client: { examPage: false } });
@@ -314,7 +315,7 @@ describe("what other participants of a LiveKit room learn about a candidate", ()
       expect(shown).not.toContain(cand.name);
       expect(shown).not.toContain(cand.idNumber!);
     }
-    expect(claimsOf(entered.livekit.token).sub).toBe(`cand-${cand.id}-pc`);
+    expect(claimsOf(entered.livekit.token).sub).toBe(candidateIdentity(cand.id, 'pc'));
     expect(room.livekitRoom).toBe(entered.livekit.room);
   });
 });

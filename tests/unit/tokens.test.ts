@@ -52,8 +52,8 @@ describe('candidate PC token', () => {
     const minted = await mintCandidatePcToken({ room: room.livekitRoom, candidateId: cand.id });
     const claims = claimsOf(minted.token);
 
-    expect(minted.identity).toBe(`cand-${cand.id}-pc`);
-    expect(claims.sub).toBe(`cand-${cand.id}-pc`);
+    expect(minted.identity).toBe(candidateIdentity(cand.id, 'pc'));
+    expect(claims.sub).toBe(candidateIdentity(cand.id, 'pc'));
     expect(claims.name).toBeFalsy();
     expect(claims.attributes).toEqual({ role: 'candidate', candidateId: String(cand.id), device: 'pc' });
   });

@@ -1,3 +1,4 @@
+import { candidateIdentity } from '@/server/livekit/tokens';
 import { describe, expect, it } from 'vitest';
 import { events, type TimelineEvent } from '@/db/schema';
 import { getBus } from '@/server/events/bus';
@@ -39,7 +40,7 @@ describe('LiveKit webhook', () => {
       id: 'EV_screen_1',
       createdAt,
       room: room.livekitRoom,
-      identity: `cand-${cand.id}-pc`,
+      identity: candidateIdentity(cand.id, 'pc'),
       track: { source: 'SCREEN_SHARE', sid: 'TR_screen' },
     });
 
@@ -67,7 +68,7 @@ describe('LiveKit webhook', () => {
     const { room, candidates } = await makeRoomScenario(fx.db);
     const cand = candidates[0]!;
 
-    const body = webhookBody({ event: 'track_published', room: room.livekitRoom, identity: `cand-${cand.id}-phone`, track: { source: 1 } });
+    const body = webhookBody({ event: 'track_published', room: room.livekitRoom, identity: candidateIdentity(cand.id, 'phone'), track: { source: 1 } });
     const res = await deliver(body);
 
     expect(res.status).toBe(200);
@@ -78,7 +79,7 @@ describe('LiveKit webhook', () => {
     const { room, candidates } = await makeRoomScenario(fx.db);
     const cand = candidates[0]!;
 
-    const res = await deliver(webhookBody({ event: 'participant_joined', room: room.livekitRoom, identity: `cand-${cand.id}-pc` }));
+    const res = await deliver(webhookBody({ event: 'participant_joined', room: room.livekitRoom, identity: candidateIdentity(cand.id, 'pc') }));
 
     expect(res.status).toBe(200);
     expect(fx.db.select().from(events).all()).toMatchObject([{ type: 'participant_joined', device: 'pc', trackSource: null }]);
@@ -87,7 +88,7 @@ describe('LiveKit webhook', () => {
   it('refuses a body changed after signing with 401, storing and emitting nothing', async () => {
     const { room, candidates } = await makeRoomScenario(fx.db);
     const seen = collect(room.id);
-    const body = webhookBody({ event: 'participant_joined', room: room.livekitRoom, identity: `cand-${candidates[0]!.id}-pc` });
+    const body = webhookBody({ event: 'participant_joined', room: room.livekitRoom, identity: candidateIdentity(candidates[0]!.id, 'pc') });
     const authorization = await signWebhook(body);
     const tampered = body.replace('participant_joined', 'participant_joinee');
     expect(tampered).not.toBe(body);
@@ -104,10 +105,10 @@ describe('LiveKit webhook', () => {
   it('refuses a body re-pointed at another candidate after signing', async () => {
     const { room, candidates } = await makeRoomScenario(fx.db, { candidates: 2 });
     const [a, b] = candidates;
-    const body = webhookBody({ event: 'participant_left', room: room.livekitRoom, identity: `cand-${a!.id}-pc` });
+    const body = webhookBody({ event: 'participant_left', room: room.livekitRoom, identity: candidateIdentity(a!.id, 'pc') });
     const authorization = await signWebhook(body);
 
-    const res = await deliver(body.replace(`cand-${a!.id}-pc`, `cand-${b!.id}-pc`), authorization);
+    const res = await deliver(body.replace(candidateIdentity(a!.id, 'pc'), candidateIdentity(b!.id, 'pc')), authorization);
 
     expect(res.status).toBe(401);
     expect(fx.db.select().from(events).all()).toHaveLength(0);
@@ -115,7 +116,7 @@ describe('LiveKit webhook', () => {
 
   it('refuses a delivery without authorization with 401', async () => {
     const { room, candidates } = await makeRoomScenario(fx.db);
-    const body = webhookBody({ event: 'participant_joined', room: room.livekitRoom, identity: `cand-${candidates[0]!.id}-pc` });
+    const body = webhookBody({ event: 'participant_joined', room: room.livekitRoom, identity: candidateIdentity(candidates[0]!.id, 'pc') });
 
     expect((await deliver(body, null)).status).toBe(401);
     expect((await deliver(body, '')).status).toBe(401);
@@ -124,7 +125,7 @@ describe('LiveKit webhook', () => {
 
   it('refuses a delivery signed with the wrong secret or the wrong key with 401', async () => {
     const { room, candidates } = await makeRoomScenario(fx.db);
-    const body = webhookBody({ event: 'participant_joined', room: room.livekitRoom, identity: `cand-${candidates[0]!.id}-pc` });
+    const body = webhookBody({ event: 'participant_joined', room: room.livekitRoom, identity: candidateIdentity(candidates[0]!.id, 'pc') });
 
     const wrongSecret = await signWebhook(body, { secret: 'not-the-secret-not-the-secret-0123456789' });
     const wrongKey = await signWebhook(body, { key: 'otherkey' });
@@ -138,7 +139,7 @@ describe('LiveKit webhook', () => {
   it('stores an event delivered twice (a LiveKit retry) once, and emits it once', async () => {
     const { room, candidates } = await makeRoomScenario(fx.db);
     const seen = collect(room.id);
-    const body = webhookBody({ event: 'participant_joined', id: 'EV_retry', room: room.livekitRoom, identity: `cand-${candidates[0]!.id}-pc` });
+    const body = webhookBody({ event: 'participant_joined', id: 'EV_retry', room: room.livekitRoom, identity: candidateIdentity(candidates[0]!.id, 'pc') });
 
     const first = await deliver(body);
     const second = await deliver(body);
@@ -168,9 +169,9 @@ describe('LiveKit webhook', () => {
     const elsewhere = await makeRoomScenario(fx.db);
     const stranger = await makeCandidate(fx.db);
 
-    const a = await deliver(webhookBody({ event: 'participant_joined', room: room.livekitRoom, identity: `cand-${stranger.id}-pc` }));
+    const a = await deliver(webhookBody({ event: 'participant_joined', room: room.livekitRoom, identity: candidateIdentity(stranger.id, 'pc') }));
     const b = await deliver(
-      webhookBody({ event: 'participant_joined', room: room.livekitRoom, identity: `cand-${elsewhere.candidates[0]!.id}-pc` }),
+      webhookBody({ event: 'participant_joined', room: room.livekitRoom, identity: candidateIdentity(elsewhere.candidates[0]!.id, 'pc') }),
     );
 
     expect(a.status).toBe(200);
@@ -180,7 +181,7 @@ describe('LiveKit webhook', () => {
 
   it('accepts but does not store events of unknown rooms and non-participant events', async () => {
     const { room, candidates } = await makeRoomScenario(fx.db);
-    const identity = `cand-${candidates[0]!.id}-pc`;
+    const identity = candidateIdentity(candidates[0]!.id, 'pc');
 
     const unknownRoom = await deliver(webhookBody({ event: 'participant_joined', room: 'exam-999-room-999', identity }));
     const roomStarted = await deliver(webhookBody({ event: 'room_started', room: room.livekitRoom, identity }));
