@@ -4,6 +4,7 @@ import { exams, recordingChunks, recordings, registrations, users, type Recordin
 import { AppError } from '../errors';
 import { endsAt } from './exams';
 import { announceProgress } from './recordings-progress';
+import { recordingMediaType } from './recordings-media';
 import type { StaffCaller } from '../auth/caller';
 import {
   assertCandidateEvidence,
@@ -79,9 +80,12 @@ export function startRecording({
   const exam = db.select().from(exams).where(eq(exams.id, examId)).get()!;
   const end = reg.finishedAt ?? endsAt(exam, reg);
   if (now.getTime() > end.getTime() + START_GRACE_MS) throw new AppError('PRECONDITION_FAILED', 'recordings.examOver');
+  // Playback serves this type back as the Content-Type of the device's bytes: only a known media type is kept.
+  const mediaType = recordingMediaType(mimeType);
+  if (!mediaType) throw new AppError('BAD_REQUEST', 'recordings.unsupportedMediaType');
   const row = db
     .insert(recordings)
-    .values({ candidateId, examId, track, clientKey, mimeType, startedAt })
+    .values({ candidateId, examId, track, clientKey, mimeType: mediaType, startedAt })
     // Two racing first attempts with one key: the loser reads the winner's row.
     .onConflictDoNothing()
     .returning({ id: recordings.id })

@@ -2,7 +2,7 @@ import { toCaller } from '@/server/services/auth';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { User } from '@/db/schema';
-import { playbackResponse } from '@/server/services/recordings-playback';
+import { playbackResponse } from '@/server/http/recordings-playback';
 import { START_GRACE_MS } from '@/server/services/recordings';
 import { createRoom, registerCandidate } from '@/server/services/setup';
 import { makeCandidate, makeChief, makeStaff } from '../fixtures/factories';
