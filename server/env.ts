@@ -72,6 +72,11 @@ const ZEnv = z.object({
   DATA_DIR: z.string().min(1).default(path.join(process.cwd(), '.data')),
   /** Largest recording chunk the upload endpoint accepts (a few seconds of video fit easily). */
   MAX_CHUNK_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
+  /**
+   * Recording bytes one candidate may store per exam, all tracks together. The recorders' bit
+   * rates (about 2.2 Mbit/s for screen, camera and phone) fill 4 GiB in about four hours.
+   */
+  RECORDING_QUOTA_BYTES: z.coerce.number().int().positive().default(4 * 1024 ** 3),
   /** Shown in the candidate's support centre. */
   SUPPORT_PHONE: z.string().min(1).default('400-800-1234'),
   SUPPORT_QQ: z.string().min(1).default('800012345'),

@@ -1,9 +1,10 @@
 import { chunkStore, type RecordingTrack, type StoredChunk } from './chunk-store';
 
-/** MediaRecorder hands over a chunk this often: a crash or a cut loses at most this much. */
+/** MediaRecorder hands over a chunk this often: a crash or a cut loses at most this much. The server bounds a recording's chunk count by it (CHUNK_MS). */
 export const TIMESLICE_MS = 4000;
 
-const MIME_TYPES: Record<RecordingTrack, string[]> = {
+/** What the recorder asks MediaRecorder for, best first; the server keeps only types on its list (server/services/recordings-media.ts). */
+export const MIME_TYPES: Record<RecordingTrack, string[]> = {
   screen: ['video/webm;codecs=vp8', 'video/webm'],
   camera: ['video/webm;codecs=vp8,opus', 'video/webm'],
   witness: ['video/webm;codecs=vp8,opus', 'video/webm;codecs=vp8', 'video/webm', 'video/mp4'],

@@ -12,18 +12,19 @@ export const ZStartRecordingInput = z.object({
   examId: id,
   track: z.enum(RECORDING_TRACKS),
   clientKey: z.uuid(),
-  /** Served back as the playback Content-Type: a media type, parameters in printable ASCII only. */
+  /** What MediaRecorder reports; the service keeps it only if it is one of the recording media types. */
   mimeType: z
     .string()
     .trim()
-    .max(120)
-    .regex(/^(video|audio)\/[A-Za-z0-9.+-]+(;[ -~]*)?$/),
+    .max(200)
+    .regex(/^[ -~]+$/),
   startedAt: z.coerce.date(),
 });
 export type TStartRecordingInput = z.infer<typeof ZStartRecordingInput>;
 
 export const ZFinishRecordingInput = z.object({
   recordingId: id,
+  /** Bounded again by the service, by what the candidate's exam can hold. */
   chunks: z.number().int().min(0).max(10_000_000),
   endedAt: z.coerce.date(),
 });

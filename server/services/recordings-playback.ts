@@ -1,66 +1,56 @@
 import type { Db } from '@/db/client';
 import { AppError } from '../errors';
-import type { Locale } from '../i18n/config';
-import { serverTranslator } from '../i18n/messages';
 import { isStaff, type UserCaller } from '../auth/caller';
 import { playbackOf } from './recordings';
-import { concatenatedStream, parseRange } from './recordings-files';
+import { parseRange, type ByteRange } from './recordings-files';
+import { recordingFileName, servedMediaType, type RecordingMediaType } from './recordings-media';
 
-const STATUS_OF: Partial<Record<AppError['code'], number>> = { UNAUTHORIZED: 401, FORBIDDEN: 403, NOT_FOUND: 404 };
+export type PlaybackFile = {
+  recordingId: number;
+  /** Always one of the recording media types, whatever the row says (rows from before the list included). */
+  mediaType: RecordingMediaType;
+  fileName: string;
+  complete: boolean;
+  /** Every received chunk in seq order; their bytes concatenated are the file. */
+  chunks: { seq: number; size: number; path: string }[];
+  total: number;
+  /** The bytes asked for: null for all of them, 'unsatisfiable' for a range outside the file. */
+  range: ByteRange | null | 'unsatisfiable';
+};
 
 /**
- * The playback file: every received chunk in seq order, streamed from disk. Chunks of one
- * MediaRecorder session concatenate to one playable file. Single byte ranges are served, which
- * the browser's media element uses to seek. A candidate may learn that a recording exists
- * (`recordings.mine`), never download it.
+ * The playback file of a recording: every received chunk in seq order (chunks of one
+ * MediaRecorder session concatenate to one playable file) and the single byte range asked for,
+ * which the browser's media element uses to seek. Only staff who may see the candidate's
+ * evidence get it; a candidate may learn that a recording exists (`recordings.mine`), never
+ * download it. Throws an AppError to refuse.
  */
-export function playbackResponse({
+export function playbackFile({
   db,
-  dataDir,
   caller,
   recordingId,
   range,
-  locale = 'zh-CN',
 }: {
   db: Db;
-  dataDir: string;
   caller: UserCaller | null;
-  recordingId: string;
+  /** null when the id in the address is not one. */
+  recordingId: number | null;
+  /** The Range header, if any. */
   range: string | null;
-  locale?: Locale;
-}): Response {
-  const refuse = (err: AppError) => {
-    const t = serverTranslator(locale);
-    return Response.json({ error: err.key, message: t(`errors.${err.key}` as 'errors.internal', err.params) }, { status: STATUS_OF[err.code] ?? 400 });
-  };
-  if (!caller) return refuse(new AppError('UNAUTHORIZED', 'auth.required'));
-  if (!isStaff(caller)) return refuse(new AppError('FORBIDDEN', 'recordings.staffOnly'));
-  const id = /^\d{1,10}$/.test(recordingId) ? Number(recordingId) : 0;
-  if (!id) return refuse(new AppError('NOT_FOUND', 'recordings.notFound'));
-  let found: ReturnType<typeof playbackOf>;
-  try {
-    found = playbackOf({ db, caller, recordingId: id });
-  } catch (err) {
-    if (err instanceof AppError) return refuse(err);
-    throw err;
-  }
-  const { recording, chunks } = found;
+}): PlaybackFile {
+  if (!caller) throw new AppError('UNAUTHORIZED', 'auth.required');
+  if (!isStaff(caller)) throw new AppError('FORBIDDEN', 'recordings.staffOnly');
+  if (!recordingId) throw new AppError('NOT_FOUND', 'recordings.notFound');
+  const { recording, chunks } = playbackOf({ db, caller, recordingId });
+  const mediaType = servedMediaType(recording.mimeType);
   const total = chunks.reduce((n, c) => n + c.size, 0);
-  const headers = new Headers({
-    'content-type': recording.mimeType,
-    'accept-ranges': 'bytes',
-    'cache-control': 'private, no-store',
-    'x-recording-chunks': String(chunks.length),
-    'x-recording-complete': recording.completedAt ? '1' : '0',
-  });
-  const wanted = parseRange(range, total);
-  if (wanted === 'unsatisfiable') {
-    headers.set('content-range', `bytes */${total}`);
-    return new Response(null, { status: 416, headers });
-  }
-  const span = wanted ?? { start: 0, end: total - 1 };
-  headers.set('content-length', String(total === 0 ? 0 : span.end - span.start + 1));
-  if (wanted) headers.set('content-range', `bytes ${span.start}-${span.end}/${total}`);
-  if (total === 0) return new Response(null, { status: 200, headers });
-  return new Response(concatenatedStream(dataDir, chunks, span), { status: wanted ? 206 : 200, headers });
+  return {
+    recordingId,
+    mediaType,
+    fileName: recordingFileName(recording, mediaType),
+    complete: recording.completedAt != null,
+    chunks,
+    total,
+    range: parseRange(range, total),
+  };
 }

@@ -1,9 +1,10 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '@/db/client';
-import { exams, recordingChunks, recordings, registrations, users, type Recording, type RecordingTrack } from '@/db/schema';
+import { recordingChunks, recordings, registrations, users, type Recording, type RecordingTrack } from '@/db/schema';
 import { AppError } from '../errors';
-import { endsAt } from './exams';
 import { announceProgress } from './recordings-progress';
+import { assertChunkCount, assertMayOpenRecording, assertStartOpen, maxChunks, sittingOf } from './recordings-limits';
+import { recordingMediaType } from './recordings-media';
 import type { StaffCaller } from '../auth/caller';
 import {
   assertCandidateEvidence,
@@ -15,12 +16,13 @@ import {
   type Recorder,
 } from './access';
 
-/**
- * A recording may be started (or its start retried) until this long after the candidate's exam
- * ended: a device that was offline or crashed registers its recording when it comes back, and
- * its chunks must still find a home. Uploading chunks of a started recording has no deadline.
- */
-export const START_GRACE_MS = 12 * 60 * 60 * 1000;
+export { START_GRACE_MS } from './recordings-limits';
+
+/** At most this many gap ranges are listed per recording; `gapCount` counts every missing chunk. */
+export const LISTED_GAP_RANGES = 20;
+
+/** Chunks from..to (inclusive) are missing. */
+export type GapRange = { from: number; to: number };
 
 export type LedgerEntry = {
   recordingId: number;
@@ -35,7 +37,9 @@ export type LedgerEntry = {
   received: number;
   bytes: number;
   /** Seqs not received: below `expected` when known, else below the highest seq received. */
-  gaps: number[];
+  gapCount: number;
+  /** The first LISTED_GAP_RANGES ranges of them, in order (fewer than `gapCount` seqs when cut). */
+  gaps: GapRange[];
   complete: boolean;
   completedAt: Date | null;
 };
@@ -76,12 +80,14 @@ export function startRecording({
   }
   const reg = placedRegistration(db, candidateId, examId);
   if (!reg.enteredAt) throw new AppError('PRECONDITION_FAILED', 'recordings.notEntered');
-  const exam = db.select().from(exams).where(eq(exams.id, examId)).get()!;
-  const end = reg.finishedAt ?? endsAt(exam, reg);
-  if (now.getTime() > end.getTime() + START_GRACE_MS) throw new AppError('PRECONDITION_FAILED', 'recordings.examOver');
+  assertStartOpen(sittingOf(db, candidateId, examId), now);
+  // Playback serves this type back as the Content-Type of the device's bytes: only a known media type is kept.
+  const mediaType = recordingMediaType(mimeType);
+  if (!mediaType) throw new AppError('BAD_REQUEST', 'recordings.unsupportedMediaType');
+  assertMayOpenRecording(db, { candidateId, examId, track });
   const row = db
     .insert(recordings)
-    .values({ candidateId, examId, track, clientKey, mimeType, startedAt })
+    .values({ candidateId, examId, track, clientKey, mimeType: mediaType, startedAt })
     // Two racing first attempts with one key: the loser reads the winner's row.
     .onConflictDoNothing()
     .returning({ id: recordings.id })
@@ -126,6 +132,8 @@ export function finishRecording({
     if (rec.expectedChunks !== chunks) throw new AppError('CONFLICT', 'recordings.alreadyFinished', { chunks: rec.expectedChunks });
     return ledgerEntry(db, rec);
   }
+  // Before anything reads the chunks: a count past what the exam allows is refused at once.
+  assertChunkCount(sittingOf(db, rec.candidateId, rec.examId), chunks);
   const highest = db
     .select({ seq: sql<number | null>`max(${recordingChunks.seq})` })
     .from(recordingChunks)
@@ -174,6 +182,9 @@ export function checkChunk(db: DbOrTx, rec: Recording, seq: number, sha256: stri
   if (rec.expectedChunks != null && seq >= rec.expectedChunks) {
     throw new AppError('BAD_REQUEST', 'recordings.seqOutOfRange', { seq, chunks: rec.expectedChunks });
   }
+  // While the end is unknown the ledger counts gaps up to the highest seq: that must stay bounded too.
+  const max = maxChunks(sittingOf(db, rec.candidateId, rec.examId));
+  if (seq >= max) throw new AppError('BAD_REQUEST', 'recordings.tooManyChunks', { max });
   const stored = storedChunk(db, rec.id, seq);
   if (!stored) return 'new';
   if (stored.sha256 !== sha256) throw new AppError('CONFLICT', 'recordings.chunkConflict', { seq });
@@ -218,24 +229,49 @@ export function recordChunk({
 
 /* ------------------------------------------------------------------ ledger */
 
-function gapsOf(seqs: number[], expected: number | null): number[] {
-  const upTo = expected ?? (seqs.length ? seqs[seqs.length - 1]! + 1 : 0);
-  const have = new Set(seqs);
-  const gaps: number[] = [];
-  for (let s = 0; s < upTo; s++) if (!have.has(s)) gaps.push(s);
-  return gaps;
+const seqAt = (db: DbOrTx, query: ReturnType<typeof sql>) => db.get<{ seq: number | null }>(query)?.seq ?? null;
+
+/**
+ * The missing chunks of a recording: how many, and the first `limit` ranges. Counted from the
+ * ledger's counters and walked on the chunk index from the start, so the work and the answer
+ * stay small whatever `expected` says, and a recording with no hole inside reads no chunk rows.
+ */
+export function gapsOf(
+  db: DbOrTx,
+  rec: Pick<Recording, 'id' | 'expectedChunks' | 'receivedChunks'>,
+  limit = LISTED_GAP_RANGES,
+): { gapCount: number; gaps: GapRange[] } {
+  const id = rec.id;
+  const highest = rec.receivedChunks > 0 ? (seqAt(db, sql`select max(seq) as seq from recording_chunks where recording_id = ${id}`) ?? -1) : -1;
+  const upTo = rec.expectedChunks ?? highest + 1;
+  const gapCount = Math.max(0, upTo - rec.receivedChunks);
+  const gaps: GapRange[] = [];
+  if (gapCount === 0 || limit <= 0) return { gapCount, gaps };
+  // Seqs 0..highest all present: the only hole is the tail.
+  if (highest + 1 === rec.receivedChunks) return { gapCount, gaps: [{ from: highest + 1, to: upTo - 1 }] };
+  /** The first missing seq at or after `s`. */
+  const missingFrom = (s: number) =>
+    seqAt(db, sql`select 1 as seq from recording_chunks where recording_id = ${id} and seq = ${s}`) == null
+      ? s
+      : seqAt(
+          db,
+          sql`select c.seq + 1 as seq from recording_chunks c where c.recording_id = ${id} and c.seq >= ${s}
+              and not exists (select 1 from recording_chunks d where d.recording_id = c.recording_id and d.seq = c.seq + 1)
+              order by c.seq limit 1`,
+        )!;
+  let s = 0;
+  while (gaps.length < limit) {
+    const from = missingFrom(s);
+    if (from >= upTo) break;
+    const next = from > highest ? null : seqAt(db, sql`select min(seq) as seq from recording_chunks where recording_id = ${id} and seq > ${from}`);
+    gaps.push({ from, to: (next ?? upTo) - 1 });
+    if (next == null) break;
+    s = next;
+  }
+  return { gapCount, gaps };
 }
 
 function ledgerEntries(db: Db, rows: Recording[]): LedgerEntry[] {
-  if (!rows.length) return [];
-  const seqs = new Map<number, number[]>(rows.map((r) => [r.id, []]));
-  const chunkRows = db
-    .select({ recordingId: recordingChunks.recordingId, seq: recordingChunks.seq })
-    .from(recordingChunks)
-    .where(inArray(recordingChunks.recordingId, [...seqs.keys()]))
-    .orderBy(asc(recordingChunks.recordingId), asc(recordingChunks.seq))
-    .all();
-  for (const c of chunkRows) seqs.get(c.recordingId)!.push(c.seq);
   return rows.map((rec) => ({
     recordingId: rec.id,
     examId: rec.examId,
@@ -247,7 +283,7 @@ function ledgerEntries(db: Db, rows: Recording[]): LedgerEntry[] {
     expected: rec.expectedChunks,
     received: rec.receivedChunks,
     bytes: rec.receivedBytes,
-    gaps: gapsOf(seqs.get(rec.id)!, rec.expectedChunks),
+    ...gapsOf(db, rec),
     complete: rec.completedAt != null,
     completedAt: rec.completedAt,
   }));

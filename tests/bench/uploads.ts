@@ -1,7 +1,7 @@
 /**
  * `tsx tests/bench/uploads.ts`: how fast a recording backlog drains on loopback.
  *
- * Serves the real chunk upload endpoint (server/services/recordings-upload.ts, the handler
+ * Serves the real chunk upload endpoint (server/http/recordings-upload.ts, the handler
  * behind app/api/uploads) over HTTP on 127.0.0.1 with a throwaway database and data folder,
  * logs a candidate in, starts a recording and uploads BENCH_CHUNKS chunks of BENCH_CHUNK_BYTES
  * with tus-js-client (Node build), BENCH_PARALLEL at a time, the way the browser's queue does.

@@ -16,7 +16,7 @@ import { getBus } from '@/server/events/bus';
 import { appRouter } from '@/server/routers/_app';
 import { login, SESSION_COOKIE } from '@/server/services/auth';
 import { bindPhone, createBinding, PHONE_SESSION_COOKIE } from '@/server/services/phone';
-import { createUploadHandler } from '@/server/services/recordings-upload';
+import { createUploadHandler } from '@/server/http/recordings-upload';
 import { makeSittingScenario, PASSWORD } from '../fixtures/factories';
 
 /** Shared helpers for tests and benchmarks that upload recording chunks (not a test file itself). */
@@ -173,10 +173,10 @@ export function callerAs(db: Db, user: User | null, phoneSession?: string) {
  * A sitting exam room (candidates entered) with the real upload handler over a throwaway data
  * folder, and helpers to log in, start recordings and upload whole chunks.
  */
-export async function recordingScenario(db: Db, opts: { candidates?: number; maxChunkBytes?: number } = {}) {
+export async function recordingScenario(db: Db, opts: { candidates?: number; maxChunkBytes?: number; quotaBytes?: number; now?: () => Date } = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'exam-rec-'));
   const s = await makeSittingScenario(db, { candidates: opts.candidates ?? 2 });
-  const handler = createUploadHandler({ db, dataDir, maxChunkBytes: opts.maxChunkBytes ?? 256 * 1024 });
+  const handler = createUploadHandler({ db, dataDir, maxChunkBytes: opts.maxChunkBytes ?? 256 * 1024, quotaBytes: opts.quotaBytes, now: opts.now });
   const raw = tusRequests(handler);
   const userById = (id: number) => db.select().from(users).where(eq(users.id, id)).get()!;
 

@@ -38,6 +38,7 @@ describe('ledger summary per track', () => {
     expected,
     received,
     bytes,
+    gapCount: 0,
     gaps: [],
     complete,
     completedAt: null,

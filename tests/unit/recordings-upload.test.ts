@@ -43,7 +43,7 @@ describe('chunk upload endpoint (tus)', () => {
     }
     expect(recordingRow(rec)).toMatchObject({ receivedChunks: 3, receivedBytes: 30_003, completedAt: null });
     const ledger = await callerAs(db, alice!).recordings.finish({ recordingId: rec, chunks: 3, endedAt: new Date() });
-    expect(ledger).toMatchObject({ expected: 3, received: 3, gaps: [], complete: true });
+    expect(ledger).toMatchObject({ expected: 3, received: 3, gapCount: 0, gaps: [], complete: true });
     expect(recordingRow(rec).completedAt).not.toBeNull();
     const rows = chunkRows(rec);
     expect(rows.map((r) => [r.seq, r.size, r.sha256, r.offsetMs])).toEqual(chunks.map((c, seq) => [seq, c.length, sha256Hex(c), seq * 4000]));

@@ -2,7 +2,7 @@ import { toCaller } from '@/server/services/auth';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { User } from '@/db/schema';
-import { playbackResponse } from '@/server/services/recordings-playback';
+import { playbackResponse } from '@/server/http/recordings-playback';
 import { START_GRACE_MS } from '@/server/services/recordings';
 import { createRoom, registerCandidate } from '@/server/services/setup';
 import { makeCandidate, makeChief, makeStaff } from '../fixtures/factories';
@@ -92,7 +92,7 @@ describe('recordings.start / finish / mine', () => {
     const below = await trpcRefusal(caller.recordings.finish({ recordingId: rec, chunks: 4, endedAt: new Date() }));
     expect(below.code).toBe('BAD_REQUEST');
     const ledger = await caller.recordings.finish({ recordingId: rec, chunks: 5, endedAt: new Date() });
-    expect(ledger).toMatchObject({ expected: 5, received: 2, gaps: [1, 2, 3], complete: false });
+    expect(ledger).toMatchObject({ expected: 5, received: 2, gapCount: 3, gaps: [{ from: 1, to: 3 }], complete: false });
     expect(await caller.recordings.finish({ recordingId: rec, chunks: 5, endedAt: new Date() })).toMatchObject({ expected: 5 });
     expect((await trpcRefusal(caller.recordings.finish({ recordingId: rec, chunks: 6, endedAt: new Date() }))).code).toBe('CONFLICT');
     const [bob] = s.candidates.slice(1);
@@ -120,13 +120,13 @@ describe('recordings.ledger and recordings.roomBacklog', () => {
     await uploadSeqs(cookie, rec, [0, 2, 5], 1000);
     const staff = callerAs(db, s.invigilator);
     let [entry] = await staff.recordings.ledger({ examId: s.exam.id, candidateId: alice!.id });
-    expect(entry).toMatchObject({ recordingId: rec, track: 'camera', expected: null, received: 3, bytes: 1000 * 3 + 7, gaps: [1, 3, 4], complete: false });
+    expect(entry).toMatchObject({ recordingId: rec, track: 'camera', expected: null, received: 3, bytes: 1000 * 3 + 7, gapCount: 3, gaps: [{ from: 1, to: 1 }, { from: 3, to: 4 }], complete: false });
     await callerAs(db, alice!).recordings.finish({ recordingId: rec, chunks: 7, endedAt: new Date() });
     [entry] = await staff.recordings.ledger({ examId: s.exam.id, candidateId: alice!.id });
-    expect(entry).toMatchObject({ expected: 7, gaps: [1, 3, 4, 6], complete: false });
+    expect(entry).toMatchObject({ expected: 7, gapCount: 4, gaps: [{ from: 1, to: 1 }, { from: 3, to: 4 }, { from: 6, to: 6 }], complete: false });
     await uploadSeqs(cookie, rec, [1, 3, 4, 6], 1000);
     [entry] = await staff.recordings.ledger({ examId: s.exam.id, candidateId: alice!.id });
-    expect(entry).toMatchObject({ expected: 7, received: 7, gaps: [], complete: true });
+    expect(entry).toMatchObject({ expected: 7, received: 7, gapCount: 0, gaps: [], complete: true });
   });
 
   it('invigilator: the room backlog counts pending chunks per candidate; other rooms and candidates are refused', async () => {

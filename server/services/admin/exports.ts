@@ -243,21 +243,34 @@ function* answerBatches({ db, examId, locale }: Ctx): Generator<Rows> {
 
 /* ------------------------------------------------------------------ uploads */
 
-/** Missing sequence numbers as ranges: `3-5 9`. Below `expected` when known, else below the highest received. */
+/** Gap ranges the export lists per recording; `count` still counts every missing chunk. */
+const LISTED_GAP_RANGES = 200;
+
+/**
+ * Missing sequence numbers as ranges: `3-5 9`. Below `expected` when known, else below the highest
+ * received. Walks the received seqs, not 0..expected, and lists at most LISTED_GAP_RANGES ranges
+ * (then `…`), so a recording announced with a huge count stays one short line.
+ */
 export function gapRanges(seqs: number[], expected: number | null): { count: number; text: string } {
-  const upTo = expected ?? (seqs.length ? Math.max(...seqs) + 1 : 0);
-  const have = new Set(seqs);
+  const sorted = [...new Set(seqs)].sort((a, b) => a - b);
+  const upTo = expected ?? (sorted.length ? sorted[sorted.length - 1]! + 1 : 0);
   const ranges: string[] = [];
   let count = 0;
-  for (let s = 0; s < upTo; s++) {
-    if (have.has(s)) continue;
-    let e = s;
-    while (e + 1 < upTo && !have.has(e + 1)) e++;
-    ranges.push(s === e ? `${s}` : `${s}-${e}`);
-    count += e - s + 1;
-    s = e;
+  let cut = false;
+  const gap = (from: number, to: number) => {
+    if (from > to) return;
+    count += to - from + 1;
+    if (ranges.length < LISTED_GAP_RANGES) ranges.push(from === to ? `${from}` : `${from}-${to}`);
+    else cut = true;
+  };
+  let next = 0;
+  for (const s of sorted) {
+    if (s >= upTo) break;
+    gap(next, s - 1);
+    next = s + 1;
   }
-  return { count, text: ranges.join(' ') };
+  gap(next, upTo - 1);
+  return { count, text: cut ? `${ranges.join(' ')} …` : ranges.join(' ') };
 }
 
 const RECORDINGS_PER_PAGE = 200;

@@ -3,7 +3,7 @@ import { authFromRequest } from '@/server/auth/caller';
 import { getDb } from '@/server/db';
 import { requestLocale } from '@/server/http';
 import { env } from '@/server/env';
-import { playbackResponse } from '@/server/services/recordings-playback';
+import { playbackResponse } from '@/server/http/recordings-playback';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
