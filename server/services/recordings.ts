@@ -5,7 +5,7 @@ import { AppError } from '../errors';
 import { announceProgress } from './recordings-progress';
 import { assertChunkCount, assertMayOpenRecording, assertStartOpen, maxChunks, sittingOf } from './recordings-limits';
 import { recordingMediaType } from './recordings-media';
-import type { StaffCaller } from '../auth/caller';
+import type { StaffArgs } from '../auth/caller';
 import {
   assertCandidateEvidence,
   assertRoom,
@@ -291,10 +291,10 @@ function ledgerEntries(db: Db, rows: Recording[]): LedgerEntry[] {
 
 const ledgerEntry = (db: Db, rec: Recording) => ledgerEntries(db, [rec])[0]!;
 
-type Staff = { db: Db; caller: StaffCaller };
+
 
 /** A candidate's recordings in one exam with their ledger, for the staff of that candidate's room. */
-export function candidateLedger({ db, caller, examId, candidateId }: Staff & { examId: number; candidateId: number }) {
+export function candidateLedger({ db, caller, examId, candidateId }: StaffArgs & { examId: number; candidateId: number }) {
   assertCandidateEvidence(db, caller, { candidateId, examId });
   const rows = db
     .select()
@@ -320,7 +320,7 @@ export type CandidateBacklog = {
 };
 
 /** Upload backlog per candidate of a room, for the invigilator's tiles. */
-export function roomBacklog({ db, caller, roomId }: Staff & { roomId: number }): CandidateBacklog[] {
+export function roomBacklog({ db, caller, roomId }: StaffArgs & { roomId: number }): CandidateBacklog[] {
   const { room } = assertRoom(db, caller, roomId);
   const regs = db
     .select({ candidateId: registrations.candidateId, name: users.name })
@@ -357,7 +357,7 @@ export function roomBacklog({ db, caller, roomId }: Staff & { roomId: number }):
  * The recording and its received chunks in order, for the staff of the candidate's room. A
  * candidate may know their recording exists (`recordings.mine`) but not download it.
  */
-export function playbackOf({ db, caller, recordingId }: Staff & { recordingId: number }) {
+export function playbackOf({ db, caller, recordingId }: StaffArgs & { recordingId: number }) {
   const rec = db.select().from(recordings).where(eq(recordings.id, recordingId)).get();
   if (!rec) throw new AppError('NOT_FOUND', 'recordings.notFound');
   assertCandidateEvidence(db, caller, { candidateId: rec.candidateId, examId: rec.examId });
