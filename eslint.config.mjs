@@ -2,8 +2,16 @@
 // imports server code, HTTP stays out of services, and only server/ and db/ reach the database.
 import tseslint from 'typescript-eslint';
 
-const serverCode = { group: ['@/server/*', '@/server/**', '../server/*', '../../server/*'], allowTypeImports: true, message: 'Components run in the browser: import only types from server/.' };
-const dbCode = { group: ['@/db/client', '@/db/migrate*', '@/db/seed*', 'better-sqlite3', 'drizzle-orm', 'drizzle-orm/*'], allowTypeImports: true, message: 'Only server/ and db/ touch the database.' };
+const serverCode = {
+  group: ['@/server/*', '@/server/**', '../server/*', '../../server/*'],
+  allowTypeImports: true,
+  message: 'Components run in the browser: import only types from server/.',
+};
+const dbCode = {
+  group: ['@/db/client', '@/db/migrate*', '@/db/seed*', 'better-sqlite3', 'drizzle-orm', 'drizzle-orm/*'],
+  allowTypeImports: true,
+  message: 'Only server/ and db/ touch the database.',
+};
 
 export default tseslint.config(
   { ignores: ['.next/**', 'node_modules/**', 'tests/.artifacts/**', 'tests/.scratch/**', '.data/**', '.livekit/**', 'next-env.d.ts'] },
@@ -27,7 +35,12 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { paths: [{ name: 'next/headers', message: 'Resolve the caller at the entry point (server/auth/caller.ts) and pass it in.' }, { name: 'next/server', message: 'HTTP stays in app/ route handlers.' }] },
+        {
+          paths: [
+            { name: 'next/headers', message: 'Resolve the caller at the entry point (server/auth/caller.ts) and pass it in.' },
+            { name: 'next/server', message: 'HTTP stays in app/ route handlers.' },
+          ],
+        },
       ],
     },
   },

@@ -14,7 +14,9 @@ function appVersion() {
   if (process.env.APP_VERSION) return process.env.APP_VERSION;
   const pkg = JSON.parse(fs.readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
   try {
-    const sha = execFileSync('git', ['rev-parse', '--short=10', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const sha = execFileSync('git', ['rev-parse', '--short=10', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
     return `${pkg.version}+${sha}`;
   } catch {
     return pkg.version;

@@ -70,7 +70,11 @@ export function seedHelpDesk(db: Db, now = new Date()) {
   if (!db.select({ id: cannedReplies.id }).from(cannedReplies).get()) {
     for (const r of DEMO_CANNED_REPLIES) createCanned({ db, userId: support1?.id ?? null, ...r });
   }
-  const candidate = db.select().from(users).where(eq(users.idNumber, DEMO_CANDIDATES.at(-1)!.idNumber)).get();
+  const candidate = db
+    .select()
+    .from(users)
+    .where(eq(users.idNumber, DEMO_CANDIDATES.at(-1)!.idNumber))
+    .get();
   if (!support1 || !candidate || db.select({ id: helpThreads.id }).from(helpThreads).where(eq(helpThreads.candidateId, candidate.id)).get()) return;
   const at = (minutesAgo: number) => new Date(now.getTime() - minutesAgo * 60_000);
   const agent = toCaller(support1);
@@ -88,9 +92,25 @@ async function replaceDemoPassword(db: Db, password: string, examId: number) {
   const demoUsers = db
     .select()
     .from(users)
-    .where(inArray(users.username, DEMO_STAFF.map((s) => s.username)))
+    .where(
+      inArray(
+        users.username,
+        DEMO_STAFF.map((s) => s.username),
+      ),
+    )
     .all()
-    .concat(db.select().from(users).where(inArray(users.idNumber, DEMO_CANDIDATES.map((c) => c.idNumber))).all());
+    .concat(
+      db
+        .select()
+        .from(users)
+        .where(
+          inArray(
+            users.idNumber,
+            DEMO_CANDIDATES.map((c) => c.idNumber),
+          ),
+        )
+        .all(),
+    );
   const actorId = db.select({ id: users.id }).from(users).where(eq(users.role, 'admin')).get()?.id;
   if (actorId == null) return;
   for (const u of demoUsers) {
@@ -149,7 +169,15 @@ async function prepareExam(db: Db, actorId: number, staff: Map<string, number>, 
     durationMinutes: 120,
     now,
   });
-  uploadAttachment({ db, actorId, examId: exam.id, fileName: '考场规则.txt', contentBase64: Buffer.from(ATTACHMENT_TEXT).toString('base64'), purpose: 'notice', now });
+  uploadAttachment({
+    db,
+    actorId,
+    examId: exam.id,
+    fileName: '考场规则.txt',
+    contentBase64: Buffer.from(ATTACHMENT_TEXT).toString('base64'),
+    purpose: 'notice',
+    now,
+  });
   for (const sheet of plan.sheets) createSheet({ db, actorId, examId: exam.id, title: sheet.title, body: sheet.body, questions: sheet.questions ?? [], now });
   const admin = toCaller(db.select().from(users).where(eq(users.id, actorId)).get()!) as StaffCaller;
   for (const text of DEMO_PRESETS) addExamPreset({ db, caller: admin, examId: exam.id, text, now });
@@ -162,7 +190,12 @@ async function prepareExam(db: Db, actorId: number, staff: Map<string, number>, 
 }
 
 const candidatesFile = (rows: readonly { name: string; idNumber: string; phone: string; email: string }[]) =>
-  Buffer.from(toCsv(['姓名', '身份证号', '手机号', '邮箱'], rows.map((c) => [c.name, c.idNumber, c.phone, c.email])));
+  Buffer.from(
+    toCsv(
+      ['姓名', '身份证号', '手机号', '邮箱'],
+      rows.map((c) => [c.name, c.idNumber, c.phone, c.email]),
+    ),
+  );
 
 /**
  * Demo data, made through the same services as the back office: a written exam in two rooms of
@@ -235,7 +268,12 @@ export async function seedDemo({ db, now = new Date(), password = DEMO_PASSWORD 
   const demo = db
     .select({ id: users.id })
     .from(users)
-    .where(inArray(users.idNumber, DEMO_CANDIDATES.map((c) => c.idNumber)))
+    .where(
+      inArray(
+        users.idNumber,
+        DEMO_CANDIDATES.map((c) => c.idNumber),
+      ),
+    )
     .all();
   for (const c of demo) await setCandidatePassword({ db, actorId, candidateId: c.id, password, examId: written.id });
 

@@ -24,7 +24,10 @@ const isAddressOrBlock = (s: string) => {
  */
 const ZEnv = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  DATABASE_PATH: z.string().min(1).default(path.join(process.cwd(), '.data', 'app.db')),
+  DATABASE_PATH: z
+    .string()
+    .min(1)
+    .default(path.join(process.cwd(), '.data', 'app.db')),
   APP_PORT: z.coerce.number().int().positive().default(3000),
   /** Where LiveKit delivers webhooks; the launcher writes it into the SFU config. */
   APP_URL: z.string().url().optional(),
@@ -59,7 +62,12 @@ const ZEnv = z.object({
   TRUSTED_PROXIES: z
     .string()
     .default('')
-    .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    )
     .refine((list) => list.every(isAddressOrBlock), 'TRUSTED_PROXIES: comma-separated IP addresses or CIDR blocks'),
   /** A feed LiveKit sees lost (reload, short drop) is flagged only if still lost after this. */
   AUTO_FLAG_GRACE_SECONDS: z.coerce.number().min(0).max(300).default(15),
@@ -71,12 +79,20 @@ const ZEnv = z.object({
   /** Data folder for files written at run time (recordings, unfinished uploads). */
   DATA_DIR: z.string().min(1).default(path.join(process.cwd(), '.data')),
   /** Largest recording chunk the upload endpoint accepts (a few seconds of video fit easily). */
-  MAX_CHUNK_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
+  MAX_CHUNK_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024),
   /**
    * Recording bytes one candidate may store per exam, all tracks together. The recorders' bit
    * rates (about 2.2 Mbit/s for screen, camera and phone) fill 4 GiB in about four hours.
    */
-  RECORDING_QUOTA_BYTES: z.coerce.number().int().positive().default(4 * 1024 ** 3),
+  RECORDING_QUOTA_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(4 * 1024 ** 3),
   /** Shown in the candidate's support centre. */
   SUPPORT_PHONE: z.string().min(1).default('400-800-1234'),
   SUPPORT_QQ: z.string().min(1).default('800012345'),
@@ -107,7 +123,8 @@ export function resolveLivekitSecret(o: { given: string | undefined; production:
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   const secret = fs.readFileSync(file, 'utf8').trim();
-  if (secret.length < 32 || PUBLIC_EXAMPLE_SECRETS.includes(secret)) throw new Error(`${file} does not hold a usable LiveKit secret; delete it to make a new one`);
+  if (secret.length < 32 || PUBLIC_EXAMPLE_SECRETS.includes(secret))
+    throw new Error(`${file} does not hold a usable LiveKit secret; delete it to make a new one`);
   return secret;
 }
 

@@ -15,14 +15,7 @@ export type ErrorKey = Leaves<Messages['errors']>;
  * The one error type services throw. `code` picks the HTTP status, `key` names the message in
  * the catalogue (errors.<key>), `params` fill it in.
  */
-export type AppErrorCode =
-  | 'BAD_REQUEST'
-  | 'UNAUTHORIZED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'TOO_MANY_REQUESTS'
-  | 'PRECONDITION_FAILED';
+export type AppErrorCode = 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'TOO_MANY_REQUESTS' | 'PRECONDITION_FAILED';
 
 export class AppError extends Error {
   constructor(

@@ -22,15 +22,7 @@ export function sessionCookie(name: string, value: string, expires: Date | null,
  * never run as a page on our origin (`sandbox` gives it an opaque origin even if a browser
  * renders it), and downloaded under a name rather than opened where a download is meant.
  */
-export function fileHeaders({
-  contentType,
-  fileName,
-  inline = false,
-}: {
-  contentType: string;
-  fileName?: string;
-  inline?: boolean;
-}): Headers {
+export function fileHeaders({ contentType, fileName, inline = false }: { contentType: string; fileName?: string; inline?: boolean }): Headers {
   const h = new Headers({
     'content-type': contentType,
     'x-content-type-options': 'nosniff',

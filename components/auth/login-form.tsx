@@ -38,7 +38,8 @@ export function LoginForm({ onCandidateLogin }: { onCandidateLogin?: () => void 
     else staff.mutate({ username: String(form.get('username') ?? ''), password });
   }
 
-  const input = 'mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm focus:border-blue-500 focus:outline-none focus:ring-1 focus:ring-blue-500';
+  const input =
+    'mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm focus:border-blue-500 focus:outline-none focus:ring-1 focus:ring-blue-500';
   return (
     <div className="w-full rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
       <h1 className="mb-4 text-xl font-semibold">{t('title')}</h1>

@@ -24,15 +24,31 @@ export function SetupForm() {
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
-    setup.mutate({ token: String(form.get('token') ?? ''), name: String(form.get('name') ?? ''), username: String(form.get('username') ?? ''), password: String(form.get('password') ?? '') });
+    setup.mutate({
+      token: String(form.get('token') ?? ''),
+      name: String(form.get('name') ?? ''),
+      username: String(form.get('username') ?? ''),
+      password: String(form.get('password') ?? ''),
+    });
   }
 
-  const input = 'mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm focus:border-blue-500 focus:outline-none focus:ring-1 focus:ring-blue-500';
+  const input =
+    'mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm focus:border-blue-500 focus:outline-none focus:ring-1 focus:ring-blue-500';
   const field = (name: 'token' | 'name' | 'username' | 'password', hint?: string, type = 'text') => (
     <label className="block text-sm font-medium text-slate-700">
       {t(name)}
-      <input name={name} type={type} data-testid={`setup-${name}`} autoComplete={name === 'password' ? 'new-password' : name === 'username' ? 'username' : name === 'token' ? 'off' : 'name'} className={input} />
-      {fieldErrors[name] ? <span className="mt-1 block text-xs text-red-600">{fieldErrors[name]}</span> : hint && <span className="mt-1 block text-xs font-normal text-slate-500">{hint}</span>}
+      <input
+        name={name}
+        type={type}
+        data-testid={`setup-${name}`}
+        autoComplete={name === 'password' ? 'new-password' : name === 'username' ? 'username' : name === 'token' ? 'off' : 'name'}
+        className={input}
+      />
+      {fieldErrors[name] ? (
+        <span className="mt-1 block text-xs text-red-600">{fieldErrors[name]}</span>
+      ) : (
+        hint && <span className="mt-1 block text-xs font-normal text-slate-500">{hint}</span>
+      )}
     </label>
   );
   return (

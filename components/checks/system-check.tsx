@@ -16,8 +16,7 @@ const ICON: Record<CheckState, { glyph: string; className: string }> = {
 };
 
 function StateIcon({ state, running }: { state: CheckState; running?: boolean }) {
-  if (running)
-    return <span aria-hidden className="h-5 w-5 shrink-0 animate-spin rounded-full border-2 border-blue-200 border-t-blue-600" />;
+  if (running) return <span aria-hidden className="h-5 w-5 shrink-0 animate-spin rounded-full border-2 border-blue-200 border-t-blue-600" />;
   const icon = ICON[state];
   return (
     <span aria-hidden className={`flex h-5 w-5 shrink-0 items-center justify-center rounded-full text-xs font-bold ${icon.className}`}>

@@ -154,13 +154,7 @@ export function useSystemCheck({ autoReport = false }: { autoReport?: boolean } 
   }, [run]);
 
   const states = CHECK_STEPS.map((k) => steps[k].state);
-  const overall: CheckState = !finished
-    ? 'pending'
-    : states.includes('fail')
-      ? 'fail'
-      : states.includes('warn')
-        ? 'warn'
-        : 'ok';
+  const overall: CheckState = !finished ? 'pending' : states.includes('fail') ? 'fail' : states.includes('warn') ? 'warn' : 'ok';
 
   return { steps, current, finished, overall, run, report };
 }

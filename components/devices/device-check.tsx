@@ -47,9 +47,7 @@ function LastResult() {
       }`}
     >
       <span className="font-medium">{t(last.passed ? 'result.passed' : 'result.failed')}</span>
-      <span className="text-slate-600">
-        {format.dateTime(last.createdAt, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' })}
-      </span>
+      <span className="text-slate-600">{format.dateTime(last.createdAt, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' })}</span>
       <span className="min-w-0 truncate text-slate-600">{t('result.devices', { camera: last.camera, microphone: last.microphone })}</span>
     </div>
   );
@@ -235,7 +233,10 @@ export function DeviceCheck() {
                   </span>
                 </p>
                 <div className="h-1.5 overflow-hidden rounded-full bg-slate-200">
-                  <div className="h-full bg-red-500 transition-[width] duration-200 ease-linear" style={{ width: `${((RECORD_SECONDS - left) / RECORD_SECONDS) * 100}%` }} />
+                  <div
+                    className="h-full bg-red-500 transition-[width] duration-200 ease-linear"
+                    style={{ width: `${((RECORD_SECONDS - left) / RECORD_SECONDS) * 100}%` }}
+                  />
                 </div>
                 <p className="text-sm text-slate-500">{t('recordingHint')}</p>
               </div>

@@ -18,8 +18,7 @@ export function useDeviceSelection({ active }: { active: boolean }) {
   const [choice, setChoice] = useState<DeviceChoice | null>(null);
   useEffect(() => setChoice(readStoredDevices() ?? { cameraId: '', microphoneId: '' }), []);
 
-  const settle = (list: DeviceOption[], id: string) =>
-    !devices.labelled || list.some((d) => d.deviceId === id) ? id : (list[0]?.deviceId ?? id);
+  const settle = (list: DeviceOption[], id: string) => (!devices.labelled || list.some((d) => d.deviceId === id) ? id : (list[0]?.deviceId ?? id));
   const cameraId = choice ? settle(devices.cameras, choice.cameraId) : null;
   const microphoneId = choice ? settle(devices.microphones, choice.microphoneId) : null;
 

@@ -28,9 +28,16 @@ export function ExtraTimeBanner({ notice, onDismiss }: { notice: ExtraTimeNotice
       </span>
       <p className="flex-1">
         <span className="font-medium">{t('title', { minutes: notice.minutes })}</span>
-        <span className="ml-2 text-green-800">{t('endsAt', { time: format.dateTime(notice.endsAt, { hour: '2-digit', minute: '2-digit', second: '2-digit' }) })}</span>
+        <span className="ml-2 text-green-800">
+          {t('endsAt', { time: format.dateTime(notice.endsAt, { hour: '2-digit', minute: '2-digit', second: '2-digit' }) })}
+        </span>
       </p>
-      <button type="button" onClick={onDismiss} className="shrink-0 rounded-md px-2 py-1 text-sm text-green-800 hover:bg-green-100" data-testid="extra-time-dismiss">
+      <button
+        type="button"
+        onClick={onDismiss}
+        className="shrink-0 rounded-md px-2 py-1 text-sm text-green-800 hover:bg-green-100"
+        data-testid="extra-time-dismiss"
+      >
         {t('dismiss')}
       </button>
     </div>

@@ -39,17 +39,7 @@ function writeNoticeCursor(examId: number, candidateId: number, id: number) {
  * reconnect tRPC resumes after the last event seen; a new subscription (a reload) replays the
  * exam's commands, minus the messages already acknowledged, which the server leaves out.
  */
-export function useExamCommands({
-  examId,
-  candidateId,
-  active,
-  onEnded,
-}: {
-  examId: number;
-  candidateId: number;
-  active: boolean;
-  onEnded: () => void;
-}) {
+export function useExamCommands({ examId, candidateId, active, onEnded }: { examId: number; candidateId: number; active: boolean; onEnded: () => void }) {
   const utils = trpc.useUtils();
   const queryClient = useQueryClient();
   const [queue, setQueue] = useState<StaffMessage[]>([]);
@@ -68,7 +58,9 @@ export function useExamCommands({
         const eventId = Number(id);
         if (command.type === 'message') {
           if (acknowledged.current.has(command.messageId)) return;
-          setQueue((q) => (q.some((m) => m.messageId === command.messageId) ? q : [...q, { messageId: command.messageId, text: command.text, at: command.at }]));
+          setQueue((q) =>
+            q.some((m) => m.messageId === command.messageId) ? q : [...q, { messageId: command.messageId, text: command.text, at: command.at }],
+          );
         } else if (command.type === 'extra_time') {
           // Only ever later: an older grant replayed after a newer one must not pull the end back.
           // The answer's time stays that of its fetch: the exam clock pairs it with `serverNow`.

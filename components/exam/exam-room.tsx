@@ -44,11 +44,7 @@ export function ExamRoom({ examId, candidateId }: { examId: number; candidateId:
   const session = trpc.exam.session.useQuery({ examId }, { refetchInterval: 30_000, refetchIntervalInBackground: true });
 
   if (!session.data) {
-    return session.error ? (
-      <Refusal message={errorText(session.error)} />
-    ) : (
-      <FullScreenNote data-testid="exam-loading">{t('loading')}</FullScreenNote>
-    );
+    return session.error ? <Refusal message={errorText(session.error)} /> : <FullScreenNote data-testid="exam-loading">{t('loading')}</FullScreenNote>;
   }
   if (session.data.phase === 'finished') return <ExamDoneView session={session.data} candidateId={candidateId} />;
   return <ExamLive examId={examId} candidateId={candidateId} session={session.data} receivedAt={session.dataUpdatedAt} />;
@@ -302,11 +298,7 @@ function ExamHeader({
       <span className="ml-auto flex items-center gap-1.5 text-sm text-slate-500" title={t('serverTime')}>
         {t('clock')} <ServerTimeOfDay serverNow={serverNow} />
       </span>
-      <span
-        data-testid="connection-state"
-        data-state={connection}
-        className={`flex items-center gap-1.5 text-sm ${ok ? 'text-green-700' : 'text-amber-700'}`}
-      >
+      <span data-testid="connection-state" data-state={connection} className={`flex items-center gap-1.5 text-sm ${ok ? 'text-green-700' : 'text-amber-700'}`}>
         <span aria-hidden className={`h-2 w-2 rounded-full ${ok ? 'bg-green-500' : 'bg-amber-500'}`} />
         {connectionText}
       </span>

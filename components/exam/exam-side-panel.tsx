@@ -70,7 +70,10 @@ export function ExamSidePanel({
           ))}
         </ul>
       </div>
-      <dl className="grid shrink-0 grid-cols-[auto_1fr] gap-x-3 gap-y-1 rounded-lg border border-slate-200 bg-white px-3 py-2 text-sm" data-testid="candidate-info">
+      <dl
+        className="grid shrink-0 grid-cols-[auto_1fr] gap-x-3 gap-y-1 rounded-lg border border-slate-200 bg-white px-3 py-2 text-sm"
+        data-testid="candidate-info"
+      >
         <dt className="text-slate-500">{t('info.name')}</dt>
         <dd className="font-medium">{candidate.name}</dd>
         <dt className="text-slate-500">{t('info.idNumber')}</dt>

@@ -11,7 +11,11 @@ function Banner({ tone, testId, children, action }: { tone: 'danger' | 'warning'
     info: 'border-blue-200 bg-blue-50 text-blue-900',
   }[tone];
   return (
-    <div role={tone === 'danger' ? 'alert' : 'status'} data-testid={testId} className={`flex items-center gap-3 rounded-lg border px-4 py-2.5 text-sm ${styles}`}>
+    <div
+      role={tone === 'danger' ? 'alert' : 'status'}
+      data-testid={testId}
+      className={`flex items-center gap-3 rounded-lg border px-4 py-2.5 text-sm ${styles}`}
+    >
       <div className="flex-1">{children}</div>
       {action}
     </div>

@@ -18,10 +18,7 @@ import type { ExamSession, ExamSteps } from './exam-steps';
 function ReloadIcon({ spinning }: { spinning: boolean }) {
   return (
     <svg aria-hidden viewBox="0 0 20 20" className={`h-5 w-5 ${spinning ? 'animate-spin' : ''}`}>
-      <path
-        fill="currentColor"
-        d="M10 3a7 7 0 0 1 6.3 4H14a1 1 0 1 0 0 2h4a1 1 0 0 0 1-1V4a1 1 0 1 0-2 0v1.4A9 9 0 1 0 19 10a1 1 0 1 0-2 0 7 7 0 1 1-7-7Z"
-      />
+      <path fill="currentColor" d="M10 3a7 7 0 0 1 6.3 4H14a1 1 0 1 0 0 2h4a1 1 0 0 0 1-1V4a1 1 0 1 0-2 0v1.4A9 9 0 1 0 19 10a1 1 0 1 0-2 0 7 7 0 1 1-7-7Z" />
     </svg>
   );
 }

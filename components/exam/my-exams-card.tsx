@@ -97,7 +97,11 @@ export function MyExamCard({ exam, entry, displays }: { exam: MyExam; entry: Ent
             <ExamRecordings examId={exam.id} />
           </Field>
         </dl>
-        {!exam.finishedAt && <div className="mt-3"><PhoneWitnessPanel examId={exam.id} /></div>}
+        {!exam.finishedAt && (
+          <div className="mt-3">
+            <PhoneWitnessPanel examId={exam.id} />
+          </div>
+        )}
       </div>
 
       <div className="flex min-h-16 flex-wrap items-center gap-3 rounded-b-lg border-t border-slate-100 bg-slate-50 px-4 py-3">
@@ -110,11 +114,7 @@ export function MyExamCard({ exam, entry, displays }: { exam: MyExam; entry: Ent
         ) : (
           <>
             {isInterview &&
-              (exam.lotNumber != null ? (
-                <LotNumber lotNumber={exam.lotNumber} />
-              ) : (
-                beforeEntry && <DrawLotButton pending={draw.isPending} onDraw={onDraw} />
-              ))}
+              (exam.lotNumber != null ? <LotNumber lotNumber={exam.lotNumber} /> : beforeEntry && <DrawLotButton pending={draw.isPending} onDraw={onDraw} />)}
             {isInterview && <Chevron />}
             {exam.acceptedAt ? (
               <button
@@ -127,20 +127,14 @@ export function MyExamCard({ exam, entry, displays }: { exam: MyExam; entry: Ent
                 <span className="text-slate-500 underline-offset-2 hover:underline">· {t('notice.view')}</span>
               </button>
             ) : (
-              <Button
-                data-testid="read-notice"
-                variant={isInterview && exam.lotNumber == null ? 'secondary' : 'primary'}
-                onClick={() => setNoticeOpen(true)}
-              >
+              <Button data-testid="read-notice" variant={isInterview && exam.lotNumber == null ? 'secondary' : 'primary'} onClick={() => setNoticeOpen(true)}>
                 {t('notice.open')}
               </Button>
             )}
             <div className="ml-auto flex items-center gap-3">
               {gate.kind === 'blocked' && (
                 <span data-testid="enter-reason" className={`text-sm ${gate.reason === 'extended' ? 'text-red-700' : 'text-slate-500'}`}>
-                  {gate.reason === 'notYetOpen'
-                    ? t('blocked.notYetOpen', { time: format.dateTime(exam.entryOpensAt, DAY_TIME) })
-                    : t(`blocked.${gate.reason}`)}
+                  {gate.reason === 'notYetOpen' ? t('blocked.notYetOpen', { time: format.dateTime(exam.entryOpensAt, DAY_TIME) }) : t(`blocked.${gate.reason}`)}
                 </span>
               )}
               {gate.kind === 'open' && gate.reentry && <span className="text-sm text-slate-500">{t('reenterHint')}</span>}

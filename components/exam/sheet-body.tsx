@@ -32,7 +32,12 @@ export function SheetBody({ body, className = '', testId }: { body: string; clas
         ) : (
           <figure key={i} className="my-3 block">
             {/* A same-origin, session-checked file (served to candidates from the start time). */}
-            <img src={`/api/attachments/${part.id}`} alt={part.caption} className="max-h-[60vh] max-w-full rounded border border-slate-200" data-testid="sheet-image" />
+            <img
+              src={`/api/attachments/${part.id}`}
+              alt={part.caption}
+              className="max-h-[60vh] max-w-full rounded border border-slate-200"
+              data-testid="sheet-image"
+            />
             {part.caption && <figcaption className="mt-1 text-center text-sm text-slate-500">{part.caption}</figcaption>}
           </figure>
         ),

@@ -86,7 +86,9 @@ export function StaffMessageDialog({
             <h2 id={titleId} className="font-semibold text-slate-900">
               {t('title')}
             </h2>
-            <p className="text-xs text-slate-500">{t('sentAt', { time: format.dateTime(message.at, { hour: '2-digit', minute: '2-digit', second: '2-digit' }) })}</p>
+            <p className="text-xs text-slate-500">
+              {t('sentAt', { time: format.dateTime(message.at, { hour: '2-digit', minute: '2-digit', second: '2-digit' }) })}
+            </p>
           </div>
           {queued > 1 && (
             <span className="shrink-0 rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800" data-testid="staff-message-queued">
@@ -94,7 +96,11 @@ export function StaffMessageDialog({
             </span>
           )}
         </div>
-        <p id={textId} data-testid="staff-message-text" className="min-h-16 overflow-y-auto whitespace-pre-wrap break-words px-5 py-4 text-base leading-relaxed text-slate-800">
+        <p
+          id={textId}
+          data-testid="staff-message-text"
+          className="min-h-16 overflow-y-auto whitespace-pre-wrap break-words px-5 py-4 text-base leading-relaxed text-slate-800"
+        >
           {message.text}
         </p>
         <div className="flex items-center gap-3 border-t border-slate-100 px-5 py-3">

@@ -56,8 +56,7 @@ function createRoom() {
 // `ideal`, not `exact`: a camera unplugged since the device check falls back to another one
 // rather than leaving the invigilator without a picture.
 const cameraOptions = (d: ChosenDevices): VideoCaptureOptions | undefined => (d.cameraId ? { deviceId: { ideal: d.cameraId } } : undefined);
-const microphoneOptions = (d: ChosenDevices): AudioCaptureOptions | undefined =>
-  d.microphoneId ? { deviceId: { ideal: d.microphoneId } } : undefined;
+const microphoneOptions = (d: ChosenDevices): AudioCaptureOptions | undefined => (d.microphoneId ? { deviceId: { ideal: d.microphoneId } } : undefined);
 
 async function enableSource(room: Room, source: PublishedSource, devices: ChosenDevices) {
   const lp = room.localParticipant;

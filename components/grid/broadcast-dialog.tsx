@@ -10,7 +10,19 @@ import { GridDialog } from './grid-dialog';
 import { PresetChips } from './preset-messages';
 
 /** A message to every candidate of the room; each must acknowledge it on their exam page. */
-export function BroadcastDialog({ open, roomId, examId, recipients, onClose }: { open: boolean; roomId: number; examId: number; recipients: number; onClose: () => void }) {
+export function BroadcastDialog({
+  open,
+  roomId,
+  examId,
+  recipients,
+  onClose,
+}: {
+  open: boolean;
+  roomId: number;
+  examId: number;
+  recipients: number;
+  onClose: () => void;
+}) {
   const t = useTranslations('grid');
   const errorText = useErrorText();
   const [text, setText] = useState('');

@@ -278,7 +278,12 @@ function FlagDialog({ open, roomId, tile, screenElement, onClose, onDone }: Dial
       >
         {still ? (
           <label className="block space-y-1">
-            <img src={still} alt={t('flagStillAlt')} data-testid="flag-still" className="max-h-48 w-full rounded border border-slate-200 bg-slate-900 object-contain" />
+            <img
+              src={still}
+              alt={t('flagStillAlt')}
+              data-testid="flag-still"
+              className="max-h-48 w-full rounded border border-slate-200 bg-slate-900 object-contain"
+            />
             <span className="flex items-center gap-1.5 text-xs text-slate-600">
               <input type="checkbox" checked={attach} onChange={(e) => setAttach(e.target.checked)} />
               {t('flagAttachStill')}

@@ -79,16 +79,7 @@ export type TileProps = {
   onStalled: (candidateId: number, stalled: boolean) => void;
 };
 
-export const CandidateTile = memo(function CandidateTile({
-  tile,
-  media: store,
-  level,
-  reasons,
-  layout,
-  helpThreadId = null,
-  onOpen,
-  onStalled,
-}: TileProps) {
+export const CandidateTile = memo(function CandidateTile({ tile, media: store, level, reasons, layout, helpThreadId = null, onOpen, onStalled }: TileProps) {
   const t = useTranslations('grid');
   const media = useCandidateMedia(store, tile.candidateId);
   const watches = useRef({ screen: newFrameWatch(), camera: newFrameWatch(), witness: newFrameWatch() }).current;
@@ -382,11 +373,7 @@ function HealthStrip({ tracks, quiet, media, phoneStatus, phoneBound, age, clock
           </span>
         )}
         {offset != null && (
-          <span
-            data-testid="health-clock"
-            title={t('clockOffsetTitle')}
-            className={Math.abs(offset) >= 5 ? 'text-amber-600' : 'text-slate-400'}
-          >
+          <span data-testid="health-clock" title={t('clockOffsetTitle')} className={Math.abs(offset) >= 5 ? 'text-amber-600' : 'text-slate-400'}>
             {t('clockOffset', { s: (offset >= 0 ? '+' : '') + offset.toFixed(1) })}
           </span>
         )}

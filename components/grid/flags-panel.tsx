@@ -20,9 +20,7 @@ export function FlagsPanel({ roomId, onClose, onOpenCandidate }: { roomId: numbe
   // refusal (someone else was quicker) is corrected by the refetch.
   const resolve = trpc.invigilate.resolveFlag.useMutation({
     onMutate: ({ flagId, resolution }) => {
-      utils.invigilate.flags.setData({ roomId }, (prev) =>
-        prev?.map((f) => (f.id === flagId ? { ...f, status: resolution, resolvedAt: new Date() } : f)),
-      );
+      utils.invigilate.flags.setData({ roomId }, (prev) => prev?.map((f) => (f.id === flagId ? { ...f, status: resolution, resolvedAt: new Date() } : f)));
     },
     onSettled: () => {
       void utils.invigilate.flags.invalidate({ roomId });
@@ -117,7 +115,12 @@ export function FlagsPanel({ roomId, onClose, onOpenCandidate }: { roomId: numbe
             {f.note && <p className="mt-1 break-words text-xs text-slate-600">{f.note}</p>}
             {f.hasStill && (
               <a href={`/api/flags/${f.id}/still`} target="_blank" rel="noreferrer" className="mt-1.5 block">
-                <img src={`/api/flags/${f.id}/still`} alt={t('stillAlt')} loading="lazy" className="max-h-28 rounded border border-slate-200 bg-slate-900 object-contain" />
+                <img
+                  src={`/api/flags/${f.id}/still`}
+                  alt={t('stillAlt')}
+                  loading="lazy"
+                  className="max-h-28 rounded border border-slate-200 bg-slate-900 object-contain"
+                />
               </a>
             )}
             {f.status === 'open' ? (

@@ -138,13 +138,7 @@ export function FocusView({
           {mic && <FocusAudio track={mic} enabled={audioOn} />}
         </div>
         <aside className="flex w-[380px] shrink-0 flex-col border-l border-slate-200">
-          <CandidateActions
-            roomId={roomId}
-            examId={examId}
-            tile={tile}
-            screenElement={screenEl}
-            onDialogChange={setDialogOpen}
-          />
+          <CandidateActions roomId={roomId} examId={examId} tile={tile} screenElement={screenEl} onDialogChange={setDialogOpen} />
           <CandidateTimeline roomId={roomId} candidateId={tile.candidateId} />
         </aside>
       </section>

@@ -51,7 +51,13 @@ export function GridDialog({
       onClick={(e) => e.stopPropagation()}
       onKeyDown={(e) => e.stopPropagation()}
     >
-      <div role="dialog" aria-modal="true" aria-labelledby={titleId} data-testid={testId} className={`w-full ${width} rounded-lg bg-white p-5 text-slate-800 shadow-xl`}>
+      <div
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby={titleId}
+        data-testid={testId}
+        className={`w-full ${width} rounded-lg bg-white p-5 text-slate-800 shadow-xl`}
+      >
         <h2 id={titleId} className="text-lg font-semibold">
           {title}
         </h2>

@@ -76,7 +76,13 @@ export const GridToolbar = memo(function GridToolbar({
           ›
         </button>
       </div>
-      <button type="button" data-testid="sort-urgent" aria-pressed={settings.urgentFirst} className={toggleClass(settings.urgentFirst)} onClick={() => update({ urgentFirst: !settings.urgentFirst })}>
+      <button
+        type="button"
+        data-testid="sort-urgent"
+        aria-pressed={settings.urgentFirst}
+        className={toggleClass(settings.urgentFirst)}
+        onClick={() => update({ urgentFirst: !settings.urgentFirst })}
+      >
         {t('urgentFirst')}
       </button>
       <div className="flex items-center gap-1.5">
@@ -109,14 +115,25 @@ export const GridToolbar = memo(function GridToolbar({
         </span>
       )}
       <div className="relative ml-auto">
-        <button type="button" data-testid="grid-settings" className="rounded-md px-2 py-1 text-slate-600 hover:bg-slate-100" onClick={() => setShowSettings((s) => !s)} aria-expanded={showSettings}>
+        <button
+          type="button"
+          data-testid="grid-settings"
+          className="rounded-md px-2 py-1 text-slate-600 hover:bg-slate-100"
+          onClick={() => setShowSettings((s) => !s)}
+          aria-expanded={showSettings}
+        >
           {t('settings')}
         </button>
         {showSettings && (
           <div className="absolute right-0 top-full z-30 mt-1 w-72 space-y-3 rounded-lg border border-slate-200 bg-white p-3 shadow-lg">
             <label className="flex items-center justify-between gap-2 text-slate-700">
               {t('unseenAfter')}
-              <select data-testid="unseen-minutes" className={selectClass} value={settings.unseenMinutes} onChange={(e) => update({ unseenMinutes: Number(e.target.value) })}>
+              <select
+                data-testid="unseen-minutes"
+                className={selectClass}
+                value={settings.unseenMinutes}
+                onChange={(e) => update({ unseenMinutes: Number(e.target.value) })}
+              >
                 {UNSEEN_MINUTES.map((m) => (
                   <option key={m} value={m}>
                     {t('minutes', { m })}

@@ -52,10 +52,7 @@ export function MyRooms() {
               <p className="mt-1 text-sm text-slate-600">
                 {t('candidates', { count: room.candidates })} · {t('startsAt', { time: when(room.startsAt) })}
               </p>
-              <Link
-                href={`/rooms/${room.id}`}
-                className="mt-3 inline-block rounded-md bg-blue-600 px-4 py-2 text-sm font-medium text-white hover:bg-blue-700"
-              >
+              <Link href={`/rooms/${room.id}`} className="mt-3 inline-block rounded-md bg-blue-600 px-4 py-2 text-sm font-medium text-white hover:bg-blue-700">
                 {t('open')}
               </Link>
             </li>

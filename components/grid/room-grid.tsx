@@ -278,9 +278,7 @@ export function RoomGrid({ roomId }: { roomId: number }) {
           })}
           {view.data && tiles.length === 0 && <p className="col-span-full py-16 text-center text-slate-500">{t('noCandidates')}</p>}
         </div>
-        {flagsOpen && view.data && (
-          <FlagsPanel roomId={roomId} onClose={() => setFlagsOpen(false)} onOpenCandidate={setFocusId} />
-        )}
+        {flagsOpen && view.data && <FlagsPanel roomId={roomId} onClose={() => setFlagsOpen(false)} onOpenCandidate={setFocusId} />}
       </div>
       {focusTile && view.data && (
         <FocusView

@@ -343,7 +343,11 @@ export class RoomMedia {
       };
       return { screen: live(pc, Track.Source.ScreenShare), camera: live(pc, Track.Source.Camera), witness: live(phone, Track.Source.Camera) };
     };
-    const next = planPage({ page: this.view.page.map((candidateId) => ({ candidateId, has: has(candidateId) })), cap: this.view.cap, focusId: this.view.focusId });
+    const next = planPage({
+      page: this.view.page.map((candidateId) => ({ candidateId, has: has(candidateId) })),
+      cap: this.view.cap,
+      focusId: this.view.focusId,
+    });
     const changed = new Set<number>();
     for (const id of new Set([...this.plan.keys(), ...next.keys()])) {
       const a = this.plan.get(id) ?? OFF;

@@ -40,11 +40,7 @@ const PUBLISH_GRACE_MS = 15_000;
 
 export type Health = { level: HealthLevel; reasons: HealthReason[] };
 
-export function tileHealth(
-  tile: GridTile,
-  media: CandidateMedia | null,
-  { now, stalled, unseen }: { now: number; stalled: boolean; unseen: boolean },
-): Health {
+export function tileHealth(tile: GridTile, media: CandidateMedia | null, { now, stalled, unseen }: { now: number; stalled: boolean; unseen: boolean }): Health {
   if (tile.phase === 'finished') return { level: 'done', reasons: [] };
   const reasons: HealthReason[] = [];
   const status = tile.pc.status;

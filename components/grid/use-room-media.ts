@@ -49,11 +49,19 @@ const NONE = () => () => {};
 
 /** Re-renders on any change in the room (coalesced); for page-level counts and sorting. */
 export function useMediaVersion(media: RoomMedia | null) {
-  return useSyncExternalStore(media ? media.subscribeAny : NONE, () => (media ? media.version : -1), () => -1);
+  return useSyncExternalStore(
+    media ? media.subscribeAny : NONE,
+    () => (media ? media.version : -1),
+    () => -1,
+  );
 }
 
 /** One candidate's media; re-renders only when that candidate's participants change. */
 export function useCandidateMedia(media: RoomMedia | null, candidateId: number): CandidateMedia | null {
   const subscribe = useCallback((cb: () => void) => (media ? media.subscribe(candidateId, cb) : () => {}), [media, candidateId]);
-  return useSyncExternalStore(subscribe, () => (media ? media.media(candidateId) : null), () => null);
+  return useSyncExternalStore(
+    subscribe,
+    () => (media ? media.media(candidateId) : null),
+    () => null,
+  );
 }

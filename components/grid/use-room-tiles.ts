@@ -19,10 +19,7 @@ export type RoomEventUpdate = { event: { id: number; type: string; candidateId: 
  * a time running out).
  */
 export function useRoomTiles(roomId: number, onEvent?: (u: RoomEventUpdate) => void) {
-  const view = trpc.invigilate.roomState.useQuery(
-    { roomId },
-    { staleTime: Infinity, refetchInterval: 60_000, refetchOnWindowFocus: false, retry: false },
-  );
+  const view = trpc.invigilate.roomState.useQuery({ roomId }, { staleTime: Infinity, refetchInterval: 60_000, refetchOnWindowFocus: false, retry: false });
   const [tiles, setTiles] = useState<GridTile[]>([]);
   const [cursor, setCursor] = useState<number | null>(null);
   const lastSeen = useRef(0);

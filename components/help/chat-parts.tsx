@@ -52,7 +52,12 @@ export function MessageList({ messages, side, empty }: { messages: readonly Chat
             : 'border border-slate-200 bg-white text-slate-800';
         const who = m.kind === 'candidate' ? (side === 'candidate' ? t('you') : m.authorName) : (m.authorName ?? t('agentFallback'));
         return (
-          <div key={m.id} data-testid={`chat-${m.kind}`} data-message-id={m.id} className={`flex max-w-[85%] flex-col ${mine ? 'items-end self-end' : 'items-start self-start'}`}>
+          <div
+            key={m.id}
+            data-testid={`chat-${m.kind}`}
+            data-message-id={m.id}
+            className={`flex max-w-[85%] flex-col ${mine ? 'items-end self-end' : 'items-start self-start'}`}
+          >
             <span className="mb-0.5 px-1 text-[11px] text-slate-500">
               {who} · {format.dateTime(m.createdAt, { hour: '2-digit', minute: '2-digit' })}
             </span>

@@ -26,10 +26,7 @@ export type SlaLevel = 'ok' | 'amber' | 'red' | 'met';
  * Where a thread stands against the first-response SLA. The clock starts when the thread last
  * entered the queue (opening or reopening); a reply given before a reopening does not count.
  */
-export function slaState(
-  thread: { status: string; queuedAt: Date; firstResponseAt: Date | null },
-  now: number,
-): { level: SlaLevel; ms: number } | null {
+export function slaState(thread: { status: string; queuedAt: Date; firstResponseAt: Date | null }, now: number): { level: SlaLevel; ms: number } | null {
   const queued = thread.queuedAt.getTime();
   if (thread.firstResponseAt && thread.firstResponseAt.getTime() >= queued) {
     return { level: 'met', ms: thread.firstResponseAt.getTime() - queued };

@@ -126,7 +126,13 @@ function PanelHeader({
     <header className="shrink-0 border-b border-slate-200 bg-white px-3 py-2">
       <div className="flex items-center gap-1">
         {view.kind !== 'new' && (
-          <button type="button" data-testid="help-back" onClick={() => onView(view.kind === 'thread' && hasHistory ? { kind: 'history' } : null)} aria-label={t('back')} className="rounded p-1 text-slate-500 hover:bg-slate-100">
+          <button
+            type="button"
+            data-testid="help-back"
+            onClick={() => onView(view.kind === 'thread' && hasHistory ? { kind: 'history' } : null)}
+            aria-label={t('back')}
+            className="rounded p-1 text-slate-500 hover:bg-slate-100"
+          >
             <svg aria-hidden viewBox="0 0 20 20" className="h-4 w-4">
               <path fill="currentColor" d="M12.7 4.3a1 1 0 0 1 0 1.4L8.4 10l4.3 4.3a1 1 0 0 1-1.4 1.4l-5-5a1 1 0 0 1 0-1.4l5-5a1 1 0 0 1 1.4 0Z" />
             </svg>
@@ -134,13 +140,21 @@ function PanelHeader({
         )}
         <h2 className="mr-auto font-medium">{t('title')}</h2>
         {hasHistory && view.kind !== 'history' && (
-          <button type="button" data-testid="help-history" onClick={() => onView({ kind: 'history' })} className="rounded px-2 py-1 text-xs text-blue-700 hover:bg-blue-50">
+          <button
+            type="button"
+            data-testid="help-history"
+            onClick={() => onView({ kind: 'history' })}
+            className="rounded px-2 py-1 text-xs text-blue-700 hover:bg-blue-50"
+          >
             {t('history')}
           </button>
         )}
         <button type="button" onClick={onClose} aria-label={t('close')} className="rounded p-1 text-slate-400 hover:bg-slate-100 hover:text-slate-600">
           <svg aria-hidden viewBox="0 0 20 20" className="h-4 w-4">
-            <path fill="currentColor" d="M5.3 5.3a1 1 0 0 1 1.4 0L10 8.6l3.3-3.3a1 1 0 1 1 1.4 1.4L11.4 10l3.3 3.3a1 1 0 0 1-1.4 1.4L10 11.4l-3.3 3.3a1 1 0 0 1-1.4-1.4L8.6 10 5.3 6.7a1 1 0 0 1 0-1.4Z" />
+            <path
+              fill="currentColor"
+              d="M5.3 5.3a1 1 0 0 1 1.4 0L10 8.6l3.3-3.3a1 1 0 1 1 1.4 1.4L11.4 10l3.3 3.3a1 1 0 0 1-1.4 1.4L10 11.4l-3.3 3.3a1 1 0 0 1-1.4-1.4L8.6 10 5.3 6.7a1 1 0 0 1 0-1.4Z"
+            />
           </svg>
         </button>
       </div>
@@ -207,11 +221,7 @@ function ThreadChat({
   return (
     <>
       <StatusLine thread={thread} />
-      <MessageList
-        messages={messages}
-        side="candidate"
-        empty={view.isLoading ? <p className="m-auto text-sm text-slate-400">{t('loading')}</p> : null}
-      />
+      <MessageList messages={messages} side="candidate" empty={view.isLoading ? <p className="m-auto text-sm text-slate-400">{t('loading')}</p> : null} />
       <TypingIndicator name={typing.typist} />
       {send.error && (
         <p role="alert" className="shrink-0 px-3 pb-1 text-xs text-red-600">
@@ -321,7 +331,11 @@ function NewThread({
           </div>
         </fieldset>
         {openThread && (
-          <button type="button" onClick={() => onPick(openThread.id)} className="w-full rounded-md border border-blue-200 bg-blue-50 px-3 py-2 text-left text-sm text-blue-800">
+          <button
+            type="button"
+            onClick={() => onPick(openThread.id)}
+            className="w-full rounded-md border border-blue-200 bg-blue-50 px-3 py-2 text-left text-sm text-blue-800"
+          >
             {t('backToOpen')}
           </button>
         )}

@@ -15,7 +15,8 @@ type Audience = SendInput['audience'];
 const TITLE_MAX = 100;
 const BODY_MAX = 5000;
 
-const field = 'w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-blue-500 focus:outline-none focus:ring-1 focus:ring-blue-500 disabled:bg-slate-50';
+const field =
+  'w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-blue-500 focus:outline-none focus:ring-1 focus:ring-blue-500 disabled:bg-slate-50';
 
 /**
  * The compose form: audience limited to what the caller may address (the server decides, and
@@ -101,7 +102,13 @@ export function ComposeForm({ onSent }: { onSent: (messageId: number) => void })
       {chosen === 'exam' && (
         <Field label={t('exam')} error={fieldErrors.examId}>
           {(id) => (
-            <select id={id} className={field} value={examId ?? ''} onChange={(e) => setExamId(e.target.value ? Number(e.target.value) : null)} data-testid="compose-exam">
+            <select
+              id={id}
+              className={field}
+              value={examId ?? ''}
+              onChange={(e) => setExamId(e.target.value ? Number(e.target.value) : null)}
+              data-testid="compose-exam"
+            >
               <option value="">{t('chooseExam')}</option>
               {options.data?.exams.map((x) => (
                 <option key={x.id} value={x.id}>
@@ -137,21 +144,32 @@ export function ComposeForm({ onSent }: { onSent: (messageId: number) => void })
         </Field>
       )}
 
-      {chosen === 'candidate' && <CandidatePicker
+      {chosen === 'candidate' && (
+        <CandidatePicker
           roomId={roomId}
           value={candidateId}
           onChange={(id, foundIn) => {
             setCandidateId(id);
             setCandidateRoomId(foundIn);
           }}
-        />}
+        />
+      )}
 
       <Field label={t('title')} error={fieldErrors.title} aside={t('length', { count: title.length, max: TITLE_MAX })}>
         {(id) => <input id={id} className={field} value={title} maxLength={TITLE_MAX} onChange={(e) => setTitle(e.target.value)} data-testid="compose-title" />}
       </Field>
 
       <Field label={t('body')} error={fieldErrors.body} aside={t('length', { count: body.length, max: BODY_MAX })}>
-        {(id) => <textarea id={id} className={`${field} min-h-28`} value={body} maxLength={BODY_MAX} onChange={(e) => setBody(e.target.value)} data-testid="compose-body" />}
+        {(id) => (
+          <textarea
+            id={id}
+            className={`${field} min-h-28`}
+            value={body}
+            maxLength={BODY_MAX}
+            onChange={(e) => setBody(e.target.value)}
+            data-testid="compose-body"
+          />
+        )}
       </Field>
 
       <div className="flex flex-wrap items-start gap-x-8 gap-y-3">
@@ -167,7 +185,13 @@ export function ComposeForm({ onSent }: { onSent: (messageId: number) => void })
           </div>
         </fieldset>
         <label className="flex max-w-sm items-start gap-2 text-sm">
-          <input type="checkbox" className="mt-1" checked={mustAcknowledge} onChange={(e) => setMustAcknowledge(e.target.checked)} data-testid="compose-must-ack" />
+          <input
+            type="checkbox"
+            className="mt-1"
+            checked={mustAcknowledge}
+            onChange={(e) => setMustAcknowledge(e.target.checked)}
+            data-testid="compose-must-ack"
+          />
           <span>
             <span className="font-medium text-slate-700">{t('mustAcknowledge')}</span>
             <span className="block text-xs text-slate-500">{t('mustAcknowledgeHint')}</span>
@@ -238,7 +262,15 @@ function CandidatePicker({
       <label htmlFor={searchId} className="text-sm font-medium text-slate-700">
         {t('search')}
       </label>
-      <input id={searchId} className={field} value={search} placeholder={t('searchPlaceholder')} maxLength={40} onChange={(e) => setSearch(e.target.value)} data-testid="compose-search" />
+      <input
+        id={searchId}
+        className={field}
+        value={search}
+        placeholder={t('searchPlaceholder')}
+        maxLength={40}
+        onChange={(e) => setSearch(e.target.value)}
+        data-testid="compose-search"
+      />
       {!enabled && <p className="text-xs text-slate-500">{t('searchHint')}</p>}
       {enabled && found.data?.length === 0 && <p className="text-sm text-slate-500">{t('noCandidates')}</p>}
       {!!found.data?.length && (
@@ -266,14 +298,25 @@ function Preview({ title, body, priority, mustAcknowledge }: { title: string; bo
   const kind = mustAcknowledge ? 'dialog' : priority === 'urgent' ? 'banner' : 'toast';
   const urgent = priority === 'urgent';
   return (
-    <section aria-label={t('preview')} className="rounded-md border border-dashed border-slate-300 bg-slate-50 p-3" data-testid="compose-preview" data-kind={kind}>
+    <section
+      aria-label={t('preview')}
+      className="rounded-md border border-dashed border-slate-300 bg-slate-50 p-3"
+      data-testid="compose-preview"
+      data-kind={kind}
+    >
       <p className="mb-2 text-xs font-medium text-slate-500">
         {t('preview')} · {t(`previewAs.${kind}`)}
       </p>
       <div
         className={`rounded-lg border bg-white shadow-sm ${kind === 'banner' ? 'border-red-300 bg-red-50' : urgent ? 'border-red-200' : 'border-slate-200'} ${kind === 'toast' ? 'max-w-xs' : ''}`}
       >
-        {kind === 'dialog' && <p className={`rounded-t-lg border-b px-4 py-1.5 text-xs font-medium text-slate-600 ${urgent ? 'border-red-200 bg-red-50' : 'border-blue-100 bg-blue-50'}`}>{tc('mustAcknowledgeTitle')}</p>}
+        {kind === 'dialog' && (
+          <p
+            className={`rounded-t-lg border-b px-4 py-1.5 text-xs font-medium text-slate-600 ${urgent ? 'border-red-200 bg-red-50' : 'border-blue-100 bg-blue-50'}`}
+          >
+            {tc('mustAcknowledgeTitle')}
+          </p>
+        )}
         <div className="px-4 py-3">
           <p className="flex items-center gap-2 font-semibold">
             {urgent && <span className="rounded bg-red-600 px-1.5 py-0.5 text-xs font-medium text-white">{tc('urgent')}</span>}

@@ -100,7 +100,10 @@ function MessageToast({ message, newTab, onDismiss }: { message: AlertMessage; n
           className="rounded p-1 text-slate-400 hover:bg-slate-100 hover:text-slate-600"
         >
           <svg aria-hidden viewBox="0 0 20 20" className="h-4 w-4">
-            <path fill="currentColor" d="M5.3 5.3a1 1 0 0 1 1.4 0L10 8.6l3.3-3.3a1 1 0 1 1 1.4 1.4L11.4 10l3.3 3.3a1 1 0 0 1-1.4 1.4L10 11.4l-3.3 3.3a1 1 0 0 1-1.4-1.4L8.6 10 5.3 6.7a1 1 0 0 1 0-1.4Z" />
+            <path
+              fill="currentColor"
+              d="M5.3 5.3a1 1 0 0 1 1.4 0L10 8.6l3.3-3.3a1 1 0 1 1 1.4 1.4L11.4 10l3.3 3.3a1 1 0 0 1-1.4 1.4L10 11.4l-3.3 3.3a1 1 0 0 1-1.4-1.4L8.6 10 5.3 6.7a1 1 0 0 1 0-1.4Z"
+            />
           </svg>
         </button>
       </div>

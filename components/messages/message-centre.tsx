@@ -55,13 +55,8 @@ export function MessageCentre() {
                   onClick={() => toggle(m.id, unread)}
                   className="flex w-full items-center gap-3 px-4 py-3 text-left hover:bg-slate-50"
                 >
-                  <span
-                    aria-label={unread ? t('unread') : undefined}
-                    className={`h-2 w-2 shrink-0 rounded-full ${unread ? 'bg-red-500' : 'bg-transparent'}`}
-                  />
-                  {m.priority === 'urgent' && (
-                    <span className="shrink-0 rounded bg-red-100 px-1.5 py-0.5 text-xs font-medium text-red-700">{t('urgent')}</span>
-                  )}
+                  <span aria-label={unread ? t('unread') : undefined} className={`h-2 w-2 shrink-0 rounded-full ${unread ? 'bg-red-500' : 'bg-transparent'}`} />
+                  {m.priority === 'urgent' && <span className="shrink-0 rounded bg-red-100 px-1.5 py-0.5 text-xs font-medium text-red-700">{t('urgent')}</span>}
                   <span className={`min-w-0 flex-1 truncate ${unread ? 'font-semibold text-slate-900' : 'text-slate-700'}`}>{m.title}</span>
                   {m.mustAcknowledge && !m.acknowledgedAt && (
                     <span className="shrink-0 rounded border border-amber-300 bg-amber-50 px-1.5 py-0.5 text-xs text-amber-800">{t('mustAcknowledge')}</span>

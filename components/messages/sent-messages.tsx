@@ -48,7 +48,9 @@ function SentRow({ message: m, live }: { message: Sent; live: boolean }) {
     <li className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid={`sent-${m.id}`}>
       <div className="flex flex-wrap items-center gap-2">
         {m.priority === 'urgent' && <span className="rounded bg-red-100 px-1.5 py-0.5 text-xs font-medium text-red-700">{t('sent.urgent')}</span>}
-        {m.mustAcknowledge && <span className="rounded border border-amber-300 bg-amber-50 px-1.5 py-0.5 text-xs text-amber-800">{t('sent.mustAcknowledge')}</span>}
+        {m.mustAcknowledge && (
+          <span className="rounded border border-amber-300 bg-amber-50 px-1.5 py-0.5 text-xs text-amber-800">{t('sent.mustAcknowledge')}</span>
+        )}
         <h3 className="min-w-0 flex-1 truncate font-medium">{m.title}</h3>
         {live && stats && (
           <span className="flex items-center gap-1 text-xs text-green-700" data-testid="sent-live">
@@ -68,7 +70,9 @@ function SentRow({ message: m, live }: { message: Sent; live: boolean }) {
       <div className="mt-3 grid gap-2 sm:grid-cols-3">
         <Progress label={t('sent.delivered')} value={s.delivered} of={s.recipients} tone="bg-blue-600" testId="stat-delivered" />
         <Progress label={t('sent.read')} value={s.read} of={s.recipients} tone="bg-sky-500" testId="stat-read" />
-        {m.mustAcknowledge && <Progress label={t('sent.acknowledged')} value={s.acknowledged} of={s.recipients} tone="bg-green-600" testId="stat-acknowledged" />}
+        {m.mustAcknowledge && (
+          <Progress label={t('sent.acknowledged')} value={s.acknowledged} of={s.recipients} tone="bg-green-600" testId="stat-acknowledged" />
+        )}
       </div>
     </li>
   );
@@ -84,7 +88,14 @@ function Progress({ label, value, of, tone, testId }: { label: string; value: nu
           {value}/{of}
         </span>
       </div>
-      <div className="mt-1 h-2 overflow-hidden rounded-full bg-slate-100" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={of} aria-valuenow={value}>
+      <div
+        className="mt-1 h-2 overflow-hidden rounded-full bg-slate-100"
+        role="progressbar"
+        aria-label={label}
+        aria-valuemin={0}
+        aria-valuemax={of}
+        aria-valuenow={value}
+      >
         <div className={`h-full rounded-full transition-[width] duration-300 ${tone}`} style={{ width: `${pct}%` }} />
       </div>
     </div>

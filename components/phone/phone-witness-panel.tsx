@@ -72,7 +72,9 @@ export function PhoneWitnessPanel({ examId, compact = false }: { examId: number;
       {open && (
         <div className="mt-3 space-y-2">
           {create.error && <Alert>{errorText(create.error)}</Alert>}
-          {binding && <BindingCard compact={compact} path={binding.path} code={binding.code} expiresAt={binding.expiresAt} onRefresh={() => create.mutate({ examId })} />}
+          {binding && (
+            <BindingCard compact={compact} path={binding.path} code={binding.code} expiresAt={binding.expiresAt} onRefresh={() => create.mutate({ examId })} />
+          )}
           {binding && state !== 'unbound' && <p className="text-xs text-amber-700">{t('rebindWarning')}</p>}
         </div>
       )}
@@ -80,19 +82,7 @@ export function PhoneWitnessPanel({ examId, compact = false }: { examId: number;
   );
 }
 
-function BindingCard({
-  compact,
-  path,
-  code,
-  expiresAt,
-  onRefresh,
-}: {
-  compact: boolean;
-  path: string;
-  code: string;
-  expiresAt: Date;
-  onRefresh: () => void;
-}) {
+function BindingCard({ compact, path, code, expiresAt, onRefresh }: { compact: boolean; path: string; code: string; expiresAt: Date; onRefresh: () => void }) {
   const t = useTranslations('phone.panel');
   const [qr, setQr] = useState<{ url: string; image: string } | null>(null);
   const [now, setNow] = useState(() => Date.now());
@@ -119,7 +109,10 @@ function BindingCard({
       </div>
       <div className={`flex min-w-0 flex-col gap-1.5 ${compact ? 'items-center' : ''}`}>
         <span className="text-xs text-slate-500">{t('code')}</span>
-        <span data-testid="phone-code" className={`font-mono text-2xl font-semibold tracking-[0.25em] ${left ? 'text-slate-900' : 'text-slate-300 line-through'}`}>
+        <span
+          data-testid="phone-code"
+          className={`font-mono text-2xl font-semibold tracking-[0.25em] ${left ? 'text-slate-900' : 'text-slate-300 line-through'}`}
+        >
           {code}
         </span>
         <span className={`text-xs ${left ? 'text-slate-500' : 'text-red-600'}`} data-testid="phone-code-expiry">

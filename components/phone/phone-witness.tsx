@@ -228,16 +228,7 @@ function Preview({ track, mirrored }: { track: LocalVideoTrack | null; mirrored:
       track.detach(el);
     };
   }, [track]);
-  return (
-    <video
-      ref={ref}
-      data-testid="phone-preview"
-      muted
-      playsInline
-      autoPlay
-      className={`h-full w-full object-cover ${mirrored ? '-scale-x-100' : ''}`}
-    />
-  );
+  return <video ref={ref} data-testid="phone-preview" muted playsInline autoPlay className={`h-full w-full object-cover ${mirrored ? '-scale-x-100' : ''}`} />;
 }
 
 /** Cameras of this phone, listed once the camera is open (labels are hidden before permission). */

@@ -13,7 +13,9 @@ export function WitnessBadge({ witness }: { witness: Witness | undefined }) {
   const t = useTranslations('phone.tile');
   if (!witness) return null;
   const percent = witness.batteryLevel == null ? null : Math.round(witness.batteryLevel * 100);
-  const title = [t(`state.${witness.state}`), percent == null ? null : t('battery', { percent }), witness.charging ? t('charging') : null].filter(Boolean).join(' · ');
+  const title = [t(`state.${witness.state}`), percent == null ? null : t('battery', { percent }), witness.charging ? t('charging') : null]
+    .filter(Boolean)
+    .join(' · ');
   return (
     <span
       data-testid="tile-witness-state"

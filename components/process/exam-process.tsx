@@ -36,7 +36,12 @@ export function ExamProcess() {
         </h2>
         <ol className="grid grid-cols-3 gap-3">
           {prepareSteps(checks.data).map((step, i) => (
-            <li key={step.key} data-testid={`step-${step.key}`} data-status={step.status} className={`flex items-start gap-3 rounded-lg border p-3 ${CARD[step.status]}`}>
+            <li
+              key={step.key}
+              data-testid={`step-${step.key}`}
+              data-status={step.status}
+              className={`flex items-start gap-3 rounded-lg border p-3 ${CARD[step.status]}`}
+            >
               <Marker step={step} index={i + 1} />
               <StepText step={step} />
             </li>
@@ -44,7 +49,9 @@ export function ExamProcess() {
         </ol>
       </section>
 
-      {exams.data && upcoming.length === 0 && <p className="rounded-lg border border-dashed border-slate-300 p-6 text-center text-sm text-slate-500">{t('empty')}</p>}
+      {exams.data && upcoming.length === 0 && (
+        <p className="rounded-lg border border-dashed border-slate-300 p-6 text-center text-sm text-slate-500">{t('empty')}</p>
+      )}
       <div className="grid gap-4 lg:grid-cols-2">
         {upcoming.map((exam) => (
           <section key={exam.id} data-testid={`process-exam-${exam.id}`} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
@@ -58,7 +65,9 @@ export function ExamProcess() {
                   <span className="absolute -left-3 top-1">
                     <Marker step={step} index={i + 1} />
                   </span>
-                  <div className={`rounded-md px-2 py-1 ${step.status === 'current' ? 'bg-blue-50 ring-1 ring-blue-200' : step.status === 'failed' ? 'bg-red-50' : ''}`}>
+                  <div
+                    className={`rounded-md px-2 py-1 ${step.status === 'current' ? 'bg-blue-50 ring-1 ring-blue-200' : step.status === 'failed' ? 'bg-red-50' : ''}`}
+                  >
                     <StepText step={step} />
                   </div>
                 </li>

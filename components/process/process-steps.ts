@@ -45,7 +45,13 @@ export function prepareSteps(checks: Checks | undefined): Step[] {
   return withStatus([
     { key: 'systemCheck', done: !!checks?.system, href: '/check', at: checks?.system?.createdAt },
     { key: 'login', done: true, href: null },
-    { key: 'deviceCheck', done: !!device?.passed, failed: !!device && !device.passed, href: '/device-check', at: device?.passed ? device.createdAt : undefined },
+    {
+      key: 'deviceCheck',
+      done: !!device?.passed,
+      failed: !!device && !device.passed,
+      href: '/device-check',
+      at: device?.passed ? device.createdAt : undefined,
+    },
   ]);
 }
 
@@ -69,13 +75,16 @@ export function examSteps(exam: MyExam): Step[] {
           { key: 'adjustCamera', done: started, href: inExam },
           { key: 'readNotice', done: started, href: inExam },
         ];
-  return withStatus([
-    ...(exam.kind === 'interview' ? [{ key: 'lot' as const, done: exam.lotNumber != null, href: '/exams' }] : []),
-    { key: 'accept', done: !!exam.acceptedAt, href: '/exams', at: exam.acceptedAt ?? undefined },
-    { key: 'enter', done: !!exam.enteredAt, href: '/exams', at: exam.enteredAt ?? undefined },
-    ...inside,
-    { key: 'answer', done: finished, href: inExam },
-    { key: exam.kind === 'interview' ? 'end' : 'submit', done: finished, href: inExam, at: exam.finishedAt ?? undefined },
-    { key: 'upload', done: uploaded, href: '/exams' },
-  ], true);
+  return withStatus(
+    [
+      ...(exam.kind === 'interview' ? [{ key: 'lot' as const, done: exam.lotNumber != null, href: '/exams' }] : []),
+      { key: 'accept', done: !!exam.acceptedAt, href: '/exams', at: exam.acceptedAt ?? undefined },
+      { key: 'enter', done: !!exam.enteredAt, href: '/exams', at: exam.enteredAt ?? undefined },
+      ...inside,
+      { key: 'answer', done: finished, href: inExam },
+      { key: exam.kind === 'interview' ? 'end' : 'submit', done: finished, href: inExam, at: exam.finishedAt ?? undefined },
+      { key: 'upload', done: uploaded, href: '/exams' },
+    ],
+    true,
+  );
 }

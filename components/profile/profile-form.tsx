@@ -28,7 +28,8 @@ export function ProfileForm() {
   }
 
   const input = 'mt-1 block w-full rounded-md border px-3 py-2 text-sm focus:outline-none focus:ring-1';
-  const tone = (bad: boolean) => (bad ? 'border-red-400 focus:border-red-500 focus:ring-red-500' : 'border-slate-300 focus:border-blue-500 focus:ring-blue-500');
+  const tone = (bad: boolean) =>
+    bad ? 'border-red-400 focus:border-red-500 focus:ring-red-500' : 'border-slate-300 focus:border-blue-500 focus:ring-blue-500';
   const data = profile.data;
 
   return (

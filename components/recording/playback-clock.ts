@@ -17,7 +17,8 @@ export function segmentAt(segments: Segment[], track: Segment['track'], atMs: nu
 export const driftToleranceS = (speed: number) => 0.35 + 0.15 * speed;
 
 /** Where on the scrubber (0-100 %) an absolute moment lies. */
-export const percentOf = (atMs: number, fromMs: number, toMs: number) => (toMs > fromMs ? Math.min(100, Math.max(0, ((atMs - fromMs) / (toMs - fromMs)) * 100)) : 0);
+export const percentOf = (atMs: number, fromMs: number, toMs: number) =>
+  toMs > fromMs ? Math.min(100, Math.max(0, ((atMs - fromMs) / (toMs - fromMs)) * 100)) : 0;
 
 /** The seconds a recording run has been going at `atMs` (what its video's currentTime should be). */
 export const mediaTimeAt = (segment: Segment, atMs: number) => Math.max(0, (atMs - segment.startMs) / 1000);

@@ -129,7 +129,12 @@ export function RecordingPlayback({ examId, candidateId, roomId }: { examId: num
 
   if (ledger.error) return <Alert>{errorText(ledger.error)}</Alert>;
   if (!ledger.data) return <p className="p-8 text-slate-500">{t('playback.loading')}</p>;
-  if (!segments.length) return <p className="p-8 text-slate-500" data-testid="playback-empty">{t('playback.empty')}</p>;
+  if (!segments.length)
+    return (
+      <p className="p-8 text-slate-500" data-testid="playback-empty">
+        {t('playback.empty')}
+      </p>
+    );
 
   const summaries = summariseTracks(ledger.data);
   const clockTime = (ms: number) => format.dateTime(new Date(ms), { hour: '2-digit', minute: '2-digit', second: '2-digit' });

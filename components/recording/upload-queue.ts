@@ -31,7 +31,19 @@ export type Backlog = {
   lastConfirmedAt: number | null;
 };
 
-const EMPTY: Backlog = { chunks: 0, bytes: 0, unfinished: 0, uploadedBytes: 0, uploadedChunks: 0, refused: 0, online: true, needsLogin: false, ready: false, firstUploadAt: null, lastConfirmedAt: null };
+const EMPTY: Backlog = {
+  chunks: 0,
+  bytes: 0,
+  unfinished: 0,
+  uploadedBytes: 0,
+  uploadedChunks: 0,
+  refused: 0,
+  online: true,
+  needsLogin: false,
+  ready: false,
+  firstUploadAt: null,
+  lastConfirmedAt: null,
+};
 
 type Failure = 'transient' | 'refused' | 'auth';
 
@@ -219,7 +231,13 @@ export class UploadQueue {
 
   private async start(api: RecordingApi, s: StoredSession) {
     try {
-      const { recordingId } = await api.start({ examId: s.examId, track: s.track, clientKey: s.clientKey, mimeType: s.mimeType, startedAt: new Date(s.startedAt) });
+      const { recordingId } = await api.start({
+        examId: s.examId,
+        track: s.track,
+        clientKey: s.clientKey,
+        mimeType: s.mimeType,
+        startedAt: new Date(s.startedAt),
+      });
       await chunkStore.updateSession(s.clientKey, { recordingId });
     } catch (err) {
       if (classify(err) === 'refused') await chunkStore.updateSession(s.clientKey, { refused: messageOf(err) });

@@ -1,14 +1,5 @@
 import { sql } from 'drizzle-orm';
-import {
-  blob,
-  index,
-  integer,
-  primaryKey,
-  real,
-  sqliteTable,
-  text,
-  uniqueIndex,
-} from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const ROLES = ['candidate', 'invigilator', 'support', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -35,17 +26,12 @@ export const users = sqliteTable(
     email: text('email'),
     passwordHash: text('password_hash').notNull(),
     /** The manual's "password login" is switched on per candidate by staff. */
-    passwordLoginEnabled: integer('password_login_enabled', { mode: 'boolean' })
-      .notNull()
-      .default(true),
+    passwordLoginEnabled: integer('password_login_enabled', { mode: 'boolean' }).notNull().default(true),
     /** Archived accounts cannot log in and are hidden from pickers; their history stays. */
     archivedAt: integer('archived_at', { mode: 'timestamp_ms' }),
     createdAt: createdAt(),
   },
-  (t) => [
-    uniqueIndex('users_username_uq').on(t.username),
-    uniqueIndex('users_id_number_uq').on(t.idNumber),
-  ],
+  (t) => [uniqueIndex('users_username_uq').on(t.username), uniqueIndex('users_id_number_uq').on(t.idNumber)],
 );
 
 export const sessions = sqliteTable(
@@ -137,7 +123,10 @@ export const questionSheets = sqliteTable(
     title: text('title').notNull(),
     /** Reading material (interview) or instructions (written). */
     body: text('body').notNull().default(''),
-    questions: text('questions', { mode: 'json' }).$type<Question[]>().notNull().default(sql`'[]'`),
+    questions: text('questions', { mode: 'json' })
+      .$type<Question[]>()
+      .notNull()
+      .default(sql`'[]'`),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('question_sheets_exam_position_uq').on(t.examId, t.position)],
@@ -158,10 +147,7 @@ export const examRooms = sqliteTable(
     archivedAt: integer('archived_at', { mode: 'timestamp_ms' }),
     createdAt: createdAt(),
   },
-  (t) => [
-    uniqueIndex('exam_rooms_livekit_room_uq').on(t.livekitRoom),
-    index('exam_rooms_exam_idx').on(t.examId),
-  ],
+  (t) => [uniqueIndex('exam_rooms_livekit_room_uq').on(t.livekitRoom), index('exam_rooms_exam_idx').on(t.examId)],
 );
 
 export const registrations = sqliteTable(
@@ -444,7 +430,10 @@ export const auditLog = sqliteTable(
     examId: integer('exam_id').references(() => exams.id, { onDelete: 'set null' }),
     roomId: integer('room_id').references(() => examRooms.id, { onDelete: 'set null' }),
     candidateId: integer('candidate_id').references(() => users.id, { onDelete: 'set null' }),
-    detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    detail: text('detail', { mode: 'json' })
+      .$type<Record<string, unknown>>()
+      .notNull()
+      .default(sql`'{}'`),
     at: integer('at', { mode: 'timestamp_ms' }).notNull(),
   },
   (t) => [
@@ -547,7 +536,10 @@ export const helpEvents = sqliteTable(
     messageId: integer('message_id').references(() => helpMessages.id, { onDelete: 'cascade' }),
     /** Notes are for staff only: candidate streams skip these events. */
     staffOnly: integer('staff_only', { mode: 'boolean' }).notNull().default(false),
-    payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    payload: text('payload', { mode: 'json' })
+      .$type<Record<string, unknown>>()
+      .notNull()
+      .default(sql`'{}'`),
     createdAt: createdAt(),
   },
   (t) => [index('help_events_thread_idx').on(t.threadId, t.id)],
@@ -610,7 +602,11 @@ export const phoneBindings = sqliteTable(
     expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
     usedAt: integer('used_at', { mode: 'timestamp_ms' }),
   },
-  (t) => [uniqueIndex('phone_bindings_token_uq').on(t.tokenHash), index('phone_bindings_code_idx').on(t.code, t.expiresAt), index('phone_bindings_candidate_idx').on(t.candidateId, t.examId)],
+  (t) => [
+    uniqueIndex('phone_bindings_token_uq').on(t.tokenHash),
+    index('phone_bindings_code_idx').on(t.code, t.expiresAt),
+    index('phone_bindings_candidate_idx').on(t.candidateId, t.examId),
+  ],
 );
 
 /**

@@ -73,4 +73,3 @@ function blockList(entries: readonly string[]) {
   }
   return list;
 }
-

@@ -45,8 +45,7 @@ export const removeStaffFromRooms: RemoveStaff = async (rooms, userId) => {
   );
 };
 
-const withTimeout = <T>(p: Promise<T>) =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 3000).unref())]);
+const withTimeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 3000).unref())]);
 
 /** Removes a staff member's connections from the rooms in `before` that are not in `after`; returns them. */
 export function dropLostRooms(before: Set<string>, after: Set<string>, userId: number, removeStaff: RemoveStaff = removeStaffFromRooms) {

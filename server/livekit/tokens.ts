@@ -45,13 +45,7 @@ export const livekitRoomName = (examId: number, roomId: number) => `exam-${examI
 
 export type MintedToken = { token: string; url: string; room: string; identity: string; expiresAt: number };
 
-async function mint(opts: {
-  room: string;
-  identity: string;
-  name?: string;
-  grant: VideoGrant;
-  attributes: Record<string, string>;
-}): Promise<MintedToken> {
+async function mint(opts: { room: string; identity: string; name?: string; grant: VideoGrant; attributes: Record<string, string> }): Promise<MintedToken> {
   const ttl = env.LIVEKIT_TOKEN_TTL_SECONDS;
   const at = new AccessToken(env.LIVEKIT_API_KEY, env.LIVEKIT_API_SECRET, {
     identity: opts.identity,

@@ -15,13 +15,7 @@ const SOURCE_NAMES: Partial<Record<TrackSource, string>> = {
   [TrackSource.SCREEN_SHARE_AUDIO]: 'screen_share_audio',
 };
 
-const PARTICIPANT_EVENTS = new Set([
-  'participant_joined',
-  'participant_left',
-  'participant_connection_aborted',
-  'track_published',
-  'track_unpublished',
-]);
+const PARTICIPANT_EVENTS = new Set(['participant_joined', 'participant_left', 'participant_connection_aborted', 'track_published', 'track_unpublished']);
 
 /** Events whose participant info says which client holds the feed (see `checkClient`). */
 const CLIENT_EVENTS = new Set(['participant_joined', 'track_published']);
@@ -109,25 +103,27 @@ function storeWebhookEvent({ db, event }: { db: DbOrTx; event: WebhookEvent }) {
   if (!registered) return undefined;
 
   const createdAtSec = Number(event.createdAt ?? 0n);
-  return db
-    .insert(events)
-    .values({
-      roomId: room.id,
-      candidateId: who.candidateId,
-      type: event.event,
-      device: who.device,
-      trackSource: event.track ? (SOURCE_NAMES[event.track.source] ?? null) : null,
-      externalId: event.id || null,
-      payload: {
-        participantSid: event.participant.sid,
-        ...(event.track ? { trackSid: event.track.sid, trackName: event.track.name } : {}),
-        ...(CLIENT_EVENTS.has(event.event) ? { client: clientSummaryOf(event.participant) } : {}),
-        ...(event.participant.disconnectReason === DUPLICATE_IDENTITY ? { disconnectReason: 'DUPLICATE_IDENTITY' } : {}),
-      },
-      occurredAt: createdAtSec > 0 ? new Date(createdAtSec * 1000) : new Date(),
-    })
-    // LiveKit retries deliveries; the event id makes the retry a no-op.
-    .onConflictDoNothing({ target: events.externalId })
-    .returning()
-    .get();
+  return (
+    db
+      .insert(events)
+      .values({
+        roomId: room.id,
+        candidateId: who.candidateId,
+        type: event.event,
+        device: who.device,
+        trackSource: event.track ? (SOURCE_NAMES[event.track.source] ?? null) : null,
+        externalId: event.id || null,
+        payload: {
+          participantSid: event.participant.sid,
+          ...(event.track ? { trackSid: event.track.sid, trackName: event.track.name } : {}),
+          ...(CLIENT_EVENTS.has(event.event) ? { client: clientSummaryOf(event.participant) } : {}),
+          ...(event.participant.disconnectReason === DUPLICATE_IDENTITY ? { disconnectReason: 'DUPLICATE_IDENTITY' } : {}),
+        },
+        occurredAt: createdAtSec > 0 ? new Date(createdAtSec * 1000) : new Date(),
+      })
+      // LiveKit retries deliveries; the event id makes the retry a no-op.
+      .onConflictDoNothing({ target: events.externalId })
+      .returning()
+      .get()
+  );
 }

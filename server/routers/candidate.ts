@@ -5,7 +5,10 @@ import { candidateProcedure, router } from '../trpc/init';
 
 /** Mainland mobile numbers: 11 digits starting with 1. */
 export const ZUpdateProfileInput = z.object({
-  phone: z.string().trim().regex(/^1\d{10}$/),
+  phone: z
+    .string()
+    .trim()
+    .regex(/^1\d{10}$/),
   email: z.string().trim().email().max(200),
 });
 export type TUpdateProfileInput = z.infer<typeof ZUpdateProfileInput>;

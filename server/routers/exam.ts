@@ -73,9 +73,7 @@ export const examRouter = router({
 
   session: candidateProcedure.input(ZExamInput).query(({ ctx, input }) => examSession({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId })),
 
-  questions: candidateProcedure
-    .input(ZExamInput)
-    .query(({ ctx, input }) => questionMaterial({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId })),
+  questions: candidateProcedure.input(ZExamInput).query(({ ctx, input }) => questionMaterial({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId })),
 
   saveAnswers: candidateProcedure
     .input(ZSaveAnswersInput)

@@ -34,9 +34,7 @@ export type THelpCannedInput = z.infer<typeof ZHelpCannedInput>;
 
 const cannedRouter = router({
   list: deskProcedure.query(({ ctx }) => help.listCanned({ db: ctx.db })),
-  create: supportProcedure
-    .input(ZHelpCannedInput)
-    .mutation(({ ctx, input }) => help.createCanned({ db: ctx.db, userId: ctx.caller.id, ...input })),
+  create: supportProcedure.input(ZHelpCannedInput).mutation(({ ctx, input }) => help.createCanned({ db: ctx.db, userId: ctx.caller.id, ...input })),
   update: supportProcedure.input(ZHelpCannedUpdateInput).mutation(({ ctx, input }) => help.updateCanned({ db: ctx.db, ...input })),
   remove: supportProcedure.input(z.object({ id })).mutation(({ ctx, input }) => help.removeCanned({ db: ctx.db, id: input.id })),
 });
@@ -45,9 +43,7 @@ export const helpRouter = router({
   // ---- candidate ----
   myThreads: candidateProcedure.query(({ ctx }) => help.myThreads({ db: ctx.db, candidateId: ctx.caller.id })),
 
-  open: candidateProcedure
-    .input(ZHelpOpenInput)
-    .mutation(({ ctx, input }) => help.openThread({ db: ctx.db, candidateId: ctx.caller.id, ...input })),
+  open: candidateProcedure.input(ZHelpOpenInput).mutation(({ ctx, input }) => help.openThread({ db: ctx.db, candidateId: ctx.caller.id, ...input })),
 
   // ---- both sides (row-level checks in the service) ----
   thread: authedProcedure.input(ZHelpThreadInput).query(({ ctx, input }) => help.threadView({ db: ctx.db, caller: ctx.caller, threadId: input.threadId })),

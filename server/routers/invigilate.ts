@@ -83,45 +83,29 @@ export type TMarkViewedInput = z.infer<typeof ZMarkViewedInput>;
 export const invigilateRouter = router({
   roomState: invigilatorProcedure.input(ZRoomInput).query(({ ctx, input }) => roomState({ db: ctx.db, caller: ctx.caller, ...input })),
 
-  timeline: invigilatorProcedure
-    .input(ZTimelineInput)
-    .query(({ ctx, input }) => candidateTimeline({ db: ctx.db, caller: ctx.caller, ...input })),
+  timeline: invigilatorProcedure.input(ZTimelineInput).query(({ ctx, input }) => candidateTimeline({ db: ctx.db, caller: ctx.caller, ...input })),
 
   flags: invigilatorProcedure.input(ZFlagsInput).query(({ ctx, input }) => listFlags({ db: ctx.db, caller: ctx.caller, ...input })),
 
-  createFlag: invigilatorProcedure
-    .input(ZCreateFlagInput)
-    .mutation(({ ctx, input }) => createFlag({ db: ctx.db, caller: ctx.caller, ...input })),
+  createFlag: invigilatorProcedure.input(ZCreateFlagInput).mutation(({ ctx, input }) => createFlag({ db: ctx.db, caller: ctx.caller, ...input })),
 
-  resolveFlag: invigilatorProcedure
-    .input(ZResolveFlagInput)
-    .mutation(({ ctx, input }) => resolveFlag({ db: ctx.db, caller: ctx.caller, ...input })),
+  resolveFlag: invigilatorProcedure.input(ZResolveFlagInput).mutation(({ ctx, input }) => resolveFlag({ db: ctx.db, caller: ctx.caller, ...input })),
 
   presets: invigilatorProcedure.input(ZExamInput).query(({ ctx, input }) => listPresets({ db: ctx.db, caller: ctx.caller, ...input })),
 
-  addPreset: invigilatorProcedure
-    .input(ZAddPresetInput)
-    .mutation(({ ctx, input }) => addPreset({ db: ctx.db, caller: ctx.caller, ...input })),
+  addPreset: invigilatorProcedure.input(ZAddPresetInput).mutation(({ ctx, input }) => addPreset({ db: ctx.db, caller: ctx.caller, ...input })),
 
-  removePreset: invigilatorProcedure
-    .input(ZRemovePresetInput)
-    .mutation(({ ctx, input }) => removePreset({ db: ctx.db, caller: ctx.caller, ...input })),
+  removePreset: invigilatorProcedure.input(ZRemovePresetInput).mutation(({ ctx, input }) => removePreset({ db: ctx.db, caller: ctx.caller, ...input })),
 
-  sendMessage: invigilatorProcedure
-    .input(ZSendMessageInput)
-    .mutation(({ ctx, input }) => sendMessage({ db: ctx.db, caller: ctx.caller, ...input })),
+  sendMessage: invigilatorProcedure.input(ZSendMessageInput).mutation(({ ctx, input }) => sendMessage({ db: ctx.db, caller: ctx.caller, ...input })),
 
   addTime: invigilatorProcedure.input(ZAddTimeInput).mutation(({ ctx, input }) => addTime({ db: ctx.db, caller: ctx.caller, ...input })),
 
   endExam: invigilatorProcedure.input(ZEndExamInput).mutation(({ ctx, input }) => endExam({ db: ctx.db, caller: ctx.caller, ...input })),
 
-  markViewed: invigilatorProcedure
-    .input(ZMarkViewedInput)
-    .mutation(({ ctx, input }) => markViewed({ db: ctx.db, caller: ctx.caller, ...input })),
+  markViewed: invigilatorProcedure.input(ZMarkViewedInput).mutation(({ ctx, input }) => markViewed({ db: ctx.db, caller: ctx.caller, ...input })),
 
-  chiefOverview: invigilatorProcedure
-    .input(ZExamInput)
-    .query(({ ctx, input }) => chiefOverview({ db: ctx.db, caller: ctx.caller, ...input })),
+  chiefOverview: invigilatorProcedure.input(ZExamInput).query(({ ctx, input }) => chiefOverview({ db: ctx.db, caller: ctx.caller, ...input })),
 
   myChiefExams: invigilatorProcedure.query(({ ctx }) => myChiefExams({ db: ctx.db, caller: ctx.caller })),
 });

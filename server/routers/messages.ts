@@ -68,9 +68,7 @@ export const messagesRouter = router({
     })();
   }),
 
-  send: senderProcedure
-    .input(ZSendMessageInput)
-    .mutation(({ ctx, input }) => sendSystemMessage({ db: ctx.db, bus: ctx.bus, caller: ctx.caller, input })),
+  send: senderProcedure.input(ZSendMessageInput).mutation(({ ctx, input }) => sendSystemMessage({ db: ctx.db, bus: ctx.bus, caller: ctx.caller, input })),
 
   sent: senderProcedure.query(({ ctx }) => sentMessages({ db: ctx.db, caller: ctx.caller })),
 

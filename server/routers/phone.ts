@@ -18,7 +18,12 @@ export type TPhoneExamInput = z.infer<typeof ZPhoneExamInput>;
 
 export const ZBindInput = z.union([
   z.object({ token: z.string().trim().min(20).max(200) }),
-  z.object({ code: z.string().trim().regex(new RegExp(`^\\d{${BIND_CODE_LENGTH}}$`)) }),
+  z.object({
+    code: z
+      .string()
+      .trim()
+      .regex(new RegExp(`^\\d{${BIND_CODE_LENGTH}}$`)),
+  }),
 ]);
 export type TBindInput = z.infer<typeof ZBindInput>;
 

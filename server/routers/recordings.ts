@@ -44,12 +44,8 @@ const recorderProcedure = publicProcedure.use(({ ctx, next }) => {
 });
 
 export const recordingsRouter = router({
-  start: recorderProcedure
-    .input(ZStartRecordingInput)
-    .mutation(({ ctx, input }) => startRecording({ db: ctx.db, recorders: ctx.recorders, ...input })),
-  finish: recorderProcedure
-    .input(ZFinishRecordingInput)
-    .mutation(({ ctx, input }) => finishRecording({ db: ctx.db, recorders: ctx.recorders, ...input })),
+  start: recorderProcedure.input(ZStartRecordingInput).mutation(({ ctx, input }) => startRecording({ db: ctx.db, recorders: ctx.recorders, ...input })),
+  finish: recorderProcedure.input(ZFinishRecordingInput).mutation(({ ctx, input }) => finishRecording({ db: ctx.db, recorders: ctx.recorders, ...input })),
   mine: recorderProcedure
     .input(z.object({ examId: id.optional() }).optional())
     .query(({ ctx, input }) => myRecordings({ db: ctx.db, recorders: ctx.recorders, examId: input?.examId })),

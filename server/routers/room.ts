@@ -19,13 +19,9 @@ export const ZOnRoomEventsInput = ZRoomInput.extend({
 export const roomRouter = router({
   listMine: invigilatorProcedure.query(({ ctx }) => listInvigilatorRooms({ db: ctx.db, caller: ctx.caller })),
 
-  byId: invigilatorProcedure
-    .input(ZRoomInput)
-    .query(({ ctx, input }) => roomView({ db: ctx.db, caller: ctx.caller, roomId: input.roomId })),
+  byId: invigilatorProcedure.input(ZRoomInput).query(({ ctx, input }) => roomView({ db: ctx.db, caller: ctx.caller, roomId: input.roomId })),
 
-  watchToken: invigilatorProcedure
-    .input(ZRoomInput)
-    .mutation(({ ctx, input }) => watchToken({ db: ctx.db, caller: ctx.caller, roomId: input.roomId })),
+  watchToken: invigilatorProcedure.input(ZRoomInput).mutation(({ ctx, input }) => watchToken({ db: ctx.db, caller: ctx.caller, roomId: input.roomId })),
 
   onEvents: invigilatorProcedure.input(ZOnRoomEventsInput).subscription(async ({ ctx, input, signal }) => {
     // Checked before the stream starts, so a refusal is a FORBIDDEN response, not a broken stream.

@@ -42,11 +42,7 @@ export type RoomScope = { all: true } | { all: false; roomIds: Set<number> };
 export function roomScope(db: DbOrTx, caller: StaffCaller): RoomScope {
   if (caller.role === 'admin') return { all: true };
   if (caller.role !== 'invigilator') return { all: false, roomIds: new Set() };
-  const assigned = db
-    .select({ id: invigilatorAssignments.roomId })
-    .from(invigilatorAssignments)
-    .where(eq(invigilatorAssignments.userId, caller.id))
-    .all();
+  const assigned = db.select({ id: invigilatorAssignments.roomId }).from(invigilatorAssignments).where(eq(invigilatorAssignments.userId, caller.id)).all();
   const chief = db
     .select({ id: examRooms.id })
     .from(chiefInvigilators)
@@ -56,8 +52,7 @@ export function roomScope(db: DbOrTx, caller: StaffCaller): RoomScope {
   return { all: false, roomIds: new Set([...assigned, ...chief].map((r) => r.id)) };
 }
 
-export const inRoomScope = (scope: RoomScope, roomId: number | null | undefined) =>
-  scope.all || (roomId != null && scope.roomIds.has(roomId));
+export const inRoomScope = (scope: RoomScope, roomId: number | null | undefined) => scope.all || (roomId != null && scope.roomIds.has(roomId));
 
 /** The exam's chief invigilator (admins are not chiefs; they pass `assertChief` by role). */
 export function isChief(db: DbOrTx, caller: Pick<UserCaller, 'id'>, examId: number) {
@@ -161,12 +156,7 @@ export function assertExamStaff(db: DbOrTx, caller: StaffCaller, examId: number)
  * may fetch them (ids are sequential, so anything else would leak the paper). Notice files go to
  * the exam's candidates, its invigilators and support (who answer questions about them).
  */
-export function mayReadAttachment(
-  db: DbOrTx,
-  caller: UserCaller,
-  file: Pick<ExamAttachment, 'examId' | 'purpose'>,
-  now = new Date(),
-) {
+export function mayReadAttachment(db: DbOrTx, caller: UserCaller, file: Pick<ExamAttachment, 'examId' | 'purpose'>, now = new Date()) {
   if (caller.role === 'admin') return true;
   if (file.purpose === 'sheet') {
     const exam = db.select({ startsAt: exams.startsAt }).from(exams).where(eq(exams.id, file.examId)).get();
@@ -200,7 +190,11 @@ export function watchableLivekitRooms(db: DbOrTx, userId: number): Set<string> {
   const rows = scope.all
     ? db.select({ name: examRooms.livekitRoom }).from(examRooms).all()
     : scope.roomIds.size
-      ? db.select({ name: examRooms.livekitRoom }).from(examRooms).where(inArray(examRooms.id, [...scope.roomIds])).all()
+      ? db
+          .select({ name: examRooms.livekitRoom })
+          .from(examRooms)
+          .where(inArray(examRooms.id, [...scope.roomIds]))
+          .all()
       : [];
   return new Set(rows.map((r) => r.name));
 }
@@ -211,9 +205,7 @@ export function watchableLivekitRooms(db: DbOrTx, userId: number): Set<string> {
  * A device allowed to record for a candidate: their PC (the candidate's login) or their bound
  * phone, which may only record the witness track of the exam it was bound for.
  */
-export type Recorder =
-  | { kind: 'pc'; candidateId: number }
-  | { kind: 'phone'; candidateId: number; examId: number; deviceId: number };
+export type Recorder = { kind: 'pc'; candidateId: number } | { kind: 'phone'; candidateId: number; examId: number; deviceId: number };
 
 /** Every recorder the request vouches for (a browser may carry a login and a phone session). */
 export function recordersOf(callers: (Caller | null)[]): Recorder[] {
@@ -235,8 +227,7 @@ export const recorderMayRecord = (r: Recorder, rec: RecordingRef) =>
   r.candidateId === rec.candidateId && (r.kind === 'pc' ? rec.track !== 'witness' : rec.track === 'witness' && rec.examId === r.examId);
 
 /** A candidate sees all their recordings; a phone only the witness recordings of its exam. */
-export const recorderMaySee = (r: Recorder, rec: RecordingRef) =>
-  r.kind === 'pc' ? r.candidateId === rec.candidateId : recorderMayRecord(r, rec);
+export const recorderMaySee = (r: Recorder, rec: RecordingRef) => (r.kind === 'pc' ? r.candidateId === rec.candidateId : recorderMayRecord(r, rec));
 
 /**
  * The recording, if one of the recorders may write to it. Missing and someone else's read the

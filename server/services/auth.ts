@@ -9,7 +9,6 @@ import { AppError } from '../errors';
 
 export const SESSION_COOKIE = 'sid';
 
-
 // No 0/O, 1/l/I: read aloud over the phone or copied from paper without mistakes.
 const READABLE = 'abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
@@ -69,7 +68,9 @@ export async function login({ db, kind, identifier, password, client = 'unknown'
   const attemptIds = db.transaction((tx) => {
     assertClientNotLocked({ db: tx, clientSubject, now });
     assertAccountNotBackingOff({ db: tx, subject, now });
-    return [subject, clientSubject].map((s) => tx.insert(loginAttempts).values({ subject: s, succeeded: false, at: now }).returning({ id: loginAttempts.id }).get().id);
+    return [subject, clientSubject].map(
+      (s) => tx.insert(loginAttempts).values({ subject: s, succeeded: false, at: now }).returning({ id: loginAttempts.id }).get().id,
+    );
   });
   pruneLoginAttempts({ db, now });
 
@@ -99,10 +100,14 @@ export async function login({ db, kind, identifier, password, client = 'unknown'
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(now.getTime() + env.SESSION_TTL_HOURS * 3600_000);
   db.transaction((tx) => {
-    tx.insert(sessions).values({ tokenHash: sha256(token), userId: user.id, expiresAt }).run();
+    tx.insert(sessions)
+      .values({ tokenHash: sha256(token), userId: user.id, expiresAt })
+      .run();
     tx.update(loginAttempts).set({ succeeded: true }).where(inArray(loginAttempts.id, attemptIds)).run();
     // Housekeeping: expired sessions of this user are of no use to anyone.
-    tx.delete(sessions).where(and(eq(sessions.userId, user.id), lt(sessions.expiresAt, now))).run();
+    tx.delete(sessions)
+      .where(and(eq(sessions.userId, user.id), lt(sessions.expiresAt, now)))
+      .run();
   });
   return { token, expiresAt, user: toCaller(user) };
 }
@@ -175,7 +180,9 @@ export function pruneLoginAttempts({ db, now }: { db: DbOrTx; now: Date }) {
 }
 
 export function logout({ db, token }: { db: Db; token: string }) {
-  db.delete(sessions).where(eq(sessions.tokenHash, sha256(token))).run();
+  db.delete(sessions)
+    .where(eq(sessions.tokenHash, sha256(token)))
+    .run();
 }
 
 /**
@@ -208,5 +215,4 @@ export const toCaller = (u: User): UserCaller => ({
   idNumber: u.idNumber,
 });
 
-export const homeFor = (role: Role) =>
-  role === 'candidate' ? '/exams' : role === 'support' ? '/desk' : role === 'admin' ? '/admin/exams' : '/rooms';
+export const homeFor = (role: Role) => (role === 'candidate' ? '/exams' : role === 'support' ? '/desk' : role === 'admin' ? '/admin/exams' : '/rooms');

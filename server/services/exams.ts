@@ -131,7 +131,13 @@ export function settleTimeout(db: DbOrTx, exam: Exam, reg: PlacedRegistration, n
   if (reg.finishedAt || !reg.enteredAt) return reg;
   const end = endsAt(exam, reg);
   if (now.getTime() <= end.getTime() + SAVE_GRACE_MS) return reg;
-  const finished = finishRegistration({ db, reg, reason: 'timeout', finishedAt: end, event: { type: 'exam_finished', occurredAt: end, payload: { reason: 'timeout' } } });
+  const finished = finishRegistration({
+    db,
+    reg,
+    reason: 'timeout',
+    finishedAt: end,
+    event: { type: 'exam_finished', occurredAt: end, payload: { reason: 'timeout' } },
+  });
   return (finished ?? registrationById(db, reg.id)) as PlacedRegistration;
 }
 
@@ -206,7 +212,10 @@ export function examNotice({ db, candidateId, examId }: Ref) {
 export function acceptNotice({ db, candidateId, examId, now = new Date() }: Ref & { now?: Date }) {
   const { reg } = registrationOf({ db, candidateId, examId });
   if (reg.acceptedAt) return { acceptedAt: reg.acceptedAt };
-  db.update(registrations).set({ acceptedAt: now }).where(and(eq(registrations.id, reg.id), isNull(registrations.acceptedAt))).run();
+  db.update(registrations)
+    .set({ acceptedAt: now })
+    .where(and(eq(registrations.id, reg.id), isNull(registrations.acceptedAt)))
+    .run();
   return { acceptedAt: registrationOf({ db, candidateId, examId }).reg.acceptedAt! };
 }
 
@@ -258,13 +267,7 @@ export function drawLot({ db, candidateId, examId, now = new Date(), random = Ma
  * interview, before the lot is drawn), and while an extended display is reported. A candidate
  * who already entered may come back (a reload, a crash) until the exam is over.
  */
-export async function enterExam({
-  db,
-  candidateId,
-  examId,
-  displays = 'unknown',
-  now = new Date(),
-}: Ref & { db: Db; displays?: DisplayState; now?: Date }) {
+export async function enterExam({ db, candidateId, examId, displays = 'unknown', now = new Date() }: Ref & { db: Db; displays?: DisplayState; now?: Date }) {
   const { exam, room, reg: r } = registrationOf({ db, candidateId, examId });
   const reg = settleTimeout(db, exam, r, now);
   if (reg.finishedAt) throw new AppError('PRECONDITION_FAILED', 'exam.alreadyFinished');
@@ -281,13 +284,24 @@ export async function enterExam({
   }
   if (!reg.enteredAt) {
     db.transaction((tx) => {
-      tx.update(registrations).set({ enteredAt: now }).where(and(eq(registrations.id, reg.id), isNull(registrations.enteredAt))).run();
+      tx.update(registrations)
+        .set({ enteredAt: now })
+        .where(and(eq(registrations.id, reg.id), isNull(registrations.enteredAt)))
+        .run();
       recordEvent({ db: tx, roomId: room.id, candidateId, type: 'exam_entered' });
     });
   }
   const livekit = await mintCandidatePcToken({ room: room.livekitRoom, candidateId });
   return {
-    exam: { id: exam.id, title: exam.title, kind: exam.kind, startsAt: exam.startsAt, durationMinutes: exam.durationMinutes, roomName: room.name, seat: reg.seat },
+    exam: {
+      id: exam.id,
+      title: exam.title,
+      kind: exam.kind,
+      startsAt: exam.startsAt,
+      durationMinutes: exam.durationMinutes,
+      roomName: room.name,
+      seat: reg.seat,
+    },
     livekit,
   };
 }
@@ -389,11 +403,7 @@ export function saveAnswers({ db, candidateId, examId, items, now = new Date() }
         })
         .run();
     }
-    const stored = tx
-      .select({ questionId: answers.questionId, revision: answers.revision })
-      .from(answers)
-      .where(eq(answers.registrationId, reg.id))
-      .all();
+    const stored = tx.select({ questionId: answers.questionId, revision: answers.revision }).from(answers).where(eq(answers.registrationId, reg.id)).all();
     const wanted = new Set(items.map((i) => i.questionId));
     return { saved: stored.filter((s) => wanted.has(s.questionId)), savedAt: now };
   });
@@ -409,13 +419,7 @@ export function confirmInfo({ db, candidateId, examId, now = new Date() }: Ref &
  * Submits a written exam or ends an interview. Idempotent: finishing twice keeps the first
  * finish. A time-out is only accepted once the end time has come (on the server's clock).
  */
-export function finishExam({
-  db,
-  candidateId,
-  examId,
-  reason,
-  now = new Date(),
-}: Ref & { db: Db; reason: 'submitted' | 'ended' | 'timeout'; now?: Date }) {
+export function finishExam({ db, candidateId, examId, reason, now = new Date() }: Ref & { db: Db; reason: 'submitted' | 'ended' | 'timeout'; now?: Date }) {
   const { exam, room, reg: r } = assertInExam({ db, candidateId, examId, now });
   // Coming back long after the end is a time-out at the end, however the exam is finished now.
   const reg = settleTimeout(db, exam, r, now);
@@ -455,14 +459,7 @@ export const INTEGRITY_SIGNALS = [
 ] as const;
 export type IntegritySignal = (typeof INTEGRITY_SIGNALS)[number];
 
-export function reportIntegrity({
-  db,
-  candidateId,
-  examId,
-  signal,
-  at,
-  detail,
-}: Ref & { db: Db; signal: IntegritySignal; at: Date; detail?: string }) {
+export function reportIntegrity({ db, candidateId, examId, signal, at, detail }: Ref & { db: Db; signal: IntegritySignal; at: Date; detail?: string }) {
   const { room, reg } = registrationOf({ db, candidateId, examId });
   if (!reg.enteredAt) throw new AppError('PRECONDITION_FAILED', 'exam.notEntered');
   const row = recordEvent({ db, roomId: room.id, candidateId, type: `integrity.${signal}`, occurredAt: at, payload: detail ? { detail } : {} });
@@ -489,14 +486,7 @@ export function candidateCommandsAfter({ db, candidateId, roomId, afterId }: { d
   const rows = db
     .select()
     .from(events)
-    .where(
-      and(
-        eq(events.candidateId, candidateId),
-        eq(events.roomId, roomId),
-        inArray(events.type, [...CANDIDATE_COMMAND_TYPES]),
-        gt(events.id, afterId),
-      ),
-    )
+    .where(and(eq(events.candidateId, candidateId), eq(events.roomId, roomId), inArray(events.type, [...CANDIDATE_COMMAND_TYPES]), gt(events.id, afterId)))
     .orderBy(asc(events.id))
     .all();
   const messageIds = rows.filter((e) => e.type === 'staff_message').map((e) => Number(e.payload?.messageId));

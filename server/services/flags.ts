@@ -99,7 +99,12 @@ export type ClientSummary = { protocol: number; capabilities: number[]; kind: nu
 export function clientSummaryOf(participant: { clientProtocol?: number; capabilities?: readonly number[]; kind?: number }): ClientSummary {
   const protocol = participant.clientProtocol ?? 0;
   const kind = participant.kind ?? STANDARD_KIND;
-  return { protocol, capabilities: [...(participant.capabilities ?? [])].sort((a, b) => a - b), kind, examPage: kind === STANDARD_KIND && protocol === EXAM_PAGE_CLIENT_PROTOCOL };
+  return {
+    protocol,
+    capabilities: [...(participant.capabilities ?? [])].sort((a, b) => a - b),
+    kind,
+    examPage: kind === STANDARD_KIND && protocol === EXAM_PAGE_CLIENT_PROTOCOL,
+  };
 }
 
 const sameClient = (a: ClientSummary, b: ClientSummary) => a.protocol === b.protocol && a.kind === b.kind && a.capabilities.join() === b.capabilities.join();
@@ -107,7 +112,9 @@ const sameClient = (a: ClientSummary, b: ClientSummary) => a.protocol === b.prot
 function asSummary(v: unknown): ClientSummary | null {
   if (!v || typeof v !== 'object') return null;
   const c = v as Partial<ClientSummary>;
-  return typeof c.protocol === 'number' && Array.isArray(c.capabilities) && typeof c.kind === 'number' ? clientSummaryOf({ clientProtocol: c.protocol, capabilities: c.capabilities, kind: c.kind }) : null;
+  return typeof c.protocol === 'number' && Array.isArray(c.capabilities) && typeof c.kind === 'number'
+    ? clientSummaryOf({ clientProtocol: c.protocol, capabilities: c.capabilities, kind: c.kind })
+    : null;
 }
 
 /**

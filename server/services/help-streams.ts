@@ -226,7 +226,11 @@ export function deskStream(opts: {
   return deskEvents({ ...opts, tail });
 }
 
-const lastEventId = (db: Db) => db.select({ id: sql<number>`coalesce(max(${helpEvents.id}), 0)` }).from(helpEvents).get()!.id;
+const lastEventId = (db: Db) =>
+  db
+    .select({ id: sql<number>`coalesce(max(${helpEvents.id}), 0)` })
+    .from(helpEvents)
+    .get()!.id;
 
 async function* deskEvents({
   db,
@@ -271,7 +275,12 @@ async function* deskEvents({
   }
   // Scope is applied by `update`; the gap read only has to return every event in order.
   const between = (after: number, upTo: number) =>
-    db.select().from(helpEvents).where(and(gt(helpEvents.id, after), lte(helpEvents.id, upTo))).orderBy(asc(helpEvents.id)).all();
+    db
+      .select()
+      .from(helpEvents)
+      .where(and(gt(helpEvents.id, after), lte(helpEvents.id, upTo)))
+      .orderBy(asc(helpEvents.id))
+      .all();
   for await (const raw of inIdOrder(live, { bus, after: cursor, between })) {
     const event = reviveEvent(raw);
     if (event.id <= cursor) continue;

@@ -31,7 +31,6 @@ import { latestChecks } from './candidates';
 import { assertRoom, inRoomScope, mayReadThread, roomScope, type RoomScope } from './access';
 import { roomTiles, type TileState } from './rooms';
 
-
 /* ------------------------------------------------------------------ shapes */
 
 /** A thread as its candidate sees it (also computed for staff, with their own unread count). */
@@ -114,13 +113,27 @@ const isStaff = (u: UserCaller) => u.role !== 'candidate';
 
 /* ------------------------------------------------------------------ events */
 
-type NewEvent = { threadId: number; type: HelpEventType; actorId: number | null; messageId?: number | null; staffOnly?: boolean; payload?: Record<string, unknown> };
+type NewEvent = {
+  threadId: number;
+  type: HelpEventType;
+  actorId: number | null;
+  messageId?: number | null;
+  staffOnly?: boolean;
+  payload?: Record<string, unknown>;
+};
 
 function insertEvent(tx: DbOrTx, e: NewEvent, out: HelpEvent[]) {
   out.push(
     tx
       .insert(helpEvents)
-      .values({ threadId: e.threadId, type: e.type, actorId: e.actorId, messageId: e.messageId ?? null, staffOnly: e.staffOnly ?? false, payload: e.payload ?? {} })
+      .values({
+        threadId: e.threadId,
+        type: e.type,
+        actorId: e.actorId,
+        messageId: e.messageId ?? null,
+        staffOnly: e.staffOnly ?? false,
+        payload: e.payload ?? {},
+      })
       .returning()
       .get(),
   );
@@ -167,8 +180,7 @@ export function deskScope({ db, caller }: { db: Db; caller: UserCaller }): RoomS
  */
 function accessibleThread(db: Db, caller: UserCaller, threadId: number): HelpThread {
   const thread = threadById(db, threadId);
-  const visible =
-    !!thread && mayReadThread(db, caller, thread);
+  const visible = !!thread && mayReadThread(db, caller, thread);
   if (!visible) throw new AppError('NOT_FOUND', 'help.notFound');
   return thread;
 }
@@ -229,7 +241,9 @@ function staffSummaries(db: DbOrTx, where: SQL | undefined, readerId: number | n
       roomName: examRooms.name,
       seat: registrations.seat,
       agentName: agentUser.name,
-      lastMessagePreview: sql<string | null>`(select substr(m.body, 1, ${PREVIEW_CHARS}) from help_messages m where m.thread_id = ${helpThreads.id} order by m.id desc limit 1)`,
+      lastMessagePreview: sql<
+        string | null
+      >`(select substr(m.body, 1, ${PREVIEW_CHARS}) from help_messages m where m.thread_id = ${helpThreads.id} order by m.id desc limit 1)`,
       unread: readerId == null ? sql<number>`0` : unreadSql(readerId, STAFF_UNREAD),
     })
     .from(helpThreads)
@@ -290,21 +304,23 @@ export function messageViews(db: DbOrTx, where: SQL | undefined): HelpMessageVie
 
 /** Support agents with their open (assigned) thread counts; agents without a desk row take the defaults. */
 function agentLoads(db: DbOrTx, where?: SQL) {
-  return db
-    .select({
-      id: users.id,
-      name: users.name,
-      capacity: sql<number>`coalesce(${supportAgents.capacity}, ${DEFAULT_CAPACITY})`,
-      accepting: sql<number>`coalesce(${supportAgents.accepting}, 1)`,
-      openThreads: sql<number>`(select count(*) from help_threads t where t.agent_id = ${users.id} and t.status = 'assigned')`,
-    })
-    .from(users)
-    .leftJoin(supportAgents, eq(supportAgents.userId, users.id))
-    // Archived agents are gone from the desk: nothing is assigned to them.
-    .where(and(eq(users.role, 'support'), isNull(users.archivedAt), where))
-    .orderBy(asc(users.id))
-    .all()
-    .map((a) => ({ ...a, accepting: !!a.accepting, openThreads: Number(a.openThreads) }));
+  return (
+    db
+      .select({
+        id: users.id,
+        name: users.name,
+        capacity: sql<number>`coalesce(${supportAgents.capacity}, ${DEFAULT_CAPACITY})`,
+        accepting: sql<number>`coalesce(${supportAgents.accepting}, 1)`,
+        openThreads: sql<number>`(select count(*) from help_threads t where t.agent_id = ${users.id} and t.status = 'assigned')`,
+      })
+      .from(users)
+      .leftJoin(supportAgents, eq(supportAgents.userId, users.id))
+      // Archived agents are gone from the desk: nothing is assigned to them.
+      .where(and(eq(users.role, 'support'), isNull(users.archivedAt), where))
+      .orderBy(asc(users.id))
+      .all()
+      .map((a) => ({ ...a, accepting: !!a.accepting, openThreads: Number(a.openThreads) }))
+  );
 }
 
 /**
@@ -326,7 +342,16 @@ function autoAssign(tx: DbOrTx, out: HelpEvent[], now: Date) {
       .get();
     if (!next) return;
     tx.update(helpThreads).set({ status: 'assigned', agentId: agent.id }).where(eq(helpThreads.id, next.id)).run();
-    insertEvent(tx, { threadId: next.id, type: 'assigned', actorId: null, payload: { candidateId: next.candidateId, agentId: agent.id, agentName: agent.name, at: now.getTime() } }, out);
+    insertEvent(
+      tx,
+      {
+        threadId: next.id,
+        type: 'assigned',
+        actorId: null,
+        payload: { candidateId: next.candidateId, agentId: agent.id, agentName: agent.name, at: now.getTime() },
+      },
+      out,
+    );
     agent.openThreads++;
   }
 }
@@ -384,7 +409,16 @@ export function openThread({
     const sitting = currentSitting(tx, candidateId, now);
     const thread = tx
       .insert(helpThreads)
-      .values({ candidateId, examId: sitting?.examId ?? null, roomId: sitting?.roomId ?? null, category, status: 'queued', createdAt: now, queuedAt: now, lastMessageAt: now })
+      .values({
+        candidateId,
+        examId: sitting?.examId ?? null,
+        roomId: sitting?.roomId ?? null,
+        category,
+        status: 'queued',
+        createdAt: now,
+        queuedAt: now,
+        lastMessageAt: now,
+      })
       .returning()
       .get();
     const message = tx.insert(helpMessages).values({ threadId: thread.id, kind: 'candidate', authorId: candidateId, body, createdAt: now }).returning().get();
@@ -407,7 +441,10 @@ export function threadView({ db, caller, threadId }: { db: Db; caller: UserCalle
   const staff = isStaff(caller);
   return {
     thread: staff ? staffSummary(db, threadId, caller.id) : candidateSummary(db, threadId, caller.id),
-    messages: messageViews(db, staff ? eq(helpMessages.threadId, threadId) : and(eq(helpMessages.threadId, threadId), inArray(helpMessages.kind, ['candidate', 'agent', 'system']))),
+    messages: messageViews(
+      db,
+      staff ? eq(helpMessages.threadId, threadId) : and(eq(helpMessages.threadId, threadId), inArray(helpMessages.kind, ['candidate', 'agent', 'system'])),
+    ),
   };
 }
 
@@ -457,7 +494,11 @@ export function send({
     }
     // Writing implies having read everything before.
     markReadTx(tx, threadId, caller.id, message.id);
-    insertEvent(tx, { threadId, type: 'message', actorId: caller.id, messageId: message.id, staffOnly: messageKind === 'note', payload: { candidateId, kind: messageKind } }, out);
+    insertEvent(
+      tx,
+      { threadId, type: 'message', actorId: caller.id, messageId: message.id, staffOnly: messageKind === 'note', payload: { candidateId, kind: messageKind } },
+      out,
+    );
     if (messageKind === 'candidate' && thread.status === 'resolved') autoAssign(tx, out, now);
     return message.id;
   });
@@ -487,7 +528,9 @@ function markReadTx(tx: DbOrTx, threadId: number, userId: number, messageId: num
     .run();
 }
 
-export function markRead({ db, caller, threadId, messageId }: { db: Db; caller: UserCaller; threadId: number; messageId: number }): { lastReadMessageId: number } {
+export function markRead({ db, caller, threadId, messageId }: { db: Db; caller: UserCaller; threadId: number; messageId: number }): {
+  lastReadMessageId: number;
+} {
   accessibleThread(db, caller, threadId);
   const message = db
     .select({ id: helpMessages.id })
@@ -537,12 +580,33 @@ export function claim({ db, caller, threadId, now = new Date() }: { db: Db; call
       throw new AppError('CONFLICT', 'help.alreadyClaimed');
     }
     tx.update(helpThreads).set({ status: 'assigned', agentId: caller.id }).where(eq(helpThreads.id, threadId)).run();
-    insertEvent(tx, { threadId, type: 'claimed', actorId: caller.id, payload: { candidateId: thread.candidateId, agentId: caller.id, agentName: caller.name, at: now.getTime() } }, out);
+    insertEvent(
+      tx,
+      {
+        threadId,
+        type: 'claimed',
+        actorId: caller.id,
+        payload: { candidateId: thread.candidateId, agentId: caller.id, agentName: caller.name, at: now.getTime() },
+      },
+      out,
+    );
   });
   return staffSummary(db, threadId, caller.id);
 }
 
-export function transfer({ db, caller, threadId, toAgentId, now = new Date() }: { db: Db; caller: UserCaller; threadId: number; toAgentId: number; now?: Date }): StaffThreadSummary {
+export function transfer({
+  db,
+  caller,
+  threadId,
+  toAgentId,
+  now = new Date(),
+}: {
+  db: Db;
+  caller: UserCaller;
+  threadId: number;
+  toAgentId: number;
+  now?: Date;
+}): StaffThreadSummary {
   accessibleThread(db, caller, threadId);
   const target = db.select({ id: users.id, name: users.name, role: users.role }).from(users).where(eq(users.id, toAgentId)).get();
   if (!target || (target.role !== 'support' && target.role !== 'admin')) throw new AppError('NOT_FOUND', 'help.agentNotFound');
@@ -553,7 +617,12 @@ export function transfer({ db, caller, threadId, toAgentId, now = new Date() }: 
     tx.update(helpThreads).set({ status: 'assigned', agentId: target.id }).where(eq(helpThreads.id, threadId)).run();
     insertEvent(
       tx,
-      { threadId, type: 'transferred', actorId: caller.id, payload: { candidateId: thread.candidateId, fromAgentId: thread.agentId, agentId: target.id, agentName: target.name } },
+      {
+        threadId,
+        type: 'transferred',
+        actorId: caller.id,
+        payload: { candidateId: thread.candidateId, fromAgentId: thread.agentId, agentId: target.id, agentName: target.name },
+      },
       out,
     );
     // The previous agent has a free slot now.
@@ -600,8 +669,17 @@ function agentView(db: Db, id: number): AgentView {
   const a = agents({ db }).find((x) => x.id === id);
   if (a) return a;
   // An admin working the desk has no support row in the list; report their desk as stored.
-  const u = db.select({ name: users.name, sa: supportAgents }).from(users).leftJoin(supportAgents, eq(supportAgents.userId, users.id)).where(eq(users.id, id)).get()!;
-  const openThreads = db.select({ n: sql<number>`count(*)` }).from(helpThreads).where(and(eq(helpThreads.agentId, id), eq(helpThreads.status, 'assigned'))).get()!.n;
+  const u = db
+    .select({ name: users.name, sa: supportAgents })
+    .from(users)
+    .leftJoin(supportAgents, eq(supportAgents.userId, users.id))
+    .where(eq(users.id, id))
+    .get()!;
+  const openThreads = db
+    .select({ n: sql<number>`count(*)` })
+    .from(helpThreads)
+    .where(and(eq(helpThreads.agentId, id), eq(helpThreads.status, 'assigned')))
+    .get()!.n;
   return { id, name: u.name, capacity: u.sa?.capacity ?? DEFAULT_CAPACITY, accepting: u.sa?.accepting ?? true, openThreads: Number(openThreads) };
 }
 
@@ -708,7 +786,15 @@ export function context({ db, caller, threadId }: { db: Db; caller: UserCaller; 
   };
 }
 
-export function roomThreads({ db, caller, roomId }: { db: Db; caller: UserCaller; roomId: number }): { threadId: number; candidateId: number; status: HelpStatus }[] {
+export function roomThreads({
+  db,
+  caller,
+  roomId,
+}: {
+  db: Db;
+  caller: UserCaller;
+  roomId: number;
+}): { threadId: number; candidateId: number; status: HelpStatus }[] {
   if (caller.role === 'invigilator') assertRoom(db, caller as StaffCaller, roomId);
   return db
     .select({ threadId: helpThreads.id, candidateId: helpThreads.candidateId, status: helpThreads.status })

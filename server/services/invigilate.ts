@@ -28,9 +28,7 @@ import { lastRoomEventId, roomTiles, type TileState } from './rooms';
 import { audit } from './audit';
 import { CANDIDATE_COMMAND_TYPES, recordEvent } from './timeline';
 
-
 export const STILL_MAX_BYTES = 400 * 1024;
-
 
 function examById(db: Db, examId: number) {
   const exam = db.select().from(exams).where(eq(exams.id, examId)).get();
@@ -190,16 +188,19 @@ export function timelineItems({ db, roomId, candidateId, limit }: { db: Db; room
     })
     .from(messages)
     .leftJoin(messageReceipts, and(eq(messageReceipts.messageId, messages.id), eq(messageReceipts.candidateId, candidateId)))
-    .where(
-      and(
-        eq(messages.roomId, roomId),
-        or(eq(messages.audience, 'room'), and(eq(messages.audience, 'candidate'), eq(messages.candidateId, candidateId))),
-      ),
-    )
+    .where(and(eq(messages.roomId, roomId), or(eq(messages.audience, 'room'), and(eq(messages.audience, 'candidate'), eq(messages.candidateId, candidateId)))))
     .orderBy(desc(messages.id))
     .limit(limit)
     .all()) {
-    items.push({ id: `m${m.id}`, at: m.createdAt, kind: 'message', type: 'sent', text: m.body, messageId: m.id, ...(nameOf(m.sentBy) ? { by: nameOf(m.sentBy) } : {}) });
+    items.push({
+      id: `m${m.id}`,
+      at: m.createdAt,
+      kind: 'message',
+      type: 'sent',
+      text: m.body,
+      messageId: m.id,
+      ...(nameOf(m.sentBy) ? { by: nameOf(m.sentBy) } : {}),
+    });
     if (m.acknowledgedAt) items.push({ id: `m${m.id}a`, at: m.acknowledgedAt, kind: 'message', type: 'acknowledged', messageId: m.id });
   }
 
@@ -211,7 +212,15 @@ export function timelineItems({ db, roomId, candidateId, limit }: { db: Db; room
     .limit(limit)
     .all()) {
     const reason = typeof a.detail.reason === 'string' ? a.detail.reason : undefined;
-    items.push({ id: `a${a.id}`, at: a.at, kind: 'action', type: a.action, detail: a.detail, ...(reason ? { text: reason } : {}), ...(nameOf(a.actorId) ? { by: nameOf(a.actorId) } : {}) });
+    items.push({
+      id: `a${a.id}`,
+      at: a.at,
+      kind: 'action',
+      type: a.action,
+      detail: a.detail,
+      ...(reason ? { text: reason } : {}),
+      ...(nameOf(a.actorId) ? { by: nameOf(a.actorId) } : {}),
+    });
   }
 
   // Newest first. The sort is stable: at the same instant, rows keep the newest-first order
@@ -269,7 +278,15 @@ export function decodeStill(dataUrl: string): Buffer {
 }
 
 /** An invigilator's own flag, with a note and optionally a still from the current frame. */
-export function createFlag({ db, caller, roomId, candidateId, note, still, now = new Date() }: StaffArgs & { roomId: number; candidateId: number; note: string; still?: string }) {
+export function createFlag({
+  db,
+  caller,
+  roomId,
+  candidateId,
+  note,
+  still,
+  now = new Date(),
+}: StaffArgs & { roomId: number; candidateId: number; note: string; still?: string }) {
   assertCandidateInRoom(db, caller, { roomId, candidateId });
   const image = still ? decodeStill(still) : null;
   return db.transaction((tx) => {
@@ -313,7 +330,14 @@ export function resolveFlag({
       occurredAt: now,
       payload: { flagId, type: resolved.type, resolution },
     });
-    audit(tx, { actorId: caller.id, action: 'flag.resolved', roomId: resolved.roomId, candidateId: resolved.candidateId, detail: { flagId, resolution, ...(note ? { note } : {}) }, at: now });
+    audit(tx, {
+      actorId: caller.id,
+      action: 'flag.resolved',
+      roomId: resolved.roomId,
+      candidateId: resolved.candidateId,
+      detail: { flagId, resolution, ...(note ? { note } : {}) },
+      at: now,
+    });
     return { flagId, status: resolved.status, resolvedAt: now };
   });
 }
@@ -346,7 +370,11 @@ export function listPresets({ db, caller, examId }: StaffArgs & { examId: number
 export function addPreset({ db, caller, examId, text, now = new Date() }: StaffArgs & { examId: number; text: string }) {
   assertExamStaff(db, caller, examId);
   return db.transaction((tx) => {
-    const row = tx.insert(presetMessages).values({ examId, text, createdBy: caller.id, createdAt: now }).returning({ id: presetMessages.id, text: presetMessages.text, createdAt: presetMessages.createdAt }).get();
+    const row = tx
+      .insert(presetMessages)
+      .values({ examId, text, createdBy: caller.id, createdAt: now })
+      .returning({ id: presetMessages.id, text: presetMessages.text, createdAt: presetMessages.createdAt })
+      .get();
     audit(tx, { actorId: caller.id, action: 'preset.added', examId, detail: { examId, presetId: row.id, text }, at: now });
     return row;
   });
@@ -405,7 +433,14 @@ export function sendMessage({ db, caller, roomId, candidateId, text, now = new D
       })
       .returning({ id: messages.id })
       .get();
-    audit(tx, { actorId: caller.id, action: 'message.sent', roomId, candidateId: candidateId ?? null, detail: { messageId: message.id, audience, text }, at: now });
+    audit(tx, {
+      actorId: caller.id,
+      action: 'message.sent',
+      roomId,
+      candidateId: candidateId ?? null,
+      detail: { messageId: message.id, audience, text },
+      at: now,
+    });
     for (const to of recipients) {
       recordEvent({ db: tx, roomId, candidateId: to, type: 'staff_message', device: null, occurredAt: now, payload: { messageId: message.id, audience } });
     }
@@ -414,7 +449,15 @@ export function sendMessage({ db, caller, roomId, candidateId, text, now = new D
 }
 
 /** Extra time after an incident: the candidate's end moves, their countdown with it. */
-export function addTime({ db, caller, roomId, candidateId, minutes, reason, now = new Date() }: StaffArgs & { roomId: number; candidateId: number; minutes: number; reason: string }) {
+export function addTime({
+  db,
+  caller,
+  roomId,
+  candidateId,
+  minutes,
+  reason,
+  now = new Date(),
+}: StaffArgs & { roomId: number; candidateId: number; minutes: number; reason: string }) {
   const { exam, reg: r } = assertCandidateInRoom(db, caller, { roomId, candidateId });
   // An exam that ran out unnoticed is over; extra time does not reopen it.
   const reg = settleTimeout(db, exam, r, now);
@@ -437,7 +480,14 @@ export function addTime({ db, caller, roomId, candidateId, minutes, reason, now 
       occurredAt: now,
       payload: { minutes, extraMinutes: updated.extraMinutes, endsAt: end.getTime(), reason },
     });
-    audit(tx, { actorId: caller.id, action: 'time.added', roomId, candidateId, detail: { minutes, extraMinutes: updated.extraMinutes, endsAt: end.getTime(), reason }, at: now });
+    audit(tx, {
+      actorId: caller.id,
+      action: 'time.added',
+      roomId,
+      candidateId,
+      detail: { minutes, extraMinutes: updated.extraMinutes, endsAt: end.getTime(), reason },
+      at: now,
+    });
     return { endsAt: end, extraMinutes: updated.extraMinutes };
   });
 }

@@ -111,18 +111,37 @@ export function unreadCount({ db, candidateId }: { db: Db; candidateId: number }
 }
 
 function assertAddressed({ db, candidateId, messageId }: { db: Db; candidateId: number; messageId: number }) {
-  const found = db.select({ id: messages.id }).from(messages).where(and(eq(messages.id, messageId), audienceOf({ db, candidateId }))).get();
+  const found = db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.id, messageId), audienceOf({ db, candidateId })))
+    .get();
   if (!found) throw new AppError('NOT_FOUND', 'messages.notFound');
 }
 
 /** Reading implies delivery: a message read in the message centre list counts as delivered too. */
-export function markRead({ db, candidateId, messageId, now = new Date(), bus }: { db: Db; candidateId: number; messageId: number; now?: Date; bus?: EventBus }) {
+export function markRead({
+  db,
+  candidateId,
+  messageId,
+  now = new Date(),
+  bus,
+}: {
+  db: Db;
+  candidateId: number;
+  messageId: number;
+  now?: Date;
+  bus?: EventBus;
+}) {
   assertAddressed({ db, candidateId, messageId });
   db.insert(messageReceipts)
     .values({ messageId, candidateId, deliveredAt: now, readAt: now })
     .onConflictDoUpdate({
       target: [messageReceipts.messageId, messageReceipts.candidateId],
-      set: { deliveredAt: sql`coalesce(${messageReceipts.deliveredAt}, excluded.delivered_at)`, readAt: sql`coalesce(${messageReceipts.readAt}, excluded.read_at)` },
+      set: {
+        deliveredAt: sql`coalesce(${messageReceipts.deliveredAt}, excluded.delivered_at)`,
+        readAt: sql`coalesce(${messageReceipts.readAt}, excluded.read_at)`,
+      },
     })
     .run();
   if (bus) statsEmitter(db, bus).touch(messageId);
@@ -133,7 +152,19 @@ export function markRead({ db, candidateId, messageId, now = new Date(), bus }: 
  * Records the candidate's acknowledgement (the first one counts) and, the first time, a
  * `message_acknowledged` event in each room the message concerns, so invigilators see it live.
  */
-export function acknowledge({ db, candidateId, messageId, now = new Date(), bus }: { db: Db; candidateId: number; messageId: number; now?: Date; bus?: EventBus }) {
+export function acknowledge({
+  db,
+  candidateId,
+  messageId,
+  now = new Date(),
+  bus,
+}: {
+  db: Db;
+  candidateId: number;
+  messageId: number;
+  now?: Date;
+  bus?: EventBus;
+}) {
   assertAddressed({ db, candidateId, messageId });
   const result = db.transaction((tx) => {
     const before = tx
@@ -382,7 +413,10 @@ export function candidateStream({
     await live.ready;
     let regs = registrationsOf(db, candidateId);
     const { backfill, cursor: start } = db.transaction((tx) => {
-      const newest = tx.select({ id: sql<number>`coalesce(max(${messages.id}), 0)` }).from(messages).get()!.id;
+      const newest = tx
+        .select({ id: sql<number>`coalesce(max(${messages.id}), 0)` })
+        .from(messages)
+        .get()!.id;
       const rows = lastEventId != null ? after(tx, candidateId, regs, lastEventId) : pendingFor(tx, candidateId, regs);
       const commands = rows.length ? examCommandIds(tx, candidateId) : new Set<number>();
       return { backfill: rows.filter((m) => !commands.has(m.id)), cursor: Math.max(newest, lastEventId ?? 0) };
@@ -650,7 +684,13 @@ export function sentMessages({ db, caller, limit = 50 }: StaffArgs & { limit?: n
   return rows.map((r) => {
     const recipients = r.audience === 'all' ? (everyone ??= recipientCount(db, r)) : recipientCount(db, r);
     const targetName =
-      r.audience === 'candidate' ? r.candidateName : r.audience === 'room' ? [r.examTitle, r.roomName].filter(Boolean).join(' · ') : r.audience === 'exam' ? r.examTitle : null;
+      r.audience === 'candidate'
+        ? r.candidateName
+        : r.audience === 'room'
+          ? [r.examTitle, r.roomName].filter(Boolean).join(' · ')
+          : r.audience === 'exam'
+            ? r.examTitle
+            : null;
     return {
       id: r.id,
       audience: r.audience,

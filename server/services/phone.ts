@@ -63,7 +63,9 @@ export function createBinding({ db, candidateId, examId, now = new Date() }: Ref
       .where(and(eq(phoneBindings.candidateId, candidateId), eq(phoneBindings.examId, examId), isNull(phoneBindings.usedAt), gt(phoneBindings.expiresAt, now)))
       .run();
     const code = freshCode(tx, now);
-    tx.insert(phoneBindings).values({ candidateId, examId, tokenHash: sha256(token), code, expiresAt }).run();
+    tx.insert(phoneBindings)
+      .values({ candidateId, examId, tokenHash: sha256(token), code, expiresAt })
+      .run();
     return code;
   });
   return { token, code, expiresAt, path: `/phone/bind?t=${encodeURIComponent(token)}` };
@@ -97,7 +99,11 @@ export async function bindPhone({
   const attempts = byCode ? countBindAttempt({ db, client, code: proof.code, now }) : [];
   const binding = byCode
     ? db.select().from(phoneBindings).where(eq(phoneBindings.code, proof.code)).orderBy(desc(phoneBindings.id)).limit(1).get()
-    : db.select().from(phoneBindings).where(eq(phoneBindings.tokenHash, sha256(proof.token))).get();
+    : db
+        .select()
+        .from(phoneBindings)
+        .where(eq(phoneBindings.tokenHash, sha256(proof.token)))
+        .get();
   const kind = byCode ? 'code' : 'link';
   if (!binding) throw new AppError('NOT_FOUND', `phone.${kind}Unknown`);
   if (binding.usedAt) throw new AppError('CONFLICT', `phone.${kind}Used`);
@@ -134,9 +140,25 @@ export async function bindPhone({
       .returning()
       .get();
     for (const r of revoked) {
-      recordEvent({ db: tx, roomId: room.id, candidateId: binding.candidateId, type: 'phone_revoked', device: 'phone', occurredAt: now, payload: { deviceId: r.id, reason: 'rebound' } });
+      recordEvent({
+        db: tx,
+        roomId: room.id,
+        candidateId: binding.candidateId,
+        type: 'phone_revoked',
+        device: 'phone',
+        occurredAt: now,
+        payload: { deviceId: r.id, reason: 'rebound' },
+      });
     }
-    recordEvent({ db: tx, roomId: room.id, candidateId: binding.candidateId, type: 'phone_bound', device: 'phone', occurredAt: now, payload: { deviceId: device.id, via: kind } });
+    recordEvent({
+      db: tx,
+      roomId: room.id,
+      candidateId: binding.candidateId,
+      type: 'phone_bound',
+      device: 'phone',
+      occurredAt: now,
+      payload: { deviceId: device.id, via: kind },
+    });
     return { device, revoked };
   });
   markBindAttemptSucceeded({ db, ids: attempts });
@@ -151,15 +173,16 @@ function sessionExpiry(db: DbOrTx, device: Pick<PhoneDevice, 'candidateId' | 'ex
   return row ? new Date(endsAt(row.exam, row.reg).getTime() + PHONE_SESSION_AFTER_END_MS) : new Date(0);
 }
 
-export type PhoneSession =
-  | { kind: 'none' }
-  | { kind: 'revoked'; reason: string }
-  | { kind: 'active'; device: PhoneDevice };
+export type PhoneSession = { kind: 'none' } | { kind: 'revoked'; reason: string } | { kind: 'active'; device: PhoneDevice };
 
 /** What a phone_session cookie stands for now. */
 export function phoneSession(db: DbOrTx, cookieValue: string | undefined, now = new Date()): PhoneSession {
   if (!cookieValue) return { kind: 'none' };
-  const device = db.select().from(phoneDevices).where(eq(phoneDevices.sessionHash, sha256(cookieValue))).get();
+  const device = db
+    .select()
+    .from(phoneDevices)
+    .where(eq(phoneDevices.sessionHash, sha256(cookieValue)))
+    .get();
   if (!device) return { kind: 'none' };
   if (device.revokedAt) return { kind: 'revoked', reason: device.revokeReason ?? 'revoked' };
   if (sessionExpiry(db, device) <= now) return { kind: 'none' };

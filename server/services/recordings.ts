@@ -6,15 +6,7 @@ import { announceProgress } from './recordings-progress';
 import { assertChunkCount, assertMayOpenRecording, assertStartOpen, maxChunks, sittingOf } from './recordings-limits';
 import { recordingMediaType } from './recordings-media';
 import type { StaffArgs } from '../auth/caller';
-import {
-  assertCandidateEvidence,
-  assertRoom,
-  assertWritableRecording,
-  placedRegistration,
-  recorderMayRecord,
-  recorderMaySee,
-  type Recorder,
-} from './access';
+import { assertCandidateEvidence, assertRoom, assertWritableRecording, placedRegistration, recorderMayRecord, recorderMaySee, type Recorder } from './access';
 
 export { START_GRACE_MS } from './recordings-limits';
 
@@ -291,8 +283,6 @@ function ledgerEntries(db: Db, rows: Recording[]): LedgerEntry[] {
 
 const ledgerEntry = (db: Db, rec: Recording) => ledgerEntries(db, [rec])[0]!;
 
-
-
 /** A candidate's recordings in one exam with their ledger, for the staff of that candidate's room. */
 export function candidateLedger({ db, caller, examId, candidateId }: StaffArgs & { examId: number; candidateId: number }) {
   assertCandidateEvidence(db, caller, { candidateId, examId });
@@ -333,7 +323,15 @@ export function roomBacklog({ db, caller, roomId }: StaffArgs & { roomId: number
     ? db
         .select()
         .from(recordings)
-        .where(and(eq(recordings.examId, room.examId), inArray(recordings.candidateId, regs.map((r) => r.candidateId))))
+        .where(
+          and(
+            eq(recordings.examId, room.examId),
+            inArray(
+              recordings.candidateId,
+              regs.map((r) => r.candidateId),
+            ),
+          ),
+        )
         .all()
     : [];
   return regs.map(({ candidateId, name }) => {

@@ -81,13 +81,7 @@ export type TileState = Tile & {
 
 export type TileUpdate = { event: TimelineEvent; tile: TileState | null };
 
-const STATUS_EVENT_TYPES = [
-  'participant_joined',
-  'participant_left',
-  'participant_connection_aborted',
-  'track_published',
-  'track_unpublished',
-];
+const STATUS_EVENT_TYPES = ['participant_joined', 'participant_left', 'participant_connection_aborted', 'track_published', 'track_unpublished'];
 
 function statusEvents({ db, roomId, candidateIds }: { db: Db; roomId: number; candidateIds?: number[] }) {
   return db
@@ -124,11 +118,7 @@ export function roomTiles({ db, roomId, candidateIds, now = new Date() }: { db: 
     .select({ reg: registrations, name: users.name })
     .from(registrations)
     .innerJoin(users, eq(users.id, registrations.candidateId))
-    .where(
-      candidateIds
-        ? and(eq(registrations.roomId, roomId), inArray(registrations.candidateId, candidateIds))
-        : eq(registrations.roomId, roomId),
-    )
+    .where(candidateIds ? and(eq(registrations.roomId, roomId), inArray(registrations.candidateId, candidateIds)) : eq(registrations.roomId, roomId))
     .orderBy(asc(registrations.seat))
     .all() as { reg: PlacedRegistration; name: string }[];
   const ids = regs.map((r) => r.reg.candidateId);
@@ -141,7 +131,11 @@ export function roomTiles({ db, roomId, candidateIds, now = new Date() }: { db: 
       .where(
         inArray(
           systemChecks.id,
-          db.select({ id: max(systemChecks.id) }).from(systemChecks).where(inArray(systemChecks.candidateId, ids)).groupBy(systemChecks.candidateId),
+          db
+            .select({ id: max(systemChecks.id) })
+            .from(systemChecks)
+            .where(inArray(systemChecks.candidateId, ids))
+            .groupBy(systemChecks.candidateId),
         ),
       )
       .all()

@@ -105,12 +105,20 @@ export function assignInvigilator({ db, roomId, userId }: { db: DbOrTx; roomId: 
 
 export function addQuestionSheet(opts: { db: DbOrTx; examId: number; position: number; title: string; body?: string; questions?: Question[] }) {
   const { db, ...values } = opts;
-  return db.insert(questionSheets).values({ ...values, body: values.body ?? '', questions: values.questions ?? [] }).returning().get();
+  return db
+    .insert(questionSheets)
+    .values({ ...values, body: values.body ?? '', questions: values.questions ?? [] })
+    .returning()
+    .get();
 }
 
 export function addAttachment(opts: { db: DbOrTx; examId: number; fileName: string; contentType: string; content: Buffer; purpose?: AttachmentPurpose }) {
   const { db, ...values } = opts;
-  return db.insert(examAttachments).values(values).returning({ id: examAttachments.id, fileName: examAttachments.fileName, purpose: examAttachments.purpose }).get();
+  return db
+    .insert(examAttachments)
+    .values(values)
+    .returning({ id: examAttachments.id, fileName: examAttachments.fileName, purpose: examAttachments.purpose })
+    .get();
 }
 
 export function createMessage(opts: {

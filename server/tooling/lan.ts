@@ -36,7 +36,23 @@ function certificateFor(ip: string) {
     fs.mkdirSync(dir, { recursive: true });
     const res = spawnSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '365', '-subj', `/CN=${ip}`, '-addext', `subjectAltName=IP:${ip},IP:127.0.0.1`, '-keyout', key, '-out', cert],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '365',
+        '-subj',
+        `/CN=${ip}`,
+        '-addext',
+        `subjectAltName=IP:${ip},IP:127.0.0.1`,
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
     if (res.error || res.status !== 0) throw new Error('--lan needs openssl to make a self-signed certificate');
@@ -62,13 +78,10 @@ export async function startLanProxy({ host, appPort, sfuPort }: { host: string; 
   });
 
   const server = https.createServer({ key, cert }, (req, res) => {
-    const upstream = http.request(
-      { host: '127.0.0.1', port: targetOf(req.url), method: req.method, path: req.url, headers: forwarded(req) },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
+    const upstream = http.request({ host: '127.0.0.1', port: targetOf(req.url), method: req.method, path: req.url, headers: forwarded(req) }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
     upstream.on('error', () => {
       if (!res.headersSent) res.writeHead(502);
       res.end();

@@ -83,7 +83,8 @@ async function main() {
       const config = sfuConfig(options)
         .replace('node_ip: 127.0.0.1', `node_ip: ${lan}`)
         .replace('includes: ["127.0.0.1/32"]', `includes: ["127.0.0.1/32", "${lan}/32"]`);
-      if (!config.includes(`node_ip: ${lan}`) || !config.includes(`"${lan}/32"`)) throw new Error('--lan: the SFU config changed shape; update server/tooling/run.ts');
+      if (!config.includes(`node_ip: ${lan}`) || !config.includes(`"${lan}/32"`))
+        throw new Error('--lan: the SFU config changed shape; update server/tooling/run.ts');
       process.env.LIVEKIT_CONFIG = config;
     }
     sfu = await startSfu(options);

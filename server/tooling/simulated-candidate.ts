@@ -77,9 +77,7 @@ export class SimulatedCandidate {
     const options = new TrackPublishOptions({
       source: track.source === 'camera' ? TrackSource.SOURCE_CAMERA : TrackSource.SOURCE_SCREENSHARE,
       simulcast: track.simulcast ?? true,
-      ...(track.maxBitrate
-        ? { videoEncoding: { maxBitrate: BigInt(track.maxBitrate), maxFramerate: track.maxFps ?? track.fps } }
-        : {}),
+      ...(track.maxBitrate ? { videoEncoding: { maxBitrate: BigInt(track.maxBitrate), maxFramerate: track.maxFps ?? track.fps } } : {}),
     });
     this.sources.push(source);
     // Frames flow before the publication completes, as with a real capture device.

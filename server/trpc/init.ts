@@ -156,6 +156,5 @@ export const phoneProcedure = publicProcedure.use(({ ctx, next }) => {
   return next({ ctx: { ...ctx, phoneCaller: phone } });
 });
 
-
 /** The back office: admins only. */
 export const adminProcedure = staffProcedure();

@@ -6,8 +6,7 @@
  */
 export const STREAM_RECHECK = { everyMs: 30_000 };
 
-const isAsyncIterable = (v: unknown): v is AsyncIterable<unknown> =>
-  v != null && typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+const isAsyncIterable = (v: unknown): v is AsyncIterable<unknown> => v != null && typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
 
 export async function* whileAllowed<T>(source: AsyncIterable<T>, check: () => void, everyMs = STREAM_RECHECK.everyMs): AsyncGenerator<T> {
   const it = source[Symbol.asyncIterator]();

@@ -112,7 +112,13 @@ export function sampleThreads(pid = process.pid) {
       const close = stat.lastIndexOf(')');
       const f = stat.slice(close + 2).split(' ');
       // Pool threads share a base name with a number; group them. The main thread runs JavaScript.
-      const name = Number(tid) === pid ? 'main (JS)' : stat.slice(stat.indexOf('(') + 1, close).trim().replace(/[-_ #:]?\d+$/, '');
+      const name =
+        Number(tid) === pid
+          ? 'main (JS)'
+          : stat
+              .slice(stat.indexOf('(') + 1, close)
+              .trim()
+              .replace(/[-_ #:]?\d+$/, '');
       out[name] = (out[name] ?? 0) + Number(f[11]) + Number(f[12]);
     } catch {
       // the thread ended

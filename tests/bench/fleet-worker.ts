@@ -64,7 +64,5 @@ process.on('message', (msg: FleetRequest) => {
 
 // The driver went away (finished, crashed or killed): leave the room and exit rather than linger.
 process.on('disconnect', () => {
-  void (fleet?.stop() ?? Promise.resolve())
-    .then(() => dispose())
-    .finally(() => process.exit(0));
+  void (fleet?.stop() ?? Promise.resolve()).then(() => dispose()).finally(() => process.exit(0));
 });

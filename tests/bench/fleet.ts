@@ -99,7 +99,12 @@ export class CandidateFleet implements Fleet {
   }
 
   joinAll(candidateIds: number[], opts?: JoinAllOptions) {
-    return joinAllWith((id) => this.join(id), () => this.stopped, candidateIds, opts);
+    return joinAllWith(
+      (id) => this.join(id),
+      () => this.stopped,
+      candidateIds,
+      opts,
+    );
   }
 
   async leave(candidateId: number) {
@@ -152,9 +157,7 @@ export class ProcessFleet implements Fleet {
   private stopping = false;
   private readonly pending = new Map<number, { resolve: (r: FleetReply) => void; reject: (e: Error) => void }>();
 
-  private constructor(
-    private readonly mintToken: (candidateId: number) => Promise<string>,
-  ) {
+  private constructor(private readonly mintToken: (candidateId: number) => Promise<string>) {
     this.child = fork(path.join(import.meta.dirname, 'fleet-worker.ts'), [], {
       // The tsx loader this process runs under, so the worker's TypeScript and `@/` imports load too.
       execArgv: process.execArgv,
@@ -201,7 +204,12 @@ export class ProcessFleet implements Fleet {
   }
 
   joinAll(candidateIds: number[], opts?: JoinAllOptions) {
-    return joinAllWith((id) => this.join(id), () => this.stopping, candidateIds, opts);
+    return joinAllWith(
+      (id) => this.join(id),
+      () => this.stopping,
+      candidateIds,
+      opts,
+    );
   }
 
   async leave(candidateId: number) {

@@ -137,7 +137,9 @@ async function main() {
   const idleA = sampleCpu({});
   await sleep(3000);
   const busyBefore = cpuBetween(idleA, sampleCpu({})).machine;
-  log(`machine busy before start: ${busyBefore}% of one core (of ${os.cpus().length * 100}%)${busyBefore > 50 ? ' - other work is running; results will show it' : ''}`);
+  log(
+    `machine busy before start: ${busyBefore}% of one core (of ${os.cpus().length * 100}%)${busyBefore > 50 ? ' - other work is running; results will show it' : ''}`,
+  );
 
   // Server modules read the environment once, at import: point them at this stack first.
   Object.assign(process.env, stackProcessEnv(CONFIG));
@@ -216,7 +218,12 @@ async function main() {
   const fewCtx = await newContext(browser, stack.appUrl);
   const fewPage = await fewCtx.newPage();
   await fewPage.goto(server.url(stack.sfuUrl, token.token));
-  await waitUntil(() => snapshot(fewPage), (x) => x.tiles.length >= FEW, 30_000, null);
+  await waitUntil(
+    () => snapshot(fewPage),
+    (x) => x.tiles.length >= FEW,
+    30_000,
+    null,
+  );
   const few = await measureWindow(fewPage, Date.now(), 'baseline-few', SETTLE_MAX_MS.baseline, cpuRoots, fleet, FEW, 30_000);
   await fewCtx.close();
 
@@ -236,7 +243,12 @@ async function main() {
       if (m.stats.tilesOnScreen < CANDIDATES) out.push(`${label}: only ${m.stats.tilesOnScreen} of ${CANDIDATES} tiles were on screen`);
       return out;
     }),
-    ...([['baseline', baseline.stats], [`baseline with ${FEW} candidates`, few.stats]] as const).flatMap(([label, stats]) =>
+    ...(
+      [
+        ['baseline', baseline.stats],
+        [`baseline with ${FEW} candidates`, few.stats],
+      ] as const
+    ).flatMap(([label, stats]) =>
       (['screen', 'camera'] as const).flatMap((role) => {
         // The baseline asks for HIGH: streams below the published size mean the candidates (short
         // of CPU, or of uplink estimate) were not sending their top layer, so it cost less than it would.
@@ -244,10 +256,16 @@ async function main() {
         const counts = [...stats.receivedSizes[role].matchAll(/(\d+)x\d+×(\d+)/g)].map((m) => ({ width: Number(m[1]), n: Number(m[2]) }));
         const all = counts.reduce((n, c) => n + c.n, 0);
         const atTop = counts.filter((c) => c.width >= top).reduce((n, c) => n + c.n, 0);
-        return all > 0 && atTop < all * 0.9 ? [`${label}: only ${atTop} of ${all} ${role} streams arrived at the published ${top} px width, so it is an underestimate`] : [];
+        return all > 0 && atTop < all * 0.9
+          ? [`${label}: only ${atTop} of ${all} ${role} streams arrived at the published ${top} px width, so it is an underestimate`]
+          : [];
       }),
     ),
-    ...(joins.some((j) => j.failed) ? [`${joins.filter((j) => j.failed).length} of ${joins.length} joins showed no picture within ${JOIN_TIMEOUT_MS / 1000} s (counted as ${JOIN_TIMEOUT_MS} ms)`] : []),
+    ...(joins.some((j) => j.failed)
+      ? [
+          `${joins.filter((j) => j.failed).length} of ${joins.length} joins showed no picture within ${JOIN_TIMEOUT_MS / 1000} s (counted as ${JOIN_TIMEOUT_MS} ms)`,
+        ]
+      : []),
   ];
   for (const w of warnings) log(`warning: ${w}`);
   const result = {
@@ -283,20 +301,81 @@ async function main() {
       fps: 'per tile: decoded frames per second summed over its screen and camera streams (a tile showing stills decodes next to nothing); fpsBySource splits them, fpsMinOfLiveTiles/fpsMedianOfLiveTiles leave out tiles that decoded nothing',
       joinToFirstFrame: `connect() start to the first picture of the candidate on its tile: a video with videoWidth > 0 and totalVideoFrames > 0 (counted once a second frame follows), or a newly loaded still where the grid shows stills; ${joins.length} joins spread over the page; a join with nothing within ${JOIN_TIMEOUT_MS / 1000} s counts as ${JOIN_TIMEOUT_MS} ms`,
     },
-    grid: { ...grid.stats, url: `/rooms/${room.id}?${GRID_QUERY}`, viewport: grid.viewport, fillMs: grid.fillMs, settleKbps: grid.settleKbps, cpuPercent: grid.cpu, publisherFps: grid.publisherFps },
-    baseline: { ...baseline.stats, viewport: baseline.viewport, fillMs: baseline.fillMs, settleKbps: baseline.settleKbps, cpuPercent: baseline.cpu, publisherFps: baseline.publisherFps },
+    grid: {
+      ...grid.stats,
+      url: `/rooms/${room.id}?${GRID_QUERY}`,
+      viewport: grid.viewport,
+      fillMs: grid.fillMs,
+      settleKbps: grid.settleKbps,
+      cpuPercent: grid.cpu,
+      publisherFps: grid.publisherFps,
+    },
+    baseline: {
+      ...baseline.stats,
+      viewport: baseline.viewport,
+      fillMs: baseline.fillMs,
+      settleKbps: baseline.settleKbps,
+      cpuPercent: baseline.cpu,
+      publisherFps: baseline.publisherFps,
+    },
     baselineFew: { candidates: FEW, ...few.stats, settleKbps: few.settleKbps, cpuPercent: few.cpu, publisherFps: few.publisherFps },
     joins: {
       count: joins.length,
       failed: joins.filter((j) => j.failed).length,
       firstPictureMs: { p50: percentile(firstMs, 50), p95: percentile(firstMs, 95), max: Math.max(...firstMs) },
-      screenMs: { p50: percentile(joins.map((j) => j.screenMs), 50), p95: percentile(joins.map((j) => j.screenMs), 95) },
-      cameraMs: { p50: percentile(joins.map((j) => j.cameraMs), 50), p95: percentile(joins.map((j) => j.cameraMs), 95) },
+      screenMs: {
+        p50: percentile(
+          joins.map((j) => j.screenMs),
+          50,
+        ),
+        p95: percentile(
+          joins.map((j) => j.screenMs),
+          95,
+        ),
+      },
+      cameraMs: {
+        p50: percentile(
+          joins.map((j) => j.cameraMs),
+          50,
+        ),
+        p95: percentile(
+          joins.map((j) => j.cameraMs),
+          95,
+        ),
+      },
       firstPictureKinds: joins.reduce<Record<string, number>>((acc, j) => ({ ...acc, [j.firstKind]: (acc[j.firstKind] ?? 0) + 1 }), {}),
-      connectMs: { p50: percentile(joins.map((j) => j.connectMs), 50), p95: percentile(joins.map((j) => j.connectMs), 95) },
-      screenPublishedMs: { p50: percentile(joins.map((j) => j.screenPublishedMs), 50), p95: percentile(joins.map((j) => j.screenPublishedMs), 95) },
-      trackAtPageMs: { p50: percentile(joins.flatMap((j) => j.trackAtPageMs ?? []), 50) },
-      videoElementMs: { p50: percentile(joins.flatMap((j) => j.videoElementMs ?? []), 50) },
+      connectMs: {
+        p50: percentile(
+          joins.map((j) => j.connectMs),
+          50,
+        ),
+        p95: percentile(
+          joins.map((j) => j.connectMs),
+          95,
+        ),
+      },
+      screenPublishedMs: {
+        p50: percentile(
+          joins.map((j) => j.screenPublishedMs),
+          50,
+        ),
+        p95: percentile(
+          joins.map((j) => j.screenPublishedMs),
+          95,
+        ),
+      },
+      trackAtPageMs: {
+        p50: percentile(
+          joins.flatMap((j) => j.trackAtPageMs ?? []),
+          50,
+        ),
+      },
+      videoElementMs: {
+        p50: percentile(
+          joins.flatMap((j) => j.videoElementMs ?? []),
+          50,
+        ),
+      },
       each: joins,
     },
     machine: { cores: os.cpus().length, busyBeforeStartPercent: busyBefore },
@@ -341,7 +420,10 @@ async function tryFortyPerPage(page: Page) {
     await select.first().selectOption('40');
     return 'select';
   }
-  const button = page.getByRole('button', { name: /^40$/ }).or(page.getByRole('radio', { name: /^40$/ })).or(page.getByRole('tab', { name: /^40$/ }));
+  const button = page
+    .getByRole('button', { name: /^40$/ })
+    .or(page.getByRole('radio', { name: /^40$/ }))
+    .or(page.getByRole('tab', { name: /^40$/ }));
   if ((await button.count()) > 0) {
     await button.first().click();
     return 'button';
@@ -360,7 +442,12 @@ const shownPictures = (s: Snapshot) => decodingVideos(s) + s.tiles.reduce((n, t)
 async function measurePage(page: Page, url: string, label: 'grid' | 'baseline', cpuRoots: Record<string, number[]>, fleet: ProcessFleet) {
   const opened = Date.now();
   await page.goto(url);
-  const snap = await waitUntil(() => snapshot(page), (s) => s.tiles.length > 0, 20_000, `${label}: no tiles appeared`);
+  const snap = await waitUntil(
+    () => snapshot(page),
+    (s) => s.tiles.length > 0,
+    20_000,
+    `${label}: no tiles appeared`,
+  );
   if (snap.tiles.length < CANDIDATES) {
     const how = await tryFortyPerPage(page);
     if (how) log(`${label}: ${snap.tiles.length} tiles; asked for 40 per page via a ${how}`);
@@ -468,7 +555,10 @@ async function measureJoins(page: Page, fleet: Fleet, ids: number[]) {
       log(`  join of candidate ${id} failed: ${err instanceof Error ? err.message : String(err)}`);
       return { startedAt: joinedAt, connectMs: NaN, screenPublishedMs: NaN, cameraPublishedMs: NaN };
     });
-    for (const [role, ms] of [['screen', timing.screenPublishedMs], ['camera', timing.cameraPublishedMs]] as const) {
+    for (const [role, ms] of [
+      ['screen', timing.screenPublishedMs],
+      ['camera', timing.cameraPublishedMs],
+    ] as const) {
       if (Number.isFinite(ms) && (await rebaseJoin(page, id, role, timing.startedAt + ms - 50))) {
         log(`  join of candidate ${id}: an old ${role} still showed again before the track was published; not counted`);
       }

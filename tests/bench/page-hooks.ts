@@ -250,7 +250,10 @@ export function windowStats(a: Snapshot, b: Snapshot) {
   const mode = (xs: string[]) => {
     const counts = new Map<string, number>();
     for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1);
-    return [...counts.entries()].sort((x, y) => y[1] - x[1]).map(([k, n]) => `${k}×${n}`).join(', ');
+    return [...counts.entries()]
+      .sort((x, y) => y[1] - x[1])
+      .map(([k, n]) => `${k}×${n}`)
+      .join(', ');
   };
   return {
     seconds: round(seconds, 2),

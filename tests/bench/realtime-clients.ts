@@ -147,7 +147,15 @@ process.on('message', (cmd: Command) => {
       break;
     }
     case 'stats':
-      send({ t: 'stats', streams: sources.length, open: sources.filter((s) => s.readyState === EventSource.OPEN).length, messages, errors, reconnects, duplicateIds });
+      send({
+        t: 'stats',
+        streams: sources.length,
+        open: sources.filter((s) => s.readyState === EventSource.OPEN).length,
+        messages,
+        errors,
+        reconnects,
+        duplicateIds,
+      });
       break;
     case 'close':
       for (const s of sources) s.close();

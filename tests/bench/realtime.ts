@@ -202,12 +202,16 @@ async function connectCandidates(bases: string[], people: Person[], workers: Cli
 async function broadcast(base: string, admin: Person, workers: Clients[], n: number) {
   const m = marker(n);
   const expected = workers.map((w) => w.candidates);
-  const reached = workers.map((w) =>
-    w.when((r) => (r.t === 'reached' && r.marker === m ? r : undefined), BROADCAST_TIMEOUT_MS).catch(() => null),
-  );
+  const reached = workers.map((w) => w.when((r) => (r.t === 'reached' && r.marker === m ? r : undefined), BROADCAST_TIMEOUT_MS).catch(() => null));
   workers.forEach((w, i) => w.send({ t: 'expect', marker: m, count: expected[i]! }));
   const t0 = now();
-  await trpcMutation(base, admin.cookie, 'messages.send', { audience: 'all', title: `广播 ${m}`, body: `系统消息 ${m}`, priority: 'normal', mustAcknowledge: false });
+  await trpcMutation(base, admin.cookie, 'messages.send', {
+    audience: 'all',
+    title: `广播 ${m}`,
+    body: `系统消息 ${m}`,
+    priority: 'normal',
+    mustAcknowledge: false,
+  });
   const sentMs = now() - t0;
   const results = await Promise.all(reached);
   const got = await Promise.all(workers.map((w) => w.query([m])));
@@ -247,7 +251,16 @@ async function main() {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
 
   try {
-    const build: StackConfig = { appPort: PORT, sfuPort: 8180, sfuTcpPort: 8181, sfuUdpPort: 8182, apiKey: 'bench-key', apiSecret: 'bench-secret-0123456789abcdef0123456789abcdef', artifacts: ARTIFACTS, dbPath };
+    const build: StackConfig = {
+      appPort: PORT,
+      sfuPort: 8180,
+      sfuTcpPort: 8181,
+      sfuUdpPort: 8182,
+      apiKey: 'bench-key',
+      apiSecret: 'bench-secret-0123456789abcdef0123456789abcdef',
+      artifacts: ARTIFACTS,
+      dbPath,
+    };
     if (buildApp(build, { skip: process.env.BENCH_SKIP_BUILD === '1' })) log('built');
     freshDb(dbPath);
     const t0 = Date.now();
@@ -381,7 +394,17 @@ async function main() {
       const w = Math.floor((sentAt.get(m)! - tStart) / 5000) * 5;
       windows.set(w, [...(windows.get(w) ?? []), d.last - sentAt.get(m)!]);
     }
-    const latencyByWindow = [...windows].map(([fromS, l]) => ({ fromS, n: l.length, p50: round(percentile(l.sort((a, b) => a - b), 50)), max: round(l.at(-1)!) }));
+    const latencyByWindow = [...windows].map(([fromS, l]) => ({
+      fromS,
+      n: l.length,
+      p50: round(
+        percentile(
+          l.sort((a, b) => a - b),
+          50,
+        ),
+      ),
+      max: round(l.at(-1)!),
+    }));
     latencies.sort((a, b) => a - b);
     firstLatencies.sort((a, b) => a - b);
     const rssChat = rss();
@@ -466,14 +489,16 @@ async function main() {
       },
       definitions: {
         deliveryMs:
-          'per help message: from the moment the candidate process starts the help.open/help.send request to the moment the LAST of the agents\' help.onDesk SSE streams has the event (all agents see every desk event); percentiles over the counted messages',
+          "per help message: from the moment the candidate process starts the help.open/help.send request to the moment the LAST of the agents' help.onDesk SSE streams has the event (all agents see every desk event); percentiles over the counted messages",
         firstAgentMsP99: 'as deliveryMs but to the first agent',
         deliveryMarkerRepeats: 'later desk events quoting an already delivered message again (e.g. the assignment after an open); not duplicates',
         duplicateEventIds: 'tracked events a stream received twice (must be 0)',
-        broadcastAllMs: 'from the start of the admin\'s messages.send (audience all) request until the last connected candidate\'s messages.onMine stream has the message',
-        broadcastClients: 'candidates connected when the second broadcast was sent: the first CLIENTS (who asked for help) hold help.onMine + messages.onMine, the others messages.onMine only, as a candidate page without an open help thread does',
+        broadcastAllMs:
+          "from the start of the admin's messages.send (audience all) request until the last connected candidate's messages.onMine stream has the message",
+        broadcastClients:
+          'candidates connected when the second broadcast was sent: the first CLIENTS (who asked for help) hold help.onMine + messages.onMine, the others messages.onMine only, as a candidate page without an open help thread does',
         rssMb: 'peak resident memory of the app process tree(s) (next start; summed over the app processes), sampled every second',
-        apps: 'app processes (BENCH_APPS): candidates\' workers are spread over them round robin, agents are on the last one, messages are sent through them in turn, the broadcast through the first; events cross through Redis',
+        apps: "app processes (BENCH_APPS): candidates' workers are spread over them round robin, agents are on the last one, messages are sent through them in turn, the broadcast through the first; events cross through Redis",
         clock: 'performance.timeOrigin + performance.now() in each process (same machine clock)',
         cpu: 'percent of one core (200 = both cores) per process group during the chat and the second broadcast; otherProcesses is everything else on the machine; "main (JS) waiting for a CPU" is the app JS thread runnable but not running (/proc schedstat)',
         latencyByWindow: 'delivery latency by 5 s window of send time: p50 and max',

@@ -59,12 +59,20 @@ describe('back office: preparing an exam from the UI alone', () => {
     // 3. Fifty candidates from a file: preview first, then commit.
     await page.getByTestId('exam-tab-candidates').click();
     await page.waitForURL('**/candidates');
-    await page.getByTestId('import-file').setInputFiles({ name: '考生名单.csv', mimeType: 'text/csv', buffer: candidatesCsv(seeded as { name: string; idNumber: string }) });
+    await page
+      .getByTestId('import-file')
+      .setInputFiles({ name: '考生名单.csv', mimeType: 'text/csv', buffer: candidatesCsv(seeded as { name: string; idNumber: string }) });
     await expect(page.getByTestId('import-commit').textContent()).resolves.toBe('确认导入 50 名考生');
     await page.getByTestId('import-commit').click();
     await page.getByTestId('import-committed').waitFor();
     await screenshot(page, 'admin-flow-imported');
-    expect(db.select().from(registrations).where(and(eq(registrations.examId, exam.id), isNull(registrations.roomId))).all()).toHaveLength(50);
+    expect(
+      db
+        .select()
+        .from(registrations)
+        .where(and(eq(registrations.examId, exam.id), isNull(registrations.roomId)))
+        .all(),
+    ).toHaveLength(50);
     // The existing account was reused, not duplicated, and keeps its password login.
     expect(db.select().from(users).where(eq(users.idNumber, seeded.idNumber!)).all()).toMatchObject([{ id: seeded.id, passwordLoginEnabled: true }]);
 
@@ -106,7 +114,11 @@ describe('back office: preparing an exam from the UI alone', () => {
     const card = candidatePage.getByTestId(`exam-${exam.id}`);
     await card.waitFor();
     await expect(card.textContent()).resolves.toContain(title);
-    const seat = db.select().from(registrations).where(and(eq(registrations.examId, exam.id), eq(registrations.candidateId, seeded.id))).get()!;
+    const seat = db
+      .select()
+      .from(registrations)
+      .where(and(eq(registrations.examId, exam.id), eq(registrations.candidateId, seeded.id)))
+      .get()!;
     const room = rooms.find((r) => r.id === seat.roomId)!;
     await expect(card.textContent()).resolves.toContain(room.name);
     await screenshot(candidatePage, 'admin-flow-candidate-sees-exam');

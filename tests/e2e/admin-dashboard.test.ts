@@ -36,23 +36,49 @@ describe('admin dashboard, exports and audit log', () => {
     assignInvigilator({ db, roomId: roomB.id, userId: invigilatorB.id });
     const inB = [await makeCandidate(db), await makeCandidate(db)];
     inB.forEach((c, i) => registerCandidate({ db, examId: exam.id, roomId: roomB.id, candidateId: c.id, seat: i + 1 }));
-    for (let i = 0; i < 3; i++) db.insert(registrations).values({ examId: exam.id, candidateId: (await makeCandidate(db)).id }).run();
+    for (let i = 0; i < 3; i++)
+      db.insert(registrations)
+        .values({ examId: exam.id, candidateId: (await makeCandidate(db)).id })
+        .run();
 
     const now = Date.now();
     const set = (candidateId: number, values: Partial<typeof registrations.$inferInsert>) =>
       db.update(registrations).set(values).where(eq(registrations.candidateId, candidateId)).run();
-    const [notIn, deviceOk, sitting, flagged, done, uploading] = candidates as [typeof inB[0], typeof inB[0], typeof inB[0], typeof inB[0], typeof inB[0], typeof inB[0]];
+    const [notIn, deviceOk, sitting, flagged, done, uploading] = candidates as [
+      (typeof inB)[0],
+      (typeof inB)[0],
+      (typeof inB)[0],
+      (typeof inB)[0],
+      (typeof inB)[0],
+      (typeof inB)[0],
+    ];
     db.insert(deviceChecks).values({ candidateId: deviceOk.id, passed: true, camera: 'c', microphone: 'm', peakLevel: 0.4, recordedMs: 3000 }).run();
     for (const c of [sitting, flagged, done, uploading, ...inB]) set(c.id, { enteredAt: new Date(now - 10 * 60_000) });
     for (const c of [done, uploading]) set(c.id, { finishedAt: new Date(now - 60_000), finishReason: 'submitted' });
     db.insert(recordings)
-      .values({ candidateId: uploading.id, examId: exam.id, track: 'screen', clientKey: `e2e-${now}`, mimeType: 'video/webm', startedAt: new Date(now - 9 * 60_000), expectedChunks: 10, receivedChunks: 4 })
+      .values({
+        candidateId: uploading.id,
+        examId: exam.id,
+        track: 'screen',
+        clientKey: `e2e-${now}`,
+        mimeType: 'video/webm',
+        startedAt: new Date(now - 9 * 60_000),
+        expectedChunks: 10,
+        receivedChunks: 4,
+      })
       .run();
 
     const admin = await makeStaff(db, 'admin');
     // Enough earlier back-office rows for a second page.
     db.transaction((tx) => {
-      for (let i = 0; i < 55; i++) audit(tx, { actorId: admin.id, action: 'candidate.password_login_enabled', examId: exam.id, candidateId: inB[0]!.id, at: new Date(now - (60 - i) * 60_000) });
+      for (let i = 0; i < 55; i++)
+        audit(tx, {
+          actorId: admin.id,
+          action: 'candidate.password_login_enabled',
+          examId: exam.id,
+          candidateId: inB[0]!.id,
+          at: new Date(now - (60 - i) * 60_000),
+        });
     });
 
     // The grid's actions, audited: a flag raised and one decided, extra time, an ended exam.

@@ -71,14 +71,26 @@ describe('admin: exams', () => {
     await screenshot(page, 'admin-exam-sheets');
 
     const sheet = e2e.db.select().from(questionSheets).where(eq(questionSheets.examId, exam.id)).get()!;
-    expect(sheet.questions).toEqual([{ id: 'q1', kind: 'single', prompt: '中国的首都是哪座城市？', options: ['上海', '北京', '广州', '深圳'], answer: '北京', points: 2 }]);
-    const files = e2e.db.select({ purpose: examAttachments.purpose, fileName: examAttachments.fileName }).from(examAttachments).where(eq(examAttachments.examId, exam.id)).all();
+    expect(sheet.questions).toEqual([
+      { id: 'q1', kind: 'single', prompt: '中国的首都是哪座城市？', options: ['上海', '北京', '广州', '深圳'], answer: '北京', points: 2 },
+    ]);
+    const files = e2e.db
+      .select({ purpose: examAttachments.purpose, fileName: examAttachments.fileName })
+      .from(examAttachments)
+      .where(eq(examAttachments.examId, exam.id))
+      .all();
     expect(files).toEqual([
       { purpose: 'notice', fileName: '考生须知.pdf' },
       { purpose: 'sheet', fileName: '示意图.png' },
     ]);
     expect(e2e.db.select().from(presetMessages).where(eq(presetMessages.examId, exam.id)).all()).toHaveLength(1);
-    const actions = e2e.db.select({ action: auditLog.action }).from(auditLog).where(eq(auditLog.actorId, admin.id)).orderBy(desc(auditLog.id)).all().map((r) => r.action);
+    const actions = e2e.db
+      .select({ action: auditLog.action })
+      .from(auditLog)
+      .where(eq(auditLog.actorId, admin.id))
+      .orderBy(desc(auditLog.id))
+      .all()
+      .map((r) => r.action);
     expect(actions).toEqual(['sheet.created', 'attachment.added', 'preset.added', 'attachment.added', 'exam.created']);
 
     // The list shows it, upcoming, with its counts.
@@ -96,7 +108,8 @@ describe('admin: exams', () => {
     await loginAsStaff(page, admin.username!, PASSWORD);
     await page.goto(`/admin/exams/${exam.id}/settings`);
     await page.getByTestId('under-way-hint').waitFor();
-    for (const id of ['exam-starts', 'exam-entry-opens', 'exam-duration', 'exam-notice']) await expect(page.getByTestId(id).isDisabled(), id).resolves.toBe(true);
+    for (const id of ['exam-starts', 'exam-entry-opens', 'exam-duration', 'exam-notice'])
+      await expect(page.getByTestId(id).isDisabled(), id).resolves.toBe(true);
     await expect(page.getByTestId('exam-entry-closes').isEnabled()).resolves.toBe(true);
     await expect(page.getByTestId('attachment-file').count()).resolves.toBe(0);
     await page.getByLabel('考试名称').fill(`${exam.title}（改）`);

@@ -62,7 +62,11 @@ describe('admin: candidate import', () => {
     expect(generated).toMatch(/^[a-km-zA-HJ-NP-Z2-9]{10}$/);
     await shot(page, 'admin-candidate-password');
     await page.getByTestId('candidate-password-done').click();
-    const user = e2e.db.select().from(users).where(and(eq(users.idNumber, '330106199301171868'))).get()!;
+    const user = e2e.db
+      .select()
+      .from(users)
+      .where(and(eq(users.idNumber, '330106199301171868')))
+      .get()!;
     expect(user.passwordLoginEnabled).toBe(true);
 
     await page.getByTestId('candidate-search').fill('');

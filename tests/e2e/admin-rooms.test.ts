@@ -17,7 +17,11 @@ describe('admin: rooms and staff', () => {
     // 50 imported candidates, not yet placed (as the importer leaves them without a room column).
     db.transaction((tx) => {
       for (let i = 0; i < 50; i++) {
-        const c = tx.insert(users).values({ role: 'candidate', name: `分配考生${i + 1}`, idNumber: makeIdNumber(), passwordHash: NO_PASSWORD }).returning().get();
+        const c = tx
+          .insert(users)
+          .values({ role: 'candidate', name: `分配考生${i + 1}`, idNumber: makeIdNumber(), passwordHash: NO_PASSWORD })
+          .returning()
+          .get();
         tx.insert(registrations).values({ examId: exam.id, candidateId: c.id }).run();
       }
     });
@@ -29,7 +33,10 @@ describe('admin: rooms and staff', () => {
     await expect(page.getByTestId('rooms-unplaced').textContent()).resolves.toBe('未分配考生：50 人');
     await expect(page.getByTestId('rooms-empty').isVisible()).resolves.toBe(true);
 
-    for (const [name, capacity] of [['第一考场', '30'], ['第二考场', '30']] as const) {
+    for (const [name, capacity] of [
+      ['第一考场', '30'],
+      ['第二考场', '30'],
+    ] as const) {
       await page.getByTestId('new-room-name').fill(name);
       await page.getByTestId('new-room-capacity').fill(capacity);
       await page.getByTestId('new-room-submit').click();
@@ -48,7 +55,10 @@ describe('admin: rooms and staff', () => {
     await expect.poll(() => page.getByTestId('rooms-unplaced').textContent()).toBe('未分配考生：0 人');
 
     const rooms = db.select().from(examRooms).where(eq(examRooms.examId, exam.id)).all();
-    expect(rooms.map((r) => [r.name, r.capacity])).toEqual([['第一考场', 30], ['第二考场', 30]]);
+    expect(rooms.map((r) => [r.name, r.capacity])).toEqual([
+      ['第一考场', 30],
+      ['第二考场', 30],
+    ]);
     for (const r of rooms) {
       expect(db.select().from(registrations).where(eq(registrations.roomId, r.id)).all()).toHaveLength(25);
       await expect(page.getByTestId(`room-${r.id}-count`).textContent()).resolves.toContain('25 / 30');
@@ -61,7 +71,13 @@ describe('admin: rooms and staff', () => {
     await page.getByTestId(`room-${first.id}-invigilator-${invigilator.id}`).waitFor();
     await page.getByTestId('chief-select').selectOption(String(invigilator.id));
     await expect.poll(() => db.select().from(chiefInvigilators).where(eq(chiefInvigilators.examId, exam.id)).get()?.userId).toBe(invigilator.id);
-    expect(db.select().from(invigilatorAssignments).where(and(eq(invigilatorAssignments.roomId, first.id), eq(invigilatorAssignments.userId, invigilator.id))).get()).toBeTruthy();
+    expect(
+      db
+        .select()
+        .from(invigilatorAssignments)
+        .where(and(eq(invigilatorAssignments.roomId, first.id), eq(invigilatorAssignments.userId, invigilator.id)))
+        .get(),
+    ).toBeTruthy();
 
     // Manual placement: find a candidate and move them to the second room.
     await page.getByTestId('place-search').fill('分配考生1');

@@ -27,7 +27,11 @@ async function examFor(kind: 'written' | 'interview', timing: { startsIn: number
 }
 
 const registrationOf = (examId: number, candidateId: number) =>
-  e2e.db.select().from(registrations).where(and(eq(registrations.examId, examId), eq(registrations.candidateId, candidateId))).get()!;
+  e2e.db
+    .select()
+    .from(registrations)
+    .where(and(eq(registrations.examId, examId), eq(registrations.candidateId, candidateId)))
+    .get()!;
 
 async function acceptNotice(page: Page, examId: number) {
   const card = page.getByTestId(`exam-${examId}`);
@@ -58,7 +62,12 @@ describe('the candidate journey, as in the manual', () => {
     const card = page.getByTestId(`exam-${exam.id}`);
     await card.waitFor();
     // Entry needs the notice accepted first.
-    await expect(card.getByTestId('enter-exam').getAttribute('aria-disabled').catch(() => null)).resolves.not.toBe('false');
+    await expect(
+      card
+        .getByTestId('enter-exam')
+        .getAttribute('aria-disabled')
+        .catch(() => null),
+    ).resolves.not.toBe('false');
     await acceptNotice(page, exam.id);
     await screenshot(page, 'candidate-my-exams-accepted');
     await card.getByTestId('enter-exam').click();
@@ -127,7 +136,14 @@ describe('the candidate journey, as in the manual', () => {
     await page.getByTestId('back-home').waitFor({ timeout: 70_000 });
     const reg = registrationOf(exam.id, candidate.id);
     expect(reg.finishReason).toBe('timeout');
-    expect(e2e.db.select().from(answers).where(eq(answers.registrationId, reg.id)).all().map((a) => a.questionId)).toContain('q1');
+    expect(
+      e2e.db
+        .select()
+        .from(answers)
+        .where(eq(answers.registrationId, reg.id))
+        .all()
+        .map((a) => a.questionId),
+    ).toContain('q1');
   });
 
   it('an interview: draw a lot, accept, confirm devices, wait, the material appears, end the exam', async () => {
@@ -145,7 +161,10 @@ describe('the candidate journey, as in the manual', () => {
 
     await page.getByTestId('camera-preview').waitFor();
     await screenshot(page, 'interview-device-confirmation');
-    await page.getByRole('button', { name: /确认|Confirm/ }).last().click();
+    await page
+      .getByRole('button', { name: /确认|Confirm/ })
+      .last()
+      .click();
     await page.getByTestId('waiting-countdown').waitFor();
     await screenshot(page, 'interview-waiting');
     expect(seen.join('\n')).not.toContain(INTERVIEW_SHEETS[0]!.body.slice(0, 20));

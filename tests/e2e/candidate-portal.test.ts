@@ -75,7 +75,13 @@ describe('the candidate portal', () => {
 
   it('My exams offers the notice attachments for download, and the name menu logs out', async () => {
     const { page, exam } = await candidatePage();
-    addAttachment({ db: e2e.db, examId: exam.id, fileName: '考场规则.txt', contentType: 'text/plain; charset=utf-8', content: Buffer.from('考场规则：独立完成。') });
+    addAttachment({
+      db: e2e.db,
+      examId: exam.id,
+      fileName: '考场规则.txt',
+      contentType: 'text/plain; charset=utf-8',
+      content: Buffer.from('考场规则：独立完成。'),
+    });
     await page.goto('/exams');
     const download = page.waitForEvent('download');
     await page.getByTestId(`exam-${exam.id}`).getByRole('link', { name: '考场规则.txt' }).click();
@@ -94,11 +100,14 @@ describe('the candidate portal', () => {
   it('a page from an older deployment asks to be reloaded', async () => {
     const { page } = await candidatePage();
     // Batched calls name several procedures in one path: match on the path, not a glob.
-    await page.route((url) => url.pathname.includes('system.info'), async (route) => {
-      const res = await route.fetch();
-      const body = (await res.text()).replace(/"version":"[^"]*"/, '"version":"9.9.9+newer"');
-      await route.fulfill({ response: res, body });
-    });
+    await page.route(
+      (url) => url.pathname.includes('system.info'),
+      async (route) => {
+        const res = await route.fetch();
+        const body = (await res.text()).replace(/"version":"[^"]*"/, '"version":"9.9.9+newer"');
+        await route.fulfill({ response: res, body });
+      },
+    );
     await page.goto('/check');
     await page.getByTestId('update-prompt').waitFor({ timeout: 15_000 });
   });
@@ -144,7 +153,15 @@ describe('the candidate portal', () => {
 
   it('the message centre shows unread messages, marks them read and records the acknowledgement', async () => {
     const { page, candidate, exam } = await candidatePage();
-    const note = createMessage({ db: e2e.db, audience: 'exam', examId: exam.id, title: '考前提醒', body: '请提前 10 分钟入场。', priority: 'normal', mustAcknowledge: false });
+    const note = createMessage({
+      db: e2e.db,
+      audience: 'exam',
+      examId: exam.id,
+      title: '考前提醒',
+      body: '请提前 10 分钟入场。',
+      priority: 'normal',
+      mustAcknowledge: false,
+    });
     await page.goto('/messages');
     const item = page.getByTestId(`message-${note.id}`);
     await expect.poll(() => item.getAttribute('data-unread')).toBe('true');
@@ -152,13 +169,25 @@ describe('the candidate portal', () => {
     await item.getByRole('button').first().click();
     await expect.poll(() => item.getAttribute('data-unread')).toBe('false');
     // A message that must be acknowledged blocks the page with a dialog until it is.
-    const m = createMessage({ db: e2e.db, audience: 'exam', examId: exam.id, title: '纪律要求', body: '考试期间请勿离开座位。', priority: 'urgent', mustAcknowledge: true });
+    const m = createMessage({
+      db: e2e.db,
+      audience: 'exam',
+      examId: exam.id,
+      title: '纪律要求',
+      body: '考试期间请勿离开座位。',
+      priority: 'urgent',
+      mustAcknowledge: true,
+    });
     await page.reload();
     const dialog = page.getByTestId('message-dialog');
     await expect.poll(() => dialog.getAttribute('data-message-id')).toBe(String(m.id));
     await dialog.getByTestId('message-dialog-ack').click();
     await expect.poll(() => page.getByTestId(`message-${m.id}`).getAttribute('data-acknowledged')).toBe('true');
-    const receipt = e2e.db.select().from(messageReceipts).where(and(eq(messageReceipts.messageId, m.id), eq(messageReceipts.candidateId, candidate.id))).get();
+    const receipt = e2e.db
+      .select()
+      .from(messageReceipts)
+      .where(and(eq(messageReceipts.messageId, m.id), eq(messageReceipts.candidateId, candidate.id)))
+      .get();
     expect(receipt?.readAt).toBeTruthy();
     expect(receipt?.acknowledgedAt).toBeTruthy();
   });

@@ -101,7 +101,10 @@ describe('the help desk', () => {
     await expect(desk.getByTestId(`desk-row-${waiting[0]!.id}`).getAttribute('data-sla')).resolves.toBe('red');
     await expect(desk.getByTestId(`desk-row-${waiting[1]!.id}`).getAttribute('data-sla')).resolves.toBe('amber');
     // Oldest waiting first.
-    const order = await desk.getByTestId('desk-queue').locator('[data-thread-id]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-thread-id'))));
+    const order = await desk
+      .getByTestId('desk-queue')
+      .locator('[data-thread-id]')
+      .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-thread-id'))));
     expect(order.indexOf(waiting[0]!.id)).toBeLessThan(order.indexOf(waiting[1]!.id));
     expect(order.indexOf(waiting[1]!.id)).toBeLessThan(order.indexOf(thread.id));
     await expect(row.getAttribute('data-sla')).resolves.toBe('ok');
@@ -251,7 +254,9 @@ describe('the help desk', () => {
     await expect.poll(() => chat.getAttribute('data-thread-id')).toBe(String(waiting[0]!.id));
     await chat.getByTestId('desk-transfer').click();
     await chat.getByTestId(`transfer-to-${colleague.id}`).click();
-    await expect.poll(() => desk.getByTestId(`desk-row-${waiting[0]!.id}`).getByTestId('desk-row-agent').textContent(), { timeout: 15_000 }).toBe(colleague.name);
+    await expect
+      .poll(() => desk.getByTestId(`desk-row-${waiting[0]!.id}`).getByTestId('desk-row-agent').textContent(), { timeout: 15_000 })
+      .toBe(colleague.name);
     await chat.getByTestId('desk-resolve').click();
     await desk.getByTestId('desk-tab-resolved').click();
     await expect.poll(() => desk.getByTestId(`desk-row-${waiting[0]!.id}`).getAttribute('data-status'), { timeout: 15_000 }).toBe('resolved');

@@ -142,7 +142,11 @@ describe('the invigilator console', () => {
     await inv.getByTestId('end-exam-reason').fill('违反考试纪律');
     await inv.getByTestId('end-exam-submit').click();
     await cand.getByTestId('back-home').waitFor({ timeout: 15_000 });
-    const reg = e2e.db.select().from(registrations).where(and(eq(registrations.examId, exam.id), eq(registrations.candidateId, c.id))).get()!;
+    const reg = e2e.db
+      .select()
+      .from(registrations)
+      .where(and(eq(registrations.examId, exam.id), eq(registrations.candidateId, c.id)))
+      .get()!;
     expect(reg.finishReason).toBe('staff');
     await expect.poll(() => tile.getAttribute('data-status'), { timeout: 30_000 }).toBe('left');
   });

@@ -27,14 +27,28 @@ function hostileRecording(candidateId: number, examId: number, mimeType: string)
   const bytes = Buffer.from(PAGE);
   const rec = e2e.db
     .insert(recordings)
-    .values({ candidateId, examId, track: 'screen', clientKey: randomUUID(), mimeType, startedAt: new Date(), expectedChunks: 1, receivedChunks: 1, receivedBytes: bytes.length, completedAt: new Date() })
+    .values({
+      candidateId,
+      examId,
+      track: 'screen',
+      clientKey: randomUUID(),
+      mimeType,
+      startedAt: new Date(),
+      expectedChunks: 1,
+      receivedChunks: 1,
+      receivedBytes: bytes.length,
+      completedAt: new Date(),
+    })
     .returning()
     .get();
   const rel = chunkRelPath(rec, 0);
   const file = path.join(path.resolve(env.DATA_DIR), rel);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, bytes);
-  e2e.db.insert(recordingChunks).values({ recordingId: rec.id, seq: 0, size: bytes.length, sha256: 'a'.repeat(64), offsetMs: 0, path: rel, receivedAt: new Date() }).run();
+  e2e.db
+    .insert(recordingChunks)
+    .values({ recordingId: rec.id, seq: 0, size: bytes.length, sha256: 'a'.repeat(64), offsetMs: 0, path: rel, receivedAt: new Date() })
+    .run();
   return { id: rec.id, file };
 }
 

@@ -9,7 +9,15 @@ import { loginAsCandidate, loginAsStaff, recordMetric, screenshot, videoState, w
 const e2e = useE2eSession();
 
 type RecordedChunk = { clientKey: string; track: string; seq: number; size: number; sha256: string };
-type Backlog = { chunks: number; bytes: number; unfinished: number; ready: boolean; uploadedBytes: number; firstUploadAt: number | null; lastConfirmedAt: number | null };
+type Backlog = {
+  chunks: number;
+  bytes: number;
+  unfinished: number;
+  ready: boolean;
+  uploadedBytes: number;
+  firstUploadAt: number | null;
+  lastConfirmedAt: number | null;
+};
 
 async function newPage(): Promise<{ page: Page; context: BrowserContext }> {
   const context = await e2e.newContext();
@@ -91,7 +99,8 @@ describe('exam recordings', () => {
 
     const clockBefore = await remainingMs(cand);
     const recordedBefore = (await recordedOn(cand)).length;
-    const tileFrames = async () => (await videoState(tile.getByTestId('tile-screen').locator('video').or(tile.getByTestId('tile-screen')).first()).catch(() => null))?.framesDecoded ?? 0;
+    const tileFrames = async () =>
+      (await videoState(tile.getByTestId('tile-screen').locator('video').or(tile.getByTestId('tile-screen')).first()).catch(() => null))?.framesDecoded ?? 0;
     await context.setOffline(true);
     const cutAt = Date.now();
     await cand.waitForTimeout(3000);
@@ -237,7 +246,9 @@ describe('exam recordings', () => {
     }
     // My exams shows the recordings as uploaded.
     await again.getByTestId('refresh-exams').click();
-    await expect.poll(() => again.getByTestId(`exam-${exam.id}`).getByTestId('recording-screen').getAttribute('data-complete'), { timeout: 20_000 }).toBe('true');
+    await expect
+      .poll(() => again.getByTestId(`exam-${exam.id}`).getByTestId('recording-screen').getAttribute('data-complete'), { timeout: 20_000 })
+      .toBe('true');
     await screenshot(again, 'recordings-my-exams-after-crash');
   }, 240_000);
 });

@@ -28,8 +28,7 @@ let redis: RedisServer;
 let db: Db;
 const apps: Record<'a' | 'b', AppProcess | null> = { a: null, b: null };
 
-const start = (name: 'a' | 'b') =>
-  startApp({ port: PORTS[name], dbPath, logFile: path.join(dir, `app-${name}.log`), env: { REDIS_URL: redis.url } });
+const start = (name: 'a' | 'b') => startApp({ port: PORTS[name], dbPath, logFile: path.join(dir, `app-${name}.log`), env: { REDIS_URL: redis.url } });
 
 beforeAll(async () => {
   fs.mkdirSync(dir, { recursive: true });
@@ -48,7 +47,9 @@ afterAll(async () => {
 /** A session cookie for a user, written straight into the shared database. */
 function cookieFor(userId: number) {
   const { token, tokenHash } = newSessionToken();
-  db.insert(sessions).values({ tokenHash, userId, expiresAt: new Date(Date.now() + 3600_000) }).run();
+  db.insert(sessions)
+    .values({ tokenHash, userId, expiresAt: new Date(Date.now() + 3600_000) })
+    .run();
   return `${SESSION_COOKIE}=${token}`;
 }
 
@@ -87,7 +88,10 @@ function collector<T>() {
       const deadline = Date.now() + ms;
       while (!check(items)) {
         const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`timed out waiting for ${what}; have ${items.length}: ${JSON.stringify(items.slice(-12), (k, v) => (k === 'thread' ? undefined : v)).slice(-3000)}`);
+        if (left <= 0)
+          throw new Error(
+            `timed out waiting for ${what}; have ${items.length}: ${JSON.stringify(items.slice(-12), (k, v) => (k === 'thread' ? undefined : v)).slice(-3000)}`,
+          );
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, left);
           waiters.push(() => (clearTimeout(timer), resolve()));
@@ -98,7 +102,7 @@ function collector<T>() {
 }
 
 /** The payload of a tracked event (tRPC hands them over as `{ id, data }`). */
-const untrack = <T,>(v: unknown): { id: string | null; data: T } =>
+const untrack = <T>(v: unknown): { id: string | null; data: T } =>
   v && typeof v === 'object' && 'id' in v && 'data' in v ? { id: String(v.id), data: v.data as T } : { id: null, data: v as T };
 
 describe('two app processes sharing one database and Redis', () => {

@@ -89,7 +89,14 @@ describe('system messages', () => {
     await tryToEscape(portal);
     await tryToEscape(examPage);
     expect(portal.url()).toContain('/exams');
-    expect(e2e.db.select().from(messageReceipts).where(eq(messageReceipts.messageId, message.id)).all().filter((r) => r.acknowledgedAt)).toEqual([]);
+    expect(
+      e2e.db
+        .select()
+        .from(messageReceipts)
+        .where(eq(messageReceipts.messageId, message.id))
+        .all()
+        .filter((r) => r.acknowledgedAt),
+    ).toEqual([]);
 
     await acknowledge(portal);
     await portal.getByTestId('message-dialog').waitFor({ state: 'detached', timeout: 10_000 });

@@ -26,11 +26,7 @@ export function asStaff(u: User): StaffCaller {
   return toCaller(u) as StaffCaller;
 }
 
-export function makeContext(
-  db: Db,
-  user: User | null,
-  over: Partial<Omit<Context, 'db' | 'caller'>> = {},
-): Context {
+export function makeContext(db: Db, user: User | null, over: Partial<Omit<Context, 'db' | 'caller'>> = {}): Context {
   return {
     db,
     bus: getBus(),
@@ -59,10 +55,7 @@ export type LivekitClaims = JWTPayload & {
 export const claimsOf = (jwt: string) => decodeJwt(jwt) as LivekitClaims;
 
 /** Signs a webhook body the way the LiveKit server does: a JWT carrying the body's SHA-256. */
-export async function signWebhook(
-  rawBody: string,
-  { key = env.LIVEKIT_API_KEY, secret = env.LIVEKIT_API_SECRET }: { key?: string; secret?: string } = {},
-) {
+export async function signWebhook(rawBody: string, { key = env.LIVEKIT_API_KEY, secret = env.LIVEKIT_API_SECRET }: { key?: string; secret?: string } = {}) {
   const at = new AccessToken(key, secret);
   at.sha256 = createHash('sha256').update(rawBody).digest('base64');
   return at.toJwt();

@@ -137,7 +137,11 @@ const ACCESS: Record<string, Entry> = {
 
   // ---- sign-in: public by nature
   'auth.me': { allowed: EVERYONE },
-  'auth.loginCandidate': { allowed: EVERYONE, noLeakCheck: 'anyone holding candidate A’s password is candidate A', input: (w) => ({ idNumber: w.users.candidate.idNumber, password: w.passwords.any }) },
+  'auth.loginCandidate': {
+    allowed: EVERYONE,
+    noLeakCheck: 'anyone holding candidate A’s password is candidate A',
+    input: (w) => ({ idNumber: w.users.candidate.idNumber, password: w.passwords.any }),
+  },
   'auth.loginStaff': { allowed: EVERYONE, input: (w) => ({ username: w.users.support.username, password: w.passwords.any }) },
   'auth.setupNeeded': { allowed: EVERYONE },
   // Public, and closed once an admin exists: everyone gets CONFLICT (auth.setupDone), a business answer.
@@ -229,7 +233,13 @@ const ACCESS: Record<string, Entry> = {
   // ---- recordings
   'recordings.start': {
     allowed: RECORDERS,
-    input: (w, as) => ({ examId: w.exam.id, track: as === 'phone' ? 'witness' : 'camera', clientKey: randomUUID(), mimeType: 'video/webm', startedAt: new Date() }),
+    input: (w, as) => ({
+      examId: w.exam.id,
+      track: as === 'phone' ? 'witness' : 'camera',
+      clientKey: randomUUID(),
+      mimeType: 'video/webm',
+      startedAt: new Date(),
+    }),
   },
   'recordings.finish': { allowed: RECORDERS, input: (w, as) => ({ recordingId: recordingOf(w, as), chunks: 0, endedAt: new Date() }) },
   'recordings.mine': { allowed: RECORDERS, input: (w) => ({ examId: w.exam.id }) },
@@ -268,14 +278,23 @@ const ACCESS: Record<string, Entry> = {
   },
   'GET /api/admin/exams/[examId]/exports/[kind]': {
     allowed: ADMIN,
-    route: (w, as) => get('admin/exams/[examId]/exports/[kind]', `/api/admin/exams/${w.exam.id}/exports/timeline`, as, { examId: String(w.exam.id), kind: 'timeline' }),
+    route: (w, as) =>
+      get('admin/exams/[examId]/exports/[kind]', `/api/admin/exams/${w.exam.id}/exports/timeline`, as, { examId: String(w.exam.id), kind: 'timeline' }),
   },
   'GET /api/admin/audit': { allowed: ADMIN, route: (_w, as) => get('admin/audit', '/api/admin/audit', as) },
   // Cookies count for nothing here: only LiveKit's signature (checked separately below).
   'POST /api/livekit/webhook': {
     allowed: [],
     route: (w, as) =>
-      call('livekit/webhook', 'POST', new Request(`${ORIGIN}/api/livekit/webhook`, { method: 'POST', headers: headersOf(w, as, { 'content-type': 'application/webhook+json' }), body: webhookJson(w) })),
+      call(
+        'livekit/webhook',
+        'POST',
+        new Request(`${ORIGIN}/api/livekit/webhook`, {
+          method: 'POST',
+          headers: headersOf(w, as, { 'content-type': 'application/webhook+json' }),
+          body: webhookJson(w),
+        }),
+      ),
   },
   // tus preflight: capabilities only (versions, max size), no data and no cookies in CORS preflights.
   'OPTIONS /api/uploads/[[...path]]': { allowed: EVERYONE, route: (w, as) => upload(w, as, 'OPTIONS', '/api/uploads') },
@@ -314,7 +333,8 @@ async function call(dir: string, method: keyof RouteModule, req: Request, params
 const get = (dir: string, url: string, as: RoleName, params: Record<string, unknown> = {}) =>
   call(dir, 'GET', new Request(`${ORIGIN}${url}`, { headers: headersOf(world, as) }), params);
 
-const webhookJson = (w: World) => webhookBody({ event: 'participant_joined', room: w.roomA.livekitRoom, identity: candidateIdentity(w.users.candidate.id, 'pc') });
+const webhookJson = (w: World) =>
+  webhookBody({ event: 'participant_joined', room: w.roomA.livekitRoom, identity: candidateIdentity(w.users.candidate.id, 'pc') });
 
 /** tus metadata of chunk 0 of a recording. */
 function chunkMetadata(recordingId: number) {
@@ -469,7 +489,15 @@ describe('access matrix', () => {
   it('the webhook route accepts a body LiveKit signed, whoever sends it', async () => {
     const body = webhookJson(world);
     const res = await rolledBack(world.db, async () =>
-      call('livekit/webhook', 'POST', new Request(`${ORIGIN}/api/livekit/webhook`, { method: 'POST', headers: { 'content-type': 'application/webhook+json', authorization: await signWebhook(body) }, body })),
+      call(
+        'livekit/webhook',
+        'POST',
+        new Request(`${ORIGIN}/api/livekit/webhook`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/webhook+json', authorization: await signWebhook(body) },
+          body,
+        }),
+      ),
     );
     expect(res.status).toBe(200);
   });

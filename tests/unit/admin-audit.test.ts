@@ -7,7 +7,7 @@ import { login } from '@/server/services/auth';
 import { addPreset, addTime, createFlag, endExam, resolveFlag } from '@/server/services/invigilate';
 import { makeSittingScenario, makeStaff, PASSWORD } from '../fixtures/factories';
 import { createTestDb } from '../helpers/db';
-import { callerFor, makeContext, trpcRefusal, asStaff , cookieHeaders } from '../helpers/unit-support';
+import { callerFor, makeContext, trpcRefusal, asStaff, cookieHeaders } from '../helpers/unit-support';
 
 const route = vi.hoisted(() => ({ db: undefined as unknown, token: undefined as string | undefined }));
 vi.mock('@/server/db', () => ({ getDb: () => route.db }));
@@ -75,7 +75,11 @@ describe('audit log list', () => {
       detail: { reason: '违纪' },
     });
     expect(items.find((i) => i.action === 'preset.added')).toMatchObject({ examTitle: w.one.exam.title, roomName: null });
-    expect(items.find((i) => i.action === 'candidate.password_login_enabled')).toMatchObject({ actorRole: 'admin', examTitle: w.one.exam.title, roomName: null });
+    expect(items.find((i) => i.action === 'candidate.password_login_enabled')).toMatchObject({
+      actorRole: 'admin',
+      examTitle: w.one.exam.title,
+      roomName: null,
+    });
   });
 
   it('by exam: rows naming the exam, its rooms, or it in their detail', async () => {
@@ -90,7 +94,11 @@ describe('audit log list', () => {
     expect(listAudit({ db, filter: { actorId: w.admin.id }, limit: 50 }).items).toHaveLength(1);
     expect(listAudit({ db, filter: { action: 'time.added' }, limit: 50 }).items.map((i) => i.detail.minutes)).toEqual([5, 10]);
     expect(listAudit({ db, filter: { action: 'time.added', examId: w.one.exam.id }, limit: 50 }).items).toHaveLength(1);
-    expect(listAudit({ db, filter: { from: at(2), to: at(4) }, limit: 50 }).items.map((i) => i.action)).toEqual(['preset.added', 'time.added', 'flag.resolved']);
+    expect(listAudit({ db, filter: { from: at(2), to: at(4) }, limit: 50 }).items.map((i) => i.action)).toEqual([
+      'preset.added',
+      'time.added',
+      'flag.resolved',
+    ]);
     expect(listAudit({ db, filter: { from: at(9) }, limit: 50 }).items).toEqual([]);
   });
 

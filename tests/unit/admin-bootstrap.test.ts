@@ -56,7 +56,11 @@ describe('first run: the first admin is made in the browser', () => {
   });
 
   it('a bad username or short password is named field by field, in Chinese', async () => {
-    const res = await httpCall({ ctx: makeContext(fx.db, null), path: 'auth.setupFirstAdmin', input: { token: INPUT.token, name: '', username: 'a b', password: 'short' } });
+    const res = await httpCall({
+      ctx: makeContext(fx.db, null),
+      path: 'auth.setupFirstAdmin',
+      input: { token: INPUT.token, name: '', username: 'a b', password: 'short' },
+    });
 
     expect(res.status).toBe(400);
     expect(Object.keys(res.body.error.json.data.fieldErrors).sort()).toEqual(['name', 'password', 'username']);

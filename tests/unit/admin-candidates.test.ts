@@ -58,7 +58,11 @@ describe('admin.candidates: import through the router', () => {
   it('an admin previews the bad file and the commit is refused with a translated message in both languages', async () => {
     const { api, ctx } = await admin();
     const exam = makeExam(t.db, { opensIn: 60 });
-    const p = await api.admin.candidates.previewImport({ examId: exam.id, fileName: 'bad.csv', contentBase64: b64(fs.readFileSync(path.join(process.cwd(), 'tests/fixtures/import/candidates-bad.csv'))) });
+    const p = await api.admin.candidates.previewImport({
+      examId: exam.id,
+      fileName: 'bad.csv',
+      contentBase64: b64(fs.readFileSync(path.join(process.cwd(), 'tests/fixtures/import/candidates-bad.csv'))),
+    });
     expect(p.counts).toEqual({ total: 9, valid: 2, withProblems: 7 });
     const zh = await httpCall({ ctx, path: 'admin.candidates.commitImport', input: { examId: exam.id, importId: p.importId } });
     expect(zh.status).toBe(409);
@@ -90,12 +94,21 @@ describe('admin.candidates.list', () => {
     expect(page1.total).toBe(30);
     expect(page1.rows).toHaveLength(20);
     expect(page1.counts).toEqual({ all: 30, placed: 1, unplaced: 29 });
-    expect(page1.rows[0]).toMatchObject({ name: rows[0]!.name, roomName: '一号考场', seat: 7, passwordLoginEnabled: false, hasPassword: false, enteredAt: null });
+    expect(page1.rows[0]).toMatchObject({
+      name: rows[0]!.name,
+      roomName: '一号考场',
+      seat: 7,
+      passwordLoginEnabled: false,
+      hasPassword: false,
+      enteredAt: null,
+    });
     expect((await api.admin.candidates.list({ examId: exam.id, page: 2, pageSize: 20 })).rows).toHaveLength(10);
 
     expect((await api.admin.candidates.list({ examId: exam.id, placed: 'placed' })).rows.map((r) => r.candidateId)).toEqual([first.id]);
     expect((await api.admin.candidates.list({ examId: exam.id, placed: 'unplaced' })).total).toBe(29);
-    expect((await api.admin.candidates.list({ examId: exam.id, q: rows[3]!.idNumber.slice(-8).toLowerCase() })).rows.map((r) => r.idNumber)).toEqual([rows[3]!.idNumber]);
+    expect((await api.admin.candidates.list({ examId: exam.id, q: rows[3]!.idNumber.slice(-8).toLowerCase() })).rows.map((r) => r.idNumber)).toEqual([
+      rows[3]!.idNumber,
+    ]);
     expect((await api.admin.candidates.list({ examId: exam.id, q: rows[4]!.phone })).rows.map((r) => r.name)).toEqual([rows[4]!.name]);
     expect((await api.admin.candidates.list({ examId: exam.id, q: rows[5]!.email })).total).toBe(1);
     expect((await api.admin.candidates.list({ examId: exam.id, q: '%' })).total).toBe(0);
@@ -108,10 +121,22 @@ describe('admin.candidates: edit, password login, password, unregister', () => {
     const { api, ctx, user, exam, rows } = await importedExam(2);
     const c = t.db.select().from(users).where(eq(users.idNumber, rows[0]!.idNumber)).get()!;
     const newId = makeIdNumber();
-    const res = await api.admin.candidates.update({ candidateId: c.id, examId: exam.id, name: ' 新名字 ', idNumber: newId.toLowerCase(), phone: '13800138000', email: '' });
+    const res = await api.admin.candidates.update({
+      candidateId: c.id,
+      examId: exam.id,
+      name: ' 新名字 ',
+      idNumber: newId.toLowerCase(),
+      phone: '13800138000',
+      email: '',
+    });
     expect(res.changed).toEqual(['name', 'idNumber', 'phone', 'email']);
     expect(t.db.select().from(users).where(eq(users.id, c.id)).get()).toMatchObject({ name: '新名字', idNumber: newId, phone: '13800138000', email: null });
-    expect(auditRows(t.db).at(-1)).toMatchObject({ action: 'candidate.updated', actorId: user.id, candidateId: c.id, detail: { fields: ['name', 'idNumber', 'phone', 'email'] } });
+    expect(auditRows(t.db).at(-1)).toMatchObject({
+      action: 'candidate.updated',
+      actorId: user.id,
+      candidateId: c.id,
+      detail: { fields: ['name', 'idNumber', 'phone', 'email'] },
+    });
 
     const bad = { candidateId: c.id, name: '新名字', idNumber: '110105199903202480' };
     const zh = await httpCall({ ctx, path: 'admin.candidates.update', input: bad });
@@ -133,7 +158,11 @@ describe('admin.candidates: edit, password login, password, unregister', () => {
     await api.admin.candidates.setPasswordLogin({ candidateId: c.id, enabled: true, examId: exam.id });
     await api.admin.candidates.setPasswordLogin({ candidateId: c.id, enabled: true, examId: exam.id });
     await api.admin.candidates.setPasswordLogin({ candidateId: c.id, enabled: false, examId: exam.id });
-    expect(auditRows(t.db).filter((r) => r.candidateId === c.id).map((r) => r.action)).toEqual(['candidate.password_login_enabled', 'candidate.password_login_disabled']);
+    expect(
+      auditRows(t.db)
+        .filter((r) => r.candidateId === c.id)
+        .map((r) => r.action),
+    ).toEqual(['candidate.password_login_enabled', 'candidate.password_login_disabled']);
     expect(t.db.select().from(users).where(eq(users.id, c.id)).get()!.passwordLoginEnabled).toBe(false);
   });
 
@@ -172,7 +201,10 @@ describe('admin.candidates: edit, password login, password, unregister', () => {
     const s = await makeRoomScenario(t.db, { candidates: 2 });
     const { csv, fileName } = candidatesCsv({ db: t.db, examId: s.exam.id, locale: 'zh-CN' });
     expect(fileName).toBe(`考生名单-${s.exam.title}.csv`);
-    const lines = csv.replace(/^\uFEFF/, '').trim().split('\r\n');
+    const lines = csv
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toBe('姓名,身份证号,手机号,邮箱,考场,座位号,密码登录,入场时间,结束时间');
     expect(candidatesCsv({ db: t.db, examId: s.exam.id, locale: 'en' }).csv).toContain('Name,ID number,Phone');

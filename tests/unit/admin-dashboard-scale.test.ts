@@ -22,12 +22,21 @@ describe('dashboard and exports at 5,000 candidates', () => {
     const now = new Date();
     const exam = makeExam(db, { now, opensIn: -20, closesIn: 60, startsIn: -5, durationMinutes: 90 });
     const rooms = Array.from({ length: 20 }, (_, i) => createRoom({ db, examId: exam.id, name: `第 ${i + 1} 考场` }));
-    const questions: Question[] = Array.from({ length: QUESTIONS }, (_, i) => ({ id: `q${i}`, kind: 'single', prompt: `题 ${i}`, options: ['A', 'B', 'C', 'D'], answer: 'A', points: 2 }));
+    const questions: Question[] = Array.from({ length: QUESTIONS }, (_, i) => ({
+      id: `q${i}`,
+      kind: 'single',
+      prompt: `题 ${i}`,
+      options: ['A', 'B', 'C', 'D'],
+      answer: 'A',
+      points: 2,
+    }));
     addQuestionSheet({ db, examId: exam.id, position: 1, title: '全卷', questions });
     const sqlite = db.$client;
     const user = sqlite.prepare(`insert into users (role, name, id_number, password_hash) values ('candidate', ?, ?, '')`);
     const reg = sqlite.prepare('insert into registrations (exam_id, room_id, candidate_id, seat, entered_at) values (?, ?, ?, ?, ?)');
-    const check = sqlite.prepare(`insert into device_checks (candidate_id, passed, camera, microphone, peak_level, recorded_ms) values (?, 1, 'c', 'm', 0.5, 3000)`);
+    const check = sqlite.prepare(
+      `insert into device_checks (candidate_id, passed, camera, microphone, peak_level, recorded_ms) values (?, 1, 'c', 'm', 0.5, 3000)`,
+    );
     const event = sqlite.prepare(`insert into events (room_id, candidate_id, type, device, occurred_at) values (?, ?, ?, 'pc', ?)`);
     const answer = sqlite.prepare('insert into answers (registration_id, question_id, value, revision, saved_at) values (?, ?, ?, 1, ?)');
     sqlite.transaction(() => {
@@ -38,7 +47,8 @@ describe('dashboard and exports at 5,000 candidates', () => {
         const entered = i % 5 !== 0;
         const regId = Number(reg.run(exam.id, room.id, candidateId, Math.floor(i / rooms.length) + 1, entered ? now.getTime() : null).lastInsertRowid);
         if (!entered) continue;
-        for (const type of ['participant_joined', 'track_published', 'track_published', 'track_published', 'integrity.page_hidden']) event.run(room.id, candidateId, type, now.getTime());
+        for (const type of ['participant_joined', 'track_published', 'track_published', 'track_published', 'integrity.page_hidden'])
+          event.run(room.id, candidateId, type, now.getTime());
         if (i % 50 === 1) event.run(room.id, candidateId, 'participant_left', now.getTime());
         for (let q = 0; q < QUESTIONS; q++) answer.run(regId, `q${q}`, JSON.stringify(q % 2 ? 'A' : 'B'), now.getTime());
       }

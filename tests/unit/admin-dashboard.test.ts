@@ -27,10 +27,18 @@ async function world(now = new Date()) {
   const invigilator = await makeStaff(db, 'invigilator');
   assignInvigilator({ db, roomId: roomA.id, userId: invigilator.id });
 
-  const entered = (id: number) => db.update(registrations).set({ enteredAt: new Date(now.getTime() - 10 * MIN) }).where(eq(registrations.id, id)).run();
+  const entered = (id: number) =>
+    db
+      .update(registrations)
+      .set({ enteredAt: new Date(now.getTime() - 10 * MIN) })
+      .where(eq(registrations.id, id))
+      .run();
   const finished = (id: number) => {
     entered(id);
-    db.update(registrations).set({ finishedAt: new Date(now.getTime() - MIN), finishReason: 'submitted' }).where(eq(registrations.id, id)).run();
+    db.update(registrations)
+      .set({ finishedAt: new Date(now.getTime() - MIN), finishReason: 'submitted' })
+      .where(eq(registrations.id, id))
+      .run();
   };
   const check = (candidateId: number, passed: boolean) =>
     db.insert(deviceChecks).values({ candidateId, passed, camera: 'cam', microphone: 'mic', peakLevel: 0.5, recordedMs: 3000 }).run();
@@ -39,7 +47,17 @@ async function world(now = new Date()) {
   const recording = (candidateId: number, complete: boolean) =>
     db
       .insert(recordings)
-      .values({ candidateId, examId: exam.id, track: 'screen', clientKey: crypto.randomUUID(), mimeType: 'video/webm', startedAt: now, expectedChunks: 3, receivedChunks: complete ? 3 : 2, completedAt: complete ? now : null })
+      .values({
+        candidateId,
+        examId: exam.id,
+        track: 'screen',
+        clientKey: crypto.randomUUID(),
+        mimeType: 'video/webm',
+        startedAt: now,
+        expectedChunks: 3,
+        receivedChunks: complete ? 3 : 2,
+        completedAt: complete ? now : null,
+      })
       .run();
   const flag = (r: { roomId: number; candidateId: number }, status: 'open' | 'dismissed') =>
     db.insert(flags).values({ roomId: r.roomId, candidateId: r.candidateId, type: 'manual', source: 'manual', status }).run();

@@ -182,7 +182,12 @@ describe('distribute (service)', () => {
     expect(() => distribute({ db: fx.db, actorId: admin.id, examId: exam.id, mode: 'unplaced' })).toThrow(
       expect.objectContaining({ code: 'CONFLICT', key: 'adminRooms.notEnoughSeats', params: { missing: 3 } }),
     );
-    expect(countsOf(fx.db, rooms.map((r) => r.id))).toEqual([0, 0]);
+    expect(
+      countsOf(
+        fx.db,
+        rooms.map((r) => r.id),
+      ),
+    ).toEqual([0, 0]);
     expect(fx.db.select().from(auditLog).all()).toHaveLength(0);
   });
 
@@ -190,7 +195,9 @@ describe('distribute (service)', () => {
     const { exam, rooms, admin } = await examWithRooms(fx.db, [30]);
     await registerUnplaced(fx.db, exam.id, 2);
     fx.db.update(examRooms).set({ archivedAt: new Date() }).where(eq(examRooms.id, rooms[0]!.id)).run();
-    expect(() => distribute({ db: fx.db, actorId: admin.id, examId: exam.id, mode: 'unplaced' })).toThrow(expect.objectContaining({ key: 'adminRooms.noRooms' }));
+    expect(() => distribute({ db: fx.db, actorId: admin.id, examId: exam.id, mode: 'unplaced' })).toThrow(
+      expect.objectContaining({ key: 'adminRooms.noRooms' }),
+    );
   });
 
   it("'rebalance' evens the rooms moving the fewest candidates, the last-seated first", async () => {
@@ -214,21 +221,33 @@ describe('distribute (service)', () => {
     const ids = await registerUnplaced(fx.db, exam.id, 10);
     for (const id of ids) place({ db: fx.db, actorId: admin.id, examId: exam.id, candidateId: id, roomId: rooms[0]!.id });
     // Seats 7..10 (the ones a rebalance would move first) have history.
-    fx.db.update(registrations).set({ enteredAt: new Date() }).where(and(eq(registrations.candidateId, ids[9]!))).run();
-    fx.db.update(registrations).set({ enteredAt: new Date() }).where(and(eq(registrations.candidateId, ids[8]!))).run();
+    fx.db
+      .update(registrations)
+      .set({ enteredAt: new Date() })
+      .where(and(eq(registrations.candidateId, ids[9]!)))
+      .run();
+    fx.db
+      .update(registrations)
+      .set({ enteredAt: new Date() })
+      .where(and(eq(registrations.candidateId, ids[8]!)))
+      .run();
     recordEvent({ db: fx.db, roomId: rooms[0]!.id, candidateId: ids[7]!, type: 'lot_drawn', payload: {} });
 
     const res = distribute({ db: fx.db, actorId: admin.id, examId: exam.id, mode: 'rebalance' });
 
     expect(res.rooms.map((r) => r.count)).toEqual([5, 5]);
-    const inFirst = seating(fx.db, exam.id).filter((r) => r.roomId === rooms[0]!.id).map((r) => r.candidateId);
+    const inFirst = seating(fx.db, exam.id)
+      .filter((r) => r.roomId === rooms[0]!.id)
+      .map((r) => r.candidateId);
     expect(inFirst).toEqual(expect.arrayContaining([ids[7], ids[8], ids[9]]));
   });
 
   it('a rebalance is refused once the exam is under way; placing the unplaced is still allowed', async () => {
     const { exam, admin } = await examWithRooms(fx.db, [30, 30], { underWay: true });
     await registerUnplaced(fx.db, exam.id, 4);
-    expect(() => distribute({ db: fx.db, actorId: admin.id, examId: exam.id, mode: 'rebalance' })).toThrow(expect.objectContaining({ key: 'adminRooms.underWayRebalance' }));
+    expect(() => distribute({ db: fx.db, actorId: admin.id, examId: exam.id, mode: 'rebalance' })).toThrow(
+      expect.objectContaining({ key: 'adminRooms.underWayRebalance' }),
+    );
     expect(distribute({ db: fx.db, actorId: admin.id, examId: exam.id, mode: 'unplaced' }).rooms.map((r) => r.count)).toEqual([2, 2]);
   });
 
@@ -254,12 +273,16 @@ describe('place / unplace by hand', () => {
     const [a, b, c] = await registerUnplaced(fx.db, exam.id, 3);
     const r1 = rooms[0]!.id;
     expect(place({ db: fx.db, actorId: admin.id, examId: exam.id, candidateId: a!, roomId: r1, seat: 2 })).toEqual({ roomId: r1, seat: 2 });
-    expect(() => place({ db: fx.db, actorId: admin.id, examId: exam.id, candidateId: b!, roomId: r1, seat: 2 })).toThrow(expect.objectContaining({ key: 'adminRooms.seatTaken' }));
+    expect(() => place({ db: fx.db, actorId: admin.id, examId: exam.id, candidateId: b!, roomId: r1, seat: 2 })).toThrow(
+      expect.objectContaining({ key: 'adminRooms.seatTaken' }),
+    );
     expect(() => place({ db: fx.db, actorId: admin.id, examId: exam.id, candidateId: b!, roomId: r1, seat: 3 })).toThrow(
       expect.objectContaining({ key: 'adminRooms.seatBeyondCapacity' }),
     );
     expect(place({ db: fx.db, actorId: admin.id, examId: exam.id, candidateId: b!, roomId: r1 })).toEqual({ roomId: r1, seat: 1 });
-    expect(() => place({ db: fx.db, actorId: admin.id, examId: exam.id, candidateId: c!, roomId: r1 })).toThrow(expect.objectContaining({ key: 'adminRooms.roomFull' }));
+    expect(() => place({ db: fx.db, actorId: admin.id, examId: exam.id, candidateId: c!, roomId: r1 })).toThrow(
+      expect.objectContaining({ key: 'adminRooms.roomFull' }),
+    );
     // Moving within the room to another free seat is fine... there is none; move a to room 2.
     expect(place({ db: fx.db, actorId: admin.id, examId: exam.id, candidateId: a!, roomId: rooms[1]!.id })).toEqual({ roomId: rooms[1]!.id, seat: 1 });
     const audits = fx.db.select().from(auditLog).where(eq(auditLog.action, 'room.candidate_placed')).all();
@@ -274,7 +297,9 @@ describe('place / unplace by hand', () => {
     expect(() => place({ db: fx.db, actorId: admin.id, examId: exam.id, candidateId: a!, roomId: rooms[1]!.id })).toThrow(
       expect.objectContaining({ key: 'adminRooms.candidateEntered' }),
     );
-    expect(() => unplace({ db: fx.db, actorId: admin.id, examId: exam.id, candidateId: a! })).toThrow(expect.objectContaining({ key: 'adminRooms.candidateEntered' }));
+    expect(() => unplace({ db: fx.db, actorId: admin.id, examId: exam.id, candidateId: a! })).toThrow(
+      expect.objectContaining({ key: 'adminRooms.candidateEntered' }),
+    );
   });
 
   it('unplace puts a candidate back among the unplaced', async () => {

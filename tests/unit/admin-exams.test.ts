@@ -48,7 +48,11 @@ const fields = (over: Record<string, unknown> = {}) => ({
 async function http(ctx: Context, path: string, input: unknown, locale: Locale = 'zh-CN') {
   const res = await fetchRequestHandler({
     endpoint: '/api/trpc',
-    req: new Request(`http://localhost/api/trpc/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(superjson.serialize(input)) }),
+    req: new Request(`http://localhost/api/trpc/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(superjson.serialize(input)),
+    }),
     router: appRouter,
     createContext: ({ resHeaders }) => ({ ...withLocale(ctx, locale), resHeaders }),
   });
@@ -56,7 +60,15 @@ async function http(ctx: Context, path: string, input: unknown, locale: Locale =
   return { status: res.status, error: body.error?.json };
 }
 
-const choice = (over: Partial<Question> = {}): Question => ({ id: 'q1', kind: 'single', prompt: '1 + 1 = ?', options: ['1', '2', '3'], answer: '2', points: 5, ...over });
+const choice = (over: Partial<Question> = {}): Question => ({
+  id: 'q1',
+  kind: 'single',
+  prompt: '1 + 1 = ?',
+  options: ['1', '2', '3'],
+  answer: '2',
+  points: 5,
+  ...over,
+});
 
 describe('admin.exams: who may call', () => {
   it('candidates, invigilators and support agents are refused every procedure (FORBIDDEN); no one signed in is UNAUTHORIZED', async () => {
@@ -169,14 +181,30 @@ describe('admin.exams.update: the under-way rule', () => {
     const { api, ctx } = await admin();
     const exam = makeExam(fx.db, { opensIn: -10, closesIn: 40, startsIn: 30, durationMinutes: 90 });
     // The whole form, unchanged locked fields included, is not a change.
-    const form = { examId: exam.id, title: '新名字', kind: exam.kind, entryOpensAt: exam.entryOpensAt, startsAt: exam.startsAt, durationMinutes: 90, notice: exam.notice, retentionDays: 180, entryClosesAt: at(60) };
+    const form = {
+      examId: exam.id,
+      title: '新名字',
+      kind: exam.kind,
+      entryOpensAt: exam.entryOpensAt,
+      startsAt: exam.startsAt,
+      durationMinutes: 90,
+      notice: exam.notice,
+      retentionDays: 180,
+      entryClosesAt: at(60),
+    };
     await api.admin.exams.update(form);
-    expect(fx.db.select().from(exams).where(eq(exams.id, exam.id)).get()).toMatchObject({ title: '新名字', retentionDays: 180, entryClosesAt: form.entryClosesAt });
+    expect(fx.db.select().from(exams).where(eq(exams.id, exam.id)).get()).toMatchObject({
+      title: '新名字',
+      retentionDays: 180,
+      entryClosesAt: form.entryClosesAt,
+    });
 
     const startsAt = await http(ctx, 'admin.exams.update', { examId: exam.id, startsAt: at(45) });
     expect(startsAt.status).toBe(409);
     expect(startsAt.error?.message).toBe('考试已开始入场，不能修改开考时间；可以延长入场截止时间。');
-    expect((await http(ctx, 'admin.exams.update', { examId: exam.id, startsAt: at(45) }, 'en')).error?.message).toMatch(/start time can no longer change; you can extend the entry deadline/);
+    expect((await http(ctx, 'admin.exams.update', { examId: exam.id, startsAt: at(45) }, 'en')).error?.message).toMatch(
+      /start time can no longer change; you can extend the entry deadline/,
+    );
     for (const [patch, key] of [
       [{ durationMinutes: 100 }, 'adminExams.locked.durationMinutes'],
       [{ notice: '改了' }, 'adminExams.locked.notice'],
@@ -284,7 +312,11 @@ describe('admin.exams.sheets', () => {
     await api.admin.exams.sheets.update({ ...e, sheetId: b.id, title: 'B2', body: '', questions: [{ id: 'q2', kind: 'text', prompt: '简述理由' }] });
     await api.admin.exams.sheets.delete({ ...e, sheetId: a.id });
     expect(await order()).toEqual(['1C', '2B2']);
-    expect(auditRows(fx.db).map((r) => r.action).slice(1)).toEqual(['sheet.created', 'sheet.created', 'sheet.created', 'sheet.moved', 'sheet.updated', 'sheet.deleted']);
+    expect(
+      auditRows(fx.db)
+        .map((r) => r.action)
+        .slice(1),
+    ).toEqual(['sheet.created', 'sheet.created', 'sheet.created', 'sheet.moved', 'sheet.updated', 'sheet.deleted']);
     // Another exam's sheet is not found through this exam.
     const other = await api.admin.exams.create(fields());
     expect((await trpcRefusal(api.admin.exams.sheets.delete({ examId: other.id, sheetId: b.id }))).code).toBe('NOT_FOUND');
@@ -314,7 +346,12 @@ describe('admin.exams.sheets', () => {
     const zh = await http(ctx, 'admin.exams.sheets.create', { examId: exam.id, title: 'B', body: '', questions: [choice({ id: 'q9', answer: '4' })] });
     expect(zh.error?.message).toBe('选择题 q9 的标准答案必须是它的选项之一。');
     // A multiple key is kept in option order.
-    const ok = await api.admin.exams.sheets.create({ examId: exam.id, title: 'B', body: '', questions: [choice({ id: 'q2', kind: 'multiple', answer: ['3', '1'] })] });
+    const ok = await api.admin.exams.sheets.create({
+      examId: exam.id,
+      title: 'B',
+      body: '',
+      questions: [choice({ id: 'q2', kind: 'multiple', answer: ['3', '1'] })],
+    });
     expect(ok.questions[0]!.answer).toEqual(['1', '3']);
     expect((await api.admin.exams.sheets.list({ examId: exam.id })).length).toBe(2);
   });
@@ -322,12 +359,32 @@ describe('admin.exams.sheets', () => {
   it('an interview has material only; sheet images must be this exam’s sheet attachments', async () => {
     const { api } = await admin();
     const interview = await api.admin.exams.create(fields({ kind: 'interview' }));
-    expect((await trpcRefusal(api.admin.exams.sheets.create({ examId: interview.id, title: 'A', body: '', questions: [choice()] }))).message).toBe('adminExams.interviewNoQuestions');
-    const img = await api.admin.exams.attachments.upload({ examId: interview.id, fileName: '图1.png', purpose: 'sheet', contentBase64: PNG.toString('base64') });
-    const notice = await api.admin.exams.attachments.upload({ examId: interview.id, fileName: '须知.pdf', purpose: 'notice', contentBase64: PDF.toString('base64') });
-    const sheet = await api.admin.exams.sheets.create({ examId: interview.id, title: '材料', body: `请阅读：\n![图一](/api/attachments/${img.id})\n回答问题。`, questions: [] });
+    expect((await trpcRefusal(api.admin.exams.sheets.create({ examId: interview.id, title: 'A', body: '', questions: [choice()] }))).message).toBe(
+      'adminExams.interviewNoQuestions',
+    );
+    const img = await api.admin.exams.attachments.upload({
+      examId: interview.id,
+      fileName: '图1.png',
+      purpose: 'sheet',
+      contentBase64: PNG.toString('base64'),
+    });
+    const notice = await api.admin.exams.attachments.upload({
+      examId: interview.id,
+      fileName: '须知.pdf',
+      purpose: 'notice',
+      contentBase64: PDF.toString('base64'),
+    });
+    const sheet = await api.admin.exams.sheets.create({
+      examId: interview.id,
+      title: '材料',
+      body: `请阅读：\n![图一](/api/attachments/${img.id})\n回答问题。`,
+      questions: [],
+    });
     expect(sheet.body).toContain(`/api/attachments/${img.id}`);
-    expect((await trpcRefusal(api.admin.exams.sheets.create({ examId: interview.id, title: 'B', body: `![x](/api/attachments/${notice.id})`, questions: [] }))).message).toBe('adminExams.imageNotFound');
+    expect(
+      (await trpcRefusal(api.admin.exams.sheets.create({ examId: interview.id, title: 'B', body: `![x](/api/attachments/${notice.id})`, questions: [] })))
+        .message,
+    ).toBe('adminExams.imageNotFound');
     // An image in use cannot be deleted.
     expect((await trpcRefusal(api.admin.exams.attachments.delete({ examId: interview.id, attachmentId: img.id }))).message).toBe('adminExams.imageInUse');
   });
@@ -353,7 +410,12 @@ describe('admin.exams.sheets', () => {
     const { api } = await admin();
     const { exam, candidates } = await makeRoomScenario(fx.db, { exam: { opensIn: 60, closesIn: 120, startsIn: 90 } });
     const img = await api.admin.exams.attachments.upload({ examId: exam.id, fileName: 'fig.png', purpose: 'sheet', contentBase64: PNG.toString('base64') });
-    await api.admin.exams.sheets.create({ examId: exam.id, title: 'A', body: `![图](/api/attachments/${img.id})`, questions: [choice(), choice({ id: 'q2', kind: 'multiple', answer: ['1', '2'] })] });
+    await api.admin.exams.sheets.create({
+      examId: exam.id,
+      title: 'A',
+      body: `![图](/api/attachments/${img.id})`,
+      questions: [choice(), choice({ id: 'q2', kind: 'multiple', answer: ['1', '2'] })],
+    });
     const cand = asCaller(candidates[0]!);
 
     expect(attachmentFor({ db: fx.db, caller: cand, attachmentId: img.id })).toBeNull();
@@ -374,29 +436,51 @@ describe('admin.exams.attachments', () => {
     const { api, ctx } = await admin();
     const exam = await api.admin.exams.create(fields());
     const e = { examId: exam.id };
-    const file = await api.admin.exams.attachments.upload({ ...e, fileName: 'C:\\fakepath\\考生须知.pdf', purpose: 'notice', contentBase64: PDF.toString('base64') });
+    const file = await api.admin.exams.attachments.upload({
+      ...e,
+      fileName: 'C:\\fakepath\\考生须知.pdf',
+      purpose: 'notice',
+      contentBase64: PDF.toString('base64'),
+    });
     expect(file).toMatchObject({ fileName: '考生须知.pdf', contentType: 'application/pdf', purpose: 'notice', size: PDF.length });
     await api.admin.exams.attachments.upload({ ...e, fileName: 'readme.txt', purpose: 'notice', contentBase64: Buffer.from('说明').toString('base64') });
     expect((await api.admin.exams.attachments.list(e)).map((f) => f.fileName)).toEqual(['考生须知.pdf', 'readme.txt']);
 
     const exe = await http(ctx, 'admin.exams.attachments.upload', { ...e, fileName: 'virus.exe', purpose: 'notice', contentBase64: 'TVo=' });
     expect(exe.error?.message).toBe('不支持该文件类型，允许的类型：pdf, png, jpg, jpeg, docx, xlsx, txt。');
-    const fake = await http(ctx, 'admin.exams.attachments.upload', { ...e, fileName: 'x.pdf', purpose: 'notice', contentBase64: Buffer.from('MZ').toString('base64') }, 'en');
+    const fake = await http(
+      ctx,
+      'admin.exams.attachments.upload',
+      { ...e, fileName: 'x.pdf', purpose: 'notice', contentBase64: Buffer.from('MZ').toString('base64') },
+      'en',
+    );
     expect(fake.error?.message).toBe("The file's content does not match its .pdf extension.");
-    expect((await http(ctx, 'admin.exams.attachments.upload', { ...e, fileName: 'doc.pdf', purpose: 'sheet', contentBase64: PDF.toString('base64') })).error?.data.appCode).toBe('adminExams.fileType');
+    expect(
+      (await http(ctx, 'admin.exams.attachments.upload', { ...e, fileName: 'doc.pdf', purpose: 'sheet', contentBase64: PDF.toString('base64') })).error?.data
+        .appCode,
+    ).toBe('adminExams.fileType');
     const big = Buffer.concat([PDF, Buffer.alloc(10 * 1024 * 1024)]);
-    expect((await http(ctx, 'admin.exams.attachments.upload', { ...e, fileName: 'big.pdf', purpose: 'notice', contentBase64: big.toString('base64') })).status).toBe(400);
+    expect(
+      (await http(ctx, 'admin.exams.attachments.upload', { ...e, fileName: 'big.pdf', purpose: 'notice', contentBase64: big.toString('base64') })).status,
+    ).toBe(400);
 
     await api.admin.exams.attachments.delete({ ...e, attachmentId: file.id });
     expect((await api.admin.exams.attachments.list(e)).map((f) => f.fileName)).toEqual(['readme.txt']);
-    expect(auditRows(fx.db).map((r) => r.action).slice(1)).toEqual(['attachment.added', 'attachment.added', 'attachment.deleted']);
+    expect(
+      auditRows(fx.db)
+        .map((r) => r.action)
+        .slice(1),
+    ).toEqual(['attachment.added', 'attachment.added', 'attachment.deleted']);
   });
 
   it('notice files cannot be added or removed once entry opened', async () => {
     const { api } = await admin();
     const exam = makeExam(fx.db, { opensIn: -1 });
     const row = fx.db.insert(examAttachments).values({ examId: exam.id, fileName: 'a.pdf', contentType: 'application/pdf', content: PDF }).returning().get();
-    expect((await trpcRefusal(api.admin.exams.attachments.upload({ examId: exam.id, fileName: 'b.pdf', purpose: 'notice', contentBase64: PDF.toString('base64') }))).message).toBe('adminExams.attachmentsLocked');
+    expect(
+      (await trpcRefusal(api.admin.exams.attachments.upload({ examId: exam.id, fileName: 'b.pdf', purpose: 'notice', contentBase64: PDF.toString('base64') })))
+        .message,
+    ).toBe('adminExams.attachmentsLocked');
     expect((await trpcRefusal(api.admin.exams.attachments.delete({ examId: exam.id, attachmentId: row.id }))).message).toBe('adminExams.attachmentsLocked');
   });
 });

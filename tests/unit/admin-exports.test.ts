@@ -1,4 +1,4 @@
-import { asStaff , cookieHeaders } from '../helpers/unit-support';
+import { asStaff, cookieHeaders } from '../helpers/unit-support';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { recordingChunks, recordings, registrations, users } from '@/db/schema';
@@ -35,15 +35,15 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      if (ch === '"' && text[i + 1] === '"') ((cell += '"'), i++);
       else if (ch === '"') quoted = false;
       else cell += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') row.push(cell), (cell = '');
-    else if (ch === '\r' && text[i + 1] === '\n') row.push(cell), rows.push(row), (row = []), (cell = ''), i++;
+    else if (ch === ',') (row.push(cell), (cell = ''));
+    else if (ch === '\r' && text[i + 1] === '\n') (row.push(cell), rows.push(row), (row = []), (cell = ''), i++);
     else cell += ch;
   }
-  if (cell || row.length) row.push(cell), rows.push(row);
+  if (cell || row.length) (row.push(cell), rows.push(row));
   return rows;
 }
 
@@ -79,7 +79,13 @@ describe('objective scoring', () => {
     expect(scoreAnswer({ kind: 'single', points: 2 }, 'A')).toEqual({ score: null, points: null });
   });
   it('the total adds the scored questions only', () => {
-    expect(scoreTotal([{ score: 3, points: 3 }, { score: 0, points: 1 }, { score: null, points: null }])).toEqual({ score: 3, points: 4 });
+    expect(
+      scoreTotal([
+        { score: 3, points: 3 },
+        { score: 0, points: 1 },
+        { score: null, points: null },
+      ]),
+    ).toEqual({ score: 3, points: 4 });
     expect(scoreTotal([])).toEqual({ score: 0, points: 0 });
   });
   it('missing chunks read as ranges', () => {
@@ -132,10 +138,23 @@ async function world() {
 
   const rec = db
     .insert(recordings)
-    .values({ candidateId: alice.id, examId, track: 'screen', clientKey: 'k-1', mimeType: 'video/webm', startedAt: new Date(), expectedChunks: 5, receivedChunks: 2, receivedBytes: 2048 })
+    .values({
+      candidateId: alice.id,
+      examId,
+      track: 'screen',
+      clientKey: 'k-1',
+      mimeType: 'video/webm',
+      startedAt: new Date(),
+      expectedChunks: 5,
+      receivedChunks: 2,
+      receivedBytes: 2048,
+    })
     .returning()
     .get();
-  for (const seq of [0, 3]) db.insert(recordingChunks).values({ recordingId: rec.id, seq, size: 1024, sha256: 'x', path: `p/${seq}`, receivedAt: new Date() }).run();
+  for (const seq of [0, 3])
+    db.insert(recordingChunks)
+      .values({ recordingId: rec.id, seq, size: 1024, sha256: 'x', path: `p/${seq}`, receivedAt: new Date() })
+      .run();
   return { ...s, alice, bob, reg };
 }
 
@@ -184,7 +203,22 @@ describe('exam exports (service)', () => {
   it('flags: type, source, status, note, raised and decided by whom and when', async () => {
     const w = await world();
     const csv = readCsv(examExportText({ db, examId: w.exam.id, kind: 'flags', locale: 'zh-CN' }));
-    expect(csv.header).toEqual(['编号', '考场', '座位', '考生', '身份证号', '类型', '来源', '状态', '备注', '提出人', '提出时间', '处理人', '处理时间', '处理说明']);
+    expect(csv.header).toEqual([
+      '编号',
+      '考场',
+      '座位',
+      '考生',
+      '身份证号',
+      '类型',
+      '来源',
+      '状态',
+      '备注',
+      '提出人',
+      '提出时间',
+      '处理人',
+      '处理时间',
+      '处理说明',
+    ]);
     const confirmed = csv.rows.find((r) => r[7] === '已确认')!;
     expect(confirmed.slice(5, 10)).toEqual(['监考标记', '人工', '已确认', '左顾右盼', w.invigilator.name]);
     expect(confirmed[11]).toBe(w.invigilator.name);
@@ -225,7 +259,9 @@ describe('exam exports (service)', () => {
 
 describe('GET /api/admin/exams/[examId]/exports/[kind]', () => {
   const get = (examId: number | string, kind: string) =>
-    GET(new Request(`http://localhost/api/admin/exams/${examId}/exports/${kind}`, { headers: cookieHeaders(route) }), { params: Promise.resolve({ examId: String(examId), kind }) });
+    GET(new Request(`http://localhost/api/admin/exams/${examId}/exports/${kind}`, { headers: cookieHeaders(route) }), {
+      params: Promise.resolve({ examId: String(examId), kind }),
+    });
   const signIn = async (username: string) => {
     route.token = (await login({ db, kind: 'staff', identifier: username, password: PASSWORD })).token;
   };

@@ -134,7 +134,14 @@ describe('admin imports candidates: preview', () => {
     ws.addRow(['Name', 'ID Number', 'Phone', 'E-mail', 'Room', 'Seat']);
     const ids = [seriesIdNumber(1, 3), seriesIdNumber(2, 3), seriesIdNumber(3, 3)];
     ws.addRow(['张伟', ids[0], 19912345678, 'zw@example.com', '第一考场', 2]);
-    ws.addRow(['李娜', ids[1]!.replace(/\d/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0)), 19912345679, { text: 'ln@example.com', hyperlink: 'mailto:ln@example.com' }, '', null]);
+    ws.addRow([
+      '李娜',
+      ids[1]!.replace(/\d/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0)),
+      19912345679,
+      { text: 'ln@example.com', hyperlink: 'mailto:ln@example.com' },
+      '',
+      null,
+    ]);
     ws.addRow([]);
     ws.addRow(['王芳', ids[2]!.toLowerCase(), '', '', '第一考场', null]);
     const buf = Buffer.from(await wb.xlsx.writeBuffer());
@@ -165,11 +172,13 @@ describe('admin imports candidates: preview', () => {
     expect(xlsx.problems.map((p) => [p.line, p.key])).toEqual([[2, 'idScientific']]);
   });
 
-  it('importCandidates (the seed\'s entry point) commits a clean file and refuses one with problems', async () => {
+  it("importCandidates (the seed's entry point) commits a clean file and refuses one with problems", async () => {
     const { admin, exam } = await setup();
     const ok = await importCandidates({ db: t.db, examId: exam.id, actorId: admin.id, fileName: 'seed.csv', content: toImportCsv(generateRows(5, 11)) });
     expect(ok.imported).toBe(5);
-    const err = await refusal(() => importCandidates({ db: t.db, examId: exam.id, actorId: admin.id, fileName: 'bad.csv', content: file('candidates-bad.csv') }));
+    const err = await refusal(() =>
+      importCandidates({ db: t.db, examId: exam.id, actorId: admin.id, fileName: 'bad.csv', content: file('candidates-bad.csv') }),
+    );
     expect(err.key).toBe('adminCandidates.importHasProblems');
     expect(countRegs(exam.id)).toBe(5);
   });
@@ -202,7 +211,13 @@ describe('admin imports candidates: preview', () => {
     const staff = await makeStaff(t.db, 'invigilator');
     const staffId = makeIdNumber();
     t.db.update(users).set({ idNumber: staffId }).where(eq(users.id, staff.id)).run();
-    const csv = ['姓名,身份证号', `已报名,${registered.idNumber}`, `新姓名,${other.idNumber}`, `同一人,${same.idNumber!.toLowerCase()}`, `某人,${staffId}`].join('\n');
+    const csv = [
+      '姓名,身份证号',
+      `已报名,${registered.idNumber}`,
+      `新姓名,${other.idNumber}`,
+      `同一人,${same.idNumber!.toLowerCase()}`,
+      `某人,${staffId}`,
+    ].join('\n');
     const res = await preview(exam.id, admin.id, 'x.csv', Buffer.from(csv));
     expect(res.problems).toEqual([
       { line: 2, column: 'idNumber', key: 'alreadyRegistered' },
@@ -215,7 +230,13 @@ describe('admin imports candidates: preview', () => {
     const before = countUsers();
     expect(commitImport({ db: t.db, examId: exam.id, importId: ok.importId, actorId: admin.id })).toMatchObject({ imported: 1, created: 0, reused: 1 });
     expect(countUsers()).toBe(before);
-    expect(t.db.select().from(registrations).where(and(eq(registrations.examId, exam.id), eq(registrations.candidateId, same.id))).get()).toBeDefined();
+    expect(
+      t.db
+        .select()
+        .from(registrations)
+        .where(and(eq(registrations.examId, exam.id), eq(registrations.candidateId, same.id)))
+        .get(),
+    ).toBeDefined();
   });
 
   it('checks rooms and seats: unknown room, bad/taken/duplicate/over-capacity seats, full rooms', async () => {
@@ -257,7 +278,9 @@ describe('admin imports candidates: preview', () => {
     const { admin, exam } = await setup();
     expect((await refusal(() => preview(exam.id, admin.id, 'big.csv', Buffer.alloc(10 * 1024 * 1024 + 1, 0x41)))).key).toBe('adminCandidates.fileTooLarge');
     expect((await refusal(() => preview(exam.id, admin.id, 'old.xls', Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 1, 2])))).key).toBe('adminCandidates.legacyExcel');
-    expect((await refusal(() => preview(exam.id, admin.id, 'bad.xlsx', Buffer.from([0x50, 0x4b, 0x03, 0x04, 1, 2, 3])))).key).toBe('adminCandidates.unreadableFile');
+    expect((await refusal(() => preview(exam.id, admin.id, 'bad.xlsx', Buffer.from([0x50, 0x4b, 0x03, 0x04, 1, 2, 3])))).key).toBe(
+      'adminCandidates.unreadableFile',
+    );
   });
 });
 
@@ -265,11 +288,15 @@ describe('admin imports candidates: commit', () => {
   it('refuses a preview with problems, a second commit, another exam and an archived exam', async () => {
     const { admin, exam } = await setup();
     const bad = await preview(exam.id, admin.id, 'bad.csv', file('candidates-bad.csv'));
-    expect((await refusal(() => commitImport({ db: t.db, examId: exam.id, importId: bad.importId, actorId: admin.id }))).key).toBe('adminCandidates.importHasProblems');
+    expect((await refusal(() => commitImport({ db: t.db, examId: exam.id, importId: bad.importId, actorId: admin.id }))).key).toBe(
+      'adminCandidates.importHasProblems',
+    );
 
     const good = await preview(exam.id, admin.id, 'good.csv', toImportCsv(generateRows(3, 6)));
     const other = makeExam(t.db);
-    expect((await refusal(() => commitImport({ db: t.db, examId: other.id, importId: good.importId, actorId: admin.id }))).key).toBe('adminCandidates.importNotFound');
+    expect((await refusal(() => commitImport({ db: t.db, examId: other.id, importId: good.importId, actorId: admin.id }))).key).toBe(
+      'adminCandidates.importNotFound',
+    );
     t.db.update(exams).set({ archivedAt: new Date() }).where(eq(exams.id, exam.id)).run();
     expect((await refusal(() => commitImport({ db: t.db, examId: exam.id, importId: good.importId, actorId: admin.id }))).key).toBe('admin.examArchived');
     t.db.update(exams).set({ archivedAt: null }).where(eq(exams.id, exam.id)).run();
@@ -309,7 +336,13 @@ describe('admin imports candidates: commit', () => {
     expect(() => commitImport({ db: t.db, examId: exam.id, importId: res.importId, actorId: admin.id })).toThrow(/trap/);
     expect(countUsers()).toBe(usersBefore);
     expect(countRegs(exam.id)).toBe(0);
-    expect(t.db.select().from(users).where(inArray(users.idNumber, [rows[0]!.idNumber, rows[899]!.idNumber])).all()).toEqual([]);
+    expect(
+      t.db
+        .select()
+        .from(users)
+        .where(inArray(users.idNumber, [rows[0]!.idNumber, rows[899]!.idNumber]))
+        .all(),
+    ).toEqual([]);
     expect(t.db.select().from(candidateImports).where(eq(candidateImports.id, res.importId)).get()!.committedAt).toBeNull();
     t.db.$client.exec('DROP TRIGGER trap');
     expect(commitImport({ db: t.db, examId: exam.id, importId: res.importId, actorId: admin.id }).imported).toBe(900);

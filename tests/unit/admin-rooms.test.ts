@@ -16,7 +16,12 @@ async function setup(db: Db, opts: { underWay?: boolean } = {}) {
   return { exam, admin, ctx, api: callerFor(ctx).admin.rooms };
 }
 
-const actions = (db: Db) => db.select().from(auditLog).all().map((a) => a.action);
+const actions = (db: Db) =>
+  db
+    .select()
+    .from(auditLog)
+    .all()
+    .map((a) => a.action);
 
 describe('admin.rooms: rooms of an exam', () => {
   it('an admin creates rooms and lists them with capacity, placed count, invigilators and LiveKit room', async () => {
@@ -30,7 +35,14 @@ describe('admin.rooms: rooms of an exam', () => {
 
     expect(list).toMatchObject({ underWay: false, archived: false, unplaced: 0, chief: null });
     expect(list.rooms).toEqual([
-      expect.objectContaining({ name: '第一考场', capacity: 30, count: 0, livekitRoom: expect.stringMatching(/\d/), archivedAt: null, invigilators: [expect.objectContaining({ id: inv.id })] }),
+      expect.objectContaining({
+        name: '第一考场',
+        capacity: 30,
+        count: 0,
+        livekitRoom: expect.stringMatching(/\d/),
+        archivedAt: null,
+        invigilators: [expect.objectContaining({ id: inv.id })],
+      }),
       expect.objectContaining({ name: '第二考场', capacity: 20, invigilators: [] }),
     ]);
     expect(actions(fx.db)).toEqual(['room.created', 'room.created', 'assignment.added']);
@@ -82,7 +94,13 @@ describe('admin.rooms: rooms of an exam', () => {
 
     await api.archive({ roomId: used.id });
     expect((await trpcRefusal(api.place({ examId: exam.id, candidateId: c.id, roomId: used.id }))).message).toBe('adminRooms.roomArchived');
-    expect(fx.db.select().from(examRooms).all().map((r) => r.name)).toEqual(['U']);
+    expect(
+      fx.db
+        .select()
+        .from(examRooms)
+        .all()
+        .map((r) => r.name),
+    ).toEqual(['U']);
     expect(actions(fx.db)).toContain('room.deleted');
     expect(actions(fx.db)).toContain('room.archived');
   });
@@ -125,7 +143,9 @@ describe('admin.rooms: rooms of an exam', () => {
     const c = await makeCandidate(fx.db, { name: '张三丰' });
     fx.db.insert(registrations).values({ examId: exam.id, candidateId: c.id }).run();
     await api.place({ examId: exam.id, candidateId: c.id, roomId: room.id, seat: 3 });
-    expect(await api.findCandidates({ examId: exam.id, q: '三丰' })).toEqual([expect.objectContaining({ candidateId: c.id, roomName: 'F', seat: 3, entered: false })]);
+    expect(await api.findCandidates({ examId: exam.id, q: '三丰' })).toEqual([
+      expect.objectContaining({ candidateId: c.id, roomName: 'F', seat: 3, entered: false }),
+    ]);
     expect(await api.findCandidates({ examId: exam.id, q: c.idNumber!.slice(-6).toLowerCase() })).toHaveLength(1);
     expect(await api.findCandidates({ examId: exam.id, q: '%' })).toHaveLength(0);
   });

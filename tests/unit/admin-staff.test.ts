@@ -16,7 +16,12 @@ async function asAdmin(db: Db) {
   return { admin, ctx, api: callerFor(ctx).admin.staff };
 }
 
-const actions = (db: Db) => db.select().from(auditLog).all().map((a) => a.action);
+const actions = (db: Db) =>
+  db
+    .select()
+    .from(auditLog)
+    .all()
+    .map((a) => a.action);
 
 describe('admin.staff: accounts', () => {
   it('an admin creates accounts of each role; the new account can log in; support gets a desk row', async () => {
@@ -136,7 +141,7 @@ describe('admin.staff: accounts', () => {
     expect(fx.db.select().from(users).where(eq(users.id, other.id)).get()).toMatchObject({ archivedAt: null, role: 'admin' });
   });
 
-  it('setAgent sets a support agent\'s capacity (1..50) and accepting; refused for non-support accounts', async () => {
+  it("setAgent sets a support agent's capacity (1..50) and accepting; refused for non-support accounts", async () => {
     const { api } = await asAdmin(fx.db);
     const sup = await api.create({ role: 'support', name: 'S', username: 'sup1', password: 'long-enough' });
     await expect(api.setAgent({ userId: sup.id, capacity: 12, accepting: false })).resolves.toEqual({ capacity: 12, accepting: false });

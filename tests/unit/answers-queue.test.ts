@@ -33,8 +33,19 @@ async function setup() {
     return saveAnswers({ db: fx.db, candidateId, examId: exam.id, items });
   };
   const stored = () => {
-    const reg = fx.db.select().from(registrations).where(and(eq(registrations.examId, exam.id), eq(registrations.candidateId, candidateId))).get()!;
-    return Object.fromEntries(fx.db.select().from(answers).where(eq(answers.registrationId, reg.id)).all().map((a) => [a.questionId, { value: a.value, revision: a.revision }]));
+    const reg = fx.db
+      .select()
+      .from(registrations)
+      .where(and(eq(registrations.examId, exam.id), eq(registrations.candidateId, candidateId)))
+      .get()!;
+    return Object.fromEntries(
+      fx.db
+        .select()
+        .from(answers)
+        .where(eq(answers.registrationId, reg.id))
+        .all()
+        .map((a) => [a.questionId, { value: a.value, revision: a.revision }]),
+    );
   };
   const storage = new MemoryStorage();
   const queue = (key = 'exam') => new AnswersQueue({ key, storage, save, classify, debounceMs: 10 });

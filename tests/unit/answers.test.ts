@@ -208,7 +208,13 @@ describe('when saves are accepted', () => {
     makeQuestionSheet(db, exam.id);
 
     const err = refusal(() =>
-      saveAnswers({ db, candidateId: candidates[0]!.id, examId: exam.id, items: [{ questionId: 'q1', value: 'A', revision: 1 }], now: plus(exam.startsAt, MIN) }),
+      saveAnswers({
+        db,
+        candidateId: candidates[0]!.id,
+        examId: exam.id,
+        items: [{ questionId: 'q1', value: 'A', revision: 1 }],
+        now: plus(exam.startsAt, MIN),
+      }),
     );
 
     expect(err).toMatchObject({ code: 'PRECONDITION_FAILED', key: 'exam.notEntered' });

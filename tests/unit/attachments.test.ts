@@ -59,7 +59,8 @@ describe('exam attachments', () => {
     const img = addAttachment({ db: fx.db, examId: s.exam.id, fileName: 'q1.png', contentType: 'image/png', content: PDF, purpose: 'sheet' });
     const support = await makeStaff(fx.db, 'support');
     const admin = await makeStaff(fx.db, 'admin');
-    const read = (u: Parameters<typeof asCaller>[0], now?: Date) => attachmentFor({ db: fx.db, caller: asCaller(u), attachmentId: img.id, now })?.fileName ?? null;
+    const read = (u: Parameters<typeof asCaller>[0], now?: Date) =>
+      attachmentFor({ db: fx.db, caller: asCaller(u), attachmentId: img.id, now })?.fileName ?? null;
 
     expect([read(s.invigilator), read(support), read(s.candidates[0]!), read(admin)]).toEqual([null, null, null, 'q1.png']);
     const started = new Date(s.exam.startsAt.getTime() + 1000);

@@ -136,7 +136,14 @@ describe('candidate login', () => {
       t = later(wait * SECOND, t);
     }
 
-    const s = await login({ db: fx.db, kind: 'candidate', identifier: cand.idNumber!, password: PASSWORD, client: '203.0.113.5', now: later(env.LOGIN_BACKOFF_MAX_SECONDS * SECOND, t) });
+    const s = await login({
+      db: fx.db,
+      kind: 'candidate',
+      identifier: cand.idNumber!,
+      password: PASSWORD,
+      client: '203.0.113.5',
+      now: later(env.LOGIN_BACKOFF_MAX_SECONDS * SECOND, t),
+    });
 
     expect(s.user.id).toBe(cand.id);
   });
@@ -144,8 +151,7 @@ describe('candidate login', () => {
   it('a successful login resets a candidate’s failure count', async () => {
     const cand = await makeCandidate(fx.db);
     let t = 0;
-    const attempt = (password: string) =>
-      login({ db: fx.db, kind: 'candidate', identifier: cand.idNumber!, password, now: later(++t * SECOND) });
+    const attempt = (password: string) => login({ db: fx.db, kind: 'candidate', identifier: cand.idNumber!, password, now: later(++t * SECOND) });
 
     for (let i = 0; i < 4; i++) await loginError(attempt('wrong'));
     await attempt(PASSWORD);
@@ -187,9 +193,7 @@ describe('candidate login', () => {
     const cand = await makeCandidate(fx.db);
     const guesses = [...Array.from({ length: 9 }, (_, i) => `wrong-${i}`), PASSWORD];
 
-    const results = await Promise.allSettled(
-      guesses.map((password) => login({ db: fx.db, kind: 'candidate', identifier: cand.idNumber!, password, now: T0 })),
-    );
+    const results = await Promise.allSettled(guesses.map((password) => login({ db: fx.db, kind: 'candidate', identifier: cand.idNumber!, password, now: T0 })));
 
     // Nine wrong guesses arrived before the right one: sequentially it would be throttled.
     expect(results[9]).toMatchObject({ status: 'rejected', reason: { code: 'TOO_MANY_REQUESTS' } });

@@ -56,10 +56,18 @@ describe('messages from the invigilator', () => {
       }),
     ]);
     expect(auditRows(fx.db)).toEqual([
-      expect.objectContaining({ actorId: invigilator.id, action: 'message.sent', roomId: room.id, candidateId: to!.id, detail: expect.objectContaining({ messageId }) }),
+      expect.objectContaining({
+        actorId: invigilator.id,
+        action: 'message.sent',
+        roomId: room.id,
+        candidateId: to!.id,
+        detail: expect.objectContaining({ messageId }),
+      }),
     ]);
     // The message centre shows it too, waiting for the acknowledgement.
-    expect(await callerFor(makeContext(fx.db, to!)).messages.list()).toEqual([expect.objectContaining({ id: messageId, mustAcknowledge: true, acknowledgedAt: null })]);
+    expect(await callerFor(makeContext(fx.db, to!)).messages.list()).toEqual([
+      expect.objectContaining({ id: messageId, mustAcknowledge: true, acknowledgedAt: null }),
+    ]);
   });
 
   it('an invigilator’s message to the room reaches every candidate of the room, one event each, and no candidate of another room', async () => {
@@ -124,7 +132,11 @@ describe('resuming the command stream', () => {
     const missed = [await again.next(), await again.next(), await again.next()];
     expect(missed.map((c) => c.data.type)).toEqual(['message', 'extra_time', 'message']);
     expect(missed.map((c) => (c.data.type === 'message' ? c.data.messageId : c.data.type))).toEqual([m2.messageId, 'extra_time', m3.messageId]);
-    expect(missed.map((c) => Number(c.id))).toEqual(timelineOf(fx.db, cand.id).filter((e) => e.id > Number(seen.id) && ['staff_message', 'extra_time'].includes(e.type)).map((e) => e.id));
+    expect(missed.map((c) => Number(c.id))).toEqual(
+      timelineOf(fx.db, cand.id)
+        .filter((e) => e.id > Number(seen.id) && ['staff_message', 'extra_time'].includes(e.type))
+        .map((e) => e.id),
+    );
 
     // An event seen in the backfill that also reaches the bus is not yielded twice.
     const replay = timelineOf(fx.db, cand.id, 'staff_message').at(-1)!;
@@ -200,7 +212,9 @@ describe('acknowledgements', () => {
     const { messageId } = await staff.invigilate.sendMessage({ roomId: room.id, candidateId: cand.id, text: '请保持屏幕共享开启。' });
     const state = await staff.invigilate.roomState({ roomId: room.id });
     expect(state.tiles[0]!.pendingAcks).toBe(1);
-    const sub = await openSubscription<TileUpdate>(callerFor(makeContext(fx.db, invigilator), { signal: fx.stop.signal }).room.onEvents({ roomId: room.id, lastEventId: state.lastEventId }));
+    const sub = await openSubscription<TileUpdate>(
+      callerFor(makeContext(fx.db, invigilator), { signal: fx.stop.signal }).room.onEvents({ roomId: room.id, lastEventId: state.lastEventId }),
+    );
 
     await callerFor(makeContext(fx.db, cand)).messages.acknowledge({ messageId });
     await callerFor(makeContext(fx.db, cand)).messages.acknowledge({ messageId });
@@ -297,7 +311,15 @@ describe('ending a candidate’s exam', () => {
 
     expect(timelineOf(fx.db, cand!.id, 'exam_ended_by_staff').map((e) => e.payload)).toEqual([{ reason: 'staff', note: '使用手机，经确认违纪' }]);
     expect(timelineOf(fx.db, cand!.id, 'exam_finished')).toEqual([]);
-    expect(auditRows(fx.db)).toEqual([expect.objectContaining({ actorId: invigilator.id, action: 'exam.ended', roomId: room.id, candidateId: cand!.id, detail: { reason: '使用手机，经确认违纪' } })]);
+    expect(auditRows(fx.db)).toEqual([
+      expect.objectContaining({
+        actorId: invigilator.id,
+        action: 'exam.ended',
+        roomId: room.id,
+        candidateId: cand!.id,
+        detail: { reason: '使用手机，经确认违纪' },
+      }),
+    ]);
     expect(registrationRow(fx.db, other!.id, exam.id).finishedAt).toBeNull();
   });
 

@@ -26,7 +26,14 @@ async function sitting() {
   const at = { room: room.livekitRoom, identity };
   await deliver({ event: 'participant_joined', ...at });
   for (const source of ['SCREEN_SHARE', 'CAMERA', 'MICROPHONE']) await deliver({ event: 'track_published', ...at, track: { source } });
-  const typesOf = () => fx.db.select().from(flags).where(eq(flags.candidateId, c.id)).all().map((f) => f.type).sort();
+  const typesOf = () =>
+    fx.db
+      .select()
+      .from(flags)
+      .where(eq(flags.candidateId, c.id))
+      .all()
+      .map((f) => f.type)
+      .sort();
   return { at, typesOf };
 }
 

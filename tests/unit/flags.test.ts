@@ -41,8 +41,7 @@ afterEach(() => {
   db.cleanup();
 });
 
-const flagRows = (candidateId?: number) =>
-  (candidateId ? db.select().from(flags).where(eq(flags.candidateId, candidateId)) : db.select().from(flags)).all();
+const flagRows = (candidateId?: number) => (candidateId ? db.select().from(flags).where(eq(flags.candidateId, candidateId)) : db.select().from(flags)).all();
 
 let clock = 1_900_000_000;
 async function deliver(o: Omit<WebhookBodyOpts, 'createdAt'>): Promise<TimelineEvent> {
@@ -204,14 +203,25 @@ describe('manual flags', () => {
     const cand = candidates[1]!;
     const { buf, dataUrl } = makeJpeg(2048);
 
-    const { flagId } = await callerFor(makeContext(db, invigilator)).invigilate.createFlag({ roomId: room.id, candidateId: cand.id, note: '  疑似查看手机  ', still: dataUrl });
+    const { flagId } = await callerFor(makeContext(db, invigilator)).invigilate.createFlag({
+      roomId: room.id,
+      candidateId: cand.id,
+      note: '  疑似查看手机  ',
+      still: dataUrl,
+    });
 
     const [row] = flagRows(cand.id);
     expect(row).toMatchObject({ id: flagId, type: 'manual', source: 'manual', status: 'open', note: '疑似查看手机', createdBy: invigilator.id });
     expect(Buffer.compare(row!.still!, buf)).toBe(0);
     expect(timelineOf(db, cand.id, 'flag_raised').map((e) => e.payload)).toEqual([{ flagId, type: 'manual' }]);
     expect(auditRows(db)).toEqual([
-      expect.objectContaining({ actorId: invigilator.id, action: 'flag.created', roomId: room.id, candidateId: cand.id, detail: { flagId, note: '疑似查看手机', still: true } }),
+      expect.objectContaining({
+        actorId: invigilator.id,
+        action: 'flag.created',
+        roomId: room.id,
+        candidateId: cand.id,
+        detail: { flagId, note: '疑似查看手机', still: true },
+      }),
     ]);
 
     const list = await callerFor(makeContext(db, invigilator)).invigilate.flags({ roomId: room.id });
@@ -275,11 +285,19 @@ describe('manual flags', () => {
     const ctx = makeContext(db, invigilator, { locale: 'en' });
     const input = { roomId: room.id, candidateId: candidates[0]!.id, note: 'x' };
 
-    const png = await httpCall({ ctx, path: 'invigilate.createFlag', input: { ...input, still: `data:image/png;base64,${Buffer.from('png').toString('base64')}` } });
+    const png = await httpCall({
+      ctx,
+      path: 'invigilate.createFlag',
+      input: { ...input, still: `data:image/png;base64,${Buffer.from('png').toString('base64')}` },
+    });
     expect(png.status).toBe(400);
     expect(png.body.error.json.data.fieldErrors.still).toBe('Not in the right format');
 
-    const fake = await httpCall({ ctx, path: 'invigilate.createFlag', input: { ...input, still: `data:image/jpeg;base64,${Buffer.from('not a jpeg').toString('base64')}` } });
+    const fake = await httpCall({
+      ctx,
+      path: 'invigilate.createFlag',
+      input: { ...input, still: `data:image/jpeg;base64,${Buffer.from('not a jpeg').toString('base64')}` },
+    });
     expect(fake.status).toBe(400);
     expect(fake.body.error.json.data.appCode).toBe('flags.stillInvalid');
     expect(fake.body.error.json.message).toBe('The snapshot is not a valid JPEG image.');
@@ -310,15 +328,32 @@ describe('resolving flags', () => {
     await caller.invigilate.resolveFlag({ flagId: d!.id, resolution: 'dismissed', note: '网络波动' });
 
     expect(confirmed).toMatchObject({ flagId: a!.id, status: 'confirmed' });
-    expect(db.select().from(flags).where(eq(flags.id, a!.id)).get()).toMatchObject({ status: 'confirmed', resolvedBy: invigilator.id, resolutionNote: '确认切屏' });
+    expect(db.select().from(flags).where(eq(flags.id, a!.id)).get()).toMatchObject({
+      status: 'confirmed',
+      resolvedBy: invigilator.id,
+      resolutionNote: '确认切屏',
+    });
     const listed = await caller.invigilate.flags({ roomId: room.id, status: 'confirmed' });
-    expect(listed).toEqual([expect.objectContaining({ id: a!.id, createdBy: null, createdByName: null, resolvedByName: invigilator.name, resolutionNote: '确认切屏' })]);
+    expect(listed).toEqual([
+      expect.objectContaining({ id: a!.id, createdBy: null, createdByName: null, resolvedByName: invigilator.name, resolutionNote: '确认切屏' }),
+    ]);
     const { flagCounts } = await caller.invigilate.roomState({ roomId: room.id });
     expect(flagCounts.tab_hidden).toEqual({ open: 1, confirmed: 1, dismissed: 1 });
     expect(flagCounts.camera_lost).toEqual({ open: 0, confirmed: 0, dismissed: 1 });
     expect(flagCounts.manual).toEqual({ open: 0, confirmed: 0, dismissed: 0 });
     expect(Object.keys(flagCounts).sort()).toEqual(
-      ['camera_lost', 'client_mismatch', 'extended_display', 'fullscreen_left', 'left_room', 'manual', 'microphone_lost', 'screen_share_stopped', 'tab_hidden', 'witness_missing'].sort(),
+      [
+        'camera_lost',
+        'client_mismatch',
+        'extended_display',
+        'fullscreen_left',
+        'left_room',
+        'manual',
+        'microphone_lost',
+        'screen_share_stopped',
+        'tab_hidden',
+        'witness_missing',
+      ].sort(),
     );
     expect((await caller.invigilate.flags({ roomId: room.id, status: 'open' })).map((f) => f.id)).toEqual([c!.id]);
     expect(auditRows(db).map((r) => [r.action, r.detail])).toEqual([
@@ -357,12 +392,19 @@ describe('the still of a flag over HTTP', () => {
   async function flagWithStill() {
     const s = await makeSittingScenario(db);
     const { buf, dataUrl } = makeJpeg(1000);
-    const { flagId } = await callerFor(makeContext(db, s.invigilator)).invigilate.createFlag({ roomId: s.room.id, candidateId: s.candidates[0]!.id, note: '证据', still: dataUrl });
+    const { flagId } = await callerFor(makeContext(db, s.invigilator)).invigilate.createFlag({
+      roomId: s.room.id,
+      candidateId: s.candidates[0]!.id,
+      note: '证据',
+      still: dataUrl,
+    });
     return { ...s, buf, flagId };
   }
   const get = async (flagId: number | string) => {
     const { GET } = await import('@/app/api/flags/[id]/still/route');
-    return GET(new Request(`http://localhost/api/flags/${flagId}/still`, { headers: cookieHeaders(route) }), { params: Promise.resolve({ id: String(flagId) }) });
+    return GET(new Request(`http://localhost/api/flags/${flagId}/still`, { headers: cookieHeaders(route) }), {
+      params: Promise.resolve({ id: String(flagId) }),
+    });
   };
   const signIn = async (username: string) => {
     route.token = (await login({ db, kind: 'staff', identifier: username, password: PASSWORD })).token;

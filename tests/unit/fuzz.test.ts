@@ -60,7 +60,7 @@ beforeAll(async () => {
   // The route logs "tRPC <path> failed" for INTERNAL_SERVER_ERROR: each one is a finding.
   vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
     const first = String(args[0]);
-    if (/failed/.test(first)) failedLogs.push(`${first} ${args[1] instanceof Error ? (args[1].cause as Error)?.stack ?? args[1].stack : ''}`.slice(0, 600));
+    if (/failed/.test(first)) failedLogs.push(`${first} ${args[1] instanceof Error ? ((args[1].cause as Error)?.stack ?? args[1].stack) : ''}`.slice(0, 600));
   });
 }, 60_000);
 
@@ -157,7 +157,12 @@ describe('fuzzing every procedure through the HTTP handler', () => {
     const before = totalChanges(testDb);
     await rolledBack(
       testDb,
-      async () => (await sendTrpc(trpcRequest({ path: 'admin.exams.presets.add', type: 'mutation', input: { examId: world.exam.id, text: 'x' }, cookie: world.cookies.admin }))).status,
+      async () =>
+        (
+          await sendTrpc(
+            trpcRequest({ path: 'admin.exams.presets.add', type: 'mutation', input: { examId: world.exam.id, text: 'x' }, cookie: world.cookies.admin }),
+          )
+        ).status,
       (status) => {
         expect(status).toBe(200);
         expect(totalChanges(testDb)).toBeGreaterThan(before);
@@ -167,25 +172,29 @@ describe('fuzzing every procedure through the HTTP handler', () => {
     expect(dbDigest(testDb)).toBe(fixtureDigest);
   });
 
-  it.each([...fuzzed, ...streams])('%s (%s)', async (path, type) => {
-    const schema = (appRouter._def.procedures as unknown as Record<string, { _def: { inputs: unknown[] } }>)[path]!._def.inputs[0];
-    const call = fc.oneof(
-      { weight: 17, arbitrary: fc.record({ kind: fc.constant('trpc' as const), input: inputsFor(schema, pool) }) },
-      { weight: 3, arbitrary: fc.record({ kind: fc.constant('raw' as const), raw: rawRequests }) },
-    );
-    const logsBefore = failedLogs.length;
-    const findingsBefore = findings.length;
-    await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...ROLES), call, async (as, c) => {
-        const cookie = world.cookies[as];
-        if (c.kind === 'trpc') await probe(path, type, as, wellFormed(path, type, c.input, cookie), show(c.input));
-        else await probe(path, type, as, rawRequest(path, c.raw, cookie), `raw ${c.raw.method} ?${show(c.raw.query)} ${show(c.raw.body)}`);
-        // Stop at the first problem: fast-check then prints the seed and the counterexample.
-        return findings.length === findingsBefore && failedLogs.length === logsBefore && uncaught.length === 0;
-      }),
-      { numRuns: type === 'subscription' ? SUBSCRIPTION_RUNS : RUNS, seed: SEED, endOnFailure: true },
-    );
-  }, 120_000);
+  it.each([...fuzzed, ...streams])(
+    '%s (%s)',
+    async (path, type) => {
+      const schema = (appRouter._def.procedures as unknown as Record<string, { _def: { inputs: unknown[] } }>)[path]!._def.inputs[0];
+      const call = fc.oneof(
+        { weight: 17, arbitrary: fc.record({ kind: fc.constant('trpc' as const), input: inputsFor(schema, pool) }) },
+        { weight: 3, arbitrary: fc.record({ kind: fc.constant('raw' as const), raw: rawRequests }) },
+      );
+      const logsBefore = failedLogs.length;
+      const findingsBefore = findings.length;
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...ROLES), call, async (as, c) => {
+          const cookie = world.cookies[as];
+          if (c.kind === 'trpc') await probe(path, type, as, wellFormed(path, type, c.input, cookie), show(c.input));
+          else await probe(path, type, as, rawRequest(path, c.raw, cookie), `raw ${c.raw.method} ?${show(c.raw.query)} ${show(c.raw.body)}`);
+          // Stop at the first problem: fast-check then prints the seed and the counterexample.
+          return findings.length === findingsBefore && failedLogs.length === logsBefore && uncaught.length === 0;
+        }),
+        { numRuns: type === 'subscription' ? SUBSCRIPTION_RUNS : RUNS, seed: SEED, endOnFailure: true },
+      );
+    },
+    120_000,
+  );
 
   it('prints a summary', () => {
     const inputs = Object.values(perProcedure).reduce((a, b) => a + b, 0);

@@ -340,7 +340,16 @@ describe('help: chat', () => {
   it('context: the candidate, exam, room, seat, live tile, checks with clock offset and recent timeline', async () => {
     const { exam, room, candidates, invigilator } = await makeSittingScenario(fx.db, { candidates: 1 });
     const cand = candidates[0]!;
-    recordSystemCheck({ db: fx.db, candidateId: cand.id, clockOffsetMs: -1234, roundTripMs: 40, appVersion: '1.0', displays: 'single', mediaSupported: true, userAgent: 'test' });
+    recordSystemCheck({
+      db: fx.db,
+      candidateId: cand.id,
+      clockOffsetMs: -1234,
+      roundTripMs: 40,
+      appVersion: '1.0',
+      displays: 'single',
+      mediaSupported: true,
+      userAgent: 'test',
+    });
     const t = await as(cand).help.open({ category: 'technical', body: '时间不对' });
     const ctx = await as(invigilator).help.context({ threadId: t.id });
     expect(ctx.candidate).toMatchObject({ id: cand.id, name: cand.name });

@@ -66,12 +66,11 @@ describe('integrity reports from the candidate’s page', () => {
       await caller.exam.reportIntegrity({ examId: exam.id, signal, at });
     }
 
-    expect(timelineOf(fx.db, cand.id).filter((e) => e.type.startsWith('integrity.')).map((e) => e.type)).toEqual([
-      'integrity.fullscreen_left',
-      'integrity.fullscreen_entered',
-      'integrity.camera_lost',
-      'integrity.camera_restored',
-    ]);
+    expect(
+      timelineOf(fx.db, cand.id)
+        .filter((e) => e.type.startsWith('integrity.'))
+        .map((e) => e.type),
+    ).toEqual(['integrity.fullscreen_left', 'integrity.fullscreen_entered', 'integrity.camera_lost', 'integrity.camera_restored']);
   });
 
   it('a candidate who has not entered is refused with exam.notEntered and nothing is recorded', async () => {

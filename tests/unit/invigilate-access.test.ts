@@ -93,7 +93,9 @@ describe('who may use the invigilator console', () => {
     const w = await world();
     const before = snapshot();
     expect(await refusedEverywhere(w.invigilatorB, ROOM_SCOPED, w.target)).toEqual(all(ROOM_SCOPED, 'FORBIDDEN'));
-    const err = await trpcRefusal(callerFor(makeContext(fx.db, w.invigilatorB)).invigilate.endExam({ roomId: w.room.id, candidateId: w.target.candidateId, reason: 'x' }));
+    const err = await trpcRefusal(
+      callerFor(makeContext(fx.db, w.invigilatorB)).invigilate.endExam({ roomId: w.room.id, candidateId: w.target.candidateId, reason: 'x' }),
+    );
     expect(err.cause).toMatchObject({ key: 'room.notAssigned' });
     expect(snapshot()).toEqual(before);
   });
@@ -156,7 +158,14 @@ describe('row-level checks inside an allowed room', () => {
     const caller = callerFor(makeContext(fx.db, w.invigilator));
     const before = snapshot();
     const t = { ...w.target, candidateId: w.candidateB.id };
-    for (const name of ['invigilate.timeline', 'invigilate.createFlag', 'invigilate.sendMessage (one)', 'invigilate.addTime', 'invigilate.markViewed', 'invigilate.endExam'] as const) {
+    for (const name of [
+      'invigilate.timeline',
+      'invigilate.createFlag',
+      'invigilate.sendMessage (one)',
+      'invigilate.addTime',
+      'invigilate.markViewed',
+      'invigilate.endExam',
+    ] as const) {
       const err = await trpcRefusal(ROOM_PROCEDURES[name](caller, t));
       expect([name, err.code, (err.cause as { key?: string }).key]).toEqual([name, 'NOT_FOUND', 'invigilate.candidateNotInRoom']);
     }

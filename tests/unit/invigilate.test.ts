@@ -12,7 +12,17 @@ import { acknowledge } from '@/server/services/messages';
 import { assignInvigilator, createRoom, registerCandidate } from '@/server/services/setup';
 import { makeCandidate, makeChief, makeRoomScenario, makeSittingScenario, makeStaff } from '../fixtures/factories';
 import { useTestDb } from '../helpers/unit-db';
-import { auditRows, callerFor, makeContext, registrationRow, signWebhook, trpcRefusal, webhookBody, type WebhookBodyOpts, asStaff } from '../helpers/unit-support';
+import {
+  auditRows,
+  callerFor,
+  makeContext,
+  registrationRow,
+  signWebhook,
+  trpcRefusal,
+  webhookBody,
+  type WebhookBodyOpts,
+  asStaff,
+} from '../helpers/unit-support';
 
 const fx = useTestDb();
 
@@ -35,8 +45,26 @@ describe('the grid’s snapshot', () => {
     const [c1, c2, c3, c4] = candidates as [(typeof candidates)[0], (typeof candidates)[0], (typeof candidates)[0], (typeof candidates)[0]];
     for (const c of [c1, c2, c3]) await enterExam({ db: fx.db, candidateId: c.id, examId: exam.id });
     finishExam({ db: fx.db, candidateId: c3.id, examId: exam.id, reason: 'ended' });
-    recordSystemCheck({ db: fx.db, candidateId: c1.id, clockOffsetMs: 900, roundTripMs: 40, appVersion: '1', displays: 'single', mediaSupported: true, userAgent: 'x' });
-    recordSystemCheck({ db: fx.db, candidateId: c1.id, clockOffsetMs: -250, roundTripMs: 40, appVersion: '1', displays: 'single', mediaSupported: true, userAgent: 'x' });
+    recordSystemCheck({
+      db: fx.db,
+      candidateId: c1.id,
+      clockOffsetMs: 900,
+      roundTripMs: 40,
+      appVersion: '1',
+      displays: 'single',
+      mediaSupported: true,
+      userAgent: 'x',
+    });
+    recordSystemCheck({
+      db: fx.db,
+      candidateId: c1.id,
+      clockOffsetMs: -250,
+      roundTripMs: 40,
+      appVersion: '1',
+      displays: 'single',
+      mediaSupported: true,
+      userAgent: 'x',
+    });
     reportIntegrity({ db: fx.db, candidateId: c2.id, examId: exam.id, signal: 'page_hidden', at: new Date() });
     const second = await makeStaff(fx.db, 'invigilator');
     assignInvigilator({ db: fx.db, roomId: room.id, userId: second.id });
@@ -54,8 +82,31 @@ describe('the grid’s snapshot', () => {
     expect(state.room).toEqual({ id: room.id, name: room.name });
     expect(state.exam).toMatchObject({ id: exam.id, kind: 'interview' });
     expect(state.tiles).toEqual([
-      expect.objectContaining({ candidateId: c1.id, seat: 1, lotNumber: 1, phase: 'waiting', endsAt: end, extraMinutes: 0, finishReason: null, clockOffsetMs: -250, openFlags: [], lastViewedAt: t2, pendingAcks: 1 }),
-      expect.objectContaining({ candidateId: c2.id, seat: 2, lotNumber: 2, phase: 'waiting', endsAt: plus(end, 10 * MIN), extraMinutes: 10, clockOffsetMs: null, openFlags: [{ id: flagId, type: 'tab_hidden' }], lastViewedAt: t1, pendingAcks: 0 }),
+      expect.objectContaining({
+        candidateId: c1.id,
+        seat: 1,
+        lotNumber: 1,
+        phase: 'waiting',
+        endsAt: end,
+        extraMinutes: 0,
+        finishReason: null,
+        clockOffsetMs: -250,
+        openFlags: [],
+        lastViewedAt: t2,
+        pendingAcks: 1,
+      }),
+      expect.objectContaining({
+        candidateId: c2.id,
+        seat: 2,
+        lotNumber: 2,
+        phase: 'waiting',
+        endsAt: plus(end, 10 * MIN),
+        extraMinutes: 10,
+        clockOffsetMs: null,
+        openFlags: [{ id: flagId, type: 'tab_hidden' }],
+        lastViewedAt: t1,
+        pendingAcks: 0,
+      }),
       expect.objectContaining({ candidateId: c3.id, phase: 'finished', finishReason: 'ended', openFlags: [], lastViewedAt: null }),
       expect.objectContaining({ candidateId: c4.id, phase: 'before_entry', finishReason: null, pc: { status: 'not_joined', tracks: [], since: null } }),
     ]);
@@ -89,7 +140,12 @@ describe('a candidate’s timeline', () => {
     const cand = candidates[0]!;
     const staff = { db: fx.db, caller: asStaff(invigilator), roomId: room.id, candidateId: cand.id };
     const F = plus(new Date(), 10 * MIN);
-    await deliver({ event: 'participant_joined', room: room.livekitRoom, identity: candidateIdentity(cand.id, 'pc'), createdAt: Math.floor(F.getTime() / 1000) - 60 });
+    await deliver({
+      event: 'participant_joined',
+      room: room.livekitRoom,
+      identity: candidateIdentity(cand.id, 'pc'),
+      createdAt: Math.floor(F.getTime() / 1000) - 60,
+    });
     await deliver({
       event: 'track_published',
       room: room.livekitRoom,
@@ -170,7 +226,9 @@ describe('patrol', () => {
     const { room, invigilator } = await makeSittingScenario(fx.db);
     const outsider = (await makeRoomScenario(fx.db)).candidates[0]!;
     const caller = callerFor(makeContext(fx.db, invigilator));
-    expect((await trpcRefusal(caller.invigilate.markViewed({ roomId: room.id, candidateIds: Array.from({ length: 41 }, (_, i) => i + 1) }))).code).toBe('BAD_REQUEST');
+    expect((await trpcRefusal(caller.invigilate.markViewed({ roomId: room.id, candidateIds: Array.from({ length: 41 }, (_, i) => i + 1) }))).code).toBe(
+      'BAD_REQUEST',
+    );
     expect((await trpcRefusal(caller.invigilate.markViewed({ roomId: room.id, candidateIds: [] }))).code).toBe('BAD_REQUEST');
     const err = await trpcRefusal(caller.invigilate.markViewed({ roomId: room.id, candidateIds: [outsider.id] }));
     expect(err.cause).toMatchObject({ key: 'invigilate.candidateNotInRoom' });
@@ -223,7 +281,13 @@ describe('the chief invigilator', () => {
     const at = Math.floor(Date.now() / 1000);
     for (const c of [live!, flagged!]) {
       await deliver({ event: 'participant_joined', room: a.room.livekitRoom, identity: candidateIdentity(c.id, 'pc'), createdAt: at });
-      await deliver({ event: 'track_published', room: a.room.livekitRoom, identity: candidateIdentity(c.id, 'pc'), track: { source: 'SCREEN_SHARE' }, createdAt: at });
+      await deliver({
+        event: 'track_published',
+        room: a.room.livekitRoom,
+        identity: candidateIdentity(c.id, 'pc'),
+        track: { source: 'SCREEN_SHARE' },
+        createdAt: at,
+      });
     }
     reportIntegrity({ db: fx.db, candidateId: flagged!.id, examId: a.exam.id, signal: 'fullscreen_left', at: new Date() });
     endExam({ db: fx.db, caller: asStaff(a.invigilator), roomId: a.room.id, candidateId: finished!.id, reason: '违纪' });
@@ -233,10 +297,22 @@ describe('the chief invigilator', () => {
     const overview = await callerFor(makeContext(fx.db, chief)).invigilate.chiefOverview({ examId: a.exam.id });
 
     expect(overview.exam).toMatchObject({ id: a.exam.id, title: a.exam.title });
-    expect(overview.rooms).toEqual([
-      { id: roomB.id, name: '第 2 考场', counts: { notJoined: 0, live: 0, problem: 1, finished: 0, total: 1 }, invigilators: [{ id: invigilatorB.id, name: invigilatorB.name }] },
-      { id: a.room.id, name: a.room.name, counts: { notJoined: 1, live: 1, problem: 1, finished: 1, total: 4 }, invigilators: [{ id: a.invigilator.id, name: a.invigilator.name }] },
-    ].sort((x, y) => (x.name < y.name ? -1 : 1)));
+    expect(overview.rooms).toEqual(
+      [
+        {
+          id: roomB.id,
+          name: '第 2 考场',
+          counts: { notJoined: 0, live: 0, problem: 1, finished: 0, total: 1 },
+          invigilators: [{ id: invigilatorB.id, name: invigilatorB.name }],
+        },
+        {
+          id: a.room.id,
+          name: a.room.name,
+          counts: { notJoined: 1, live: 1, problem: 1, finished: 1, total: 4 },
+          invigilators: [{ id: a.invigilator.id, name: a.invigilator.name }],
+        },
+      ].sort((x, y) => (x.name < y.name ? -1 : 1)),
+    );
   });
 
   it('an invigilator lists the exams where they are chief, and only those', async () => {
@@ -246,7 +322,9 @@ describe('the chief invigilator', () => {
     const chief = await makeChief(fx.db, a.exam.id);
     await makeChief(fx.db, b.exam.id);
 
-    expect(await callerFor(makeContext(fx.db, chief)).invigilate.myChiefExams()).toEqual([expect.objectContaining({ id: a.exam.id, title: a.exam.title, rooms: 2 })]);
+    expect(await callerFor(makeContext(fx.db, chief)).invigilate.myChiefExams()).toEqual([
+      expect.objectContaining({ id: a.exam.id, title: a.exam.title, rooms: 2 }),
+    ]);
     expect(await callerFor(makeContext(fx.db, a.invigilator)).invigilate.myChiefExams()).toEqual([]);
   });
 });
@@ -259,9 +337,18 @@ describe('demo seed', () => {
     const invig1 = fx.db.select().from(users).where(eq(users.username, 'invig1')).get()!;
     const written = fx.db.select().from(exams).where(eq(exams.title, DEMO_EXAM_TITLE)).get()!;
     const interview = fx.db.select().from(exams).where(eq(exams.title, DEMO_INTERVIEW_TITLE)).get()!;
-    expect(fx.db.select().from(chiefInvigilators).where(eq(chiefInvigilators.examId, written.id)).all()).toEqual([expect.objectContaining({ userId: invig1.id })]);
+    expect(fx.db.select().from(chiefInvigilators).where(eq(chiefInvigilators.examId, written.id)).all()).toEqual([
+      expect.objectContaining({ userId: invig1.id }),
+    ]);
     for (const exam of [written, interview]) {
-      expect(fx.db.select({ text: presetMessages.text }).from(presetMessages).where(eq(presetMessages.examId, exam.id)).all().map((p) => p.text)).toEqual([...DEMO_PRESETS]);
+      expect(
+        fx.db
+          .select({ text: presetMessages.text })
+          .from(presetMessages)
+          .where(eq(presetMessages.examId, exam.id))
+          .all()
+          .map((p) => p.text),
+      ).toEqual([...DEMO_PRESETS]);
     }
     expect(await callerFor(makeContext(fx.db, invig1)).invigilate.presets({ examId: written.id })).toHaveLength(2);
   });

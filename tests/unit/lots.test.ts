@@ -31,11 +31,7 @@ function secondConnection(): Db {
 const interviewRoom = (candidates: number) => makeRoomScenario(db, { candidates, exam: { now: NOW, kind: 'interview' }, ready: false });
 
 const lotsIn = (conn: Db, roomId: number) =>
-  conn
-    .select({ candidateId: registrations.candidateId, lot: registrations.lotNumber })
-    .from(registrations)
-    .where(eq(registrations.roomId, roomId))
-    .all();
+  conn.select({ candidateId: registrations.candidateId, lot: registrations.lotNumber }).from(registrations).where(eq(registrations.roomId, roomId)).all();
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
@@ -52,9 +48,7 @@ describe('interview lots drawn at the same time', () => {
   it('30 candidates of one room all drawing at once over HTTP get 30 different lots, exactly 1 to 30', async () => {
     const { exam, room, candidates } = await interviewRoom(30);
 
-    const responses = await Promise.all(
-      candidates.map((c) => httpCall({ ctx: makeContext(db, c), path: 'exam.drawLot', input: { examId: exam.id } })),
-    );
+    const responses = await Promise.all(candidates.map((c) => httpCall({ ctx: makeContext(db, c), path: 'exam.drawLot', input: { examId: exam.id } })));
 
     expect(responses.map((r) => r.status)).toEqual(candidates.map(() => 200));
     const drawn = responses.map((r) => r.body.result.data.json.lotNumber as number);
@@ -110,7 +104,11 @@ describe('interview lots drawn at the same time', () => {
 
     candidates.forEach((c, i) => drawLot({ db: i % 2 ? other : db, candidateId: c.id, examId: exam.id, now: NOW, random: () => 0 }));
 
-    expect(lotsIn(db, room.id).map((r) => r.lot).sort((a, b) => a! - b!)).toEqual(range(10));
+    expect(
+      lotsIn(db, room.id)
+        .map((r) => r.lot)
+        .sort((a, b) => a! - b!),
+    ).toEqual(range(10));
   });
 
   // BUG (server/services/exams.ts, drawLot): the draw runs in a deferred transaction, so in WAL

@@ -62,7 +62,13 @@ describe('messages.send: who may address whom', () => {
     expect((await admin.send({ audience: 'exam', examId: w.exam1.id, ...text })).recipients).toBe(3);
     expect((await admin.send({ audience: 'room', roomId: w.roomA.id, ...text })).recipients).toBe(2);
     expect((await admin.send({ audience: 'candidate', candidateId: w.c1.id, ...text })).recipients).toBe(1);
-    expect(fx.db.select().from(messages).all().map((m) => [m.audience, m.sentBy])).toEqual([
+    expect(
+      fx.db
+        .select()
+        .from(messages)
+        .all()
+        .map((m) => [m.audience, m.sentBy]),
+    ).toEqual([
       ['all', w.admin.id],
       ['exam', w.admin.id],
       ['room', w.admin.id],
@@ -76,7 +82,16 @@ describe('messages.send: who may address whom', () => {
     await inv.send({ audience: 'room', roomId: w.roomA.id, ...text, priority: 'urgent', mustAcknowledge: true });
     await inv.send({ audience: 'candidate', roomId: w.roomA.id, candidateId: w.a2.id, ...text });
     const rows = fx.db.select().from(messages).all();
-    expect(rows.map((m) => ({ audience: m.audience, roomId: m.roomId, examId: m.examId, candidateId: m.candidateId, priority: m.priority, mustAcknowledge: m.mustAcknowledge }))).toEqual([
+    expect(
+      rows.map((m) => ({
+        audience: m.audience,
+        roomId: m.roomId,
+        examId: m.examId,
+        candidateId: m.candidateId,
+        priority: m.priority,
+        mustAcknowledge: m.mustAcknowledge,
+      })),
+    ).toEqual([
       { audience: 'room', roomId: w.roomA.id, examId: w.exam1.id, candidateId: null, priority: 'urgent', mustAcknowledge: true },
       { audience: 'candidate', roomId: w.roomA.id, examId: w.exam1.id, candidateId: w.a2.id, priority: 'normal', mustAcknowledge: false },
     ]);
@@ -130,10 +145,7 @@ describe('messages.send: who may address whom', () => {
     const support = as(w.support);
     expect((await support.send({ audience: 'candidate', candidateId: w.c1.id, ...text })).recipients).toBe(1);
     expect(fx.db.select().from(messages).get()).toMatchObject({ audience: 'candidate', candidateId: w.c1.id, roomId: null, examId: null });
-    for (const refused of [
-      support.send({ audience: 'room', roomId: w.roomA.id, ...text }),
-      support.send({ audience: 'exam', examId: w.exam1.id, ...text }),
-    ]) {
+    for (const refused of [support.send({ audience: 'room', roomId: w.roomA.id, ...text }), support.send({ audience: 'exam', examId: w.exam1.id, ...text })]) {
       expect((await trpcRefusal(refused)).cause).toMatchObject({ key: 'messages.supportCandidateOnly' });
     }
     expect((await trpcRefusal(support.send({ audience: 'all', ...text }))).cause).toMatchObject({ key: 'messages.allForbidden' });
@@ -170,7 +182,9 @@ describe('messages.send: validation', () => {
     const admin = as(w.admin);
     expect((await trpcRefusal(admin.send({ audience: 'exam', examId: 99_999, ...text }))).cause).toMatchObject({ key: 'messages.examNotFound' });
     expect((await trpcRefusal(admin.send({ audience: 'room', roomId: 99_999, ...text }))).cause).toMatchObject({ key: 'room.notFound' });
-    expect((await trpcRefusal(admin.send({ audience: 'candidate', candidateId: w.support.id, ...text }))).cause).toMatchObject({ key: 'messages.candidateNotFound' });
+    expect((await trpcRefusal(admin.send({ audience: 'candidate', candidateId: w.support.id, ...text }))).cause).toMatchObject({
+      key: 'messages.candidateNotFound',
+    });
     const notThere = await trpcRefusal(admin.send({ audience: 'candidate', candidateId: w.c1.id, roomId: w.roomA.id, ...text }));
     expect(notThere.cause).toMatchObject({ key: 'invigilate.candidateNotInRoom' });
   });
@@ -194,7 +208,13 @@ describe('messages.send: validation', () => {
     const { messageId } = await as(w.invigilatorA).send({ audience: 'room', roomId: w.roomA.id, title: '  标题  ', body: '  正文  ', mustAcknowledge: true });
     expect(fx.db.select().from(messages).get()).toMatchObject({ id: messageId, title: '标题', body: '正文', priority: 'normal', mustAcknowledge: true });
     expect(auditRows(fx.db)).toMatchObject([
-      { actorId: w.invigilatorA.id, action: 'message.sent', roomId: w.roomA.id, candidateId: null, detail: { messageId, audience: 'room', recipients: 2, mustAcknowledge: true } },
+      {
+        actorId: w.invigilatorA.id,
+        action: 'message.sent',
+        roomId: w.roomA.id,
+        candidateId: null,
+        detail: { messageId, audience: 'room', recipients: 2, mustAcknowledge: true },
+      },
     ]);
   });
 });
@@ -209,7 +229,11 @@ describe('messages.sent and messages.onStats', () => {
 
     const listA = await as(w.invigilatorA).sent();
     expect(listA.map((m) => m.id)).toEqual([mine.messageId]);
-    expect(listA[0]).toMatchObject({ audience: 'room', targetName: expect.stringContaining(w.roomA.name), stats: { recipients: 2, delivered: 2, read: 2, acknowledged: 1 } });
+    expect(listA[0]).toMatchObject({
+      audience: 'room',
+      targetName: expect.stringContaining(w.roomA.name),
+      stats: { recipients: 2, delivered: 2, read: 2, acknowledged: 1 },
+    });
     expect((await as(w.admin).sent()).map((m) => m.id)).toEqual([theirs.messageId, mine.messageId]);
     expect(await as(w.support).sent()).toEqual([]);
   });

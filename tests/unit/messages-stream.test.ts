@@ -63,7 +63,15 @@ describe('messages.onMine', () => {
 
     const got = await a1.next();
     expect(got.id).toBe(String(toA.messageId));
-    expect(got.data).toMatchObject({ id: toA.messageId, title: 'A 考场', body: 'A 考场：正文', priority: 'urgent', mustAcknowledge: true, readAt: null, acknowledgedAt: null });
+    expect(got.data).toMatchObject({
+      id: toA.messageId,
+      title: 'A 考场',
+      body: 'A 考场：正文',
+      priority: 'urgent',
+      mustAcknowledge: true,
+      readAt: null,
+      acknowledgedAt: null,
+    });
     expect(got.data.createdAt).toBeInstanceOf(Date);
     expect((await b1.next()).id).toBe(String(toB.messageId));
     expect(toA2.messageId).toBeLessThan(toA.messageId);

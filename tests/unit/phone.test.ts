@@ -130,7 +130,9 @@ describe('phone binding', () => {
     const theirs = await makeRoomScenario(fx.db);
     const cand = mine.candidates[0]!;
 
-    expect((await refusal(Promise.resolve().then(() => createBinding({ db: fx.db, candidateId: cand.id, examId: theirs.exam.id })))).key).toBe('phone.notRegistered');
+    expect((await refusal(Promise.resolve().then(() => createBinding({ db: fx.db, candidateId: cand.id, examId: theirs.exam.id })))).key).toBe(
+      'phone.notRegistered',
+    );
 
     const ctx = makeContext(fx.db, cand);
     const err = await trpcRefusal(callerFor(ctx).phone.status({ examId: theirs.exam.id }));
@@ -139,7 +141,9 @@ describe('phone binding', () => {
     expect((await trpcRefusal(callerFor(makeContext(fx.db, mine.invigilator)).phone.createBinding({ examId: mine.exam.id }))).code).toBe('FORBIDDEN');
 
     const afterEnd = new Date(mine.exam.startsAt.getTime() + (mine.exam.durationMinutes + 1) * 60_000);
-    expect((await refusal(Promise.resolve().then(() => createBinding({ db: fx.db, candidateId: cand.id, examId: mine.exam.id, now: afterEnd })))).key).toBe('phone.examOver');
+    expect((await refusal(Promise.resolve().then(() => createBinding({ db: fx.db, candidateId: cand.id, examId: mine.exam.id, now: afterEnd })))).key).toBe(
+      'phone.examOver',
+    );
   });
 });
 

@@ -7,7 +7,8 @@ import { httpCall, makeContext } from '../helpers/unit-support';
 
 const fx = useTestDb();
 
-const contact = (id: number) => fx.db.select({ phone: users.phone, email: users.email, name: users.name, idNumber: users.idNumber }).from(users).where(eq(users.id, id)).get()!;
+const contact = (id: number) =>
+  fx.db.select({ phone: users.phone, email: users.email, name: users.name, idNumber: users.idNumber }).from(users).where(eq(users.id, id)).get()!;
 
 describe('a candidate updating their contact details over HTTP', () => {
   it('a bad phone number gets 400 with a Chinese message on the phone field only, and nothing is saved', async () => {

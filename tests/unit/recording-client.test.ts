@@ -45,7 +45,12 @@ describe('ledger summary per track', () => {
   });
 
   it('sums the runs of a track, is complete only when every run is, and orders screen, camera, witness', () => {
-    const out = summariseTracks([entry('witness', 1, 1, 10, true), entry('camera', 3, 3, 30, true), entry('camera', 2, 4, 20, false), entry('screen', 5, null, 50, false)]);
+    const out = summariseTracks([
+      entry('witness', 1, 1, 10, true),
+      entry('camera', 3, 3, 30, true),
+      entry('camera', 2, 4, 20, false),
+      entry('screen', 5, null, 50, false),
+    ]);
     expect(out.map((s) => s.track)).toEqual(['screen', 'camera', 'witness']);
     expect(out[1]).toEqual({ track: 'camera', runs: 2, received: 5, expected: 7, bytes: 50, complete: false });
     expect(out[0]!.expected).toBeNull();

@@ -35,7 +35,13 @@ afterEach(async () => {
 const recordingRow = (id: number) => db.select().from(recordings).where(eq(recordings.id, id)).get()!;
 const jsonBytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
 const body = async (res: Response) => (await res.json()) as { error: string; message: string };
-const filesUnder = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name) : []);
+const filesUnder = (dir: string): string[] =>
+  fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((d) => d.isFile())
+        .map((d) => d.name)
+    : [];
 
 describe('chunk count', () => {
   it("the server's chunk length is the recorder's", () => {
@@ -113,7 +119,10 @@ describe('ledger size', () => {
     const { count, text } = gapRanges([0, 2, 4], 1_000_000);
     expect(count).toBe(1_000_000 - 3);
     expect(text).toBe('1 3 5-999999');
-    const many = gapRanges(Array.from({ length: 2000 }, (_, i) => i * 2), 1_000_000);
+    const many = gapRanges(
+      Array.from({ length: 2000 }, (_, i) => i * 2),
+      1_000_000,
+    );
     expect(many.count).toBe(1_000_000 - 2000);
     expect(many.text.length).toBeLessThan(2_000);
     expect(many.text.endsWith(' …')).toBe(true);
@@ -130,7 +139,11 @@ describe('byte quota per candidate and exam', () => {
     expect((await s.upload(cookie, screen, 0, first)).status).toBe(204);
     // The quota spans the candidate's tracks.
     const next = chunkBytes(9_000, 2);
-    const { res, location } = await s.raw.create({ cookie: `${cookie}; NEXT_LOCALE=en`, length: next.length, metadata: { recordingId: camera, seq: 0, sha256: sha256Hex(next) } });
+    const { res, location } = await s.raw.create({
+      cookie: `${cookie}; NEXT_LOCALE=en`,
+      length: next.length,
+      metadata: { recordingId: camera, seq: 0, sha256: sha256Hex(next) },
+    });
     expect(res.status).toBe(413);
     expect(location).toBeNull();
     expect(await body(res)).toEqual({
@@ -183,7 +196,13 @@ describe('recordings per candidate and track', () => {
   it('candidate: at most MAX_RECORDINGS_PER_TRACK recordings per track and exam; retries of one still answer; other tracks are unaffected', async () => {
     const [alice] = s.candidates;
     const caller = callerAs(db, alice!);
-    const input = (clientKey = randomUUID(), track: 'screen' | 'camera' = 'screen') => ({ examId: s.exam.id, track, clientKey, mimeType: 'video/webm', startedAt: new Date() });
+    const input = (clientKey = randomUUID(), track: 'screen' | 'camera' = 'screen') => ({
+      examId: s.exam.id,
+      track,
+      clientKey,
+      mimeType: 'video/webm',
+      startedAt: new Date(),
+    });
     const firstKey = randomUUID();
     const first = await caller.recordings.start(input(firstKey));
     for (let i = 1; i < MAX_RECORDINGS_PER_TRACK; i++) await caller.recordings.start(input());

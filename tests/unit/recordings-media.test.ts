@@ -27,20 +27,52 @@ describe('recording media types', () => {
   });
 
   it('refuses anything else, the crafted type from the report included', () => {
-    for (const t of [HOSTILE, 'text/html', 'video/webm;codecs=vp8,text/html', 'video/webm;x=1', 'video/webm,text/html', 'image/svg+xml', 'video/x-matroska;codecs=avc1', 'application/octet-stream', '', 'video/webm;codecs=']) {
+    for (const t of [
+      HOSTILE,
+      'text/html',
+      'video/webm;codecs=vp8,text/html',
+      'video/webm;x=1',
+      'video/webm,text/html',
+      'image/svg+xml',
+      'video/x-matroska;codecs=avc1',
+      'application/octet-stream',
+      '',
+      'video/webm;codecs=',
+    ]) {
       expect(recordingMediaType(t), t).toBeNull();
     }
   });
 
   it('whatever the input, the answer is null or one of the listed types (fuzzed)', () => {
     const listed = new Set<string>(RECORDING_MEDIA_TYPES);
-    const pieces = fc.constantFrom('video/webm', 'video/mp4', 'text/html', ';', ',', ' ', '"', 'codecs=', 'vp8', 'opus', 'avc1.42e01e', 'x=', '\r\n', '<script>');
+    const pieces = fc.constantFrom(
+      'video/webm',
+      'video/mp4',
+      'text/html',
+      ';',
+      ',',
+      ' ',
+      '"',
+      'codecs=',
+      'vp8',
+      'opus',
+      'avc1.42e01e',
+      'x=',
+      '\r\n',
+      '<script>',
+    );
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.array(pieces).map((p) => p.join(''))), (raw) => {
-        const t = recordingMediaType(raw);
-        expect(t === null || listed.has(t)).toBe(true);
-        expect(listed.has(servedMediaType(raw))).toBe(true);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.array(pieces).map((p) => p.join('')),
+        ),
+        (raw) => {
+          const t = recordingMediaType(raw);
+          expect(t === null || listed.has(t)).toBe(true);
+          expect(listed.has(servedMediaType(raw))).toBe(true);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -64,7 +96,8 @@ describe('recordings.start and playback with hostile media types', () => {
 
   const start = (user: User, mimeType: string) =>
     callerAs(db, user).recordings.start({ examId: s.exam.id, track: 'camera', clientKey: randomUUID(), mimeType, startedAt: new Date() });
-  const play = (recordingId: number) => playbackResponse({ db, dataDir: s.dataDir, caller: toCaller(s.invigilator), recordingId: String(recordingId), range: null });
+  const play = (recordingId: number) =>
+    playbackResponse({ db, dataDir: s.dataDir, caller: toCaller(s.invigilator), recordingId: String(recordingId), range: null });
 
   it('candidate: a start naming a type off the list is refused with a clear message; a known one is stored canonical', async () => {
     const [alice] = s.candidates;

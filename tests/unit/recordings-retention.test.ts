@@ -19,12 +19,24 @@ afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
 /** An exam that started `daysAgo` days ago (90 minutes), with one candidate's two-chunk recording on disk. */
 async function examWithRecording(db: TestDb, daysAgo: number, retentionDays: number) {
-  const s = await makeRoomScenario(db, { exam: { opensIn: -daysAgo * 1440 - 30, closesIn: -daysAgo * 1440 + 15, startsIn: -daysAgo * 1440, durationMinutes: 90 } });
+  const s = await makeRoomScenario(db, {
+    exam: { opensIn: -daysAgo * 1440 - 30, closesIn: -daysAgo * 1440 + 15, startsIn: -daysAgo * 1440, durationMinutes: 90 },
+  });
   db.update(exams).set({ retentionDays }).where(eq(exams.id, s.exam.id)).run();
   const candidateId = s.candidates[0]!.id;
   const rec = db
     .insert(recordings)
-    .values({ candidateId, examId: s.exam.id, track: 'camera', clientKey: `k-${s.exam.id}`, mimeType: 'video/webm', startedAt: s.exam.startsAt, expectedChunks: 2, receivedChunks: 2, receivedBytes: 300 })
+    .values({
+      candidateId,
+      examId: s.exam.id,
+      track: 'camera',
+      clientKey: `k-${s.exam.id}`,
+      mimeType: 'video/webm',
+      startedAt: s.exam.startsAt,
+      expectedChunks: 2,
+      receivedChunks: 2,
+      receivedBytes: 300,
+    })
     .returning()
     .get();
   for (const seq of [0, 1]) {

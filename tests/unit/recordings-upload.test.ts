@@ -23,7 +23,12 @@ afterEach(async () => {
 const recordingRow = (id: number) => db.select().from(recordings).where(eq(recordings.id, id)).get()!;
 const chunkRows = (id: number) => db.select().from(recordingChunks).where(eq(recordingChunks.recordingId, id)).orderBy(recordingChunks.seq).all();
 const filesUnder = (dir: string): string[] =>
-  fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => path.join(d.parentPath, d.name)) : [];
+  fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((d) => d.isFile())
+        .map((d) => path.join(d.parentPath, d.name))
+    : [];
 const recordingFiles = () => filesUnder(path.join(s.dataDir, 'recordings'));
 
 async function body(res: Response) {
@@ -83,9 +88,16 @@ describe('chunk upload endpoint (tus)', () => {
     expect(lost.status).toBe(409);
     expect(JSON.parse(await lost.text())).toMatchObject({ error: 'recordings.chunkConflict', message: '分片 0 已收到过不同的内容，未予替换。' });
     // Later attempts are refused before any byte is sent, in the caller's language.
-    const late = await s.raw.create({ cookie: `${cookie}; NEXT_LOCALE=en`, length: other.length, metadata: { recordingId: rec, seq: 0, sha256: sha256Hex(other) } });
+    const late = await s.raw.create({
+      cookie: `${cookie}; NEXT_LOCALE=en`,
+      length: other.length,
+      metadata: { recordingId: rec, seq: 0, sha256: sha256Hex(other) },
+    });
     expect(late.res.status).toBe(409);
-    expect(await body(late.res)).toEqual({ error: 'recordings.chunkConflict', message: 'Chunk 0 was already received with different content; it was not replaced.' });
+    expect(await body(late.res)).toEqual({
+      error: 'recordings.chunkConflict',
+      message: 'Chunk 0 was already received with different content; it was not replaced.',
+    });
     expect(fs.readFileSync(path.join(s.dataDir, chunkRows(rec)[0]!.path)).equals(first)).toBe(true);
     expect(recordingRow(rec)).toMatchObject({ receivedChunks: 1, receivedBytes: 4000 });
     expect(s.tempFiles()).toEqual([]);
@@ -169,9 +181,7 @@ describe('chunk upload endpoint (tus)', () => {
     expect((await s.raw.remove({ cookie: bobCookie, location: location! })).status).toBe(404);
     expect(chunkRows(rec)).toEqual([]);
     // Staff have no business uploading either.
-    const staff = await s.handler(
-      new Request('http://localhost/api/uploads', { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': '1' } }),
-    );
+    const staff = await s.handler(new Request('http://localhost/api/uploads', { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': '1' } }));
     expect(staff.status).toBe(401);
     // The owner's upload was untouched by all this.
     expect((await s.raw.head({ cookie: aliceCookie, location: location! })).headers.get('upload-offset')).toBe('0');

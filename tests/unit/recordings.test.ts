@@ -120,10 +120,31 @@ describe('recordings.ledger and recordings.roomBacklog', () => {
     await uploadSeqs(cookie, rec, [0, 2, 5], 1000);
     const staff = callerAs(db, s.invigilator);
     let [entry] = await staff.recordings.ledger({ examId: s.exam.id, candidateId: alice!.id });
-    expect(entry).toMatchObject({ recordingId: rec, track: 'camera', expected: null, received: 3, bytes: 1000 * 3 + 7, gapCount: 3, gaps: [{ from: 1, to: 1 }, { from: 3, to: 4 }], complete: false });
+    expect(entry).toMatchObject({
+      recordingId: rec,
+      track: 'camera',
+      expected: null,
+      received: 3,
+      bytes: 1000 * 3 + 7,
+      gapCount: 3,
+      gaps: [
+        { from: 1, to: 1 },
+        { from: 3, to: 4 },
+      ],
+      complete: false,
+    });
     await callerAs(db, alice!).recordings.finish({ recordingId: rec, chunks: 7, endedAt: new Date() });
     [entry] = await staff.recordings.ledger({ examId: s.exam.id, candidateId: alice!.id });
-    expect(entry).toMatchObject({ expected: 7, gapCount: 4, gaps: [{ from: 1, to: 1 }, { from: 3, to: 4 }, { from: 6, to: 6 }], complete: false });
+    expect(entry).toMatchObject({
+      expected: 7,
+      gapCount: 4,
+      gaps: [
+        { from: 1, to: 1 },
+        { from: 3, to: 4 },
+        { from: 6, to: 6 },
+      ],
+      complete: false,
+    });
     await uploadSeqs(cookie, rec, [1, 3, 4, 6], 1000);
     [entry] = await staff.recordings.ledger({ examId: s.exam.id, candidateId: alice!.id });
     expect(entry).toMatchObject({ expected: 7, received: 7, gapCount: 0, gaps: [], complete: true });
@@ -138,7 +159,14 @@ describe('recordings.ledger and recordings.roomBacklog', () => {
     await uploadSeqs(cookie, camera, [0], 500);
     await callerAs(db, alice!).recordings.finish({ recordingId: screen, chunks: 4, endedAt: new Date() });
     const backlog = await callerAs(db, s.invigilator).recordings.roomBacklog({ roomId: s.room.id });
-    expect(backlog.find((b) => b.candidateId === alice!.id)).toMatchObject({ recordings: 2, pendingChunks: 2, open: 1, receivedChunks: 3, receivedBytes: 500 + 501 + 500, complete: false });
+    expect(backlog.find((b) => b.candidateId === alice!.id)).toMatchObject({
+      recordings: 2,
+      pendingChunks: 2,
+      open: 1,
+      receivedChunks: 3,
+      receivedBytes: 500 + 501 + 500,
+      complete: false,
+    });
     expect(backlog.find((b) => b.candidateId === bob!.id)).toMatchObject({ recordings: 0, pendingChunks: 0, complete: false });
 
     const stranger = await makeStaff(db, 'invigilator');
@@ -174,7 +202,7 @@ describe('playback file', () => {
     expect(play(s.invigilator, rec, `bytes=${whole.length}-`).status).toBe(416);
   });
 
-  it('the chief and admins may play a recording; the candidate, another room\'s invigilator and support may not', async () => {
+  it("the chief and admins may play a recording; the candidate, another room's invigilator and support may not", async () => {
     const [alice] = s.candidates;
     const cookie = await s.candidateCookie(alice!);
     const rec = await s.start(alice!);

@@ -156,7 +156,9 @@ describe('room events subscription', () => {
 
   it('a candidate cannot subscribe to room events', async () => {
     const { room, candidates } = await makeRoomScenario(fx.db);
-    const err = await callerFor(makeContext(fx.db, candidates[0]!)).room.onEvents({ roomId: room.id }).catch((e: unknown) => e);
+    const err = await callerFor(makeContext(fx.db, candidates[0]!))
+      .room.onEvents({ roomId: room.id })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TRPCError);
     expect(err).toMatchObject({ code: 'FORBIDDEN' });
   });

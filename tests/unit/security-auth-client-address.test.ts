@@ -47,7 +47,9 @@ describe('bind code throttle behind Next', () => {
   it('a phone that forges a new X-Forwarded-For on every guess is still one client', async () => {
     for (let i = 0; i < BIND_THROTTLE.perClient; i++) {
       request.headers = new Headers({ 'x-forwarded-for': `10.9.8.${i}, 198.51.100.77` });
-      const err = await trpcRefusal(callerFor(makeContext(fx.db, null, { client: clientAddress(request.headers) })).phone.bind({ code: String(1_000_000_000 + i) }));
+      const err = await trpcRefusal(
+        callerFor(makeContext(fx.db, null, { client: clientAddress(request.headers) })).phone.bind({ code: String(1_000_000_000 + i) }),
+      );
       expect(err.message).toBe('phone.codeUnknown');
     }
     request.headers = new Headers({ 'x-forwarded-for': '10.9.8.200, 198.51.100.77' });

@@ -46,9 +46,18 @@ describe('login throttles: the guesser is locked, not the account', () => {
     const locked = await refused(login({ db: fx.db, kind: 'candidate', identifier: victim.idNumber!, password: PASSWORD, client: guesser, now: later(1_000) }));
     expect(locked).toMatchObject({ code: 'TOO_MANY_REQUESTS', key: 'auth.throttled', params: { minutes: env.LOGIN_LOCK_MINUTES } });
 
-    await expect(login({ db: fx.db, kind: 'candidate', identifier: victim.idNumber!, password: PASSWORD, client: '203.0.113.2', now: later(1_000) })).resolves.toBeTruthy();
     await expect(
-      login({ db: fx.db, kind: 'candidate', identifier: victim.idNumber!, password: PASSWORD, client: guesser, now: later(env.LOGIN_LOCK_MINUTES * 60_000 + 1_000) }),
+      login({ db: fx.db, kind: 'candidate', identifier: victim.idNumber!, password: PASSWORD, client: '203.0.113.2', now: later(1_000) }),
+    ).resolves.toBeTruthy();
+    await expect(
+      login({
+        db: fx.db,
+        kind: 'candidate',
+        identifier: victim.idNumber!,
+        password: PASSWORD,
+        client: guesser,
+        now: later(env.LOGIN_LOCK_MINUTES * 60_000 + 1_000),
+      }),
     ).resolves.toBeTruthy();
   });
 
@@ -67,8 +76,14 @@ describe('login throttles: the guesser is locked, not the account', () => {
 
   it('old attempts are pruned in bounded batches; recent ones stay', async () => {
     const old = new Date(T0.getTime() - LOGIN_ATTEMPTS_KEEP_MS - 1);
-    fx.db.insert(loginAttempts).values(Array.from({ length: 250 }, () => ({ subject: 'candidate:X', succeeded: false, at: old }))).run();
-    fx.db.insert(loginAttempts).values({ subject: loginClientSubject('192.0.2.1'), succeeded: false, at: T0 }).run();
+    fx.db
+      .insert(loginAttempts)
+      .values(Array.from({ length: 250 }, () => ({ subject: 'candidate:X', succeeded: false, at: old })))
+      .run();
+    fx.db
+      .insert(loginAttempts)
+      .values({ subject: loginClientSubject('192.0.2.1'), succeeded: false, at: T0 })
+      .run();
 
     expect(pruneLoginAttempts({ db: fx.db, now: T0 })).toBe(200);
     expect(pruneLoginAttempts({ db: fx.db, now: T0 })).toBe(50);

@@ -34,7 +34,9 @@ describe('tRPC route: refused before authentication', () => {
   it('a batch carrying several logins gets a clear 400 and no password is tried', async () => {
     const cand = await makeCandidate(fx.db);
     const guess = { json: { idNumber: cand.idNumber, password: 'wrong' } };
-    const res = await trpc.POST(trpcPost('auth.loginCandidate,auth.loginCandidate,auth.loginCandidate', { 0: guess, 1: guess, 2: guess }, { cookie: 'NEXT_LOCALE=en' }));
+    const res = await trpc.POST(
+      trpcPost('auth.loginCandidate,auth.loginCandidate,auth.loginCandidate', { 0: guess, 1: guess, 2: guess }, { cookie: 'NEXT_LOCALE=en' }),
+    );
 
     expect(res.status).toBe(400);
     const body = await res.json();
@@ -132,7 +134,9 @@ describe('the LiveKit secret', () => {
 describe('security headers', () => {
   it('every response gets a CSP that forbids framing, nosniff and a same-origin referrer; HSTS only over TLS', async () => {
     // @ts-expect-error: next.config.mjs is plain JavaScript without type declarations.
-    const config = (await import('@/next.config.mjs')).default as { headers: () => Promise<{ source: string; has?: unknown[]; headers: { key: string; value: string }[] }[]> };
+    const config = (await import('@/next.config.mjs')).default as {
+      headers: () => Promise<{ source: string; has?: unknown[]; headers: { key: string; value: string }[] }[]>;
+    };
     const rules = await config.headers();
     const all = rules.find((r) => !r.has)!;
     const byKey = Object.fromEntries(all.headers.map((h) => [h.key, h.value]));

@@ -37,11 +37,18 @@ describe('demo seed: prepared through the back office', () => {
     const written = fx.db.select().from(exams).where(eq(exams.title, DEMO_EXAM_TITLE)).get()!;
     const large = fx.db.select().from(exams).where(eq(exams.title, DEMO_LARGE_EXAM_TITLE)).get()!;
 
-    expect(roomCounts(written.id)).toEqual([{ name: '第 1 考场', n: 6 }, { name: '第 2 考场', n: 6 }]);
+    expect(roomCounts(written.id)).toEqual([
+      { name: '第 1 考场', n: 6 },
+      { name: '第 2 考场', n: 6 },
+    ]);
     expect(roomCounts(large.id).map((r) => r.n)).toEqual(Array(10).fill(50));
     expect(fx.db.select({ n: count() }).from(users).where(eq(users.role, 'candidate')).get()!.n).toBe(500);
     const first = fx.db.select().from(users).where(eq(users.idNumber, DEMO_CANDIDATES[0].idNumber)).get()!;
-    const reg = fx.db.select().from(registrations).where(and(eq(registrations.examId, written.id), eq(registrations.candidateId, first.id))).get()!;
+    const reg = fx.db
+      .select()
+      .from(registrations)
+      .where(and(eq(registrations.examId, written.id), eq(registrations.candidateId, first.id)))
+      .get()!;
     expect(reg.seat).toBe(1);
     expect(fx.db.select().from(examRooms).where(eq(examRooms.id, reg.roomId!)).get()!.name).toBe('第 1 考场');
   });

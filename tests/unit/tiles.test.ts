@@ -106,7 +106,8 @@ describe('room tiles from stored events', () => {
       trackSource,
       occurredAt: new Date(T0 + ++tick * 1000),
     });
-    fx.db.insert(events)
+    fx.db
+      .insert(events)
       .values([
         row(a!.id, 'pc', 'participant_joined'),
         row(a!.id, 'pc', 'track_published', 'screen_share'),

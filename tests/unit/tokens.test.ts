@@ -1,13 +1,7 @@
 import { jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { env } from '@/server/env';
-import {
-  candidateIdentity,
-  livekitRoomName,
-  mintCandidatePcToken,
-  mintInvigilatorToken,
-  parseCandidateIdentity,
-} from '@/server/livekit/tokens';
+import { candidateIdentity, livekitRoomName, mintCandidatePcToken, mintInvigilatorToken, parseCandidateIdentity } from '@/server/livekit/tokens';
 import { makeRoomScenario } from '../fixtures/factories';
 import { useTestDb } from '../helpers/unit-db';
 import { claimsOf } from '../helpers/unit-support';
@@ -80,9 +74,7 @@ describe('candidate PC token', () => {
     const { room, candidates } = await makeRoomScenario(fx.db);
     const { token } = await mintCandidatePcToken({ room: room.livekitRoom, candidateId: candidates[0]!.id });
 
-    await expect(
-      jwtVerify(token, new TextEncoder().encode('another-secret-another-secret-0123456789')),
-    ).rejects.toThrow();
+    await expect(jwtVerify(token, new TextEncoder().encode('another-secret-another-secret-0123456789'))).rejects.toThrow();
   });
 });
 

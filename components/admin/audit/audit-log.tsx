@@ -65,7 +65,12 @@ export function AuditLog() {
         </label>
         <label className="flex flex-col gap-1 text-xs text-slate-500">
           {t('filters.action')}
-          <select className={field} value={filters.action ?? ''} onChange={(e) => set({ action: e.target.value || undefined })} data-testid="audit-filter-action">
+          <select
+            className={field}
+            value={filters.action ?? ''}
+            onChange={(e) => set({ action: e.target.value || undefined })}
+            data-testid="audit-filter-action"
+          >
             <option value="">{t('filters.allActions')}</option>
             {options.data?.actions.map((a) => (
               <option key={a} value={a}>
@@ -76,16 +81,33 @@ export function AuditLog() {
         </label>
         <label className="flex flex-col gap-1 text-xs text-slate-500">
           {t('filters.from')}
-          <input type="date" className={field} value={filters.from ?? ''} onChange={(e) => set({ from: e.target.value || undefined })} data-testid="audit-filter-from" />
+          <input
+            type="date"
+            className={field}
+            value={filters.from ?? ''}
+            onChange={(e) => set({ from: e.target.value || undefined })}
+            data-testid="audit-filter-from"
+          />
         </label>
         <label className="flex flex-col gap-1 text-xs text-slate-500">
           {t('filters.to')}
-          <input type="date" className={field} value={filters.to ?? ''} onChange={(e) => set({ to: e.target.value || undefined })} data-testid="audit-filter-to" />
+          <input
+            type="date"
+            className={field}
+            value={filters.to ?? ''}
+            onChange={(e) => set({ to: e.target.value || undefined })}
+            data-testid="audit-filter-to"
+          />
         </label>
         {filters.actorId && (
           <span className="flex items-center gap-1 rounded-full bg-blue-50 px-3 py-1 text-sm text-blue-800">
             {t('columns.actor')}: {actorName ?? filters.actorId}
-            <button type="button" className="ml-1 text-blue-500 hover:text-blue-800" onClick={() => set({ actorId: undefined })} aria-label={t('filters.reset')}>
+            <button
+              type="button"
+              className="ml-1 text-blue-500 hover:text-blue-800"
+              onClick={() => set({ actorId: undefined })}
+              aria-label={t('filters.reset')}
+            >
               ×
             </button>
           </span>
@@ -120,7 +142,11 @@ export function AuditLog() {
             ))}
           </tbody>
         </table>
-        {list.isSuccess && items.length === 0 && <p className="py-10 text-center text-slate-500" data-testid="audit-empty">{t('empty')}</p>}
+        {list.isSuccess && items.length === 0 && (
+          <p className="py-10 text-center text-slate-500" data-testid="audit-empty">
+            {t('empty')}
+          </p>
+        )}
       </div>
       <div className="flex items-center gap-3">
         <span className="text-sm text-slate-500">{t('count', { count: items.length })}</span>
@@ -141,7 +167,8 @@ function AuditRow({ item, onActor }: { item: Item; onActor: () => void }) {
   // Ids are for machines (the CSV keeps them); the row shows what a person reads.
   const detail = Object.entries(item.detail ?? {}).filter(([k]) => !/Id$/.test(k));
   const value = (k: string, v: unknown) => {
-    if (k.endsWith('At') && typeof v === 'number') return format.dateTime(new Date(v), { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+    if (k.endsWith('At') && typeof v === 'number')
+      return format.dateTime(new Date(v), { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
     if (typeof v === 'boolean') return v ? t('yes') : t('no');
     if (k === 'resolution' && typeof v === 'string' && tf.has(v as 'open')) return tf(v as 'open');
     return typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v);

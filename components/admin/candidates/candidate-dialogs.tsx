@@ -9,7 +9,8 @@ import { useErrorText } from '@/components/ui/use-error-text';
 
 export type EditableCandidate = { candidateId: number; name: string; idNumber: string | null; phone: string | null; email: string | null };
 
-const field = 'w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-blue-500 focus:outline-none focus:ring-1 focus:ring-blue-500';
+const field =
+  'w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-blue-500 focus:outline-none focus:ring-1 focus:ring-blue-500';
 
 function Dialog({ title, onClose, children, testId }: { title: string; onClose: () => void; children: ReactNode; testId: string }) {
   const id = useId();
@@ -42,11 +43,26 @@ function Field({ label, children }: { label: string; children: (id: string) => R
   );
 }
 
-export function EditCandidateDialog({ examId, candidate, onClose, onSaved }: { examId: number; candidate: EditableCandidate; onClose: () => void; onSaved: () => void }) {
+export function EditCandidateDialog({
+  examId,
+  candidate,
+  onClose,
+  onSaved,
+}: {
+  examId: number;
+  candidate: EditableCandidate;
+  onClose: () => void;
+  onSaved: () => void;
+}) {
   const t = useTranslations('adminCandidates');
   const tCommon = useTranslations('admin.common');
   const errorText = useErrorText();
-  const [values, setValues] = useState({ name: candidate.name, idNumber: candidate.idNumber ?? '', phone: candidate.phone ?? '', email: candidate.email ?? '' });
+  const [values, setValues] = useState({
+    name: candidate.name,
+    idNumber: candidate.idNumber ?? '',
+    phone: candidate.phone ?? '',
+    email: candidate.email ?? '',
+  });
   const update = trpc.admin.candidates.update.useMutation({ onSuccess: onSaved });
   const set = (k: keyof typeof values) => (e: React.ChangeEvent<HTMLInputElement>) => setValues({ ...values, [k]: e.target.value });
   return (
@@ -58,13 +74,19 @@ export function EditCandidateDialog({ examId, candidate, onClose, onSaved }: { e
           update.mutate({ candidateId: candidate.candidateId, examId, ...values });
         }}
       >
-        <Field label={t('fields.name')}>{(id) => <input id={id} className={field} value={values.name} onChange={set('name')} data-testid="candidate-edit-name" />}</Field>
+        <Field label={t('fields.name')}>
+          {(id) => <input id={id} className={field} value={values.name} onChange={set('name')} data-testid="candidate-edit-name" />}
+        </Field>
         <Field label={t('fields.idNumber')}>
           {(id) => <input id={id} className={`${field} font-mono`} value={values.idNumber} onChange={set('idNumber')} data-testid="candidate-edit-id" />}
         </Field>
         <p className="text-xs text-slate-500">{t('edit.idNote')}</p>
-        <Field label={t('fields.phone')}>{(id) => <input id={id} className={field} inputMode="tel" value={values.phone} onChange={set('phone')} data-testid="candidate-edit-phone" />}</Field>
-        <Field label={t('fields.email')}>{(id) => <input id={id} className={field} type="email" value={values.email} onChange={set('email')} data-testid="candidate-edit-email" />}</Field>
+        <Field label={t('fields.phone')}>
+          {(id) => <input id={id} className={field} inputMode="tel" value={values.phone} onChange={set('phone')} data-testid="candidate-edit-phone" />}
+        </Field>
+        <Field label={t('fields.email')}>
+          {(id) => <input id={id} className={field} type="email" value={values.email} onChange={set('email')} data-testid="candidate-edit-email" />}
+        </Field>
         {update.error && <Alert>{errorText(update.error)}</Alert>}
         <div className="flex justify-end gap-2 pt-2">
           <Button variant="secondary" onClick={onClose}>
@@ -80,7 +102,17 @@ export function EditCandidateDialog({ examId, candidate, onClose, onSaved }: { e
 }
 
 /** Sets a chosen or generated password; a generated one is shown here once, with a copy button. */
-export function PasswordDialog({ examId, candidate, onClose, onSet }: { examId: number; candidate: EditableCandidate; onClose: () => void; onSet: () => void }) {
+export function PasswordDialog({
+  examId,
+  candidate,
+  onClose,
+  onSet,
+}: {
+  examId: number;
+  candidate: EditableCandidate;
+  onClose: () => void;
+  onSet: () => void;
+}) {
   const t = useTranslations('adminCandidates.password');
   const tCommon = useTranslations('admin.common');
   const errorText = useErrorText();
@@ -137,7 +169,17 @@ export function PasswordDialog({ examId, candidate, onClose, onSet }: { examId: 
           </fieldset>
           {mode === 'custom' && (
             <Field label={t('label')}>
-              {(id) => <input id={id} className={field} type="text" autoComplete="off" value={password} onChange={(e) => setPassword(e.target.value)} data-testid="candidate-password-input" />}
+              {(id) => (
+                <input
+                  id={id}
+                  className={field}
+                  type="text"
+                  autoComplete="off"
+                  value={password}
+                  onChange={(e) => setPassword(e.target.value)}
+                  data-testid="candidate-password-input"
+                />
+              )}
             </Field>
           )}
           <p className="text-xs text-slate-500">{t('enablesLogin')}</p>

@@ -212,14 +212,18 @@ function CandidateRow({
           data-testid="candidate-login-toggle"
         >
           <span className={`relative inline-block h-5 w-9 rounded-full transition-colors ${row.passwordLoginEnabled ? 'bg-blue-600' : 'bg-slate-300'}`}>
-            <span className={`absolute top-0.5 h-4 w-4 rounded-full bg-white shadow transition-all ${row.passwordLoginEnabled ? 'left-[1.125rem]' : 'left-0.5'}`} />
+            <span
+              className={`absolute top-0.5 h-4 w-4 rounded-full bg-white shadow transition-all ${row.passwordLoginEnabled ? 'left-[1.125rem]' : 'left-0.5'}`}
+            />
           </span>
           <span className="text-xs text-slate-700">{row.passwordLoginEnabled ? t('passwordLoginOn') : t('passwordLoginOff')}</span>
         </button>
         {!row.hasPassword && <div className="mt-0.5 text-xs text-slate-400">{t('noPassword')}</div>}
       </td>
       <td className="px-3 py-2">
-        <span className={`text-xs ${status === 'finished' ? 'text-slate-500' : status === 'entered' ? 'text-green-700' : 'text-slate-600'}`}>{t(`status.${status}`)}</span>
+        <span className={`text-xs ${status === 'finished' ? 'text-slate-500' : status === 'entered' ? 'text-green-700' : 'text-slate-600'}`}>
+          {t(`status.${status}`)}
+        </span>
       </td>
       <td className="px-3 py-2">
         <div className="flex flex-wrap justify-end gap-1">

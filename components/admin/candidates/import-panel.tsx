@@ -29,7 +29,11 @@ export function useProblemText() {
     column: (p: Pick<Problem, 'column'>) => (p.column ? t(`fields.${p.column}`) : t('import.wholeRow')),
     reason: (p: Pick<Problem, 'key' | 'params'>) => {
       const params: Record<string, string | number> = { ...(p.params ?? {}) };
-      if (p.key === 'missingColumns' && typeof params.columns === 'string') params.columns = params.columns.split(',').map((c) => t(`fields.${c}`)).join('、');
+      if (p.key === 'missingColumns' && typeof params.columns === 'string')
+        params.columns = params.columns
+          .split(',')
+          .map((c) => t(`fields.${c}`))
+          .join('、');
       return t(`problems.${p.key}`, params);
     },
   };
@@ -107,7 +111,10 @@ export function ImportPanel({ examId, onImported }: { examId: number; onImported
       </div>
 
       <div className="flex flex-wrap items-center gap-3">
-        <label htmlFor={inputId} className="inline-flex cursor-pointer items-center rounded-md border border-slate-300 bg-white px-3.5 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50">
+        <label
+          htmlFor={inputId}
+          className="inline-flex cursor-pointer items-center rounded-md border border-slate-300 bg-white px-3.5 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50"
+        >
           {t('chooseFile')}
         </label>
         <input

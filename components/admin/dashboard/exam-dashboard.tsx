@@ -59,7 +59,10 @@ export function ExamDashboard({ examId }: { examId: number }) {
       <section>
         <div className="mb-2 flex flex-wrap items-baseline gap-x-3 text-sm text-slate-500">
           <span>
-            {t('total')} <strong className="tabular-nums text-slate-800" data-testid="dashboard-total">{data.totals.total}</strong>
+            {t('total')}{' '}
+            <strong className="tabular-nums text-slate-800" data-testid="dashboard-total">
+              {data.totals.total}
+            </strong>
           </span>
           <span className="text-xs text-slate-400">{t('filterHint')}</span>
         </div>
@@ -87,11 +90,20 @@ export function ExamDashboard({ examId }: { examId: number }) {
         </div>
       </section>
       <div className="grid gap-3 sm:grid-cols-2">
-        <div className={`rounded-lg border p-4 ${data.openFlags ? 'border-red-200 bg-white' : 'border-slate-200 bg-white'}`} data-testid="dashboard-open-flags" data-count={data.openFlags}>
+        <div
+          className={`rounded-lg border p-4 ${data.openFlags ? 'border-red-200 bg-white' : 'border-slate-200 bg-white'}`}
+          data-testid="dashboard-open-flags"
+          data-count={data.openFlags}
+        >
           <div className="text-sm text-slate-600">{t('openFlags')}</div>
           <div className={`text-2xl font-semibold tabular-nums ${data.openFlags ? 'text-red-700' : 'text-slate-700'}`}>{data.openFlags}</div>
         </div>
-        <Link href="/desk" className="rounded-lg border border-slate-200 bg-white p-4 hover:border-blue-300" data-testid="dashboard-open-help" data-count={data.help.queued + data.help.assigned}>
+        <Link
+          href="/desk"
+          className="rounded-lg border border-slate-200 bg-white p-4 hover:border-blue-300"
+          data-testid="dashboard-open-help"
+          data-count={data.help.queued + data.help.assigned}
+        >
           <div className="text-sm text-slate-600">{t('openHelp')}</div>
           <div className="flex items-baseline gap-3">
             <span className="text-2xl font-semibold tabular-nums text-slate-700">{data.help.queued + data.help.assigned}</span>
@@ -141,10 +153,7 @@ function ClockBar({ data, now }: { data: Data; now: number }) {
 
 function RoomsTable({ data, sortBy }: { data: Data; sortBy: DashboardState | null }) {
   const t = useTranslations('adminDashboard');
-  const rooms = useMemo(
-    () => (sortBy ? [...data.rooms].sort((a, b) => b.counts[sortBy] - a.counts[sortBy]) : data.rooms),
-    [data.rooms, sortBy],
-  );
+  const rooms = useMemo(() => (sortBy ? [...data.rooms].sort((a, b) => b.counts[sortBy] - a.counts[sortBy]) : data.rooms), [data.rooms, sortBy]);
   if (!data.rooms.length) {
     return (
       <p className="rounded-lg border border-dashed border-slate-300 py-8 text-center text-slate-500">
@@ -200,7 +209,11 @@ function RoomsTable({ data, sortBy }: { data: Data; sortBy: DashboardState | nul
                 <td className={`${num} ${room.openFlags ? 'font-semibold text-red-700' : 'text-slate-300'}`}>{room.openFlags}</td>
                 <td className={`${num} ${room.openHelp ? 'font-semibold text-amber-700' : 'text-slate-300'}`}>{room.openHelp}</td>
                 <td className="px-3 py-2 text-slate-600">
-                  {room.invigilators.length ? room.invigilators.map((i) => i.name).join('、') : <span className="text-amber-700">{t('rooms.noInvigilator')}</span>}
+                  {room.invigilators.length ? (
+                    room.invigilators.map((i) => i.name).join('、')
+                  ) : (
+                    <span className="text-amber-700">{t('rooms.noInvigilator')}</span>
+                  )}
                 </td>
                 <td className="whitespace-nowrap px-3 py-2">
                   <Link href={`/rooms/${room.id}`} className="text-blue-700 hover:underline" data-testid={`dashboard-room-${room.id}-grid`}>

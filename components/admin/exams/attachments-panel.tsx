@@ -43,7 +43,13 @@ export function AttachmentsPanel({ examId, locked }: { examId: number; locked: b
             </a>
             <span className="text-xs tabular-nums text-slate-400">{formatSize(f.size)}</span>
             {!locked && (
-              <Button variant="ghost" className="px-2 py-1 text-xs" onClick={() => remove.mutate({ examId, attachmentId: f.id })} disabled={remove.isPending} data-testid="attachment-delete">
+              <Button
+                variant="ghost"
+                className="px-2 py-1 text-xs"
+                onClick={() => remove.mutate({ examId, attachmentId: f.id })}
+                disabled={remove.isPending}
+                data-testid="attachment-delete"
+              >
                 {tAdmin('common.delete')}
               </Button>
             )}
@@ -53,8 +59,19 @@ export function AttachmentsPanel({ examId, locked }: { examId: number; locked: b
       </ul>
       {!locked && (
         <div>
-          <input ref={input} type="file" accept=".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.txt" className="sr-only" id={`attach-${examId}`} onChange={(e) => void pick(e.target.files)} data-testid="attachment-file" />
-          <label htmlFor={`attach-${examId}`} className="inline-flex cursor-pointer items-center rounded-md border border-slate-300 bg-white px-3.5 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50">
+          <input
+            ref={input}
+            type="file"
+            accept=".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.txt"
+            className="sr-only"
+            id={`attach-${examId}`}
+            onChange={(e) => void pick(e.target.files)}
+            data-testid="attachment-file"
+          />
+          <label
+            htmlFor={`attach-${examId}`}
+            className="inline-flex cursor-pointer items-center rounded-md border border-slate-300 bg-white px-3.5 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50"
+          >
             {upload.isPending ? t('uploading') : t('upload')}
           </label>
           <span className="ml-3 text-xs text-slate-400">{t('types')}</span>

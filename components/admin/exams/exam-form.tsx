@@ -20,7 +20,16 @@ export type ExamFormValues = {
 };
 type Field = keyof ExamFormValues;
 
-type Draft = { title: string; kind: 'written' | 'interview'; entryOpensAt: string; entryClosesAt: string; startsAt: string; durationMinutes: string; notice: string; retentionDays: string };
+type Draft = {
+  title: string;
+  kind: 'written' | 'interview';
+  entryOpensAt: string;
+  entryClosesAt: string;
+  startsAt: string;
+  durationMinutes: string;
+  notice: string;
+  retentionDays: string;
+};
 
 const fieldClass =
   'w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-blue-500 focus:outline-none focus:ring-1 focus:ring-blue-500 disabled:bg-slate-100 disabled:text-slate-500';
@@ -92,7 +101,8 @@ export function ExamForm({
   function submit(e: React.FormEvent) {
     e.preventDefault();
     // An untouched time keeps its exact instant: the input shows minutes, a stored time may have seconds.
-    const time = (f: 'entryOpensAt' | 'entryClosesAt' | 'startsAt') => (initial && draft[f] === toInputValue(initial[f]) ? initial[f] : fromInputValue(draft[f]));
+    const time = (f: 'entryOpensAt' | 'entryClosesAt' | 'startsAt') =>
+      initial && draft[f] === toInputValue(initial[f]) ? initial[f] : fromInputValue(draft[f]);
     const times = { entryOpensAt: time('entryOpensAt'), entryClosesAt: time('entryClosesAt'), startsAt: time('startsAt') };
     const gaps: Partial<Record<Field, string>> = {};
     for (const [k, v] of Object.entries(times)) if (!v) gaps[k as Field] = t('timeRequired');
@@ -117,7 +127,17 @@ export function ExamForm({
   return (
     <form onSubmit={submit} noValidate className="space-y-5" data-testid="exam-form">
       <Row label={t('title')} error={fieldError('title')}>
-        {(id) => <input id={id} className={fieldClass} value={draft.title} maxLength={200} disabled={isLocked('title')} onChange={(e) => set('title', e.target.value)} data-testid="exam-title-input" />}
+        {(id) => (
+          <input
+            id={id}
+            className={fieldClass}
+            value={draft.title}
+            maxLength={200}
+            disabled={isLocked('title')}
+            onChange={(e) => set('title', e.target.value)}
+            data-testid="exam-title-input"
+          />
+        )}
       </Row>
 
       <fieldset disabled={isLocked('kind')}>
@@ -128,7 +148,15 @@ export function ExamForm({
               key={k}
               className={`cursor-pointer rounded-md border px-3 py-1.5 text-sm ${draft.kind === k ? 'border-blue-600 bg-blue-50 font-medium text-blue-800' : 'border-slate-300 text-slate-700 hover:bg-slate-50'} ${isLocked('kind') ? 'cursor-not-allowed opacity-60' : ''}`}
             >
-              <input type="radio" name="kind" value={k} checked={draft.kind === k} onChange={() => set('kind', k)} className="sr-only" data-testid={`exam-kind-${k}`} />
+              <input
+                type="radio"
+                name="kind"
+                value={k}
+                checked={draft.kind === k}
+                onChange={() => set('kind', k)}
+                className="sr-only"
+                data-testid={`exam-kind-${k}`}
+              />
               {tAdmin(`kind.${k}`)}
             </label>
           ))}
@@ -141,13 +169,43 @@ export function ExamForm({
         <p className="mb-2 text-sm text-slate-500">{t('timeZoneHint')}</p>
         <div className="grid gap-4 sm:grid-cols-3">
           <Row label={t('entryOpensAt')} error={fieldError('entryOpensAt')} hint={locked.includes('entryOpensAt') && !disabled ? t('lockedHint') : undefined}>
-            {(id) => <input id={id} type="datetime-local" className={fieldClass} value={draft.entryOpensAt} disabled={isLocked('entryOpensAt')} onChange={(e) => set('entryOpensAt', e.target.value)} data-testid="exam-entry-opens" />}
+            {(id) => (
+              <input
+                id={id}
+                type="datetime-local"
+                className={fieldClass}
+                value={draft.entryOpensAt}
+                disabled={isLocked('entryOpensAt')}
+                onChange={(e) => set('entryOpensAt', e.target.value)}
+                data-testid="exam-entry-opens"
+              />
+            )}
           </Row>
           <Row label={t('startsAt')} error={fieldError('startsAt')} hint={locked.includes('startsAt') && !disabled ? t('lockedHint') : undefined}>
-            {(id) => <input id={id} type="datetime-local" className={fieldClass} value={draft.startsAt} disabled={isLocked('startsAt')} onChange={(e) => set('startsAt', e.target.value)} data-testid="exam-starts" />}
+            {(id) => (
+              <input
+                id={id}
+                type="datetime-local"
+                className={fieldClass}
+                value={draft.startsAt}
+                disabled={isLocked('startsAt')}
+                onChange={(e) => set('startsAt', e.target.value)}
+                data-testid="exam-starts"
+              />
+            )}
           </Row>
           <Row label={t('entryClosesAt')} error={fieldError('entryClosesAt')} hint={locked.length && !disabled ? t('extendOnlyHint') : t('entryClosesHint')}>
-            {(id) => <input id={id} type="datetime-local" className={fieldClass} value={draft.entryClosesAt} disabled={isLocked('entryClosesAt')} onChange={(e) => set('entryClosesAt', e.target.value)} data-testid="exam-entry-closes" />}
+            {(id) => (
+              <input
+                id={id}
+                type="datetime-local"
+                className={fieldClass}
+                value={draft.entryClosesAt}
+                disabled={isLocked('entryClosesAt')}
+                onChange={(e) => set('entryClosesAt', e.target.value)}
+                data-testid="exam-entry-closes"
+              />
+            )}
           </Row>
         </div>
       </div>
@@ -156,17 +214,59 @@ export function ExamForm({
         <Row
           label={t('durationMinutes')}
           error={fieldError('durationMinutes')}
-          hint={locked.includes('durationMinutes') && !disabled ? t('lockedHint') : endsAt ? t('endsAt', { time: format.dateTime(endsAt, DATE_TIME) }) : t('durationHint')}
+          hint={
+            locked.includes('durationMinutes') && !disabled
+              ? t('lockedHint')
+              : endsAt
+                ? t('endsAt', { time: format.dateTime(endsAt, DATE_TIME) })
+                : t('durationHint')
+          }
         >
-          {(id) => <input id={id} type="number" min={1} max={600} step={1} className={fieldClass} value={draft.durationMinutes} disabled={isLocked('durationMinutes')} onChange={(e) => set('durationMinutes', e.target.value)} data-testid="exam-duration" />}
+          {(id) => (
+            <input
+              id={id}
+              type="number"
+              min={1}
+              max={600}
+              step={1}
+              className={fieldClass}
+              value={draft.durationMinutes}
+              disabled={isLocked('durationMinutes')}
+              onChange={(e) => set('durationMinutes', e.target.value)}
+              data-testid="exam-duration"
+            />
+          )}
         </Row>
         <Row label={t('retentionDays')} error={fieldError('retentionDays')} hint={t('retentionHint')}>
-          {(id) => <input id={id} type="number" min={1} max={3650} step={1} className={fieldClass} value={draft.retentionDays} disabled={isLocked('retentionDays')} onChange={(e) => set('retentionDays', e.target.value)} data-testid="exam-retention" />}
+          {(id) => (
+            <input
+              id={id}
+              type="number"
+              min={1}
+              max={3650}
+              step={1}
+              className={fieldClass}
+              value={draft.retentionDays}
+              disabled={isLocked('retentionDays')}
+              onChange={(e) => set('retentionDays', e.target.value)}
+              data-testid="exam-retention"
+            />
+          )}
         </Row>
       </div>
 
       <Row label={t('notice')} error={fieldError('notice')} hint={locked.includes('notice') && !disabled ? t('noticeLockedHint') : t('noticeHint')}>
-        {(id) => <textarea id={id} className={`${fieldClass} min-h-40`} value={draft.notice} maxLength={20_000} disabled={isLocked('notice')} onChange={(e) => set('notice', e.target.value)} data-testid="exam-notice" />}
+        {(id) => (
+          <textarea
+            id={id}
+            className={`${fieldClass} min-h-40`}
+            value={draft.notice}
+            maxLength={20_000}
+            disabled={isLocked('notice')}
+            onChange={(e) => set('notice', e.target.value)}
+            data-testid="exam-notice"
+          />
+        )}
       </Row>
 
       {generalError && <Alert>{generalError}</Alert>}

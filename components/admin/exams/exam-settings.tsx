@@ -34,11 +34,7 @@ export function ExamSettings({ examId }: { examId: number }) {
 
   return (
     <div className="grid items-start gap-6 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
-      <Section
-        title={t('fields')}
-        aside={<StatusBadge status={e.status} />}
-        testId="settings-fields"
-      >
+      <Section title={t('fields')} aside={<StatusBadge status={e.status} />} testId="settings-fields">
         {archived ? (
           <div className="mb-4">
             <Alert tone="warning">{t('archivedHint')}</Alert>
@@ -206,7 +202,11 @@ function Confirm({
 }) {
   const tAdmin = useTranslations('admin');
   return (
-    <div role="alertdialog" className={`mt-2 rounded-md border p-3 ${danger ? 'border-red-200 bg-red-50' : 'border-amber-200 bg-amber-50'}`} data-testid={testId}>
+    <div
+      role="alertdialog"
+      className={`mt-2 rounded-md border p-3 ${danger ? 'border-red-200 bg-red-50' : 'border-amber-200 bg-amber-50'}`}
+      data-testid={testId}
+    >
       <p className="font-medium text-slate-800">{text}</p>
       <div className="mt-2 flex gap-2">
         <Button variant={danger ? 'danger' : 'primary'} disabled={pending} onClick={onConfirm} data-testid={`${testId}-yes`}>

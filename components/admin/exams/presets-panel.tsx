@@ -34,7 +34,13 @@ export function PresetsPanel({ examId, locked }: { examId: number; locked: boole
               {p.text}
             </span>
             {!locked && (
-              <Button variant="ghost" className="px-2 py-1 text-xs" onClick={() => remove.mutate({ examId, presetId: p.id })} disabled={remove.isPending} data-testid="preset-remove">
+              <Button
+                variant="ghost"
+                className="px-2 py-1 text-xs"
+                onClick={() => remove.mutate({ examId, presetId: p.id })}
+                disabled={remove.isPending}
+                data-testid="preset-remove"
+              >
                 {tAdmin('common.delete')}
               </Button>
             )}

@@ -17,7 +17,8 @@ type Kind = 'single' | 'multiple' | 'text';
 type DraftQuestion = { id: string; kind: Kind; prompt: string; options: string[]; key: number[]; points: string };
 type Draft = { sheetId: number | null; title: string; body: string; questions: DraftQuestion[] };
 
-const field = 'w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-blue-500 focus:outline-none focus:ring-1 focus:ring-blue-500 disabled:bg-slate-100';
+const field =
+  'w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-blue-500 focus:outline-none focus:ring-1 focus:ring-blue-500 disabled:bg-slate-100';
 
 function toDraft(sheet: Sheet): Draft {
   return {
@@ -79,7 +80,12 @@ export function SheetEditor({ examId }: { examId: number }) {
         <div className="flex items-center gap-2 border-b border-slate-200 px-4 py-3">
           <h2 className="flex-1 font-semibold">{t('listTitle')}</h2>
           {!locked && (
-            <Button variant="secondary" className="px-2.5 py-1 text-xs" onClick={() => setDraft({ sheetId: null, title: '', body: '', questions: [] })} data-testid="sheet-new">
+            <Button
+              variant="secondary"
+              className="px-2.5 py-1 text-xs"
+              onClick={() => setDraft({ sheetId: null, title: '', body: '', questions: [] })}
+              data-testid="sheet-new"
+            >
               {t('new')}
             </Button>
           )}
@@ -87,7 +93,12 @@ export function SheetEditor({ examId }: { examId: number }) {
         <ol className="divide-y divide-slate-100">
           {list.map((s, i) => (
             <li key={s.id} className={`flex items-center gap-1 px-2 py-2 ${draft?.sheetId === s.id ? 'bg-blue-50' : ''}`} data-testid="sheet-item">
-              <button type="button" className="min-w-0 flex-1 rounded px-2 py-1 text-left hover:bg-slate-100" onClick={() => setDraft(toDraft(s))} data-testid={`sheet-open-${i + 1}`}>
+              <button
+                type="button"
+                className="min-w-0 flex-1 rounded px-2 py-1 text-left hover:bg-slate-100"
+                onClick={() => setDraft(toDraft(s))}
+                data-testid={`sheet-open-${i + 1}`}
+              >
                 <span className="block truncate text-sm font-medium">
                   {i + 1}. {s.title}
                 </span>
@@ -95,10 +106,26 @@ export function SheetEditor({ examId }: { examId: number }) {
               </button>
               {!locked && (
                 <>
-                  <Button variant="ghost" className="px-1.5 py-1 text-xs" aria-label={t('moveUp')} title={t('moveUp')} disabled={i === 0 || move.isPending} onClick={() => move.mutate({ examId, sheetId: s.id, direction: 'up' })} data-testid="sheet-up">
+                  <Button
+                    variant="ghost"
+                    className="px-1.5 py-1 text-xs"
+                    aria-label={t('moveUp')}
+                    title={t('moveUp')}
+                    disabled={i === 0 || move.isPending}
+                    onClick={() => move.mutate({ examId, sheetId: s.id, direction: 'up' })}
+                    data-testid="sheet-up"
+                  >
                     ↑
                   </Button>
-                  <Button variant="ghost" className="px-1.5 py-1 text-xs" aria-label={t('moveDown')} title={t('moveDown')} disabled={i === list.length - 1 || move.isPending} onClick={() => move.mutate({ examId, sheetId: s.id, direction: 'down' })} data-testid="sheet-down">
+                  <Button
+                    variant="ghost"
+                    className="px-1.5 py-1 text-xs"
+                    aria-label={t('moveDown')}
+                    title={t('moveDown')}
+                    disabled={i === list.length - 1 || move.isPending}
+                    onClick={() => move.mutate({ examId, sheetId: s.id, direction: 'down' })}
+                    data-testid="sheet-down"
+                  >
                     ↓
                   </Button>
                 </>
@@ -117,9 +144,19 @@ export function SheetEditor({ examId }: { examId: number }) {
       <div className="space-y-4">
         {locked && <Alert tone="info">{exam.data.status === 'archived' ? t('archivedHint') : t('lockedHint')}</Alert>}
         {draft ? (
-          <SheetForm key={opened} examId={examId} initial={draft} sheets={list} locked={locked} interview={interview} onDone={(next) => (next ? setDraftState(next) : setDraft(null))} />
+          <SheetForm
+            key={opened}
+            examId={examId}
+            initial={draft}
+            sheets={list}
+            locked={locked}
+            interview={interview}
+            onDone={(next) => (next ? setDraftState(next) : setDraft(null))}
+          />
         ) : (
-          <p className="rounded-lg border border-dashed border-slate-300 px-4 py-10 text-center text-sm text-slate-500">{list.length ? t('pick') : t('startHint')}</p>
+          <p className="rounded-lg border border-dashed border-slate-300 px-4 py-10 text-center text-sm text-slate-500">
+            {list.length ? t('pick') : t('startHint')}
+          </p>
         )}
       </div>
     </div>
@@ -207,7 +244,14 @@ function SheetForm({
           <label htmlFor="sheet-title" className="mb-1 block text-sm font-medium text-slate-700">
             {t('title')}
           </label>
-          <input id="sheet-title" className={field} value={d.title} maxLength={200} onChange={(e) => edit({ title: e.target.value })} data-testid="sheet-title" />
+          <input
+            id="sheet-title"
+            className={field}
+            value={d.title}
+            maxLength={200}
+            onChange={(e) => edit({ title: e.target.value })}
+            data-testid="sheet-title"
+          />
           {fieldErrors?.title && <p className="mt-1 text-sm text-red-600">{fieldErrors.title}</p>}
         </div>
         <div className="grid gap-4 xl:grid-cols-2">
@@ -218,14 +262,32 @@ function SheetForm({
               </label>
               {!locked && (
                 <>
-                  <input ref={imageInput} id="sheet-image" type="file" accept=".png,.jpg,.jpeg" className="sr-only" onChange={(e) => void insertImage(e.target.files)} data-testid="sheet-image-file" />
-                  <label htmlFor="sheet-image" className="cursor-pointer rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50">
+                  <input
+                    ref={imageInput}
+                    id="sheet-image"
+                    type="file"
+                    accept=".png,.jpg,.jpeg"
+                    className="sr-only"
+                    onChange={(e) => void insertImage(e.target.files)}
+                    data-testid="sheet-image-file"
+                  />
+                  <label
+                    htmlFor="sheet-image"
+                    className="cursor-pointer rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50"
+                  >
                     {upload.isPending ? t('uploading') : t('insertImage')}
                   </label>
                 </>
               )}
             </div>
-            <textarea id="sheet-body" ref={bodyRef} className={`${field} min-h-48 font-mono`} value={d.body} onChange={(e) => edit({ body: e.target.value })} data-testid="sheet-body" />
+            <textarea
+              id="sheet-body"
+              ref={bodyRef}
+              className={`${field} min-h-48 font-mono`}
+              value={d.body}
+              onChange={(e) => edit({ body: e.target.value })}
+              data-testid="sheet-body"
+            />
             <p className="mt-1 text-xs text-slate-500">{t('bodyHint')}</p>
             {imageError && <p className="mt-1 text-sm text-red-600">{imageError}</p>}
           </div>
@@ -266,7 +328,19 @@ function SheetForm({
                     variant="secondary"
                     className="text-xs"
                     onClick={() =>
-                      edit({ questions: [...d.questions, { id: nextQuestionId(sheets, d), kind, prompt: '', options: kind === 'text' ? [] : ['', '', '', ''], key: [], points: kind === 'text' ? '10' : '2' }] })
+                      edit({
+                        questions: [
+                          ...d.questions,
+                          {
+                            id: nextQuestionId(sheets, d),
+                            kind,
+                            prompt: '',
+                            options: kind === 'text' ? [] : ['', '', '', ''],
+                            key: [],
+                            points: kind === 'text' ? '10' : '2',
+                          },
+                        ],
+                      })
                     }
                     data-testid={`question-add-${kind}`}
                   >
@@ -295,7 +369,12 @@ function SheetForm({
             (confirmDelete ? (
               <span className="flex items-center gap-2 text-sm" role="alertdialog">
                 {t('deleteConfirm')}
-                <Button variant="danger" onClick={() => remove.mutate({ examId, sheetId: d.sheetId! })} disabled={remove.isPending} data-testid="sheet-delete-yes">
+                <Button
+                  variant="danger"
+                  onClick={() => remove.mutate({ examId, sheetId: d.sheetId! })}
+                  disabled={remove.isPending}
+                  data-testid="sheet-delete-yes"
+                >
                   {tAdmin('common.delete')}
                 </Button>
                 <Button variant="secondary" onClick={() => setConfirmDelete(false)}>
@@ -313,12 +392,23 @@ function SheetForm({
   );
 }
 
-function QuestionCard({ q, onChange, onRemove, onMove }: { q: DraftQuestion; onChange: (next: Partial<DraftQuestion>) => void; onRemove: () => void; onMove: (dir: -1 | 1) => void }) {
+function QuestionCard({
+  q,
+  onChange,
+  onRemove,
+  onMove,
+}: {
+  q: DraftQuestion;
+  onChange: (next: Partial<DraftQuestion>) => void;
+  onRemove: () => void;
+  onMove: (dir: -1 | 1) => void;
+}) {
   const t = useTranslations('adminExams.sheets');
   const choice = q.kind !== 'text';
   const tick = (i: number) => onChange({ key: q.kind === 'single' ? [i] : q.key.includes(i) ? q.key.filter((k) => k !== i) : [...q.key, i].sort() });
   const setOption = (i: number, value: string) => onChange({ options: q.options.map((o, j) => (j === i ? value : o)) });
-  const removeOption = (i: number) => onChange({ options: q.options.filter((_, j) => j !== i), key: q.key.filter((k) => k !== i).map((k) => (k > i ? k - 1 : k)) });
+  const removeOption = (i: number) =>
+    onChange({ options: q.options.filter((_, j) => j !== i), key: q.key.filter((k) => k !== i).map((k) => (k > i ? k - 1 : k)) });
 
   return (
     <li className="rounded-md border border-slate-200 p-3" data-testid={`question-${q.id}`}>
@@ -335,7 +425,11 @@ function QuestionCard({ q, onChange, onRemove, onMove }: { q: DraftQuestion; onC
           value={q.kind}
           onChange={(e) => {
             const kind = e.target.value as Kind;
-            onChange({ kind, key: kind === 'single' ? q.key.slice(0, 1) : q.key, options: kind === 'text' ? [] : q.options.length ? q.options : ['', '', '', ''] });
+            onChange({
+              kind,
+              key: kind === 'single' ? q.key.slice(0, 1) : q.key,
+              options: kind === 'text' ? [] : q.options.length ? q.options : ['', '', '', ''],
+            });
           }}
           data-testid="question-kind"
         >
@@ -347,13 +441,34 @@ function QuestionCard({ q, onChange, onRemove, onMove }: { q: DraftQuestion; onC
         </select>
         <label className="ml-2 flex items-center gap-1 text-sm text-slate-600">
           {t('points')}
-          <input type="number" min={0} max={1000} step={0.5} className="w-20 rounded-md border border-slate-300 px-2 py-1 text-sm" value={q.points} onChange={(e) => onChange({ points: e.target.value })} data-testid="question-points" />
+          <input
+            type="number"
+            min={0}
+            max={1000}
+            step={0.5}
+            className="w-20 rounded-md border border-slate-300 px-2 py-1 text-sm"
+            value={q.points}
+            onChange={(e) => onChange({ points: e.target.value })}
+            data-testid="question-points"
+          />
         </label>
         <span className="flex-1" />
-        <button type="button" className="rounded px-1.5 text-slate-500 hover:bg-slate-100" title={t('moveUp')} aria-label={t('moveUp')} onClick={() => onMove(-1)}>
+        <button
+          type="button"
+          className="rounded px-1.5 text-slate-500 hover:bg-slate-100"
+          title={t('moveUp')}
+          aria-label={t('moveUp')}
+          onClick={() => onMove(-1)}
+        >
           ↑
         </button>
-        <button type="button" className="rounded px-1.5 text-slate-500 hover:bg-slate-100" title={t('moveDown')} aria-label={t('moveDown')} onClick={() => onMove(1)}>
+        <button
+          type="button"
+          className="rounded px-1.5 text-slate-500 hover:bg-slate-100"
+          title={t('moveDown')}
+          aria-label={t('moveDown')}
+          onClick={() => onMove(1)}
+        >
           ↓
         </button>
         <button type="button" className="rounded px-2 py-0.5 text-sm text-red-700 hover:bg-red-50" onClick={onRemove} data-testid="question-remove">
@@ -363,7 +478,14 @@ function QuestionCard({ q, onChange, onRemove, onMove }: { q: DraftQuestion; onC
       <label className="sr-only" htmlFor={`prompt-${q.id}`}>
         {t('prompt')}
       </label>
-      <textarea id={`prompt-${q.id}`} className={`${field} mt-2 min-h-16`} placeholder={t('prompt')} value={q.prompt} onChange={(e) => onChange({ prompt: e.target.value })} data-testid="question-prompt" />
+      <textarea
+        id={`prompt-${q.id}`}
+        className={`${field} mt-2 min-h-16`}
+        placeholder={t('prompt')}
+        value={q.prompt}
+        onChange={(e) => onChange({ prompt: e.target.value })}
+        data-testid="question-prompt"
+      />
       {choice && (
         <div className="mt-2 space-y-1.5">
           <p className="text-xs text-slate-500">{q.kind === 'single' ? t('keyHintSingle') : t('keyHintMultiple')}</p>
@@ -378,14 +500,31 @@ function QuestionCard({ q, onChange, onRemove, onMove }: { q: DraftQuestion; onC
                 data-testid={`question-key-${i}`}
               />
               <span className="w-5 text-sm font-medium text-slate-500">{String.fromCharCode(65 + i)}</span>
-              <input className={`${field} py-1`} value={o} aria-label={t('option', { option: String.fromCharCode(65 + i) })} onChange={(e) => setOption(i, e.target.value)} data-testid={`question-option-${i}`} />
-              <button type="button" className="rounded px-1.5 text-slate-400 hover:bg-slate-100 hover:text-red-700" aria-label={t('removeOption')} title={t('removeOption')} onClick={() => removeOption(i)}>
+              <input
+                className={`${field} py-1`}
+                value={o}
+                aria-label={t('option', { option: String.fromCharCode(65 + i) })}
+                onChange={(e) => setOption(i, e.target.value)}
+                data-testid={`question-option-${i}`}
+              />
+              <button
+                type="button"
+                className="rounded px-1.5 text-slate-400 hover:bg-slate-100 hover:text-red-700"
+                aria-label={t('removeOption')}
+                title={t('removeOption')}
+                onClick={() => removeOption(i)}
+              >
                 ×
               </button>
             </div>
           ))}
           {q.options.length < 26 && (
-            <button type="button" className="text-sm text-blue-700 hover:underline" onClick={() => onChange({ options: [...q.options, ''] })} data-testid="question-add-option">
+            <button
+              type="button"
+              className="text-sm text-blue-700 hover:underline"
+              onClick={() => onChange({ options: [...q.options, ''] })}
+              data-testid="question-add-option"
+            >
               {t('addOption')}
             </button>
           )}

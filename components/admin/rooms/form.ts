@@ -5,4 +5,5 @@ export const field =
 export type FieldErrors = Record<string, string>;
 
 /** The zod field errors the server words, from a tRPC error. */
-export const fieldErrorsOf = (err: unknown): FieldErrors => ((err as { data?: { fieldErrors?: FieldErrors | null } } | null)?.data?.fieldErrors ?? {}) as FieldErrors;
+export const fieldErrorsOf = (err: unknown): FieldErrors =>
+  ((err as { data?: { fieldErrors?: FieldErrors | null } } | null)?.data?.fieldErrors ?? {}) as FieldErrors;

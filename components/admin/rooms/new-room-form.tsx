@@ -34,7 +34,14 @@ export function NewRoomForm({ examId, onCreated }: { examId: number; onCreated: 
       <h2 className="w-full font-semibold">{t('heading')}</h2>
       <label className="flex flex-col gap-1 text-sm">
         <span className="text-slate-700">{t('name')}</span>
-        <input className={`${field} w-56`} value={name} maxLength={50} placeholder={t('namePlaceholder')} onChange={(e) => setName(e.target.value)} data-testid="new-room-name" />
+        <input
+          className={`${field} w-56`}
+          value={name}
+          maxLength={50}
+          placeholder={t('namePlaceholder')}
+          onChange={(e) => setName(e.target.value)}
+          data-testid="new-room-name"
+        />
         {errors.name && <span className="text-xs text-red-700">{errors.name}</span>}
       </label>
       <label className="flex flex-col gap-1 text-sm">

@@ -30,7 +30,15 @@ export function PlaceCandidate({ examId, rooms, onPlaced }: { examId: number; ro
           setQuery(q.trim());
         }}
       >
-        <input className={`${field} w-72`} value={q} maxLength={50} placeholder={t('search')} aria-label={t('search')} onChange={(e) => setQ(e.target.value)} data-testid="place-search" />
+        <input
+          className={`${field} w-72`}
+          value={q}
+          maxLength={50}
+          placeholder={t('search')}
+          aria-label={t('search')}
+          onChange={(e) => setQ(e.target.value)}
+          data-testid="place-search"
+        />
         <Button type="submit" variant="secondary" data-testid="place-search-submit">
           {t('searchButton')}
         </Button>
@@ -69,7 +77,15 @@ export function PlaceCandidate({ examId, rooms, onPlaced }: { examId: number; ro
   );
 }
 
-type Found = { candidateId: number; name: string; idNumber: string | null; roomId: number | null; roomName: string | null; seat: number | null; entered: boolean };
+type Found = {
+  candidateId: number;
+  name: string;
+  idNumber: string | null;
+  roomId: number | null;
+  roomName: string | null;
+  seat: number | null;
+  entered: boolean;
+};
 
 function PlaceRow({ examId, candidate: c, rooms, onPlaced }: { examId: number; candidate: Found; rooms: Room[]; onPlaced: () => void }) {
   const t = useTranslations('adminRooms.place');
@@ -91,7 +107,13 @@ function PlaceRow({ examId, candidate: c, rooms, onPlaced }: { examId: number; c
       </td>
       <td className="py-2 align-middle">
         <div className="flex flex-wrap items-center gap-1.5">
-          <select className={`${field} py-1`} value={roomId} onChange={(e) => setRoomId(e.target.value)} aria-label={t('room')} data-testid={`place-room-${c.candidateId}`}>
+          <select
+            className={`${field} py-1`}
+            value={roomId}
+            onChange={(e) => setRoomId(e.target.value)}
+            aria-label={t('room')}
+            data-testid={`place-room-${c.candidateId}`}
+          >
             {rooms.map((r) => (
               <option key={r.id} value={r.id}>
                 {r.name} ({r.count}/{r.capacity})

@@ -69,7 +69,19 @@ export function RoomsConsole({ examId }: { examId: number }) {
   );
 }
 
-function DistributePanel({ examId, unplaced, rooms, underWay, onDone }: { examId: number; unplaced: number; rooms: number; underWay: boolean; onDone: () => void }) {
+function DistributePanel({
+  examId,
+  unplaced,
+  rooms,
+  underWay,
+  onDone,
+}: {
+  examId: number;
+  unplaced: number;
+  rooms: number;
+  underWay: boolean;
+  onDone: () => void;
+}) {
   const t = useTranslations('adminRooms.distribute');
   const tc = useTranslations('admin.common');
   const errorText = useErrorText();
@@ -108,7 +120,10 @@ function DistributePanel({ examId, unplaced, rooms, underWay, onDone }: { examId
       </div>
       {unplaced === 0 && !run.data && <p className="text-xs text-slate-500">{t('nothingToDo')}</p>}
       {confirming && (
-        <div className="flex flex-wrap items-center gap-3 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="distribute-confirm">
+        <div
+          className="flex flex-wrap items-center gap-3 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900"
+          data-testid="distribute-confirm"
+        >
           <span className="min-w-0 flex-1">{confirming === 'unplaced' ? t('confirmUnplaced', { count: unplaced, rooms }) : t('confirmRebalance')}</span>
           <Button onClick={() => run.mutate({ examId, mode: confirming })} disabled={run.isPending} data-testid="distribute-confirm-yes">
             {tc('confirm')}

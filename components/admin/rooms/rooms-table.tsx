@@ -52,7 +52,19 @@ export function RoomsTable({
   );
 }
 
-function RoomRow({ room, invigilators, readOnly, underWay, onChanged }: { room: Room; invigilators: InvigilatorOption[]; readOnly: boolean; underWay: boolean; onChanged: () => void }) {
+function RoomRow({
+  room,
+  invigilators,
+  readOnly,
+  underWay,
+  onChanged,
+}: {
+  room: Room;
+  invigilators: InvigilatorOption[];
+  readOnly: boolean;
+  underWay: boolean;
+  onChanged: () => void;
+}) {
   const t = useTranslations('adminRooms.table');
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(room.name);
@@ -116,7 +128,11 @@ function RoomRow({ room, invigilators, readOnly, underWay, onChanged }: { room: 
           <div className="flex flex-wrap gap-1.5" data-testid={testid('invigilators')}>
             {room.invigilators.length === 0 && <span className="text-xs text-slate-400">{t('noInvigilators')}</span>}
             {room.invigilators.map((i) => (
-              <span key={i.id} className="inline-flex items-center gap-1 rounded-full bg-blue-50 py-0.5 pl-2.5 pr-1 text-xs text-blue-900" data-testid={testid(`invigilator-${i.id}`)}>
+              <span
+                key={i.id}
+                className="inline-flex items-center gap-1 rounded-full bg-blue-50 py-0.5 pl-2.5 pr-1 text-xs text-blue-900"
+                data-testid={testid(`invigilator-${i.id}`)}
+              >
                 {i.name}
                 {i.archived && <span className="text-slate-500">{t('archivedAccount')}</span>}
                 {!readOnly && (
@@ -166,7 +182,11 @@ function RoomRow({ room, invigilators, readOnly, underWay, onChanged }: { room: 
         </td>
         <td className="px-4 py-3 align-top">
           <div className="flex flex-wrap items-center gap-1.5">
-            <Link href={`/rooms/${room.id}`} className="rounded-md bg-slate-800 px-3 py-1.5 text-xs font-medium text-white hover:bg-slate-700" data-testid={testid('enter')}>
+            <Link
+              href={`/rooms/${room.id}`}
+              className="rounded-md bg-slate-800 px-3 py-1.5 text-xs font-medium text-white hover:bg-slate-700"
+              data-testid={testid('enter')}
+            >
               {t('enter')}
             </Link>
             {!readOnly &&
@@ -199,7 +219,12 @@ function RoomRow({ room, invigilators, readOnly, underWay, onChanged }: { room: 
                     {t('edit')}
                   </Button>
                   {archived ? (
-                    <Button variant="secondary" className="px-2.5 py-1 text-xs" onClick={() => unarchive.mutate({ roomId: room.id })} data-testid={testid('unarchive')}>
+                    <Button
+                      variant="secondary"
+                      className="px-2.5 py-1 text-xs"
+                      onClick={() => unarchive.mutate({ roomId: room.id })}
+                      data-testid={testid('unarchive')}
+                    >
                       {t('unarchive')}
                     </Button>
                   ) : (

@@ -31,7 +31,10 @@ export function StaffConsole({ currentUserId }: { currentUserId: number }) {
   const [q, setQ] = useState('');
   const [includeArchived, setIncludeArchived] = useState(false);
   const [shown, setShown] = useState<{ name: string; password: string } | null>(null);
-  const list = trpc.admin.staff.list.useQuery({ role: role === 'all' ? undefined : role, q: q.trim() || undefined, includeArchived }, { placeholderData: (prev) => prev });
+  const list = trpc.admin.staff.list.useQuery(
+    { role: role === 'all' ? undefined : role, q: q.trim() || undefined, includeArchived },
+    { placeholderData: (prev) => prev },
+  );
   const refresh = () => void utils.admin.staff.list.invalidate();
 
   return (
@@ -39,9 +42,16 @@ export function StaffConsole({ currentUserId }: { currentUserId: number }) {
       <CreateStaffForm onCreated={refresh} />
 
       {shown && (
-        <div className="flex flex-wrap items-center gap-3 rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-950" role="status" data-testid="reset-password-result">
+        <div
+          className="flex flex-wrap items-center gap-3 rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-950"
+          role="status"
+          data-testid="reset-password-result"
+        >
           <span>{t('reset.done', { name: shown.name })}</span>
-          <code className="rounded bg-white px-2 py-1 font-mono text-base tracking-wider text-slate-900 ring-1 ring-amber-200" data-testid="reset-password-value">
+          <code
+            className="rounded bg-white px-2 py-1 font-mono text-base tracking-wider text-slate-900 ring-1 ring-amber-200"
+            data-testid="reset-password-value"
+          >
             {shown.password}
           </code>
           <Button variant="secondary" className="ml-auto px-2.5 py-1 text-xs" onClick={() => setShown(null)} data-testid="reset-password-dismiss">
@@ -66,7 +76,15 @@ export function StaffConsole({ currentUserId }: { currentUserId: number }) {
             </button>
           ))}
         </div>
-        <input className={`${field} w-64`} value={q} maxLength={50} placeholder={t('filters.search')} aria-label={t('filters.search')} onChange={(e) => setQ(e.target.value)} data-testid="staff-search" />
+        <input
+          className={`${field} w-64`}
+          value={q}
+          maxLength={50}
+          placeholder={t('filters.search')}
+          aria-label={t('filters.search')}
+          onChange={(e) => setQ(e.target.value)}
+          data-testid="staff-search"
+        />
         <label className="flex items-center gap-2 text-sm text-slate-700">
           <input type="checkbox" checked={includeArchived} onChange={(e) => setIncludeArchived(e.target.checked)} data-testid="staff-include-archived" />
           {t('filters.includeArchived')}
@@ -98,7 +116,13 @@ export function StaffConsole({ currentUserId }: { currentUserId: number }) {
                 </tr>
               )}
               {list.data.map((u) => (
-                <StaffRowView key={u.id} user={u} self={u.id === currentUserId} onChanged={refresh} onPassword={(password) => setShown({ name: u.name, password })} />
+                <StaffRowView
+                  key={u.id}
+                  user={u}
+                  self={u.id === currentUserId}
+                  onChanged={refresh}
+                  onPassword={(password) => setShown({ name: u.name, password })}
+                />
               ))}
             </tbody>
           </table>
@@ -201,7 +225,17 @@ function CreateStaffForm({ onCreated }: { onCreated: () => void }) {
   );
 }
 
-function StaffRowView({ user: u, self, onChanged, onPassword }: { user: StaffRow; self: boolean; onChanged: () => void; onPassword: (password: string) => void }) {
+function StaffRowView({
+  user: u,
+  self,
+  onChanged,
+  onPassword,
+}: {
+  user: StaffRow;
+  self: boolean;
+  onChanged: () => void;
+  onPassword: (password: string) => void;
+}) {
   const t = useTranslations('adminStaff');
   const errorText = useErrorText();
   const [editing, setEditing] = useState(false);
@@ -257,7 +291,12 @@ function StaffRowView({ user: u, self, onChanged, onPassword }: { user: StaffRow
           <div className="flex flex-wrap gap-1.5">
             {editing ? (
               <>
-                <Button className="px-2.5 py-1 text-xs" disabled={update.isPending} onClick={() => update.mutate({ userId: u.id, name, ...(self ? {} : { role }) })} data-testid={testid('save')}>
+                <Button
+                  className="px-2.5 py-1 text-xs"
+                  disabled={update.isPending}
+                  onClick={() => update.mutate({ userId: u.id, name, ...(self ? {} : { role }) })}
+                  data-testid={testid('save')}
+                >
                   {t('table.save')}
                 </Button>
                 <Button variant="ghost" className="px-2.5 py-1 text-xs" onClick={() => (setEditing(false), update.reset())}>
@@ -313,7 +352,17 @@ function StaffRowView({ user: u, self, onChanged, onPassword }: { user: StaffRow
   );
 }
 
-function DeskSettings({ userId, agent, testid, onSaved }: { userId: number; agent: { capacity: number; accepting: boolean }; testid: (s: string) => string; onSaved: () => void }) {
+function DeskSettings({
+  userId,
+  agent,
+  testid,
+  onSaved,
+}: {
+  userId: number;
+  agent: { capacity: number; accepting: boolean };
+  testid: (s: string) => string;
+  onSaved: () => void;
+}) {
   const t = useTranslations('adminStaff.table');
   const errorText = useErrorText();
   const [capacity, setCapacity] = useState(String(agent.capacity));

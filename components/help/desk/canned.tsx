@@ -51,7 +51,10 @@ export function CannedPicker({ onPick }: { onPick: (body: string) => void }) {
         {t('button')}
       </button>
       {open && (
-        <div data-testid="canned-picker" className="absolute bottom-full left-0 z-30 mb-1 w-96 max-w-[80vw] rounded-lg border border-slate-200 bg-white p-2 shadow-xl">
+        <div
+          data-testid="canned-picker"
+          className="absolute bottom-full left-0 z-30 mb-1 w-96 max-w-[80vw] rounded-lg border border-slate-200 bg-white p-2 shadow-xl"
+        >
           <input
             autoFocus
             value={filter}
@@ -172,7 +175,11 @@ export function CannedManager({ open, onClose }: { open: boolean; onClose: () =>
           onChange={(e) => setEditing((s) => ({ ...s, body: e.target.value }))}
           className="w-full rounded border border-slate-300 px-2 py-1.5 text-sm"
         />
-        {error && <p role="alert" className="text-sm text-red-600">{errorText(error)}</p>}
+        {error && (
+          <p role="alert" className="text-sm text-red-600">
+            {errorText(error)}
+          </p>
+        )}
         <div className="flex justify-end gap-2">
           {editing.id != null && (
             <Button variant="secondary" onClick={() => setEditing({ id: null, title: '', body: '' })}>

@@ -124,7 +124,13 @@ export function DeskChat({
       <MessageList
         messages={messages}
         side="staff"
-        empty={view.isLoading ? <p className="m-auto text-sm text-slate-400">{t('loading')}</p> : view.error ? <p className="m-auto text-sm text-red-600">{errorText(view.error)}</p> : null}
+        empty={
+          view.isLoading ? (
+            <p className="m-auto text-sm text-slate-400">{t('loading')}</p>
+          ) : view.error ? (
+            <p className="m-auto text-sm text-red-600">{errorText(view.error)}</p>
+          ) : null
+        }
       />
       <TypingIndicator name={typing.typist} />
       {send.error && (
@@ -143,10 +149,24 @@ export function DeskChat({
         placeholder={note ? t('notePlaceholder') : thread.status === 'queued' ? t('replyClaims') : t('replyPlaceholder')}
       >
         <div role="radiogroup" aria-label={t('modeLabel')} className="flex overflow-hidden rounded-md border border-slate-300 text-xs">
-          <button type="button" role="radio" aria-checked={!note} data-testid="mode-reply" onClick={() => setNote(false)} className={`px-2 py-1 ${!note ? 'bg-blue-600 text-white' : 'bg-white text-slate-700'}`}>
+          <button
+            type="button"
+            role="radio"
+            aria-checked={!note}
+            data-testid="mode-reply"
+            onClick={() => setNote(false)}
+            className={`px-2 py-1 ${!note ? 'bg-blue-600 text-white' : 'bg-white text-slate-700'}`}
+          >
             {t('modeReply')}
           </button>
-          <button type="button" role="radio" aria-checked={note} data-testid="mode-note" onClick={() => setNote(true)} className={`px-2 py-1 ${note ? 'bg-amber-500 text-white' : 'bg-white text-slate-700'}`}>
+          <button
+            type="button"
+            role="radio"
+            aria-checked={note}
+            data-testid="mode-note"
+            onClick={() => setNote(true)}
+            className={`px-2 py-1 ${note ? 'bg-amber-500 text-white' : 'bg-white text-slate-700'}`}
+          >
             {t('modeNote')}
           </button>
         </div>
@@ -175,7 +195,11 @@ function TransferMenu({ thread, disabled, onTransfer }: { thread: DeskThread; di
         {t('transfer')}
       </Button>
       {open && (
-        <ul data-testid="transfer-menu" role="menu" className="absolute right-0 top-full z-30 mt-1 w-64 rounded-lg border border-slate-200 bg-white py-1 shadow-xl">
+        <ul
+          data-testid="transfer-menu"
+          role="menu"
+          className="absolute right-0 top-full z-30 mt-1 w-64 rounded-lg border border-slate-200 bg-white py-1 shadow-xl"
+        >
           {agents.isLoading && <li className="px-3 py-2 text-sm text-slate-400">{t('loading')}</li>}
           {agents.data?.length === 0 && <li className="px-3 py-2 text-sm text-slate-400">{t('noAgents')}</li>}
           {agents.data?.map((a) => {
@@ -194,9 +218,15 @@ function TransferMenu({ thread, disabled, onTransfer }: { thread: DeskThread; di
                   }}
                   className="flex w-full items-center gap-2 px-3 py-1.5 text-left text-sm hover:bg-slate-50 disabled:cursor-default disabled:text-slate-400"
                 >
-                  <span className={`h-2 w-2 shrink-0 rounded-full ${a.accepting ? 'bg-green-500' : 'bg-slate-300'}`} title={a.accepting ? t('accepting') : t('notAccepting')} />
+                  <span
+                    className={`h-2 w-2 shrink-0 rounded-full ${a.accepting ? 'bg-green-500' : 'bg-slate-300'}`}
+                    title={a.accepting ? t('accepting') : t('notAccepting')}
+                  />
                   <span className="min-w-0 flex-1 truncate">{a.name}</span>
-                  <span className={`shrink-0 text-xs tabular-nums ${full ? 'font-medium text-amber-700' : 'text-slate-500'}`} title={full ? t('overCapacity') : undefined}>
+                  <span
+                    className={`shrink-0 text-xs tabular-nums ${full ? 'font-medium text-amber-700' : 'text-slate-500'}`}
+                    title={full ? t('overCapacity') : undefined}
+                  >
                     {a.openThreads}/{a.capacity}
                     {full && ' ⚠'}
                   </span>

@@ -61,7 +61,15 @@ export function DeskContext({ threadId, canOpenRoom }: { threadId: number; canOp
             <Row label={t('idNumber')}>
               <span className="font-mono">{d.candidate.idNumberMasked}</span>
             </Row>
-            <Row label={t('phone')}>{d.candidate.phone ? <a href={`tel:${d.candidate.phone}`} className="text-blue-700 hover:underline">{d.candidate.phone}</a> : '—'}</Row>
+            <Row label={t('phone')}>
+              {d.candidate.phone ? (
+                <a href={`tel:${d.candidate.phone}`} className="text-blue-700 hover:underline">
+                  {d.candidate.phone}
+                </a>
+              ) : (
+                '—'
+              )}
+            </Row>
           </Block>
 
           <Block title={t('exam')}>
@@ -141,18 +149,15 @@ export function DeskContext({ threadId, canOpenRoom }: { threadId: number; canOp
             {d.systemCheck ? (
               <>
                 <Row label={t('clockOffset')}>
-                  <span
-                    data-testid="context-clock"
-                    className={Math.abs(d.systemCheck.clockOffsetMs) >= CLOCK_WARN_MS ? 'font-medium text-amber-700' : ''}
-                  >
+                  <span data-testid="context-clock" className={Math.abs(d.systemCheck.clockOffsetMs) >= CLOCK_WARN_MS ? 'font-medium text-amber-700' : ''}>
                     {t('seconds', { s: (offsetS > 0 ? '+' : '') + (offsetS === 0 ? 0 : offsetS).toFixed(1) })}
                   </span>
                   <span className="text-xs text-slate-500"> · RTT {d.systemCheck.roundTripMs} ms</span>
                 </Row>
                 <Row label={t('system')}>
                   <span className="text-xs">
-                    {t(`displays.${d.systemCheck.displays === 'extended' ? 'extended' : 'single'}`)} · {d.systemCheck.mediaSupported ? t('mediaOk') : t('mediaMissing')} · v
-                    {d.systemCheck.appVersion}
+                    {t(`displays.${d.systemCheck.displays === 'extended' ? 'extended' : 'single'}`)} ·{' '}
+                    {d.systemCheck.mediaSupported ? t('mediaOk') : t('mediaMissing')} · v{d.systemCheck.appVersion}
                   </span>
                   <span className="block truncate text-[11px] text-slate-400" title={d.systemCheck.userAgent}>
                     {d.systemCheck.userAgent}
@@ -213,7 +218,11 @@ function Device({ label, status, since, testId }: { label: string; status: strin
       <span className="text-slate-500">{label}</span>
       <span className="flex items-center gap-2">
         <span className={`rounded px-1.5 py-0.5 text-xs font-medium ${LIVE_STYLE[status] ?? 'bg-slate-500 text-white'}`}>{tg(`status.${status}`)}</span>
-        {since != null && <span className="text-xs text-slate-500">{t('since', { time: format.dateTime(new Date(since), { hour: '2-digit', minute: '2-digit', second: '2-digit' }) })}</span>}
+        {since != null && (
+          <span className="text-xs text-slate-500">
+            {t('since', { time: format.dateTime(new Date(since), { hour: '2-digit', minute: '2-digit', second: '2-digit' }) })}
+          </span>
+        )}
       </span>
     </div>
   );

@@ -103,7 +103,11 @@ const QueueRow = memo(function QueueRow({ thread, selected, onSelect }: { thread
         if (e.key === 'Enter') onSelect(thread.id);
       }}
       className={`cursor-pointer border-b border-l-4 border-b-slate-100 px-3 py-2 outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-blue-400 ${
-        selected ? 'border-l-blue-600 bg-blue-50' : thread.status === 'queued' ? 'border-l-amber-400 hover:bg-slate-50' : 'border-l-transparent hover:bg-slate-50'
+        selected
+          ? 'border-l-blue-600 bg-blue-50'
+          : thread.status === 'queued'
+            ? 'border-l-amber-400 hover:bg-slate-50'
+            : 'border-l-transparent hover:bg-slate-50'
       }`}
     >
       <div className="flex items-center gap-2">
@@ -112,7 +116,10 @@ const QueueRow = memo(function QueueRow({ thread, selected, onSelect }: { thread
           <CategoryLabel category={thread.category} />
         </span>
         {thread.unread > 0 && (
-          <span data-testid="desk-row-unread" className="ml-auto min-w-5 shrink-0 rounded-full bg-red-600 px-1.5 text-center text-xs font-semibold leading-5 text-white">
+          <span
+            data-testid="desk-row-unread"
+            className="ml-auto min-w-5 shrink-0 rounded-full bg-red-600 px-1.5 text-center text-xs font-semibold leading-5 text-white"
+          >
             {thread.unread > 99 ? '99+' : thread.unread}
           </span>
         )}

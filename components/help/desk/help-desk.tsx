@@ -113,13 +113,23 @@ export function HelpDesk({ me, initialThreadId }: { me: DeskUser; initialThreadI
             {alerts.muted ? t('soundOff') : t('soundOn')}
           </button>
           {alerts.permission === 'default' && (
-            <button type="button" data-testid="desk-notify" onClick={() => void alerts.askPermission()} className="rounded-md border border-blue-300 bg-blue-50 px-2.5 py-1 text-xs text-blue-800 hover:bg-blue-100">
+            <button
+              type="button"
+              data-testid="desk-notify"
+              onClick={() => void alerts.askPermission()}
+              className="rounded-md border border-blue-300 bg-blue-50 px-2.5 py-1 text-xs text-blue-800 hover:bg-blue-100"
+            >
               {t('notifyEnable')}
             </button>
           )}
           {alerts.permission === 'denied' && <span className="text-xs text-slate-400">{t('notifyDenied')}</span>}
           {manages && (
-            <button type="button" data-testid="canned-manage" onClick={() => setCannedOpen(true)} className="rounded-md border border-slate-300 px-2.5 py-1 text-xs text-slate-700 hover:bg-slate-50">
+            <button
+              type="button"
+              data-testid="canned-manage"
+              onClick={() => setCannedOpen(true)}
+              className="rounded-md border border-slate-300 px-2.5 py-1 text-xs text-slate-700 hover:bg-slate-50"
+            >
               {t('canned.manage')}
             </button>
           )}
@@ -150,7 +160,9 @@ export function HelpDesk({ me, initialThreadId }: { me: DeskUser; initialThreadI
           </div>
         )}
         {selected && (
-          <div className={`${contextOpen ? 'absolute inset-y-0 right-0 z-20 flex w-80 shadow-xl' : 'hidden'} min-h-0 xl:static xl:flex xl:w-auto xl:shadow-none`}>
+          <div
+            className={`${contextOpen ? 'absolute inset-y-0 right-0 z-20 flex w-80 shadow-xl' : 'hidden'} min-h-0 xl:static xl:flex xl:w-auto xl:shadow-none`}
+          >
             <div className="flex min-h-0 w-full flex-col">
               <DeskContext threadId={selected.id} canOpenRoom={me.role !== 'support'} />
             </div>

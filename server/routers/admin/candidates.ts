@@ -1,12 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../../errors';
-import {
-  listCandidates,
-  setCandidatePassword,
-  setPasswordLogin,
-  unregisterCandidate,
-  updateCandidate,
-} from '../../services/admin/candidates';
+import { listCandidates, setCandidatePassword, setPasswordLogin, unregisterCandidate, updateCandidate } from '../../services/admin/candidates';
 import { commitImport, previewImport } from '../../services/admin/import';
 import { MAX_IMPORT_BYTES } from '../../services/admin/import-parse';
 import { adminProcedure, router } from '../../trpc/init';
@@ -19,7 +13,10 @@ const BASE64_MAX = Math.ceil(MAX_IMPORT_BYTES / 3) * 4;
 export const ZPreviewImportInput = z.object({
   examId: id,
   fileName: z.string().trim().min(1).max(255),
-  contentBase64: z.string().min(1).max(BASE64_MAX + 4),
+  contentBase64: z
+    .string()
+    .min(1)
+    .max(BASE64_MAX + 4),
 });
 export type TPreviewImportInput = z.infer<typeof ZPreviewImportInput>;
 
@@ -62,9 +59,11 @@ function decodeBase64(s: string) {
 }
 
 export const adminCandidatesRouter = router({
-  previewImport: adminProcedure.input(ZPreviewImportInput).mutation(({ ctx, input }) =>
-    previewImport({ db: ctx.db, examId: input.examId, actorId: ctx.caller.id, fileName: input.fileName, content: decodeBase64(input.contentBase64) }),
-  ),
+  previewImport: adminProcedure
+    .input(ZPreviewImportInput)
+    .mutation(({ ctx, input }) =>
+      previewImport({ db: ctx.db, examId: input.examId, actorId: ctx.caller.id, fileName: input.fileName, content: decodeBase64(input.contentBase64) }),
+    ),
   commitImport: adminProcedure
     .input(ZCommitImportInput)
     .mutation(({ ctx, input }) => commitImport({ db: ctx.db, examId: input.examId, importId: input.importId, actorId: ctx.caller.id })),

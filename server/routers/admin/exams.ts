@@ -50,7 +50,10 @@ export const ZUpdateExamInput = z.object(examFields).partial().extend({ examId: 
 export type TUpdateExamInput = z.infer<typeof ZUpdateExamInput>;
 
 const ZQuestion = z.object({
-  id: z.string().trim().regex(/^[A-Za-z0-9_-]{1,40}$/),
+  id: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/),
   kind: z.enum(QUESTION_KINDS),
   prompt: text(5000),
   options: z.array(z.string().trim().max(500)).max(26).optional(),

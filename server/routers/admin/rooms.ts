@@ -28,8 +28,12 @@ export const adminRoomsRouter = router({
   invigilators: adminProcedure.query(({ ctx }) => rooms.invigilatorOptions({ db: ctx.db })),
   create: adminProcedure.input(ZRoomCreateInput).mutation(({ ctx, input }) => rooms.createRoom({ db: ctx.db, actorId: ctx.caller.id, ...input })),
   update: adminProcedure.input(ZRoomUpdateInput).mutation(({ ctx, input }) => rooms.updateRoom({ db: ctx.db, actorId: ctx.caller.id, ...input })),
-  archive: adminProcedure.input(ZRoomInput).mutation(({ ctx, input }) => rooms.setRoomArchived({ db: ctx.db, actorId: ctx.caller.id, roomId: input.roomId, archived: true })),
-  unarchive: adminProcedure.input(ZRoomInput).mutation(({ ctx, input }) => rooms.setRoomArchived({ db: ctx.db, actorId: ctx.caller.id, roomId: input.roomId, archived: false })),
+  archive: adminProcedure
+    .input(ZRoomInput)
+    .mutation(({ ctx, input }) => rooms.setRoomArchived({ db: ctx.db, actorId: ctx.caller.id, roomId: input.roomId, archived: true })),
+  unarchive: adminProcedure
+    .input(ZRoomInput)
+    .mutation(({ ctx, input }) => rooms.setRoomArchived({ db: ctx.db, actorId: ctx.caller.id, roomId: input.roomId, archived: false })),
   delete: adminProcedure.input(ZRoomInput).mutation(({ ctx, input }) => rooms.deleteRoom({ db: ctx.db, actorId: ctx.caller.id, roomId: input.roomId })),
 
   distribute: adminProcedure.input(ZDistributeInput).mutation(({ ctx, input }) => distribute.distribute({ db: ctx.db, actorId: ctx.caller.id, ...input })),
@@ -37,7 +41,9 @@ export const adminRoomsRouter = router({
   unplace: adminProcedure.input(ZUnplaceInput).mutation(({ ctx, input }) => distribute.unplace({ db: ctx.db, actorId: ctx.caller.id, ...input })),
   findCandidates: adminProcedure.input(ZFindCandidatesInput).query(({ ctx, input }) => distribute.findCandidates({ db: ctx.db, ...input })),
 
-  assignInvigilator: adminProcedure.input(ZAssignmentInput).mutation(({ ctx, input }) => rooms.assignInvigilator({ db: ctx.db, actorId: ctx.caller.id, ...input })),
+  assignInvigilator: adminProcedure
+    .input(ZAssignmentInput)
+    .mutation(({ ctx, input }) => rooms.assignInvigilator({ db: ctx.db, actorId: ctx.caller.id, ...input })),
   unassign: adminProcedure.input(ZAssignmentInput).mutation(({ ctx, input }) => rooms.unassignInvigilator({ db: ctx.db, actorId: ctx.caller.id, ...input })),
   setChief: adminProcedure.input(ZSetChiefInput).mutation(({ ctx, input }) => rooms.setChief({ db: ctx.db, actorId: ctx.caller.id, ...input })),
 });

@@ -10,7 +10,9 @@ const password = ZNewPassword;
 /** Lower-case only, so the login (which matches usernames exactly) never depends on how it was typed. */
 const username = ZUsername;
 
-export const ZStaffListInput = z.object({ role: role.optional(), q: z.string().trim().max(50).optional(), includeArchived: z.boolean().optional() }).default({});
+export const ZStaffListInput = z
+  .object({ role: role.optional(), q: z.string().trim().max(50).optional(), includeArchived: z.boolean().optional() })
+  .default({});
 export const ZStaffCreateInput = z.object({ role, name, username, password });
 export const ZStaffUpdateInput = z.object({ userId: id, name: name.optional(), role: role.optional() });
 export const ZStaffResetPasswordInput = z.object({ userId: id, password: password.optional() });
@@ -25,8 +27,14 @@ export const adminStaffRouter = router({
   list: adminProcedure.input(ZStaffListInput).query(({ ctx, input }) => staff.listStaff({ db: ctx.db, ...input })),
   create: adminProcedure.input(ZStaffCreateInput).mutation(({ ctx, input }) => staff.createStaff({ db: ctx.db, actorId: ctx.caller.id, ...input })),
   update: adminProcedure.input(ZStaffUpdateInput).mutation(({ ctx, input }) => staff.updateStaff({ db: ctx.db, actorId: ctx.caller.id, ...input })),
-  resetPassword: adminProcedure.input(ZStaffResetPasswordInput).mutation(({ ctx, input }) => staff.resetPassword({ db: ctx.db, actorId: ctx.caller.id, ...input })),
-  archive: adminProcedure.input(ZStaffInput).mutation(({ ctx, input }) => staff.setStaffArchived({ db: ctx.db, actorId: ctx.caller.id, userId: input.userId, archived: true })),
-  unarchive: adminProcedure.input(ZStaffInput).mutation(({ ctx, input }) => staff.setStaffArchived({ db: ctx.db, actorId: ctx.caller.id, userId: input.userId, archived: false })),
+  resetPassword: adminProcedure
+    .input(ZStaffResetPasswordInput)
+    .mutation(({ ctx, input }) => staff.resetPassword({ db: ctx.db, actorId: ctx.caller.id, ...input })),
+  archive: adminProcedure
+    .input(ZStaffInput)
+    .mutation(({ ctx, input }) => staff.setStaffArchived({ db: ctx.db, actorId: ctx.caller.id, userId: input.userId, archived: true })),
+  unarchive: adminProcedure
+    .input(ZStaffInput)
+    .mutation(({ ctx, input }) => staff.setStaffArchived({ db: ctx.db, actorId: ctx.caller.id, userId: input.userId, archived: false })),
   setAgent: adminProcedure.input(ZStaffSetAgentInput).mutation(({ ctx, input }) => staff.setAgent({ db: ctx.db, actorId: ctx.caller.id, ...input })),
 });

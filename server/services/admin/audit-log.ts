@@ -140,4 +140,3 @@ export function auditExport({ db, filter, locale }: { db: Db; filter: AuditFilte
   }
   return { fileName: `audit-${localTime(new Date()).slice(0, 10)}.csv`, pieces: csvPieces(header, batches()) };
 }
-

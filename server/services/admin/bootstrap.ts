@@ -15,7 +15,11 @@ import { insertUser } from '../setup';
  * The page works only while no active admin exists, so it cannot be used to add a second one.
  */
 export function needsFirstAdmin(db: DbOrTx) {
-  return !db.select({ id: users.id }).from(users).where(and(eq(users.role, 'admin'), isNull(users.archivedAt))).get();
+  return !db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.role, 'admin'), isNull(users.archivedAt)))
+    .get();
 }
 
 /** Where the one-time setup token is kept while the installation has no admin. */

@@ -90,7 +90,11 @@ export function updateCandidate(opts: { db: Db; actorId: number; candidateId: nu
   }
   return db.transaction((tx) => {
     const before = candidateOrThrow(tx, candidateId);
-    const clash = tx.select({ id: users.id }).from(users).where(and(eq(users.idNumber, values.idNumber), ne(users.id, candidateId))).get();
+    const clash = tx
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.idNumber, values.idNumber), ne(users.id, candidateId)))
+      .get();
     if (clash) throw new AppError('CONFLICT', 'adminCandidates.idTaken');
     const next = { name: values.name, idNumber: values.idNumber, phone: values.phone || null, email: values.email || null };
     const changed = (Object.keys(next) as (keyof typeof next)[]).filter((k) => before[k] !== next[k]);
@@ -110,11 +114,15 @@ export function setPasswordLogin(opts: { db: Db; actorId: number; candidateId: n
     tx.update(users).set({ passwordLoginEnabled: enabled }).where(eq(users.id, candidateId)).run();
     // Switched off: whoever is logged in with the password is logged out too.
     if (!enabled) endSessions({ db: tx, userId: candidateId });
-    audit(tx, { actorId, action: enabled ? 'candidate.password_login_enabled' : 'candidate.password_login_disabled', examId: opts.examId ?? null, candidateId });
+    audit(tx, {
+      actorId,
+      action: enabled ? 'candidate.password_login_enabled' : 'candidate.password_login_disabled',
+      examId: opts.examId ?? null,
+      candidateId,
+    });
     return { enabled, hasPassword: user.passwordHash !== NO_PASSWORD };
   });
 }
-
 
 /**
  * Sets the given password or a generated one, and switches password login on (a password the
@@ -137,15 +145,38 @@ export async function setCandidatePassword(opts: { db: Db; actorId: number; cand
 }
 
 /** Whether a registration has anything worth keeping: then it is not removed. */
-function hasHistory(db: DbOrTx, reg: { id: number; examId: number; candidateId: number; enteredAt: Date | null; finishedAt: Date | null; lotDrawnAt: Date | null }) {
+function hasHistory(
+  db: DbOrTx,
+  reg: { id: number; examId: number; candidateId: number; enteredAt: Date | null; finishedAt: Date | null; lotDrawnAt: Date | null },
+) {
   if (reg.enteredAt || reg.finishedAt || reg.lotDrawnAt) return true;
-  const roomIds = db.select({ id: examRooms.id }).from(examRooms).where(eq(examRooms.examId, reg.examId)).all().map((r) => r.id);
+  const roomIds = db
+    .select({ id: examRooms.id })
+    .from(examRooms)
+    .where(eq(examRooms.examId, reg.examId))
+    .all()
+    .map((r) => r.id);
   const inRooms = (col: typeof events.roomId | typeof flags.roomId) => (roomIds.length ? inArray(col, roomIds) : sql`0`);
   return Boolean(
-    db.select({ id: events.id }).from(events).where(and(eq(events.candidateId, reg.candidateId), inRooms(events.roomId))).limit(1).get() ||
-      db.select({ id: flags.id }).from(flags).where(and(eq(flags.candidateId, reg.candidateId), inRooms(flags.roomId))).limit(1).get() ||
-      db.select({ q: answers.questionId }).from(answers).where(eq(answers.registrationId, reg.id)).limit(1).get() ||
-      db.select({ id: recordings.id }).from(recordings).where(and(eq(recordings.candidateId, reg.candidateId), eq(recordings.examId, reg.examId))).limit(1).get(),
+    db
+      .select({ id: events.id })
+      .from(events)
+      .where(and(eq(events.candidateId, reg.candidateId), inRooms(events.roomId)))
+      .limit(1)
+      .get() ||
+    db
+      .select({ id: flags.id })
+      .from(flags)
+      .where(and(eq(flags.candidateId, reg.candidateId), inRooms(flags.roomId)))
+      .limit(1)
+      .get() ||
+    db.select({ q: answers.questionId }).from(answers).where(eq(answers.registrationId, reg.id)).limit(1).get() ||
+    db
+      .select({ id: recordings.id })
+      .from(recordings)
+      .where(and(eq(recordings.candidateId, reg.candidateId), eq(recordings.examId, reg.examId)))
+      .limit(1)
+      .get(),
   );
 }
 
@@ -154,7 +185,11 @@ export function unregisterCandidate(opts: { db: Db; actorId: number; examId: num
   const { db, actorId, examId, candidateId } = opts;
   return db.transaction((tx) => {
     editableExam(tx, examId);
-    const reg = tx.select().from(registrations).where(and(eq(registrations.examId, examId), eq(registrations.candidateId, candidateId))).get();
+    const reg = tx
+      .select()
+      .from(registrations)
+      .where(and(eq(registrations.examId, examId), eq(registrations.candidateId, candidateId)))
+      .get();
     if (!reg) throw new AppError('NOT_FOUND', 'adminCandidates.notRegistered');
     if (hasHistory(tx, reg)) throw new AppError('CONFLICT', 'adminCandidates.hasHistory');
     tx.delete(registrations).where(eq(registrations.id, reg.id)).run();
@@ -180,7 +215,17 @@ export function candidatesCsv(opts: { db: DbOrTx; examId: number; locale: Locale
     .all();
   const csv = toCsv(
     CSV_COLUMNS.map((c) => tr(`adminCandidates.csv.columns.${c}`)),
-    rows.map((r) => [r.name, r.idNumber, r.phone, r.email, r.roomName, r.seat, tr(r.passwordLoginEnabled ? 'adminCandidates.csv.yes' : 'adminCandidates.csv.no'), localTime(r.enteredAt), localTime(r.finishedAt)]),
+    rows.map((r) => [
+      r.name,
+      r.idNumber,
+      r.phone,
+      r.email,
+      r.roomName,
+      r.seat,
+      tr(r.passwordLoginEnabled ? 'adminCandidates.csv.yes' : 'adminCandidates.csv.no'),
+      localTime(r.enteredAt),
+      localTime(r.finishedAt),
+    ]),
   );
   return { fileName: `${tr('adminCandidates.csv.fileName')}-${exam.title}.csv`, csv };
 }

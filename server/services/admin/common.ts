@@ -34,7 +34,12 @@ export const examUnderWay = (exam: Pick<Exam, 'entryOpensAt'>, now: Date) => now
 
 /** The room and its exam, or NOT_FOUND. */
 export function roomOrThrow(db: DbOrTx, roomId: number): { room: ExamRoom; exam: Exam } {
-  const row = db.select({ room: examRooms, exam: exams }).from(examRooms).innerJoin(exams, eq(exams.id, examRooms.examId)).where(eq(examRooms.id, roomId)).get();
+  const row = db
+    .select({ room: examRooms, exam: exams })
+    .from(examRooms)
+    .innerJoin(exams, eq(exams.id, examRooms.examId))
+    .where(eq(examRooms.id, roomId))
+    .get();
   if (!row) throw new AppError('NOT_FOUND', 'admin.roomNotFound');
   return row;
 }

@@ -95,11 +95,12 @@ export function examDashboard({ db, examId, now = new Date() }: { db: Db; examId
     .from(registrations)
     .where(and(eq(registrations.examId, examId), isNull(registrations.roomId)))
     .get()!.n;
-  const maxExtra = db
-    .select({ m: sql<number | null>`max(${registrations.extraMinutes})` })
-    .from(registrations)
-    .where(eq(registrations.examId, examId))
-    .get()?.m ?? 0;
+  const maxExtra =
+    db
+      .select({ m: sql<number | null>`max(${registrations.extraMinutes})` })
+      .from(registrations)
+      .where(eq(registrations.examId, examId))
+      .get()?.m ?? 0;
 
   const openFlags = new Map(
     roomIds.length

@@ -130,7 +130,19 @@ export type DistributeResult = {
  * that rooms are even ('rebalance', refused once the exam is under way). Archived rooms take no one
  * and give no one. Everything or nothing: when seats are short, nothing is written.
  */
-export function distribute({ db, actorId, examId, mode, now = new Date() }: { db: Db; actorId: number; examId: number; mode: DistributeMode; now?: Date }): DistributeResult {
+export function distribute({
+  db,
+  actorId,
+  examId,
+  mode,
+  now = new Date(),
+}: {
+  db: Db;
+  actorId: number;
+  examId: number;
+  mode: DistributeMode;
+  now?: Date;
+}): DistributeResult {
   return db.transaction(
     (tx) => {
       const exam = editableExam(tx, examId);
@@ -162,7 +174,10 @@ export function distribute({ db, actorId, examId, mode, now = new Date() }: { db
         const here = inRoom.get(r.id)!;
         const excess = here.length - plan.targets.get(r.id)!;
         if (excess <= 0) continue;
-        const out = here.filter((p) => p.movable).sort((x, y) => (y.seat ?? 0) - (x.seat ?? 0)).slice(0, excess);
+        const out = here
+          .filter((p) => p.movable)
+          .sort((x, y) => (y.seat ?? 0) - (x.seat ?? 0))
+          .slice(0, excess);
         pool.push(...out.map((p) => ({ id: p.id, from: r.id })));
       }
       let next = 0;

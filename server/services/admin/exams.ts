@@ -172,7 +172,12 @@ function checkValues(v: ExamValues) {
 
 const sameValue = (a: unknown, b: unknown) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b);
 
-export function createExam({ db, actorId, now = new Date(), ...input }: Actor & Omit<ExamValues, 'notice' | 'retentionDays'> & { notice?: string; retentionDays?: number }) {
+export function createExam({
+  db,
+  actorId,
+  now = new Date(),
+  ...input
+}: Actor & Omit<ExamValues, 'notice' | 'retentionDays'> & { notice?: string; retentionDays?: number }) {
   const values: ExamValues = { ...input, notice: input.notice ?? '', retentionDays: input.retentionDays ?? 90 };
   checkValues(values);
   return db.transaction((tx) => {
@@ -301,8 +306,18 @@ export function deleteExam({ db, actorId, examId, now = new Date() }: Actor & { 
     const exam = examOrThrow(tx, examId);
     const history = examHistory(tx, examId);
     if (history.length) throw new AppError('CONFLICT', 'adminExams.hasHistory');
-    const rooms = tx.select({ n: sql<number>`count(*)` }).from(examRooms).where(eq(examRooms.examId, examId)).get()?.n ?? 0;
-    const regs = tx.select({ n: sql<number>`count(*)` }).from(registrations).where(eq(registrations.examId, examId)).get()?.n ?? 0;
+    const rooms =
+      tx
+        .select({ n: sql<number>`count(*)` })
+        .from(examRooms)
+        .where(eq(examRooms.examId, examId))
+        .get()?.n ?? 0;
+    const regs =
+      tx
+        .select({ n: sql<number>`count(*)` })
+        .from(registrations)
+        .where(eq(registrations.examId, examId))
+        .get()?.n ?? 0;
     // The audit rows outlive the exam, unlinked by ON DELETE SET NULL (the detail keeps which exam it was).
     audit(tx, { actorId, action: 'exam.deleted', examId, detail: { examId, title: exam.title, kind: exam.kind, rooms, registrations: regs }, at: now });
     tx.delete(exams).where(eq(exams.id, examId)).run();
@@ -421,7 +436,19 @@ export function addExamPreset({ db, caller, examId, text, now = new Date() }: { 
   return addPreset({ db, caller, examId, text, now });
 }
 
-export function removeExamPreset({ db, caller, examId, presetId, now = new Date() }: { db: Db; caller: StaffCaller; examId: number; presetId: number; now?: Date }) {
+export function removeExamPreset({
+  db,
+  caller,
+  examId,
+  presetId,
+  now = new Date(),
+}: {
+  db: Db;
+  caller: StaffCaller;
+  examId: number;
+  presetId: number;
+  now?: Date;
+}) {
   editableExam(db, examId);
   const preset = db
     .select({ id: presetMessages.id })

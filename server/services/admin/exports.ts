@@ -1,18 +1,7 @@
 import { and, asc, eq, gt, inArray, isNotNull } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from '@/db/client';
-import {
-  answers,
-  events,
-  examRooms,
-  flags,
-  questionSheets,
-  recordingChunks,
-  recordings,
-  registrations,
-  users,
-  type Question,
-} from '@/db/schema';
+import { answers, events, examRooms, flags, questionSheets, recordingChunks, recordings, registrations, users, type Question } from '@/db/schema';
 import type { Locale } from '../../i18n/config';
 import { serverTranslator } from '../../i18n/messages';
 import { examOrThrow, localTime, toCsv } from './common';
@@ -54,14 +43,16 @@ export function scoreAnswer(question: Pick<Question, 'kind' | 'points' | 'answer
 
 /** The sum over the objective questions of a candidate's answers. */
 export function scoreTotal(scores: QuestionScore[]): { score: number; points: number } {
-  return scores.reduce<{ score: number; points: number }>((t, s) => ({ score: t.score + (s.score ?? 0), points: t.points + (s.points ?? 0) }), { score: 0, points: 0 });
+  return scores.reduce<{ score: number; points: number }>((t, s) => ({ score: t.score + (s.score ?? 0), points: t.points + (s.points ?? 0) }), {
+    score: 0,
+    points: 0,
+  });
 }
 
 /* ------------------------------------------------------------------ CSV plumbing */
 
 /** Rows are read this many at a time (keyset pages), so memory stays flat however large the exam. */
 const BATCH = 2000;
-
 
 type Rows = unknown[][];
 
@@ -340,9 +331,39 @@ function* uploadBatches({ db, examId, locale }: Ctx): Generator<Rows> {
 
 const HEADERS: Record<ExportKind, string[]> = {
   timeline: ['time', 'room', 'seat', 'candidate', 'idNumber', 'eventType', 'device', 'payload'],
-  flags: ['flagId', 'room', 'seat', 'candidate', 'idNumber', 'flagType', 'source', 'status', 'note', 'raisedBy', 'raisedAt', 'decidedBy', 'decidedAt', 'decisionNote'],
+  flags: [
+    'flagId',
+    'room',
+    'seat',
+    'candidate',
+    'idNumber',
+    'flagType',
+    'source',
+    'status',
+    'note',
+    'raisedBy',
+    'raisedAt',
+    'decidedBy',
+    'decidedAt',
+    'decisionNote',
+  ],
   answers: ['room', 'seat', 'candidate', 'idNumber', 'sheet', 'questionNumber', 'questionId', 'questionKind', 'answer', 'key', 'score', 'points'],
-  uploads: ['room', 'seat', 'candidate', 'idNumber', 'track', 'startedAt', 'endedAt', 'expectedChunks', 'receivedChunks', 'bytes', 'gapCount', 'gaps', 'complete', 'completedAt'],
+  uploads: [
+    'room',
+    'seat',
+    'candidate',
+    'idNumber',
+    'track',
+    'startedAt',
+    'endedAt',
+    'expectedChunks',
+    'receivedChunks',
+    'bytes',
+    'gapCount',
+    'gaps',
+    'complete',
+    'completedAt',
+  ],
 };
 
 const BATCHES: Record<ExportKind, (ctx: Ctx) => Generator<Rows>> = {

@@ -23,10 +23,7 @@ export const toHalfWidth = (s: string) => s.replace(/[\uFF01-\uFF5E]/g, (c) => S
 /** Trimmed, half-width, upper-case X: the form stored and compared. */
 export const normaliseIdNumber = (raw: string) => toHalfWidth(raw).replace(/\s+/g, '').toUpperCase();
 
-export type IdNumberProblem =
-  | { key: 'idFormat' }
-  | { key: 'idBirthDate'; params: { date: string } }
-  | { key: 'idCheck'; params: { expected: string } };
+export type IdNumberProblem = { key: 'idFormat' } | { key: 'idBirthDate'; params: { date: string } } | { key: 'idCheck'; params: { expected: string } };
 
 /**
  * What is wrong with a normalised ID number, every problem found (an impossible date and a wrong

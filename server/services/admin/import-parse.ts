@@ -46,7 +46,10 @@ export function parseCsv(buf: Buffer): ParsedFile {
   const { text, encoding } = decodeText(buf);
   // `info` gives each record's last line, so a row is reported by the line the user sees in a
   // text editor; empty lines are skipped by the parser but still counted.
-  const rows = parse(text, { relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true }) as unknown as { record: string[]; info: { lines: number } }[];
+  const rows = parse(text, { relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true }) as unknown as {
+    record: string[];
+    info: { lines: number };
+  }[];
   if (rows.length === 0) return { encoding, header: [], headerLine: 1, records: [], countColumns: true };
   const [head, ...rest] = rows;
   return {
@@ -93,7 +96,12 @@ export function zipLimitProblem(buf: Buffer): ZipLimitProblem | null {
   let at = cdOffset;
   for (let n = 0; n < count; n++) {
     if (at + 46 > buf.length || buf.readUInt32LE(at) !== 0x02014b50) return { key: 'unreadable' };
-    const entry = { method: buf.readUInt16LE(at + 10), packed: buf.readUInt32LE(at + 20), unpacked: buf.readUInt32LE(at + 24), local: buf.readUInt32LE(at + 42) };
+    const entry = {
+      method: buf.readUInt16LE(at + 10),
+      packed: buf.readUInt32LE(at + 20),
+      unpacked: buf.readUInt32LE(at + 24),
+      local: buf.readUInt32LE(at + 42),
+    };
     // 0xFFFFFFFF means the real size is in a ZIP64 field: far beyond any limit here.
     if (entry.unpacked === 0xffffffff || entry.packed === 0xffffffff) return tooLarge;
     total += entry.unpacked;

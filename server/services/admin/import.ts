@@ -49,7 +49,11 @@ const HEADER_ALIASES: Record<string, ImportField> = {
 export function mapHeader(header: string[]): { columns: Partial<Record<ImportField, number>>; missing: ImportField[] } {
   const columns: Partial<Record<ImportField, number>> = {};
   header.forEach((raw, i) => {
-    const key = toHalfWidth(raw).replace(/^\uFEFF/, '').trim().replace(/\s+/g, ' ').toLowerCase();
+    const key = toHalfWidth(raw)
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .replace(/\s+/g, ' ')
+      .toLowerCase();
     const field = HEADER_ALIASES[key];
     if (field && columns[field] === undefined) columns[field] = i;
   });
@@ -67,7 +71,9 @@ const EMAIL_RE = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 export function checkCandidateFields(raw: CandidateFields, today = new Date()): { values: CandidateFields; problems: FieldProblem[] } {
   const name = raw.name.trim().replace(/\s+/g, ' ');
   const idNumber = normaliseIdNumber(raw.idNumber);
-  const phone = toHalfWidth(raw.phone).replace(/[\s-]/g, '').replace(/^\+?86(?=1\d{10}$)/, '');
+  const phone = toHalfWidth(raw.phone)
+    .replace(/[\s-]/g, '')
+    .replace(/^\+?86(?=1\d{10}$)/, '');
   const email = toHalfWidth(raw.email).trim();
   const problems: FieldProblem[] = [];
   if (!name) problems.push({ column: 'name', key: 'missingName' });
@@ -164,7 +170,10 @@ async function readFile(fileName: string, buf: Buffer): Promise<ParsedFile> {
   if (kind === 'xls') throw new AppError('BAD_REQUEST', 'adminCandidates.legacyExcel');
   if (kind === 'csv') return parseCsv(buf);
   const limit = zipLimitProblem(buf);
-  if (limit) throw limit.key === 'unreadable' ? new AppError('BAD_REQUEST', 'adminCandidates.unreadableFile') : new AppError('BAD_REQUEST', `adminCandidates.${limit.key}`, limit.params);
+  if (limit)
+    throw limit.key === 'unreadable'
+      ? new AppError('BAD_REQUEST', 'adminCandidates.unreadableFile')
+      : new AppError('BAD_REQUEST', `adminCandidates.${limit.key}`, limit.params);
   try {
     return await parseXlsx(buf);
   } catch {
@@ -189,7 +198,11 @@ export async function previewImport(opts: { db: Db; examId: number; actorId: num
     fileName,
     encoding: parsed.encoding,
     columns,
-    counts: { total, valid: rows.length, withProblems: new Set(problems.filter((p) => p.key !== 'missingColumns' && p.key !== 'emptyFile').map((p) => p.line)).size },
+    counts: {
+      total,
+      valid: rows.length,
+      withProblems: new Set(problems.filter((p) => p.key !== 'missingColumns' && p.key !== 'emptyFile').map((p) => p.line)).size,
+    },
     problems,
     summary: [...byKey].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count),
     sample: rows.slice(0, SAMPLE_SIZE),
@@ -204,7 +217,12 @@ function checkFile(db: DbOrTx, examId: number, parsed: ParsedFile, now: Date) {
   const { columns, missing } = mapHeader(parsed.header);
   const found = (Object.entries(columns) as [ImportField, number][]).sort((a, b) => a[1] - b[1]).map(([f]) => f);
   if (missing.length) {
-    return { rows: [], problems: [{ line: parsed.headerLine, column: null, key: 'missingColumns', params: { columns: missing.join(',') } }], total: 0, columns: found };
+    return {
+      rows: [],
+      problems: [{ line: parsed.headerLine, column: null, key: 'missingColumns', params: { columns: missing.join(',') } }],
+      total: 0,
+      columns: found,
+    };
   }
   // The header's width, not counting empty cells Excel leaves after the last heading.
   let width = parsed.header.length;
@@ -217,8 +235,10 @@ function checkFile(db: DbOrTx, examId: number, parsed: ParsedFile, now: Date) {
     // Lines with nothing but separators are as empty as empty lines.
     if (cells.every((c) => !c.trim())) continue;
     const rowProblems: ImportProblem[] = [];
-    if (parsed.countColumns && cells.length < width) rowProblems.push({ line, column: null, key: 'tooFewColumns', params: { expected: width, actual: cells.length } });
-    if (cells.slice(width).some((c) => c.trim())) rowProblems.push({ line, column: null, key: 'tooManyColumns', params: { expected: width, actual: cells.length } });
+    if (parsed.countColumns && cells.length < width)
+      rowProblems.push({ line, column: null, key: 'tooFewColumns', params: { expected: width, actual: cells.length } });
+    if (cells.slice(width).some((c) => c.trim()))
+      rowProblems.push({ line, column: null, key: 'tooManyColumns', params: { expected: width, actual: cells.length } });
     const { values, problems: fieldProblems } = checkCandidateFields(
       { name: cell(cells, 'name'), idNumber: cell(cells, 'idNumber'), phone: cell(cells, 'phone'), email: cell(cells, 'email') },
       now,
@@ -305,7 +325,11 @@ export function commitImport(opts: { db: Db; examId: number; importId: number; a
     if (imp.problems.length) throw new AppError('CONFLICT', 'adminCandidates.importHasProblems', { count: imp.problems.length });
     if (!imp.rows.length) throw new AppError('CONFLICT', 'adminCandidates.importEmpty');
 
-    const state = loadDbState(tx, examId, imp.rows.map((r) => r.idNumber));
+    const state = loadDbState(
+      tx,
+      examId,
+      imp.rows.map((r) => r.idNumber),
+    );
     const stale = imp.rows.flatMap((r) => dbRowProblems(state, r).map((p) => ({ line: r.line, ...p })));
     const seatKeys = new Set<string>();
     for (const r of imp.rows) {
@@ -354,7 +378,10 @@ export function commitImport(opts: { db: Db; examId: number; importId: number; a
         )
         .run();
     }
-    tx.update(candidateImports).set({ committedAt: now }).where(and(eq(candidateImports.id, importId), isNull(candidateImports.committedAt))).run();
+    tx.update(candidateImports)
+      .set({ committedAt: now })
+      .where(and(eq(candidateImports.id, importId), isNull(candidateImports.committedAt)))
+      .run();
     const placed = imp.rows.filter((r) => r.room != null).length;
     audit(tx, {
       actorId,

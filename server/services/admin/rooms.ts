@@ -23,7 +23,6 @@ import { editableExam, examOrThrow, examUnderWay, roomOrThrow, type Actor } from
  */
 export const ROOM_CAPACITY_MAX = 500;
 
-
 function assertNameFree(db: DbOrTx, examId: number, name: string, exceptRoomId?: number) {
   const clash = db
     .select({ id: examRooms.id })
@@ -84,17 +83,15 @@ export function listRooms({ db, examId, now = new Date() }: { db: Db; examId: nu
     archived: exam.archivedAt != null,
     unplaced: unplacedCount(db, examId),
     chief,
-    rooms: rooms.map(
-      (r): AdminRoom => ({
-        id: r.id,
-        name: r.name,
-        capacity: r.capacity,
-        count: counts.get(r.id) ?? 0,
-        livekitRoom: r.livekitRoom,
-        archivedAt: r.archivedAt,
-        invigilators: staff.filter((s) => s.roomId === r.id).map((s) => ({ id: s.id, name: s.name, username: s.username, archived: s.archivedAt != null })),
-      }),
-    ),
+    rooms: rooms.map((r): AdminRoom => ({
+      id: r.id,
+      name: r.name,
+      capacity: r.capacity,
+      count: counts.get(r.id) ?? 0,
+      livekitRoom: r.livekitRoom,
+      archivedAt: r.archivedAt,
+      invigilators: staff.filter((s) => s.roomId === r.id).map((s) => ({ id: s.id, name: s.name, username: s.username, archived: s.archivedAt != null })),
+    })),
   };
 }
 
@@ -122,13 +119,25 @@ export function updateRoom({ db, actorId, roomId, name, capacity, now = new Date
       if (capacity < count) throw new AppError('CONFLICT', 'adminRooms.capacityBelowCount', { count });
       // A capacity above the count can still leave seat numbers above it (placed by hand):
       // refuse rather than leave seats outside the room.
-      const maxSeat = tx.select({ m: sql<number | null>`max(${registrations.seat})` }).from(registrations).where(eq(registrations.roomId, roomId)).get()?.m ?? 0;
+      const maxSeat =
+        tx
+          .select({ m: sql<number | null>`max(${registrations.seat})` })
+          .from(registrations)
+          .where(eq(registrations.roomId, roomId))
+          .get()?.m ?? 0;
       if (capacity < maxSeat) throw new AppError('CONFLICT', 'adminRooms.capacityBelowSeat', { seat: maxSeat });
       set.capacity = capacity;
     }
     if (!Object.keys(set).length) return room;
     const updated = tx.update(examRooms).set(set).where(eq(examRooms.id, roomId)).returning().get();
-    audit(tx, { actorId, action: 'room.updated', examId: exam.id, roomId, detail: { before: { name: room.name, capacity: room.capacity }, after: set }, at: now });
+    audit(tx, {
+      actorId,
+      action: 'room.updated',
+      examId: exam.id,
+      roomId,
+      detail: { before: { name: room.name, capacity: room.capacity }, after: set },
+      at: now,
+    });
     return updated;
   });
 }
@@ -151,11 +160,26 @@ export function setRoomArchived({ db, actorId, roomId, archived, now = new Date(
 /** Whether anything happened in the room that the record must keep. */
 function roomHasHistory(db: DbOrTx, roomId: number) {
   const tables = [
-    db.select({ x: sql`1` }).from(events).where(eq(events.roomId, roomId)),
-    db.select({ x: sql`1` }).from(flags).where(eq(flags.roomId, roomId)),
-    db.select({ x: sql`1` }).from(messages).where(eq(messages.roomId, roomId)),
-    db.select({ x: sql`1` }).from(helpThreads).where(eq(helpThreads.roomId, roomId)),
-    db.select({ x: sql`1` }).from(lastViewed).where(eq(lastViewed.roomId, roomId)),
+    db
+      .select({ x: sql`1` })
+      .from(events)
+      .where(eq(events.roomId, roomId)),
+    db
+      .select({ x: sql`1` })
+      .from(flags)
+      .where(eq(flags.roomId, roomId)),
+    db
+      .select({ x: sql`1` })
+      .from(messages)
+      .where(eq(messages.roomId, roomId)),
+    db
+      .select({ x: sql`1` })
+      .from(helpThreads)
+      .where(eq(helpThreads.roomId, roomId)),
+    db
+      .select({ x: sql`1` })
+      .from(lastViewed)
+      .where(eq(lastViewed.roomId, roomId)),
   ];
   return tables.some((q) => q.limit(1).get() != null);
 }

@@ -6,7 +6,6 @@ import { audit } from '../audit';
 import { addQuestionSheet } from '../setup';
 import { editableExam, examOrThrow, type Actor } from './common';
 
-
 /**
  * An image in a sheet's body: `![caption](/api/attachments/<id>)`, the id of an attachment of
  * the exam with purpose 'sheet'. The candidate page renders these (components/exam/sheet-body.tsx,
@@ -92,7 +91,13 @@ function normalised(questions: Question[]): Question[] {
 export function listSheets({ db, examId }: { db: DbOrTx; examId: number }) {
   examOrThrow(db, examId);
   return db
-    .select({ id: questionSheets.id, position: questionSheets.position, title: questionSheets.title, body: questionSheets.body, questions: questionSheets.questions })
+    .select({
+      id: questionSheets.id,
+      position: questionSheets.position,
+      title: questionSheets.title,
+      body: questionSheets.body,
+      questions: questionSheets.questions,
+    })
     .from(questionSheets)
     .where(eq(questionSheets.examId, examId))
     .orderBy(asc(questionSheets.position))
@@ -154,14 +159,25 @@ export function deleteSheet({ db, actorId, examId, sheetId, now = new Date() }: 
       .where(and(eq(questionSheets.examId, examId), gt(questionSheets.position, sheet.position)))
       .orderBy(asc(questionSheets.position))
       .all();
-    for (const s of after) tx.update(questionSheets).set({ position: s.position - 1 }).where(eq(questionSheets.id, s.id)).run();
+    for (const s of after)
+      tx.update(questionSheets)
+        .set({ position: s.position - 1 })
+        .where(eq(questionSheets.id, s.id))
+        .run();
     audit(tx, { actorId, action: 'sheet.deleted', examId, detail: { sheetId, title: sheet.title }, at: now });
     return { ok: true as const };
   });
 }
 
 /** Swaps a sheet with its neighbour above or below; at either end nothing moves. */
-export function moveSheet({ db, actorId, examId, sheetId, direction, now = new Date() }: Actor & { examId: number; sheetId: number; direction: 'up' | 'down' }) {
+export function moveSheet({
+  db,
+  actorId,
+  examId,
+  sheetId,
+  direction,
+  now = new Date(),
+}: Actor & { examId: number; sheetId: number; direction: 'up' | 'down' }) {
   return db.transaction((tx) => {
     sheetsOpen(tx, examId, now);
     const sheet = sheetOf(tx, examId, sheetId);

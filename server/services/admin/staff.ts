@@ -15,7 +15,6 @@ export const STAFF_ROLES = ['invigilator', 'support', 'admin'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 export const USERNAME_PATTERN = /^[a-z0-9._-]{3,32}$/;
 
-
 export type StaffView = {
   id: number;
   role: StaffRole;
@@ -38,7 +37,11 @@ function staffOrThrow(db: DbOrTx, userId: number) {
 }
 
 function activeAdmins(db: DbOrTx) {
-  return db.select({ n: sql<number>`count(*)` }).from(users).where(and(eq(users.role, 'admin'), isNull(users.archivedAt))).get()!.n;
+  return db
+    .select({ n: sql<number>`count(*)` })
+    .from(users)
+    .where(and(eq(users.role, 'admin'), isNull(users.archivedAt)))
+    .get()!.n;
 }
 
 export function listStaff({ db, role, q, includeArchived = false }: { db: Db; role?: StaffRole; q?: string; includeArchived?: boolean }): StaffView[] {
@@ -80,9 +83,18 @@ export function listStaff({ db, role, q, includeArchived = false }: { db: Db; ro
     }));
 }
 
-export async function createStaff({ db, actorId, role, name, username, password, now = new Date() }: Actor & { role: StaffRole; name: string; username: string; password: string }) {
+export async function createStaff({
+  db,
+  actorId,
+  role,
+  name,
+  username,
+  password,
+  now = new Date(),
+}: Actor & { role: StaffRole; name: string; username: string; password: string }) {
   const taken = () => {
-    if (db.select({ id: users.id }).from(users).where(eq(users.username, username)).get()) throw new AppError('CONFLICT', 'adminStaff.usernameTaken', { username });
+    if (db.select({ id: users.id }).from(users).where(eq(users.username, username)).get())
+      throw new AppError('CONFLICT', 'adminStaff.usernameTaken', { username });
   };
   taken();
   // Hash before the transaction: better-sqlite3 transactions are synchronous.
@@ -106,8 +118,18 @@ export function updateStaff({ db, actorId, userId, name, role, now = new Date() 
       if (user.role === 'admin' && !user.archivedAt && activeAdmins(tx) <= 1) throw new AppError('CONFLICT', 'adminStaff.lastAdmin');
       if (user.role === 'invigilator') {
         const assigned =
-          tx.select({ x: sql`1` }).from(invigilatorAssignments).where(eq(invigilatorAssignments.userId, userId)).limit(1).get() ??
-          tx.select({ x: sql`1` }).from(chiefInvigilators).where(eq(chiefInvigilators.userId, userId)).limit(1).get();
+          tx
+            .select({ x: sql`1` })
+            .from(invigilatorAssignments)
+            .where(eq(invigilatorAssignments.userId, userId))
+            .limit(1)
+            .get() ??
+          tx
+            .select({ x: sql`1` })
+            .from(chiefInvigilators)
+            .where(eq(chiefInvigilators.userId, userId))
+            .limit(1)
+            .get();
         // A room would keep an "invigilator" who is not one; unassign first, visibly.
         if (assigned) throw new AppError('CONFLICT', 'adminStaff.hasAssignments', { name: user.name });
       }
@@ -115,14 +137,17 @@ export function updateStaff({ db, actorId, userId, name, role, now = new Date() 
     }
     if (!Object.keys(set).length) return { ok: true as const };
     tx.update(users).set(set).where(eq(users.id, userId)).run();
-    if (set.role === 'support') tx.insert(supportAgents).values({ userId, ...DESK_DEFAULT }).onConflictDoNothing().run();
+    if (set.role === 'support')
+      tx.insert(supportAgents)
+        .values({ userId, ...DESK_DEFAULT })
+        .onConflictDoNothing()
+        .run();
     // A new role must not ride on an old session.
     if (set.role) tx.delete(sessions).where(eq(sessions.userId, userId)).run();
     audit(tx, { actorId, action: 'staff.updated', detail: { userId, before: { name: user.name, role: user.role }, after: set }, at: now });
     return { ok: true as const };
   });
 }
-
 
 /** Sets a new password (the given one, or a generated one returned once) and ends the account's sessions. */
 export async function resetPassword({ db, actorId, userId, password, now = new Date() }: Actor & { userId: number; password?: string }) {
@@ -155,7 +180,10 @@ export function setStaffArchived({
       if (userId === actorId) throw new AppError('CONFLICT', 'adminStaff.cannotArchiveSelf');
       if (user.role === 'admin' && activeAdmins(tx) <= 1) throw new AppError('CONFLICT', 'adminStaff.lastAdmin');
     }
-    tx.update(users).set({ archivedAt: archived ? now : null }).where(eq(users.id, userId)).run();
+    tx.update(users)
+      .set({ archivedAt: archived ? now : null })
+      .where(eq(users.id, userId))
+      .run();
     // Their sessions end; the desk's auto-assign skips archived agents (help.ts agentLoads).
     if (archived) tx.delete(sessions).where(eq(sessions.userId, userId)).run();
     audit(tx, { actorId, action: archived ? 'staff.archived' : 'staff.unarchived', detail: { userId, username: user.username }, at: now });

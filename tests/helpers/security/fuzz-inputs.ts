@@ -51,7 +51,25 @@ export const anyString = fc.oneof(
 );
 
 export const anyNumber = fc.oneof(
-  fc.constantFrom(0, -0, 1, -1, 0.5, 2 ** 31, 2 ** 31 - 1, -(2 ** 31), 2 ** 53, Number.MAX_SAFE_INTEGER + 2, -(2 ** 53), 1e308, -1e308, 5e-324, NaN, Infinity, -Infinity),
+  fc.constantFrom(
+    0,
+    -0,
+    1,
+    -1,
+    0.5,
+    2 ** 31,
+    2 ** 31 - 1,
+    -(2 ** 31),
+    2 ** 53,
+    Number.MAX_SAFE_INTEGER + 2,
+    -(2 ** 53),
+    1e308,
+    -1e308,
+    5e-324,
+    NaN,
+    Infinity,
+    -Infinity,
+  ),
   fc.integer(),
   fc.double(),
 );
@@ -71,7 +89,14 @@ export const garbage: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie
     { depthSize: 'small', withCrossShrink: true },
     { weight: 6, arbitrary: leaf },
     { weight: 2, arbitrary: fc.array(tie('value'), { maxLength: 5 }) },
-    { weight: 2, arbitrary: fc.dictionary(fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'json', 'meta')), tie('value'), { maxKeys: 5 }) },
+    {
+      weight: 2,
+      arbitrary: fc.dictionary(
+        fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'json', 'meta')),
+        tie('value'),
+        { maxKeys: 5 },
+      ),
+    },
     { weight: 1, arbitrary: fc.array(tie('value'), { maxLength: 3 }).map((a) => new Set(a)) },
     { weight: 1, arbitrary: fc.array(fc.tuple(leaf, tie('value')), { maxLength: 3 }).map((a) => new Map(a)) },
   ),
@@ -124,7 +149,9 @@ export function shaped(schema: unknown, pool: ReturnType<typeof fixturePool>, de
       const shape = def.shape as Record<string, unknown>;
       return fc.record(Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, inner(v)]))).chain((full) =>
         // Mostly whole; sometimes a key or two left out.
-        fc.subarray(Object.keys(full), { minLength: Math.max(0, Object.keys(full).length - 2) }).map((keep) => Object.fromEntries(keep.map((k) => [k, (full as Record<string, unknown>)[k]]))),
+        fc
+          .subarray(Object.keys(full), { minLength: Math.max(0, Object.keys(full).length - 2) })
+          .map((keep) => Object.fromEntries(keep.map((k) => [k, (full as Record<string, unknown>)[k]]))),
       );
     }
     case 'enum':
@@ -140,7 +167,11 @@ export function shaped(schema: unknown, pool: ReturnType<typeof fixturePool>, de
       );
     case 'number':
     case 'int':
-      return fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...pool.ids) }, { weight: 2, arbitrary: fc.integer({ min: -3, max: 200 }) }, { weight: 2, arbitrary: anyNumber });
+      return fc.oneof(
+        { weight: 5, arbitrary: fc.constantFrom(...pool.ids) },
+        { weight: 2, arbitrary: fc.integer({ min: -3, max: 200 }) },
+        { weight: 2, arbitrary: anyNumber },
+      );
     case 'boolean':
       return fc.boolean();
     case 'date':
@@ -158,7 +189,16 @@ export function shaped(schema: unknown, pool: ReturnType<typeof fixturePool>, de
 export function inputsFor(schema: unknown, pool: ReturnType<typeof fixturePool>): fc.Arbitrary<unknown> {
   const base = schema ? shaped(schema, pool) : fc.constant(undefined);
   const mutated = fc
-    .tuple(base, fc.array(fc.tuple(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('examId', 'roomId', 'candidateId', 'threadId', 'id', '__proto__', 'constructor')), garbage), { minLength: 1, maxLength: 3 }))
+    .tuple(
+      base,
+      fc.array(
+        fc.tuple(
+          fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('examId', 'roomId', 'candidateId', 'threadId', 'id', '__proto__', 'constructor')),
+          garbage,
+        ),
+        { minLength: 1, maxLength: 3 },
+      ),
+    )
     .map(([value, edits]) => {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return edits[0]![1];
       const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
@@ -186,7 +226,21 @@ export const rawRequests: fc.Arbitrary<RawRequest> = fc.record({
   method: fc.constantFrom('GET', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'),
   body: fc.oneof(
     fc.string({ unit: 'binary', maxLength: 200 }),
-    fc.constantFrom('', '{', '{"json":', '{"json":1,"meta":{"values":["Date"]}}', '{"json":{"a":1},"meta":{"values":{"a":["bigint"]}}}', '{"json":"x","meta":{"values":[["custom","nope"]]}}', '{"json":{},"meta":{"referentialEqualities":{"a":["b"]}}}', '{"0":{"json":null}}', 'null', '[]', '"\\uD800"', '{"json":{"__proto__":{"polluted":1}}}', '{"json":{"constructor":{"prototype":{"polluted":1}}}}'),
+    fc.constantFrom(
+      '',
+      '{',
+      '{"json":',
+      '{"json":1,"meta":{"values":["Date"]}}',
+      '{"json":{"a":1},"meta":{"values":{"a":["bigint"]}}}',
+      '{"json":"x","meta":{"values":[["custom","nope"]]}}',
+      '{"json":{},"meta":{"referentialEqualities":{"a":["b"]}}}',
+      '{"0":{"json":null}}',
+      'null',
+      '[]',
+      '"\\uD800"',
+      '{"json":{"__proto__":{"polluted":1}}}',
+      '{"json":{"constructor":{"prototype":{"polluted":1}}}}',
+    ),
     deepJson,
     deepJson.map((d) => `{"json":${d}}`),
     garbage.map((g) => plainJson({ json: g })),
@@ -195,9 +249,24 @@ export const rawRequests: fc.Arbitrary<RawRequest> = fc.record({
   query: fc.oneof(
     fc.constant(''),
     fc.string({ maxLength: 60 }).map((s) => `input=${s}`),
-    fc.constantFrom('input=%E0%A4%A', 'input=%', 'input={"json":', 'input=%7B%22json%22%3A1%2C%22meta%22%3A%7B%22values%22%3A%5B%22Date%22%5D%7D%7D', 'batch=1&input={"0":1}', 'batch=1&input=[]', 'batch=abc'),
+    fc.constantFrom(
+      'input=%E0%A4%A',
+      'input=%',
+      'input={"json":',
+      'input=%7B%22json%22%3A1%2C%22meta%22%3A%7B%22values%22%3A%5B%22Date%22%5D%7D%7D',
+      'batch=1&input={"0":1}',
+      'batch=1&input=[]',
+      'batch=abc',
+    ),
     deepJson.map((d) => `input=${encodeURIComponent(`{"json":${d}}`)}`),
   ),
-  contentType: fc.constantFrom(undefined, 'application/json', 'text/plain', 'multipart/form-data; boundary=x', 'application/octet-stream', 'application/x-www-form-urlencoded'),
+  contentType: fc.constantFrom(
+    undefined,
+    'application/json',
+    'text/plain',
+    'multipart/form-data; boundary=x',
+    'application/octet-stream',
+    'application/x-www-form-urlencoded',
+  ),
   batch: fc.boolean(),
 });

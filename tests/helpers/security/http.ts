@@ -150,10 +150,7 @@ export const totalChanges = (db: Db) => db.$client.prepare('select total_changes
 /** A digest of every row of every table: equal digests mean equal contents. */
 export function dbDigest(db: Db): string {
   const sqlite = db.$client;
-  const tables = sqlite
-    .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name")
-    .pluck()
-    .all() as string[];
+  const tables = sqlite.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name").pluck().all() as string[];
   const h = createHash('sha256');
   for (const t of tables) {
     const rows = sqlite.prepare(`select * from "${t}" order by rowid`).raw().all();
@@ -166,9 +163,6 @@ export function dbDigest(db: Db): string {
 /** Row counts of every table, to name what changed when a digest differs. */
 export function rowCounts(db: Db): Record<string, number> {
   const sqlite = db.$client;
-  const tables = sqlite
-    .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name")
-    .pluck()
-    .all() as string[];
+  const tables = sqlite.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name").pluck().all() as string[];
   return Object.fromEntries(tables.map((t) => [t, sqlite.prepare(`select count(*) from "${t}"`).pluck().get() as number]));
 }

@@ -12,7 +12,17 @@ import { sendSystemMessage } from '@/server/services/messages';
 import { createBinding, PHONE_SESSION_COOKIE, phoneDeviceFromCookie } from '@/server/services/phone';
 import { startRecording } from '@/server/services/recordings';
 import { addAttachment, assignInvigilator, createRoom, registerCandidate } from '@/server/services/setup';
-import { makeCandidate, makeChief, makeExam, makeIdNumber, makeJpeg, makeSittingScenario, makeStaff, makeSupportAgent, PASSWORD } from '../../fixtures/factories';
+import {
+  makeCandidate,
+  makeChief,
+  makeExam,
+  makeIdNumber,
+  makeJpeg,
+  makeSittingScenario,
+  makeStaff,
+  makeSupportAgent,
+  PASSWORD,
+} from '../../fixtures/factories';
 import { callTrpc, setCookieValue, sendTrpc, trpcRequest } from './http';
 
 const toStaff = (u: Parameters<typeof toCaller>[0]) => toCaller(u) as StaffCaller;
@@ -54,7 +64,14 @@ export async function buildWorld(db: Db) {
   const admin = await makeStaff(db, 'admin');
 
   const sheet = db.select().from(questionSheets).where(eq(questionSheets.examId, exam.id)).get()!;
-  const attachment = addAttachment({ db, examId: exam.id, fileName: 'sheet.pdf', contentType: 'application/pdf', content: Buffer.from('%PDF-1.4 test'), purpose: 'sheet' });
+  const attachment = addAttachment({
+    db,
+    examId: exam.id,
+    fileName: 'sheet.pdf',
+    contentType: 'application/pdf',
+    content: Buffer.from('%PDF-1.4 test'),
+    purpose: 'sheet',
+  });
 
   const thread = openThread({ db, candidateId: candidate.id, category: 'technical', body: 'My camera does not start' });
   const helpMessageId = threadView({ db, caller: toCaller(candidate), threadId: thread.id }).messages[0]!.id;
@@ -71,7 +88,13 @@ export async function buildWorld(db: Db) {
 
   // A later exam, still editable, with an import preview waiting to be committed.
   const laterExam = makeExam(db, { opensIn: 24 * 60, closesIn: 25 * 60, startsIn: 24 * 60 + 30 });
-  const preview = await previewImport({ db, examId: laterExam.id, actorId: admin.id, fileName: 'c.csv', content: Buffer.from(`姓名,身份证号\n张三,${makeIdNumber()}\n`) });
+  const preview = await previewImport({
+    db,
+    examId: laterExam.id,
+    actorId: admin.id,
+    fileName: 'c.csv',
+    content: Buffer.from(`姓名,身份证号\n张三,${makeIdNumber()}\n`),
+  });
 
   const sid = async (kind: 'candidate' | 'staff', identifier: string) => (await login({ db, kind, identifier, password: PASSWORD })).token;
   const tokens = {

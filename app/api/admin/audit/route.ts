@@ -14,7 +14,13 @@ export async function GET(req: Request) {
   const q = new URL(req.url).searchParams;
   const num = (k: string) => (q.get(k) ? Number(q.get(k)) : undefined);
   const date = (k: string) => (q.get(k) ? new Date(q.get(k)!) : undefined);
-  const parsed = ZAuditFilter.safeParse({ examId: num('examId'), actorId: num('actorId'), action: q.get('action') || undefined, from: date('from'), to: date('to') });
+  const parsed = ZAuditFilter.safeParse({
+    examId: num('examId'),
+    actorId: num('actorId'),
+    action: q.get('action') || undefined,
+    from: date('from'),
+    to: date('to'),
+  });
   if (!parsed.success) return new Response(null, { status: 400 });
   const locale = requestLocale(req);
   const file = auditExport({ db: getDb(), filter: parsed.data, locale });

@@ -35,8 +35,54 @@ import written from './written.json';
 
 /** The messages domain keeps its error texts beside its other texts; they are served as errors.messages.*;
  * the help desk's likewise as errors.help.*. */
-const allErrors = { ...errors, messages: { ...errors.messages, ...messages.errors }, help: help.errors, phone: phone.errors, recordings: recordings.errors,
+const allErrors = {
+  ...errors,
+  messages: { ...errors.messages, ...messages.errors },
+  help: help.errors,
+  phone: phone.errors,
+  recordings: recordings.errors,
   // The back office: one namespace per area, each with its own errors block.
-  admin: admin.errors, adminAudit: adminAudit.errors, adminCandidates: adminCandidates.errors, adminDashboard: adminDashboard.errors, adminExams: adminExams.errors, adminRooms: adminRooms.errors, adminStaff: adminStaff.errors };
+  admin: admin.errors,
+  adminAudit: adminAudit.errors,
+  adminCandidates: adminCandidates.errors,
+  adminDashboard: adminDashboard.errors,
+  adminExams: adminExams.errors,
+  adminRooms: adminRooms.errors,
+  adminStaff: adminStaff.errors,
+};
 
-export default { admin, adminAudit, adminCandidates, adminDashboard, adminExams, adminRooms, adminStaff, app, desk, deviceCheck, errors: allErrors, examRoom, exams, flags, grid, help, helpChat, integrity, interview, login, messageCentre, messages, nav, notices, phone, process: examProcess, profile, recording, recordings, rooms, support, systemCheck, written };
+export default {
+  admin,
+  adminAudit,
+  adminCandidates,
+  adminDashboard,
+  adminExams,
+  adminRooms,
+  adminStaff,
+  app,
+  desk,
+  deviceCheck,
+  errors: allErrors,
+  examRoom,
+  exams,
+  flags,
+  grid,
+  help,
+  helpChat,
+  integrity,
+  interview,
+  login,
+  messageCentre,
+  messages,
+  nav,
+  notices,
+  phone,
+  process: examProcess,
+  profile,
+  recording,
+  recordings,
+  rooms,
+  support,
+  systemCheck,
+  written,
+};
