@@ -29,9 +29,10 @@ const SUBSCRIPTION_RUNS = 150;
 
 /**
  * Refused calls that write on purpose: a failed sign-in counts against the throttle
- * (login_attempts), and so does a failed phone bind.
+ * (login_attempts), and so does a failed phone bind; a candidate refused entry for an extended
+ * display leaves an integrity event (evidence of the attempt).
  */
-const WRITES_WHEN_REFUSED = new Set(['auth.loginCandidate', 'auth.loginStaff', 'phone.bind']);
+const WRITES_WHEN_REFUSED = new Set(['auth.loginCandidate', 'auth.loginStaff', 'phone.bind', 'exam.enter']);
 
 type Finding = { path: string; role: RoleName; status: number; what: string; input: string };
 

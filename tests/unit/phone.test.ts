@@ -196,7 +196,7 @@ describe('phone token', () => {
     const claims = claimsOf(minted.token);
     expect(minted.identity).toBe(candidateIdentity(cand.id, 'phone'));
     expect(claims.sub).toBe(candidateIdentity(cand.id, 'phone'));
-    expect(claims.attributes).toEqual({ role: 'candidate', candidateId: String(cand.id), device: 'phone' });
+    expect(claims.attributes).toEqual({ role: 'candidate', device: 'phone' });
     expect(claims.video).toMatchObject({ roomJoin: true, room: room.livekitRoom, canPublish: true, canSubscribe: false, canPublishData: false });
     expect(claims.video!.canPublishSources).toEqual(['camera']);
     for (const power of ['roomAdmin', 'roomCreate', 'roomList', 'roomRecord', 'hidden']) expect(claims.video![power], power).toBeFalsy();

@@ -39,7 +39,7 @@ describe('candidate PC token', () => {
     }
   });
 
-  it('names a candidate by their PC identity only (no name) and tags them with role, candidate id and device', async () => {
+  it('names a candidate by an opaque PC identity only (no name, no id) and tags them with role and device', async () => {
     const { room, candidates } = await makeRoomScenario(fx.db);
     const cand = candidates[0]!;
 
@@ -49,7 +49,25 @@ describe('candidate PC token', () => {
     expect(minted.identity).toBe(candidateIdentity(cand.id, 'pc'));
     expect(claims.sub).toBe(candidateIdentity(cand.id, 'pc'));
     expect(claims.name).toBeFalsy();
-    expect(claims.attributes).toEqual({ role: 'candidate', candidateId: String(cand.id), device: 'pc' });
+    expect(claims.attributes).toEqual({ role: 'candidate', device: 'pc' });
+    // Nothing another participant sees gives the candidate's database id or ID number away.
+    expect(minted.identity).toMatch(/^cand-[A-Za-z0-9_-]{22}-pc$/);
+    expect(parseCandidateIdentity(minted.identity)).toEqual({ candidateId: cand.id, device: 'pc' });
+    expect(JSON.stringify(claims)).not.toContain(cand.idNumber!);
+  });
+
+  it('opaque identities: stable per candidate and device, distinct between candidates, parsed back only by the server', () => {
+    const ids = [1, 2, 3, 10, 11, 99_999];
+    const pcs = ids.map((id) => candidateIdentity(id, 'pc'));
+    expect(new Set(pcs).size).toBe(ids.length);
+    expect(candidateIdentity(2, 'pc')).toBe(candidateIdentity(2, 'pc'));
+    for (const [i, id] of ids.entries()) {
+      expect(parseCandidateIdentity(pcs[i]!)).toEqual({ candidateId: id, device: 'pc' });
+      expect(parseCandidateIdentity(candidateIdentity(id, 'phone'))).toEqual({ candidateId: id, device: 'phone' });
+    }
+    // A tampered identity (one character changed) is nobody's.
+    const forged = pcs[0]!.replace(/^cand-(.)/, (_m, c: string) => `cand-${c === 'A' ? 'B' : 'A'}`);
+    expect(parseCandidateIdentity(forged)).toBeNull();
   });
 
   it('gives a candidate a short-lived token (at most ten minutes) signed with the server key', async () => {
