@@ -58,7 +58,6 @@ function contentSecurityPolicy() {
 /** @type {import('next').NextConfig['headers']} */
 async function headers() {
   const common = [
-    { key: 'Content-Security-Policy', value: contentSecurityPolicy() },
     { key: 'X-Content-Type-Options', value: 'nosniff' },
     { key: 'Referrer-Policy', value: 'same-origin' },
     { key: 'X-Frame-Options', value: 'DENY' },
@@ -66,6 +65,9 @@ async function headers() {
   ];
   return [
     { source: '/:path*', headers: common },
+    // Pages get the page policy. Not /api/*: Next would put it over the `sandbox` policy that the
+    // routes serving bytes (recordings, attachments, stills, CSV) set on their own responses.
+    { source: '/:path((?!api/).*)', headers: [{ key: 'Content-Security-Policy', value: contentSecurityPolicy() }] },
     // HSTS only where the page came over TLS (the --lan proxy or a TLS-terminating proxy says so);
     // browsers ignore it over plain HTTP anyway, and it must never pin the loopback dev setup.
     {

@@ -137,7 +137,7 @@ describe('admin: rooms and staff', () => {
     await other.locator('input[name=username]').fill(username);
     await other.locator('input[name=password]').fill(password);
     await other.locator('button[type=submit]').click();
-    await other.getByRole('alert').waitFor();
+    await other.locator('[data-alert=error]').waitFor();
     expect(new URL(other.url()).pathname).toBe('/login');
   });
 });
