@@ -79,9 +79,9 @@ function fieldErrors(error: ZodError, t: ReturnType<typeof serverTranslator>) {
 
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
-  // Streams end now and then and the client resumes from its last event id: each reconnect
-  // meets the procedure's access checks again (rooms unassigned, threads moved away).
-  sse: { maxDurationMs: 5 * 60_000 },
+  // No `sse.maxDurationMs`: our streams end quietly when their signal aborts, which tRPC sends
+  // as a final "return" and the client takes as the end (it would not reconnect). Streams
+  // re-check access while they run instead (server/trpc/stream-guard.ts).
   errorFormatter({ shape, error, ctx }) {
     const tr = serverTranslator(ctx?.locale ?? 'zh-CN');
     const cause = error.cause;
