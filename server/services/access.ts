@@ -38,8 +38,8 @@ import { AppError, type ErrorKey } from '../errors';
 
 export type RoomScope = { all: true } | { all: false; roomIds: Set<number> };
 
-/** The rooms a staff member works in. */
-export function roomScope(db: DbOrTx, caller: StaffCaller): RoomScope {
+/** The rooms a caller works in (staff; anyone else works in none). */
+export function roomScope(db: DbOrTx, caller: Pick<UserCaller, 'id' | 'role'>): RoomScope {
   if (caller.role === 'admin') return { all: true };
   if (caller.role !== 'invigilator') return { all: false, roomIds: new Set() };
   const assigned = db.select({ id: invigilatorAssignments.roomId }).from(invigilatorAssignments).where(eq(invigilatorAssignments.userId, caller.id)).all();
@@ -69,7 +69,7 @@ export function assertChief(db: DbOrTx, caller: StaffCaller, examId: number, ref
 }
 
 /** The room and its exam, if the caller works in it. */
-export function assertRoom(db: DbOrTx, caller: StaffCaller, roomId: number) {
+export function assertRoom(db: DbOrTx, caller: Pick<UserCaller, 'id' | 'role'>, roomId: number) {
   const row = db
     .select({ room: examRooms, exam: exams })
     .from(examRooms)
@@ -131,12 +131,12 @@ export function assertCandidateEvidence(db: DbOrTx, caller: StaffCaller, { candi
 /** A help thread: its candidate; support and admins; invigilators of its room. */
 export function mayReadThread(db: DbOrTx, caller: UserCaller, thread: Pick<HelpThread, 'candidateId' | 'roomId'>) {
   if (caller.role === 'candidate') return thread.candidateId === caller.id;
-  if (caller.role === 'invigilator') return inRoomScope(roomScope(db, caller as StaffCaller), thread.roomId);
+  if (caller.role === 'invigilator') return inRoomScope(roomScope(db, caller), thread.roomId);
   return true;
 }
 
 /** Exams a staff member works in: admins all, invigilators those with a room of theirs. */
-function worksInExam(db: DbOrTx, caller: StaffCaller, examId: number) {
+function worksInExam(db: DbOrTx, caller: Pick<UserCaller, 'id' | 'role'>, examId: number) {
   if (caller.role === 'admin') return true;
   if (caller.role !== 'invigilator') return false;
   const scope = roomScope(db, caller);
@@ -170,7 +170,7 @@ export function mayReadAttachment(db: DbOrTx, caller: UserCaller, file: Pick<Exa
       .get();
   }
   if (caller.role === 'support') return file.purpose === 'notice';
-  return worksInExam(db, caller as StaffCaller, file.examId);
+  return worksInExam(db, caller, file.examId);
 }
 
 /** The attachment row if the caller may read it, else null (missing and refused look alike). */
@@ -186,7 +186,7 @@ export function readableAttachment(db: Db, caller: UserCaller, attachmentId: num
 export function watchableLivekitRooms(db: DbOrTx, userId: number): Set<string> {
   const u = db.select({ id: users.id, role: users.role, archivedAt: users.archivedAt }).from(users).where(eq(users.id, userId)).get();
   if (!u || u.archivedAt || (u.role !== 'invigilator' && u.role !== 'admin')) return new Set();
-  const scope = roomScope(db, { kind: 'user', id: u.id, role: u.role, name: '', username: null, idNumber: null });
+  const scope = roomScope(db, u);
   const rows = scope.all
     ? db.select({ name: examRooms.livekitRoom }).from(examRooms).all()
     : scope.roomIds.size

@@ -24,7 +24,7 @@ import {
 } from '@/db/schema';
 import { AppError } from '../errors';
 import { getBus, type EventBus, type HelpTyping } from '../events/bus';
-import type { StaffCaller, UserCaller } from '../auth/caller';
+import type { UserCaller } from '../auth/caller';
 import { endsAt, maskIdNumber, SAVE_GRACE_MS } from './exams';
 import { timelineItems, type TimelineItem } from './invigilate';
 import { latestChecks } from './candidates';
@@ -171,7 +171,7 @@ function threadById(db: DbOrTx, threadId: number) {
 
 /** The threads a staff member's desk shows: the threads of their rooms (all for support and admins). */
 export function deskScope({ db, caller }: { db: Db; caller: UserCaller }): RoomScope {
-  return caller.role === 'invigilator' ? roomScope(db, caller as StaffCaller) : { all: true };
+  return caller.role === 'invigilator' ? roomScope(db, caller) : { all: true };
 }
 
 /**
@@ -795,7 +795,7 @@ export function roomThreads({
   caller: UserCaller;
   roomId: number;
 }): { threadId: number; candidateId: number; status: HelpStatus }[] {
-  if (caller.role === 'invigilator') assertRoom(db, caller as StaffCaller, roomId);
+  if (caller.role === 'invigilator') assertRoom(db, caller, roomId);
   return db
     .select({ threadId: helpThreads.id, candidateId: helpThreads.candidateId, status: helpThreads.status })
     .from(helpThreads)
