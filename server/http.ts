@@ -1,3 +1,4 @@
+import type { AppErrorCode } from './errors';
 import { LOCALE_COOKIE, toLocale, type Locale } from './i18n/config';
 
 /** Reads one cookie from a Cookie header. */
@@ -40,3 +41,14 @@ export function idParam(raw: string | undefined): number | null {
 
 /** The interface language a request asks for (its language cookie), zh-CN by default. */
 export const requestLocale = (req: Request): Locale => toLocale(readCookie(req.headers.get('cookie'), LOCALE_COOKIE));
+
+/** The HTTP status of a service's refusal, for route handlers that answer outside tRPC. */
+export const HTTP_STATUS_OF: Record<AppErrorCode, number> = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  TOO_MANY_REQUESTS: 429,
+  PRECONDITION_FAILED: 412,
+};

@@ -1,5 +1,4 @@
-import { readCookie } from '../http';
-import { LOCALE_COOKIE, toLocale } from '../i18n/config';
+import { requestLocale } from '../http';
 import { serverTranslator } from '../i18n/messages';
 
 /**
@@ -86,7 +85,7 @@ export function isSameOrigin(headers: Headers) {
 
 /** A refusal in the shape tRPC clients read (`error.json.message`), translated for the caller. */
 export function refusal(req: Request, status: 400 | 403 | 413, key: 'auth.batchRefused' | 'request.crossSite' | 'request.tooLarge') {
-  const t = serverTranslator(toLocale(readCookie(req.headers.get('cookie'), LOCALE_COOKIE)));
+  const t = serverTranslator(requestLocale(req));
   const code = status === 400 ? 'BAD_REQUEST' : status === 403 ? 'FORBIDDEN' : 'PAYLOAD_TOO_LARGE';
   const error = { json: { message: t(`errors.${key}`), code: -32600, data: { code, httpStatus: status, appCode: key, fieldErrors: null } } };
   return Response.json({ error }, { status });

@@ -1,13 +1,11 @@
 import type { Db } from '@/db/client';
 import type { UserCaller } from '../auth/caller';
 import { AppError } from '../errors';
-import { fileHeaders, idParam } from '../http';
+import { fileHeaders, HTTP_STATUS_OF, idParam } from '../http';
 import type { Locale } from '../i18n/config';
 import { serverTranslator } from '../i18n/messages';
 import { concatenatedStream } from '../services/recordings-files';
 import { playbackFile, type PlaybackFile } from '../services/recordings-playback';
-
-const STATUS_OF: Partial<Record<AppError['code'], number>> = { UNAUTHORIZED: 401, FORBIDDEN: 403, NOT_FOUND: 404 };
 
 /**
  * The playback file as an HTTP answer: the whole file or one byte range, streamed from disk.
@@ -38,7 +36,7 @@ export function playbackResponse({
     const t = serverTranslator(locale);
     return Response.json(
       { error: err.key, message: t(`errors.${err.key}` as 'errors.internal', err.params) },
-      { status: STATUS_OF[err.code] ?? 400, headers: { 'cache-control': 'no-store' } },
+      { status: HTTP_STATUS_OF[err.code], headers: { 'cache-control': 'no-store' } },
     );
   }
   const { total, range: wanted } = file;

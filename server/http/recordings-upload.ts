@@ -5,7 +5,7 @@ import { EVENTS, Server, type Upload } from '@tus/server';
 import type { Db } from '@/db/client';
 import { authFromRequest, phoneCaller } from '../auth/caller';
 import { AppError } from '../errors';
-import { requestLocale } from '../http';
+import { HTTP_STATUS_OF, requestLocale } from '../http';
 import { serverTranslator } from '../i18n/messages';
 import { recordersOf, type Recorder } from '../services/access';
 import {
@@ -43,19 +43,9 @@ type Refusal = { status: number; key: string; params: Record<string, string | nu
 
 const STATUS_OF_KIND: Record<ChunkRefusalKind, number> = { invalid: 400, tooLarge: 413, damaged: STATUS_CHECKSUM_MISMATCH, notFound: 404 };
 
-const STATUS_OF_CODE: Record<AppError['code'], number> = {
-  BAD_REQUEST: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  TOO_MANY_REQUESTS: 429,
-  PRECONDITION_FAILED: 412,
-};
-
 function refusalOf(err: unknown): Refusal | null {
   if (err instanceof ChunkRefusal) return { status: STATUS_OF_KIND[err.kind], key: err.key, params: err.params };
-  if (err instanceof AppError) return { status: STATUS_OF_CODE[err.code], key: err.key, params: err.params as Record<string, string | number> };
+  if (err instanceof AppError) return { status: HTTP_STATUS_OF[err.code], key: err.key, params: err.params as Record<string, string | number> };
   return null;
 }
 

@@ -6,6 +6,10 @@ import { staffIdentityPrefix } from './tokens';
 export type RemoveParticipant = (room: string, identity: string) => Promise<void>;
 
 let client: RoomServiceClient | undefined;
+const roomService = () => (client ??= new RoomServiceClient(livekitUrl().replace(/^ws/, 'http'), env.LIVEKIT_API_KEY, env.LIVEKIT_API_SECRET));
+
+/** An SFU that does not answer in 3 s is treated as unreachable. */
+const withTimeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 3000).unref())]);
 
 /**
  * A revoked phone must stop publishing now, not when its token runs out: the server removes its
@@ -14,9 +18,8 @@ let client: RoomServiceClient | undefined;
  * longer get a token either way.
  */
 export const removeFromRoom: RemoveParticipant = async (room, identity) => {
-  client ??= new RoomServiceClient(livekitUrl().replace(/^ws/, 'http'), env.LIVEKIT_API_KEY, env.LIVEKIT_API_SECRET);
   try {
-    await Promise.race([client.removeParticipant(room, identity), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 3000).unref())]);
+    await withTimeout(roomService().removeParticipant(room, identity));
   } catch {
     // Not in the room (already gone) or the SFU is unreachable: nothing left to remove.
   }
@@ -31,12 +34,11 @@ export type RemoveStaff = (rooms: string[], userId: number) => Promise<void>;
  * as it stays connected. The app refuses to mint them a new token; this ends the connection.
  */
 export const removeStaffFromRooms: RemoveStaff = async (rooms, userId) => {
-  client ??= new RoomServiceClient(livekitUrl().replace(/^ws/, 'http'), env.LIVEKIT_API_KEY, env.LIVEKIT_API_SECRET);
   const prefix = staffIdentityPrefix(userId);
   await Promise.all(
     rooms.map(async (room) => {
       try {
-        const people = await withTimeout(client!.listParticipants(room));
+        const people = await withTimeout(roomService().listParticipants(room));
         await Promise.all(people.filter((p) => p.identity.startsWith(prefix)).map((p) => removeFromRoom(room, p.identity)));
       } catch {
         // The room is not open on the SFU, or the SFU is unreachable: nobody to remove.
@@ -44,8 +46,6 @@ export const removeStaffFromRooms: RemoveStaff = async (rooms, userId) => {
     }),
   );
 };
-
-const withTimeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 3000).unref())]);
 
 /** Removes a staff member's connections from the rooms in `before` that are not in `after`; returns them. */
 export function dropLostRooms(before: Set<string>, after: Set<string>, userId: number, removeStaff: RemoveStaff = removeStaffFromRooms) {

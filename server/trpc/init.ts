@@ -6,8 +6,8 @@ import type { Db } from '@/db/client';
 import { getDb } from '../db';
 import { AppError } from '../errors';
 import { getBus, type EventBus } from '../events/bus';
-import { readCookie } from '../http';
-import { LOCALE_COOKIE, toLocale, type Locale } from '../i18n/config';
+import { requestLocale } from '../http';
+import type { Locale } from '../i18n/config';
 import { serverTranslator } from '../i18n/messages';
 import { clientAddress } from '../auth/client-address';
 import { authFromRequest, phoneCaller, type CandidateCaller, type StaffCaller, type StaffRole, type UserCaller } from '../auth/caller';
@@ -43,7 +43,7 @@ export function createContext({ req, resHeaders }: { req: Request; resHeaders: H
     sessionToken: auth.sessionToken,
     client: clientAddress(req.headers),
     userAgent: req.headers.get('user-agent') ?? undefined,
-    locale: toLocale(readCookie(req.headers.get('cookie'), LOCALE_COOKIE)),
+    locale: requestLocale(req),
     resHeaders,
     secureCookies: new URL(req.url).protocol === 'https:',
   };
