@@ -69,6 +69,11 @@ export type StaffThreadSummary = {
   /** Candidate messages this staff member has not read. */
   unread: number;
   createdAt: Date;
+  /**
+   * The thread's newest event when this summary was read: a desk keeps the summary of the newest
+   * state, whichever arrives last (a mutation's answer can come after the stream's later events).
+   */
+  lastEventId: number;
 };
 
 export type MineUpdate = { event: HelpEvent; thread: ThreadSummary; message: HelpMessageView | null };
@@ -245,6 +250,7 @@ function staffSummaries(db: DbOrTx, where: SQL | undefined, readerId: number | n
         string | null
       >`(select substr(m.body, 1, ${PREVIEW_CHARS}) from help_messages m where m.thread_id = ${helpThreads.id} order by m.id desc limit 1)`,
       unread: readerId == null ? sql<number>`0` : unreadSql(readerId, STAFF_UNREAD),
+      lastEventId: sql<number>`(select coalesce(max(e.id), 0) from help_events e where e.thread_id = ${helpThreads.id})`,
     })
     .from(helpThreads)
     .innerJoin(candidateUser, eq(candidateUser.id, helpThreads.candidateId))
@@ -273,6 +279,7 @@ function staffSummaries(db: DbOrTx, where: SQL | undefined, readerId: number | n
     lastMessagePreview: r.lastMessagePreview,
     unread: Number(r.unread),
     createdAt: t.createdAt,
+    lastEventId: Number(r.lastEventId),
   }));
 }
 

@@ -5,13 +5,14 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { trpc } from '@/components/providers/trpc';
 import type { AppRouter } from '@/server/routers/_app';
 import { mergeMessages } from '../use-my-help';
+import { putNewest, type DeskEntry } from './desk-entries';
 
 type Outputs = inferRouterOutputs<AppRouter>['help'];
 export type DeskThread = Outputs['queue'][number];
 export type DeskTab = 'open' | 'mine' | 'resolved';
 export type DeskEvent = { type: string; threadId: number; createdAt: Date; actorId: number | null };
 
-type Entry = { thread: DeskThread; eventId: number };
+type Entry = DeskEntry<DeskThread>;
 
 /** Oldest waiting first (the queue's order), then the conversations under way by their age. */
 function openOrder(a: DeskThread, b: DeskThread) {
@@ -54,16 +55,8 @@ export function useDesk({ meId, onEvent }: { meId: number; onEvent?: (e: DeskEve
   useEffect(() => seed(mineQ.data), [mineQ.data, seed]);
   useEffect(() => seed(resolvedQ.data), [resolvedQ.data, seed]);
 
-  /** A summary fresher than any event seen (a mutation's answer) replaces the row in place. */
-  const put = useCallback((thread: DeskThread, eventId?: number) => {
-    setEntries((prev) => {
-      const old = prev.get(thread.id);
-      if (eventId != null && old && old.eventId > eventId) return prev;
-      const next = new Map(prev);
-      next.set(thread.id, { thread, eventId: eventId ?? old?.eventId ?? 0 });
-      return next;
-    });
-  }, []);
+  /** A summary (the stream's or a mutation's answer) replaces the row unless the row is newer. */
+  const put = useCallback((thread: DeskThread, eventId?: number) => setEntries((prev) => putNewest(prev, thread, eventId) as Map<number, Entry>), []);
 
   const gotEvent = useRef(false);
   const stream = trpc.help.onDesk.useSubscription(
