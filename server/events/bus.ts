@@ -47,32 +47,9 @@ export interface EventBus {
    * Whether rows may arrive out of id order. In one process they cannot: a row is emitted right
    * after its commit, and commits are serial. Across processes (Redis) they can: B's row N+1
    * may reach a stream before A's row N, and a stream that skips ids below its cursor would
-   * lose N. Streams then read the gap from the database (`inIdOrder`).
+   * lose N. Streams then read the gap from the database (`inIdOrder` in resumable.ts).
    */
   readonly reorders: boolean;
-}
-
-/**
- * A live stream of stored rows without gaps: where the bus may reorder, each arrival is replaced
- * by the rows (after, id] read back from the database, so a row that arrives late is yielded
- * before the one that overtook it and none is skipped. `between` must return the rows the
- * stream may see, in id order. Where the bus keeps order, rows pass through as they come.
- */
-export async function* inIdOrder<T extends { id: number }>(
-  live: AsyncIterable<T>,
-  { bus, after, between }: { bus: EventBus; after: number; between: (after: number, upTo: number) => T[] },
-): AsyncGenerator<T> {
-  let last = after;
-  for await (const row of live) {
-    if (!bus.reorders) {
-      yield row;
-      continue;
-    }
-    if (row.id <= last) continue;
-    const upTo = row.id;
-    for (const r of between(last, upTo)) yield r;
-    last = upTo;
-  }
 }
 
 class InProcessBus implements EventBus {

@@ -1,11 +1,7 @@
-import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import { DISPLAY_STATES } from '@/db/schema';
 import {
   acceptNotice,
-  candidateCommandsAfter,
-  commandOf,
-  commandRoomOf,
   confirmInfo,
   drawLot,
   enterExam,
@@ -18,7 +14,6 @@ import {
   reportIntegrity,
   saveAnswers,
 } from '../services/exams';
-import { inIdOrder } from '../events/bus';
 import { candidateProcedure, router } from '../trpc/init';
 
 export const ZExamInput = z.object({ examId: z.number().int().positive() });
@@ -52,12 +47,6 @@ export const ZIntegrityInput = ZExamInput.extend({
 });
 export type TIntegrityInput = z.infer<typeof ZIntegrityInput>;
 
-export const ZOnCommandsInput = ZExamInput.extend({
-  /** tRPC fills this from the last tracked id when an SSE connection resumes. */
-  lastEventId: z.coerce.number().int().nonnegative().nullish(),
-});
-export type TOnCommandsInput = z.infer<typeof ZOnCommandsInput>;
-
 export const examRouter = router({
   listMine: candidateProcedure.query(({ ctx }) => listCandidateExams({ db: ctx.db, candidateId: ctx.caller.id })),
 
@@ -90,30 +79,4 @@ export const examRouter = router({
     .mutation(({ ctx, input }) =>
       reportIntegrity({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId, signal: input.signal, at: input.at, detail: input.detail }),
     ),
-
-  /** Staff commands for the exam page: messages to acknowledge, extra time, the end of the exam. */
-  onCommands: candidateProcedure.input(ZOnCommandsInput).subscription(async ({ ctx, input, signal }) => {
-    // Checked before the stream starts, so a refusal is an error response, not a broken stream.
-    const roomId = commandRoomOf({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId });
-    const candidateId = ctx.caller.id;
-    // Listen first, then backfill; the cursor makes an event seen in both yield once.
-    const live = ctx.bus.listen(`candidate:${candidateId}`, signal);
-    await live.ready;
-    return (async function* () {
-      let cursor = input.lastEventId ?? 0;
-      for (const event of candidateCommandsAfter({ db: ctx.db, candidateId, roomId, afterId: cursor })) {
-        cursor = event.id;
-        const command = commandOf({ db: ctx.db, event });
-        if (command) yield tracked(String(event.id), command);
-      }
-      const between = (afterId: number, upTo: number) => candidateCommandsAfter({ db: ctx.db, candidateId, roomId, afterId }).filter((e) => e.id <= upTo);
-      for await (const event of inIdOrder(live, { bus: ctx.bus, after: cursor, between })) {
-        // One channel per candidate carries all their exams: keep this exam's room only.
-        if (event.roomId !== roomId || event.id <= cursor) continue;
-        cursor = event.id;
-        const command = commandOf({ db: ctx.db, event });
-        if (command) yield tracked(String(event.id), command);
-      }
-    })();
-  }),
 });

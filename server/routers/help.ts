@@ -1,9 +1,6 @@
-import { tracked } from '@trpc/server';
-import { whileAllowed } from '../trpc/stream-guard';
 import { z } from 'zod';
 import { HELP_CATEGORIES } from '@/db/schema';
 import * as help from '../services/help';
-import { deskStream, mineStream } from '../services/help-streams';
 import { authedProcedure, candidateProcedure, router, staffProcedure } from '../trpc/init';
 
 /** Staff who work the desk: support agents, invigilators (their rooms only), admins. */
@@ -25,8 +22,6 @@ export const ZHelpQueueInput = z.object({ scope: z.enum(['open', 'mine', 'resolv
 export const ZHelpTransferInput = z.object({ threadId: id, toAgentId: id });
 export const ZHelpCannedInput = z.object({ title: z.string().trim().min(1).max(HELP_TITLE_MAX), body });
 export const ZHelpCannedUpdateInput = ZHelpCannedInput.extend({ id });
-/** tRPC fills lastEventId from the last tracked id when an SSE connection resumes. */
-export const ZHelpStreamInput = z.object({ lastEventId: z.coerce.number().int().nonnegative().nullish() }).default({});
 
 export type THelpOpenInput = z.infer<typeof ZHelpOpenInput>;
 export type THelpSendInput = z.infer<typeof ZHelpSendInput>;
@@ -56,32 +51,6 @@ export const helpRouter = router({
 
   markRead: authedProcedure.input(ZHelpMarkReadInput).mutation(({ ctx, input }) => help.markRead({ db: ctx.db, caller: ctx.caller, ...input })),
 
-  onMine: candidateProcedure.input(ZHelpStreamInput).subscription(async ({ ctx, input, signal }) => {
-    const candidateId = ctx.caller.id;
-    // Listen first, then backfill: the id check makes every event arrive exactly once. With the
-    // Redis bus, listening is in place once the SUBSCRIBE is acknowledged (`ready`).
-    const live = ctx.bus.listen(`help:candidate:${candidateId}`, signal);
-    await live.ready;
-    // Called now, not inside the generator below: its listeners must start with the stream.
-    const stream = mineStream({ db: ctx.db, bus: ctx.bus, candidateId, afterId: input.lastEventId ?? 0, live, signal });
-    return (async function* () {
-      for await (const item of stream) {
-        if ('eventId' in item) yield tracked(String(item.eventId), item.update);
-        else yield item;
-      }
-    })();
-  }),
-
-  onTyping: authedProcedure.input(ZHelpThreadInput).subscription(({ ctx, input, signal }) => {
-    // Checked before the stream starts, so a refusal is an error response, not a broken stream.
-    const side = help.assertTypingAccess({ db: ctx.db, caller: ctx.caller, threadId: input.threadId });
-    const live = ctx.bus.listen(`help:typing:${input.threadId}`, signal);
-    const stream = (async function* () {
-      for await (const typing of live) if (typing.side !== side) yield typing;
-    })();
-    return whileAllowed(stream, () => help.assertTypingAccess({ db: ctx.db, caller: ctx.caller, threadId: input.threadId }));
-  }),
-
   // ---- staff ----
   queue: deskProcedure.input(ZHelpQueueInput).query(({ ctx, input }) => help.queue({ db: ctx.db, caller: ctx.caller, scope: input.scope })),
 
@@ -110,25 +79,4 @@ export const helpRouter = router({
   roomThreads: deskProcedure
     .input(z.object({ roomId: id }))
     .query(({ ctx, input }) => help.roomThreads({ db: ctx.db, caller: ctx.caller, roomId: input.roomId })),
-
-  onDesk: deskProcedure.input(ZHelpStreamInput).subscription(async ({ ctx, input, signal }) => {
-    const scope = help.deskScope({ db: ctx.db, caller: ctx.caller });
-    const live = ctx.bus.listen('help:desk', signal);
-    await live.ready;
-    // Called now, not inside the generator below: without a cursor it starts from the current tail.
-    const stream = deskStream({ db: ctx.db, bus: ctx.bus, caller: ctx.caller, scope, afterId: input.lastEventId ?? null, live });
-    const tracked$ = (async function* () {
-      for await (const item of stream) {
-        yield tracked(String(item.eventId), item.update);
-      }
-    })();
-    // An invigilator's rooms can change under an open desk: the scope is refreshed in place.
-    return whileAllowed(tracked$, () => {
-      const fresh = help.deskScope({ db: ctx.db, caller: ctx.caller });
-      if (!scope.all && !fresh.all) {
-        scope.roomIds.clear();
-        for (const id of fresh.roomIds) scope.roomIds.add(id);
-      }
-    });
-  }),
 });

@@ -20,6 +20,8 @@ import {
   type TimelineEvent,
 } from '@/db/schema';
 import { AppError } from '../errors';
+import type { EventBus } from '../events/bus';
+import { resumable } from '../events/resumable';
 import { mintCandidatePcToken } from '../livekit/tokens';
 import { CANDIDATE_COMMAND_TYPES, recordEvent } from './timeline';
 
@@ -501,6 +503,45 @@ export function candidateCommandsAfter({ db, candidateId, roomId, afterId }: { d
       : [],
   );
   return rows.filter((e) => e.type !== 'staff_message' || !acknowledged.has(Number(e.payload?.messageId)));
+}
+
+/**
+ * Staff commands for one candidate's exam page (messages to acknowledge, extra time, the end of
+ * the exam) after a cursor, then live. Throws unless the candidate is placed in the exam.
+ */
+export function commandStream({
+  db,
+  bus,
+  candidateId,
+  examId,
+  afterId,
+  signal,
+}: {
+  db: Db;
+  bus: EventBus;
+  candidateId: number;
+  examId: number;
+  afterId: number;
+  signal?: AbortSignal;
+}) {
+  const roomId = commandRoomOf({ db, candidateId, examId });
+  const read = (after: number) => candidateCommandsAfter({ db, candidateId, roomId, afterId: after });
+  return resumable({
+    bus,
+    // One channel per candidate carries all their exams: `accept` keeps this exam's room only.
+    channel: `candidate:${candidateId}`,
+    signal,
+    backfill: () => {
+      const rows = read(afterId);
+      const items = rows.flatMap((event) => {
+        const command = commandOf({ db, event });
+        return command ? [{ id: event.id, data: command }] : [];
+      });
+      return { items, cursor: rows.at(-1)?.id ?? afterId };
+    },
+    between: (after, upTo) => read(after).filter((e) => e.id <= upTo),
+    accept: (event) => (event.roomId === roomId ? commandOf({ db, event }) : null),
+  });
 }
 
 /** The command a stored staff event stands for (null for other events). */

@@ -79,7 +79,10 @@ export type StaffThreadSummary = {
 export type MineUpdate = { event: HelpEvent; thread: ThreadSummary; message: HelpMessageView | null };
 /** Untracked: the queue moved (a thread ahead was taken); not resumable, recomputed on reconnect. */
 export type PositionUpdate = { kind: 'position'; threadId: number; queuePosition: number };
-export type DeskUpdate = { event: HelpEvent; thread: StaffThreadSummary; message: HelpMessageView | null };
+/** Staff unread counts of a thread: `by` a reader who has read some of it, else `none` (nothing read yet). */
+export type DeskUnread = { none: number; by: Record<number, number> };
+/** One desk event as every open desk receives it (the same bytes for all): `thread.unread` is 0, the reader's count is in `unread`. */
+export type DeskUpdate = { event: HelpEvent; thread: StaffThreadSummary; message: HelpMessageView | null; unread: DeskUnread };
 
 export type AgentView = { id: number; name: string; capacity: number; accepting: boolean; openThreads: number };
 
@@ -161,11 +164,6 @@ function announce(rows: HelpEvent[]) {
     const candidateId = row.payload.candidateId as number | undefined;
     if (!row.staffOnly && candidateId != null) bus.emit(`help:candidate:${candidateId}`, row);
   }
-}
-
-/** Rows that crossed a process boundary (Redis) arrive with dates as strings. */
-export function reviveEvent(e: HelpEvent): HelpEvent {
-  return e.createdAt instanceof Date ? e : { ...e, createdAt: new Date(e.createdAt as unknown as string) };
 }
 
 /* ------------------------------------------------------------------ access */
@@ -285,16 +283,6 @@ function staffSummaries(db: DbOrTx, where: SQL | undefined, readerId: number | n
 
 export function staffSummary(db: DbOrTx, threadId: number, readerId: number | null) {
   return staffSummaries(db, eq(helpThreads.id, threadId), readerId, [])[0]!;
-}
-
-export function staffUnread(db: Db, threadId: number, readerId: number) {
-  return Number(
-    db
-      .select({ n: unreadSql(readerId, STAFF_UNREAD) })
-      .from(helpThreads)
-      .where(eq(helpThreads.id, threadId))
-      .get()?.n ?? 0,
-  );
 }
 
 export function messageViews(db: DbOrTx, where: SQL | undefined): HelpMessageView[] {

@@ -18,7 +18,8 @@ import {
 } from '@/db/schema';
 import type { StaffArgs, StaffCaller } from '../auth/caller';
 import { AppError } from '../errors';
-import { inIdOrder, type EventBus, type MessageStats } from '../events/bus';
+import type { EventBus, MessageStats } from '../events/bus';
+import { perRow, resumable, type LiveItem } from '../events/resumable';
 import { normaliseIdNumber } from './admin/id-number';
 import { maskIdNumber } from './exams';
 import { assertCandidateInRoom, assertChief, assertRoom, roomScope } from './access';
@@ -393,7 +394,7 @@ export type DeliveredReceipt = { messageId: number; candidateId: number };
  *
  * Every message handed to the stream is queued for its delivered receipt (`recordDelivery`).
  */
-export function candidateStream({
+export async function candidateStream({
   db,
   bus,
   candidateId,
@@ -405,31 +406,30 @@ export function candidateStream({
   candidateId: number;
   lastEventId: number | null | undefined;
   signal?: AbortSignal;
-}): AsyncGenerator<{ id: number; message: CandidateMessage }> {
-  // Listening starts here, before anyone iterates: nothing sent from now on is missed.
-  const live = bus.listen('messages:new', signal);
-  return (async function* () {
-    // Another process's messages too (Redis) before the backfill reads, or one could fall between.
-    await live.ready;
-    let regs = registrationsOf(db, candidateId);
-    const { backfill, cursor: start } = db.transaction((tx) => {
-      const newest = tx
-        .select({ id: sql<number>`coalesce(max(${messages.id}), 0)` })
-        .from(messages)
-        .get()!.id;
-      const rows = lastEventId != null ? after(tx, candidateId, regs, lastEventId) : pendingFor(tx, candidateId, regs);
-      const commands = rows.length ? examCommandIds(tx, candidateId) : new Set<number>();
-      return { backfill: rows.filter((m) => !commands.has(m.id)), cursor: Math.max(newest, lastEventId ?? 0) };
-    });
-    const recorder = deliveryRecorder(db, bus);
-    let cursor = start;
-    for (const message of backfill) {
-      recorder.add(message.id, candidateId);
-      yield { id: message.id, message };
-    }
+}): Promise<AsyncGenerator<LiveItem<CandidateMessage>>> {
+  let regs = registrationsOf(db, candidateId);
+  const recorder = deliveryRecorder(db, bus);
+  return resumable({
+    bus,
+    channel: 'messages:new',
+    signal,
+    backfill: () => {
+      regs = registrationsOf(db, candidateId);
+      return db.transaction((tx) => {
+        const newest = tx
+          .select({ id: sql<number>`coalesce(max(${messages.id}), 0)` })
+          .from(messages)
+          .get()!.id;
+        const rows = lastEventId != null ? after(tx, candidateId, regs, lastEventId) : pendingFor(tx, candidateId, regs);
+        const commands = rows.length ? examCommandIds(tx, candidateId) : new Set<number>();
+        const items = rows.filter((m) => !commands.has(m.id)).map((message) => ({ id: message.id, data: message }));
+        for (const { id } of items) recorder.add(id, candidateId);
+        return { items, cursor: Math.max(newest, lastEventId ?? 0) };
+      });
+    },
     // Read back from the database only where the bus may reorder (Redis): all messages of the gap,
     // less those the exam page receives as commands (they never go out on 'messages:new').
-    const between = (afterId: number, upTo: number) => {
+    between: (afterId, upTo) => {
       const commands = examCommandIds(db, candidateId);
       return db
         .select()
@@ -438,34 +438,31 @@ export function candidateStream({
         .orderBy(asc(messages.id))
         .all()
         .filter((m) => !commands.has(m.id));
-    };
-    for await (const m of inIdOrder(live, { bus, after: cursor, between })) {
-      if (m.id <= cursor) continue;
-      cursor = m.id;
+    },
+    accept: (m) => {
       if (!isAddressedTo(m, candidateId, regs)) {
         // A registration made since the stream opened: look again before leaving it out.
-        if (m.audience !== 'exam' && m.audience !== 'room') continue;
+        if (m.audience !== 'exam' && m.audience !== 'room') return null;
         regs = registrationsOf(db, candidateId);
-        if (!isAddressedTo(m, candidateId, regs)) continue;
+        if (!isAddressedTo(m, candidateId, regs)) return null;
       }
       recorder.add(m.id, candidateId);
-      yield {
-        id: m.id,
-        message: {
-          id: m.id,
-          title: m.title,
-          body: m.body,
-          priority: m.priority,
-          mustAcknowledge: m.mustAcknowledge,
-          // A Date in process; a string when the Redis bus carried it as JSON.
-          createdAt: new Date(m.createdAt),
-          readAt: null,
-          acknowledgedAt: null,
-        },
-      };
-    }
-  })();
+      return asReceived(m);
+    },
+  });
 }
+
+/** A new message as every recipient first sees it: one object per message and process, so one serialisation for all. */
+const asReceived = perRow((m: Message): CandidateMessage => ({
+  id: m.id,
+  title: m.title,
+  body: m.body,
+  priority: m.priority,
+  mustAcknowledge: m.mustAcknowledge,
+  createdAt: m.createdAt,
+  readAt: null,
+  acknowledgedAt: null,
+}));
 
 /* ------------------------------------------------------------------ delivery receipts and live counts */
 

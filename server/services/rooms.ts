@@ -21,6 +21,8 @@ import {
 } from '@/db/schema';
 import type { StaffCaller } from '../auth/caller';
 import { candidateIdentity, mintInvigilatorToken, type Device } from '../livekit/tokens';
+import type { EventBus } from '../events/bus';
+import { perRow, resumable } from '../events/resumable';
 import { assertRoom } from './access';
 import { endsAt, phaseOf, SAVE_GRACE_MS, type Phase } from './exams';
 import { witnessStatuses, type WitnessStatus } from './phone';
@@ -267,4 +269,22 @@ export function roomEventsAfter({ db, roomId, afterId }: { db: Db; roomId: numbe
 export function tileUpdateFor({ db, event }: { db: Db; event: TimelineEvent }): TileUpdate {
   const tile = event.candidateId != null ? (roomTiles({ db, roomId: event.roomId, candidateIds: [event.candidateId] })[0] ?? null) : null;
   return { event, tile };
+}
+
+/** Read once per event and process: every invigilator watching the room gets the same object (and bytes). */
+const sharedTileUpdate = perRow((event: TimelineEvent, db: Db) => tileUpdateFor({ db, event }));
+
+/** A room's events for its grid after a cursor, then live, each with the candidate's tile as it is now. */
+export function roomStream({ db, bus, roomId, afterId, signal }: { db: Db; bus: EventBus; roomId: number; afterId: number; signal?: AbortSignal }) {
+  return resumable({
+    bus,
+    channel: `room:${roomId}`,
+    signal,
+    backfill: () => {
+      const rows = roomEventsAfter({ db, roomId, afterId });
+      return { items: rows.map((event) => ({ id: event.id, data: tileUpdateFor({ db, event }) })), cursor: rows.at(-1)?.id ?? afterId };
+    },
+    between: (after, upTo) => roomEventsAfter({ db, roomId, afterId: after }).filter((e) => e.id <= upTo),
+    accept: (event) => sharedTileUpdate(event, db),
+  });
 }

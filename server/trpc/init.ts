@@ -11,9 +11,7 @@ import type { Locale } from '../i18n/config';
 import { serverTranslator } from '../i18n/messages';
 import { clientAddress } from '../auth/client-address';
 import { authFromRequest, phoneCaller, type CandidateCaller, type StaffCaller, type StaffRole, type UserCaller } from '../auth/caller';
-import { userFromSession } from '../services/auth';
 import type { PhoneSession } from '../services/phone';
-import { guardStream } from './stream-guard';
 
 export type Context = {
   db: Db;
@@ -79,9 +77,7 @@ function fieldErrors(error: ZodError, t: ReturnType<typeof serverTranslator>) {
 
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
-  // No `sse.maxDurationMs`: our streams end quietly when their signal aborts, which tRPC sends
-  // as a final "return" and the client takes as the end (it would not reconnect). Streams
-  // re-check access while they run instead (server/trpc/stream-guard.ts).
+  // No subscriptions here: live updates go through the tab's one connection (server/live/).
   errorFormatter({ shape, error, ctx }) {
     const tr = serverTranslator(ctx?.locale ?? 'zh-CN');
     const cause = error.cause;
@@ -121,18 +117,10 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(appErrors);
 
-export const authedProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   const caller = ctx.caller;
   if (!caller) throw new AppError('UNAUTHORIZED', 'auth.required');
-  const result = await next({ ctx: { ...ctx, caller } });
-  // Only a session can change under a stream (server-side callers have none).
-  if (type !== 'subscription' || !ctx.sessionToken) return result;
-  // A stream outlives the request that opened it: the session must stay the same account, in
-  // the same role, for as long as it runs.
-  return guardStream(result, () => {
-    const now = userFromSession({ db: ctx.db, token: ctx.sessionToken });
-    if (!now || now.id !== caller.id || now.role !== caller.role) throw new AppError('UNAUTHORIZED', 'auth.required');
-  });
+  return next({ ctx: { ...ctx, caller } });
 });
 
 export const candidateProcedure = authedProcedure.use(({ ctx, next }) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { inIdOrder, type EventBus } from '@/server/events/bus';
+import type { EventBus } from '@/server/events/bus';
+import { inIdOrder } from '@/server/events/resumable';
 
 type Row = { id: number; from: 'live' | 'db' };
 
