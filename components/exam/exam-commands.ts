@@ -3,6 +3,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { getQueryKey } from '@trpc/react-query';
 import { useCallback, useRef, useState } from 'react';
+import { useLive } from '@/components/live/live-provider';
 import { trpc } from '@/components/providers/trpc';
 
 export type StaffMessage = { messageId: number; text: string; at: Date };
@@ -33,10 +34,10 @@ function writeNoticeCursor(examId: number, candidateId: number, id: number) {
 }
 
 /**
- * Staff commands reaching the exam page over `exam.onCommands` while `active` (entered, not
+ * Staff commands reaching the exam page on the live topic `commands:<examId>` while `active` (entered, not
  * finished): messages queue up until the candidate acknowledges each one, extra time moves the
  * session's end at once, and the end of the exam by staff is handed to `onEnded`. On a
- * reconnect tRPC resumes after the last event seen; a new subscription (a reload) replays the
+ * reconnect the live connection resumes after the last event seen; a new subscription (a reload) replays the
  * exam's commands, minus the messages already acknowledged, which the server leaves out.
  */
 export function useExamCommands({ examId, candidateId, active, onEnded }: { examId: number; candidateId: number; active: boolean; onEnded: () => void }) {
@@ -50,40 +51,34 @@ export function useExamCommands({ examId, candidateId, active, onEnded }: { exam
   const onEndedRef = useRef(onEnded);
   onEndedRef.current = onEnded;
 
-  trpc.exam.onCommands.useSubscription(
-    { examId },
-    {
-      enabled: active,
-      onData: ({ id, data: command }) => {
-        const eventId = Number(id);
-        if (command.type === 'message') {
-          if (acknowledged.current.has(command.messageId)) return;
-          setQueue((q) =>
-            q.some((m) => m.messageId === command.messageId) ? q : [...q, { messageId: command.messageId, text: command.text, at: command.at }],
-          );
-        } else if (command.type === 'extra_time') {
-          // Only ever later: an older grant replayed after a newer one must not pull the end back.
-          // The answer's time stays that of its fetch: the exam clock pairs it with `serverNow`.
-          const updatedAt = queryClient.getQueryState(getQueryKey(trpc.exam.session, { examId }, 'query'))?.dataUpdatedAt;
-          utils.exam.session.setData(
-            { examId },
-            (old) => (old && command.endsAt > old.exam.endsAt ? { ...old, exam: { ...old.exam, endsAt: command.endsAt } } : old),
-            { updatedAt },
-          );
-          void utils.exam.session.invalidate({ examId });
-          noticeCursor.current ??= readNoticeCursor(examId, candidateId);
-          if (eventId > noticeCursor.current) {
-            noticeCursor.current = eventId;
-            writeNoticeCursor(examId, candidateId, eventId);
-            // Several grants not yet announced (a reload after two) read as one total.
-            setExtraTime((prev) => ({ minutes: (prev?.minutes ?? 0) + command.minutes, endsAt: command.endsAt, key: id }));
-          }
-        } else {
-          onEndedRef.current();
+  useLive(active ? `commands:${examId}` : null, {
+    onData: (command, id) => {
+      const eventId = id ?? 0;
+      if (command.type === 'message') {
+        if (acknowledged.current.has(command.messageId)) return;
+        setQueue((q) => (q.some((m) => m.messageId === command.messageId) ? q : [...q, { messageId: command.messageId, text: command.text, at: command.at }]));
+      } else if (command.type === 'extra_time') {
+        // Only ever later: an older grant replayed after a newer one must not pull the end back.
+        // The answer's time stays that of its fetch: the exam clock pairs it with `serverNow`.
+        const updatedAt = queryClient.getQueryState(getQueryKey(trpc.exam.session, { examId }, 'query'))?.dataUpdatedAt;
+        utils.exam.session.setData(
+          { examId },
+          (old) => (old && command.endsAt > old.exam.endsAt ? { ...old, exam: { ...old.exam, endsAt: command.endsAt } } : old),
+          { updatedAt },
+        );
+        void utils.exam.session.invalidate({ examId });
+        noticeCursor.current ??= readNoticeCursor(examId, candidateId);
+        if (eventId > noticeCursor.current) {
+          noticeCursor.current = eventId;
+          writeNoticeCursor(examId, candidateId, eventId);
+          // Several grants not yet announced (a reload after two) read as one total.
+          setExtraTime((prev) => ({ minutes: (prev?.minutes ?? 0) + command.minutes, endsAt: command.endsAt, key: String(eventId) }));
         }
-      },
+      } else {
+        onEndedRef.current();
+      }
     },
-  );
+  });
 
   const ack = trpc.messages.acknowledge.useMutation({ networkMode: 'always' });
   const { mutateAsync, reset } = ack;

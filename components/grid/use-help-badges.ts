@@ -1,6 +1,7 @@
 'use client';
 
 import { useEffect, useRef, useState } from 'react';
+import { useLive } from '@/components/live/live-provider';
 import { trpc } from '@/components/providers/trpc';
 
 /**
@@ -28,29 +29,26 @@ export function useHelpBadges(roomId: number): ReadonlyMap<number, number> {
 
   const gotEvent = useRef(false);
   const { refetch } = initial;
-  trpc.help.onDesk.useSubscription(
-    {},
-    {
-      // Until it has delivered an event the stream starts "from now": re-read what came before.
-      onStarted: () => {
-        if (!gotEvent.current) void refetch();
-      },
-      onData: ({ data: { thread } }) => {
-        gotEvent.current = true;
-        if (thread.roomId !== roomId) return;
-        const candidateId = thread.candidate.id;
-        touched.current.add(candidateId);
-        setBadges((prev) => {
-          const open = thread.status !== 'resolved';
-          if (open ? prev.get(candidateId) === thread.id : prev.get(candidateId) !== thread.id) return prev;
-          const next = new Map(prev);
-          if (open) next.set(candidateId, thread.id);
-          else next.delete(candidateId);
-          return next;
-        });
-      },
+  useLive('desk', {
+    // Until it has delivered an event the stream starts "from now": re-read what came before.
+    onOpen: () => {
+      if (!gotEvent.current) void refetch();
     },
-  );
+    onData: ({ thread }) => {
+      gotEvent.current = true;
+      if (thread.roomId !== roomId) return;
+      const candidateId = thread.candidate.id;
+      touched.current.add(candidateId);
+      setBadges((prev) => {
+        const open = thread.status !== 'resolved';
+        if (open ? prev.get(candidateId) === thread.id : prev.get(candidateId) !== thread.id) return prev;
+        const next = new Map(prev);
+        if (open) next.set(candidateId, thread.id);
+        else next.delete(candidateId);
+        return next;
+      });
+    },
+  });
 
   return badges;
 }

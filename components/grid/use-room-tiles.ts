@@ -1,8 +1,8 @@
 'use client';
 
-import { skipToken } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import { useEffect, useRef, useState } from 'react';
+import { useLive } from '@/components/live/live-provider';
 import { trpc } from '@/components/providers/trpc';
 import type { AppRouter } from '@/server/routers/_app';
 
@@ -12,8 +12,8 @@ export type GridTile = RoomState['tiles'][number];
 export type RoomEventUpdate = { event: { id: number; type: string; candidateId: number | null; payload: unknown }; tile: GridTile | null };
 
 /**
- * The room's tiles: a snapshot, then every timeline event after the snapshot's cursor over SSE.
- * On reconnect tRPC resumes from the last event id it saw, so no status change is lost. Only
+ * The room's tiles: a snapshot, then every timeline event after the snapshot's cursor on the
+ * tab's live connection. On reconnect it resumes from the last event id it saw, so no status change is lost. Only
  * the tile an event concerns is replaced, so the other tiles keep their identity (and memo).
  * The snapshot is refreshed every minute for what changes without an event (an exam starting,
  * a time running out).
@@ -33,15 +33,19 @@ export function useRoomTiles(roomId: number, onEvent?: (u: RoomEventUpdate) => v
     if (view.data.lastEventId >= lastSeen.current) setTiles(view.data.tiles);
   }, [view.data]);
 
-  trpc.room.onEvents.useSubscription(cursor != null ? { roomId, lastEventId: cursor } : skipToken, {
-    onData: ({ data }) => {
-      const update = data as RoomEventUpdate;
-      lastSeen.current = Math.max(lastSeen.current, update.event.id);
-      const tile = update.tile;
-      if (tile) setTiles((prev) => prev.map((t) => (t.candidateId === tile.candidateId ? tile : t)));
-      listener.current?.(update);
+  useLive(
+    cursor != null ? `room:${roomId}` : null,
+    {
+      onData: (data) => {
+        const update = data as unknown as RoomEventUpdate;
+        lastSeen.current = Math.max(lastSeen.current, update.event.id);
+        const tile = update.tile;
+        if (tile) setTiles((prev) => prev.map((t) => (t.candidateId === tile.candidateId ? tile : t)));
+        listener.current?.(update);
+      },
     },
-  });
+    cursor,
+  );
 
   return { view, tiles };
 }

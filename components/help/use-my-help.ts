@@ -2,6 +2,7 @@
 
 import type { inferRouterOutputs } from '@trpc/server';
 import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { useLive } from '@/components/live/live-provider';
 import { trpc } from '@/components/providers/trpc';
 import type { AppRouter } from '@/server/routers/_app';
 import type { ChatMessage } from './chat-parts';
@@ -20,11 +21,11 @@ export function mergeMessages<M extends { id: number }>(list: readonly M[], add:
 }
 
 /**
- * The candidate's help threads, kept live: `help.myThreads` once, then `help.onMine` while a
+ * The candidate's help threads, kept live: `help.myThreads` once, then the live topic `help` while a
  * thread is open. Every
  * tracked event carries the thread's summary (status, agent, unread) and the new message, which
- * patch the cached list and the cached conversation in place, so nothing reloads. tRPC resumes
- * the stream after the last tracked id it saw when the connection comes back.
+ * patch the cached list and the cached conversation in place, so nothing reloads. The live connection
+ * resumes after the last tracked id it saw when the connection comes back.
  */
 export function useMyHelp() {
   const utils = trpc.useUtils();
@@ -36,7 +37,7 @@ export function useMyHelp() {
     refetchInterval: (q) => (q.state.data?.some((t) => t.status !== 'resolved') ? false : 60_000),
   });
   // Most candidates never ask for help: only a candidate with an open thread holds the live
-  // stream (one SSE connection per page, and server memory, saved for everyone else). Opening
+  // topic (server memory and work saved for everyone else). Opening
   // or reopening a thread patches the list, which starts the stream; a fresh stream replays
   // the candidate's events and `mergeMessages` keeps each message once.
   const hasOpen = (threads.data ?? []).some((t) => t.status !== 'resolved');
@@ -59,24 +60,20 @@ export function useMyHelp() {
     [utils],
   );
 
-  const stream = trpc.help.onMine.useSubscription(
-    {},
-    {
-      enabled: hasOpen,
-      onData: (item) => {
-        if ('kind' in item) {
-          // Queue positions move as threads ahead are taken; they are not events of this thread.
-          utils.help.myThreads.setData(undefined, (old) =>
-            old?.map((t) => (t.id === item.threadId && t.status === 'queued' ? { ...t, queuePosition: item.queuePosition } : t)),
-          );
-          return;
-        }
-        const { thread, message } = item.data;
-        patchThread(thread);
-        if (message) addMessage(thread.id, message);
-      },
+  const stream = useLive(hasOpen ? 'help' : null, {
+    onData: (item) => {
+      if ('kind' in item) {
+        // Queue positions move as threads ahead are taken; they are not events of this thread.
+        utils.help.myThreads.setData(undefined, (old) =>
+          old?.map((t) => (t.id === item.threadId && t.status === 'queued' ? { ...t, queuePosition: item.queuePosition } : t)),
+        );
+        return;
+      }
+      const { thread, message } = item;
+      patchThread(thread);
+      if (message) addMessage(thread.id, message);
     },
-  );
+  });
 
   const list = useMemo(() => threads.data ?? [], [threads.data]);
   const open = list.find((t) => t.status !== 'resolved') ?? null;

@@ -1,13 +1,13 @@
 'use client';
 
-import { skipToken } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { useLive } from '@/components/live/live-provider';
 import { trpc } from '@/components/providers/trpc';
 import { TYPING_SEND_EVERY_MS, TYPING_SHOW_MS } from './constants';
 
 /**
  * Both halves of the typing indicator for one thread: who on the other side is typing (from
- * `help.onTyping`, which leaves out our own side), and a throttled `notify` for our keystrokes.
+ * the live topic `typing:<threadId>`, which leaves out our own side), and a throttled `notify` for our keystrokes.
  * Typing signals are not stored: a dropped connection just misses a few seconds of "typing…".
  */
 export function useTyping(threadId: number | null) {
@@ -22,7 +22,7 @@ export function useTyping(threadId: number | null) {
 
   useEffect(() => clear, [threadId, clear]);
 
-  trpc.help.onTyping.useSubscription(threadId != null ? { threadId } : skipToken, {
+  useLive(threadId != null ? `typing:${threadId}` : null, {
     onData: (typing) => {
       setTypist(typing.name);
       if (hideTimer.current) clearTimeout(hideTimer.current);

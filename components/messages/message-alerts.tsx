@@ -11,7 +11,7 @@ import { TOAST_MS, useMessageAlerts, type AlertMessage } from './use-message-ale
  * System messages arriving live on any candidate page: a toast for a normal one, a banner that
  * stays until read for an urgent one, a blocking dialog for one that must be acknowledged (one
  * after another when several wait). Mounted once per candidate layout; it holds the page's
- * `messages.onMine` stream, and keeps the nav badge and the message centre list current.
+ * live `messages` topic, and keeps the nav badge and the message centre list current.
  *
  * `newTab`: the exam room passes it, so "View" never navigates away from a running exam.
  */

@@ -2,6 +2,7 @@
 
 import { useFormatter, useTranslations } from 'next-intl';
 import { useState } from 'react';
+import { useLive } from '@/components/live/live-provider';
 import { trpc } from '@/components/providers/trpc';
 import { Alert } from '@/components/ui/alert';
 import { useErrorText } from '@/components/ui/use-error-text';
@@ -39,7 +40,7 @@ function SentRow({ message: m, live }: { message: Sent; live: boolean }) {
   const t = useTranslations('notices');
   const format = useFormatter();
   const [stats, setStats] = useState<MessageStats | null>(null);
-  trpc.messages.onStats.useSubscription({ messageId: m.id }, { enabled: live, onData: setStats });
+  useLive(live ? `stats:${m.id}` : null, { onData: setStats });
   // The stream's newest counts, unless the list was refetched since with higher ones.
   const s = stats && stats.delivered + stats.read + stats.acknowledged >= m.stats.delivered + m.stats.read + m.stats.acknowledged ? stats : m.stats;
   const audience = m.audience === 'all' ? t('sent.everyone') : `${t(`compose.audiences.${m.audience}`)} · ${m.targetName ?? ''}`;

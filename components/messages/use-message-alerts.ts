@@ -1,6 +1,7 @@
 'use client';
 
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { useLive } from '@/components/live/live-provider';
 import { trpc } from '@/components/providers/trpc';
 import type { AppRouter } from '@/server/routers/_app';
 import type { inferRouterOutputs } from '@trpc/server';
@@ -13,7 +14,7 @@ export const TOAST_MS = 8_000;
 const REFRESH_SPREAD_MS = 700;
 
 /**
- * The candidate's live message stream (`messages.onMine`) and what it asks of the page:
+ * The candidate's live message stream (the live `messages` topic) and what it asks of the page:
  * must-acknowledge messages queue for a blocking dialog, urgent ones stay as banners until read,
  * the rest show as toasts for a while. The stream replays what is still pending on a page load
  * (see the server's `candidateStream`) and resumes after its last id on a reconnect, so the
@@ -41,8 +42,8 @@ export function useMessageAlerts() {
   }, [utils]);
   useEffect(() => () => void (refreshTimer.current && clearTimeout(refreshTimer.current)), []);
 
-  trpc.messages.onMine.useSubscription(undefined, {
-    onData: ({ data: m }) => {
+  useLive('messages', {
+    onData: (m) => {
       if (seen.current.has(m.id)) return;
       seen.current.add(m.id);
       refreshLists();

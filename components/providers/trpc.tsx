@@ -1,11 +1,12 @@
 'use client';
 
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { httpBatchLink, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import { httpBatchLink, httpLink, splitLink } from '@trpc/client';
 import { createTRPCReact } from '@trpc/react-query';
 import { useState, type ReactNode } from 'react';
 import superjson from 'superjson';
 import type { AppRouter } from '@/server/routers/_app';
+import { LiveProvider } from '../live/live-provider';
 
 export const trpc = createTRPCReact<AppRouter>();
 
@@ -28,22 +29,21 @@ export function TRPCProvider({ children }: { children: ReactNode }) {
   const [client] = useState(() =>
     trpc.createClient({
       links: [
+        // Live updates do not go through tRPC: the tab's one stream is the LiveProvider's.
+        // Auth calls go one per request: the server refuses them in a batch (one request, many guesses).
         splitLink({
-          condition: (op) => op.type === 'subscription',
-          true: httpSubscriptionLink({ url: '/api/trpc', transformer: superjson }),
-          // Auth calls go one per request: the server refuses them in a batch (one request, many guesses).
-          false: splitLink({
-            condition: (op) => op.path.startsWith('auth.'),
-            true: httpLink({ url: '/api/trpc', transformer: superjson }),
-            false: httpBatchLink({ url: '/api/trpc', transformer: superjson }),
-          }),
+          condition: (op) => op.path.startsWith('auth.'),
+          true: httpLink({ url: '/api/trpc', transformer: superjson }),
+          false: httpBatchLink({ url: '/api/trpc', transformer: superjson }),
         }),
       ],
     }),
   );
   return (
     <trpc.Provider client={client} queryClient={queryClient}>
-      <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>
+      <QueryClientProvider client={queryClient}>
+        <LiveProvider>{children}</LiveProvider>
+      </QueryClientProvider>
     </trpc.Provider>
   );
 }

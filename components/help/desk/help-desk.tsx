@@ -95,7 +95,7 @@ export function HelpDesk({ me, initialThreadId }: { me: DeskUser; initialThreadI
         <span className="text-slate-500" data-testid="desk-counts">
           {t('counts', { queued, open: desk.lists.open.length })}
         </span>
-        {desk.streamStatus !== 'pending' && desk.streamStatus !== 'idle' && (
+        {desk.streamStatus === 'connecting' && (
           <span className="rounded bg-amber-100 px-2 py-0.5 text-xs text-amber-800" data-testid="desk-reconnecting">
             {t('reconnecting')}
           </span>

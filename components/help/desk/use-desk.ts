@@ -2,6 +2,7 @@
 
 import type { inferRouterOutputs } from '@trpc/server';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useLive } from '@/components/live/live-provider';
 import { trpc } from '@/components/providers/trpc';
 import type { AppRouter } from '@/server/routers/_app';
 import { mergeMessages } from '../use-my-help';
@@ -23,8 +24,8 @@ const resolvedOrder = (a: DeskThread, b: DeskThread) => (b.resolvedAt?.getTime()
 
 /**
  * Every thread the desk may see, kept live. The three queue queries paint the first screen; from
- * then on `help.onDesk` is the truth: each tracked event carries the thread's summary (and the
- * new message), applied only if newer than what the row already has. tRPC resumes the stream after
+ * then on the live topic `desk` is the truth: each tracked event carries the thread's summary (and the
+ * new message), applied only if newer than what the row already has. The live connection resumes after
  * the last tracked id on a reconnect, so an agent who loses the network misses nothing.
  */
 export function useDesk({ meId, onEvent }: { meId: number; onEvent?: (e: DeskEvent, thread: DeskThread) => void }) {
@@ -59,26 +60,24 @@ export function useDesk({ meId, onEvent }: { meId: number; onEvent?: (e: DeskEve
   const put = useCallback((thread: DeskThread, eventId?: number) => setEntries((prev) => putNewest(prev, thread, eventId) as Map<number, Entry>), []);
 
   const gotEvent = useRef(false);
-  const stream = trpc.help.onDesk.useSubscription(
-    {},
-    {
-      // A stream that has not delivered an event yet starts "from now" on the server: anything
-      // between the snapshot and this moment is read again. Later reconnects resume by id.
-      onStarted: () => {
-        if (gotEvent.current) return;
-        void utils.help.queue.invalidate();
-      },
-      onData: ({ id, data }) => {
-        gotEvent.current = true;
-        const { event, thread, message } = data;
-        put(thread, Number(id));
-        if (message) {
-          utils.help.thread.setData({ threadId: thread.id }, (old) => (old ? { ...old, messages: mergeMessages(old.messages, [message]) } : old));
-        }
-        listener.current?.({ type: event.type, threadId: event.threadId, createdAt: event.createdAt, actorId: event.actorId }, thread);
-      },
+  const stream = useLive('desk', {
+    // A stream that has not delivered an event yet starts "from now" on the server: anything
+    // between the snapshot and this moment is read again. Later reconnects resume by id.
+    onOpen: () => {
+      if (gotEvent.current) return;
+      void utils.help.queue.invalidate();
     },
-  );
+    onData: ({ event, thread: shared, message, unread }, id) => {
+      gotEvent.current = true;
+      // Every desk gets the same update; this reader's unread count is picked from it.
+      const thread = { ...shared, unread: unread.by[meId] ?? unread.none };
+      put(thread, id);
+      if (message) {
+        utils.help.thread.setData({ threadId: thread.id }, (old) => (old ? { ...old, messages: mergeMessages(old.messages, [message]) } : old));
+      }
+      listener.current?.({ type: event.type, threadId: event.threadId, createdAt: event.createdAt, actorId: event.actorId }, thread);
+    },
+  });
 
   const markSeen = useCallback(
     (threadId: number) =>
@@ -104,7 +103,7 @@ export function useDesk({ meId, onEvent }: { meId: number; onEvent?: (e: DeskEve
 
   const byId = useCallback((id: number) => entries.get(id)?.thread ?? null, [entries]);
   const loading = openQ.isLoading;
-  const error = openQ.error ?? stream.error ?? null;
+  const error = openQ.error ?? stream.refusal ?? null;
 
   return { lists, byId, put, markSeen, loading, error, streamStatus: stream.status };
 }
