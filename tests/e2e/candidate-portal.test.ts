@@ -22,6 +22,26 @@ async function candidatePage(opts: { extendedDisplay?: boolean } = {}) {
   return { page, context, candidate, exam, room };
 }
 
+/**
+ * Waits until the page has loaded and its text stopped changing (queries answered). Not
+ * 'networkidle': the tab's live stream stays open for as long as the page does.
+ */
+async function settled(page: Page) {
+  await page.waitForLoadState('load');
+  let last = '';
+  await expect
+    .poll(
+      async () => {
+        const now = await page.evaluate(() => document.body.innerText);
+        const same = now === last;
+        last = now;
+        return same;
+      },
+      { timeout: 15_000, interval: 500 },
+    )
+    .toBe(true);
+}
+
 /** A page that fits the window and shows no raw catalogue keys. */
 async function expectClean(page: Page) {
   const { overflow, rawKeys } = await page.evaluate(() => ({
@@ -45,7 +65,7 @@ describe('the candidate portal', () => {
       ['/support', 'support'],
     ] as const) {
       await page.goto(path);
-      await page.waitForLoadState('networkidle');
+      await settled(page);
       await expectClean(page);
       await screenshot(page, `portal-${name}`);
     }
