@@ -38,12 +38,14 @@ export const helpRouter = router({
   // ---- candidate ----
   myThreads: candidateProcedure.query(({ ctx }) => help.myThreads({ db: ctx.db, candidateId: ctx.caller.id })),
 
-  open: candidateProcedure.input(ZHelpOpenInput).mutation(({ ctx, input }) => help.openThread({ db: ctx.db, candidateId: ctx.caller.id, ...input })),
+  open: candidateProcedure
+    .input(ZHelpOpenInput)
+    .mutation(({ ctx, input }) => help.openThread({ db: ctx.db, bus: ctx.bus, candidateId: ctx.caller.id, ...input })),
 
   // ---- both sides (row-level checks in the service) ----
   thread: authedProcedure.input(ZHelpThreadInput).query(({ ctx, input }) => help.threadView({ db: ctx.db, caller: ctx.caller, threadId: input.threadId })),
 
-  send: authedProcedure.input(ZHelpSendInput).mutation(({ ctx, input }) => help.send({ db: ctx.db, caller: ctx.caller, ...input })),
+  send: authedProcedure.input(ZHelpSendInput).mutation(({ ctx, input }) => help.send({ db: ctx.db, bus: ctx.bus, caller: ctx.caller, ...input })),
 
   typing: authedProcedure
     .input(ZHelpThreadInput)
@@ -54,23 +56,29 @@ export const helpRouter = router({
   // ---- staff ----
   queue: deskProcedure.input(ZHelpQueueInput).query(({ ctx, input }) => help.queue({ db: ctx.db, caller: ctx.caller, scope: input.scope })),
 
-  claim: deskProcedure.input(ZHelpThreadInput).mutation(({ ctx, input }) => help.claim({ db: ctx.db, caller: ctx.caller, threadId: input.threadId })),
+  claim: deskProcedure
+    .input(ZHelpThreadInput)
+    .mutation(({ ctx, input }) => help.claim({ db: ctx.db, bus: ctx.bus, caller: ctx.caller, threadId: input.threadId })),
 
-  transfer: deskProcedure.input(ZHelpTransferInput).mutation(({ ctx, input }) => help.transfer({ db: ctx.db, caller: ctx.caller, ...input })),
+  transfer: deskProcedure.input(ZHelpTransferInput).mutation(({ ctx, input }) => help.transfer({ db: ctx.db, bus: ctx.bus, caller: ctx.caller, ...input })),
 
-  resolve: deskProcedure.input(ZHelpThreadInput).mutation(({ ctx, input }) => help.resolve({ db: ctx.db, caller: ctx.caller, threadId: input.threadId })),
+  resolve: deskProcedure
+    .input(ZHelpThreadInput)
+    .mutation(({ ctx, input }) => help.resolve({ db: ctx.db, bus: ctx.bus, caller: ctx.caller, threadId: input.threadId })),
 
-  reopen: deskProcedure.input(ZHelpThreadInput).mutation(({ ctx, input }) => help.reopen({ db: ctx.db, caller: ctx.caller, threadId: input.threadId })),
+  reopen: deskProcedure
+    .input(ZHelpThreadInput)
+    .mutation(({ ctx, input }) => help.reopen({ db: ctx.db, bus: ctx.bus, caller: ctx.caller, threadId: input.threadId })),
 
   agents: deskProcedure.query(({ ctx }) => help.agents({ db: ctx.db })),
 
   setAccepting: supportProcedure
     .input(z.object({ accepting: z.boolean() }))
-    .mutation(({ ctx, input }) => help.setAccepting({ db: ctx.db, caller: ctx.caller, accepting: input.accepting })),
+    .mutation(({ ctx, input }) => help.setAccepting({ db: ctx.db, bus: ctx.bus, caller: ctx.caller, accepting: input.accepting })),
 
   setCapacity: adminProcedure
     .input(z.object({ agentId: id, capacity: z.number().int().min(1).max(50) }))
-    .mutation(({ ctx, input }) => help.setCapacity({ db: ctx.db, ...input })),
+    .mutation(({ ctx, input }) => help.setCapacity({ db: ctx.db, bus: ctx.bus, ...input })),
 
   canned: cannedRouter,
 

@@ -147,17 +147,19 @@ function insertEvent(tx: DbOrTx, e: NewEvent, out: HelpEvent[]) {
   );
 }
 
-/** Runs a write in one transaction, then (only once committed) announces the events it recorded. */
-function write<T>(db: Db, fn: (tx: DbOrTx, events: HelpEvent[]) => T): T {
+/**
+ * Runs a write in one transaction, then (only once committed) announces the events it recorded
+ * on the bus it was given (the request's; the process's by default).
+ */
+function write<T>(db: Db, bus: EventBus, fn: (tx: DbOrTx, events: HelpEvent[]) => T): T {
   const recorded: HelpEvent[] = [];
   const result = db.transaction((tx) => fn(tx, recorded), { behavior: 'immediate' });
-  announce(recorded);
+  announce(bus, recorded);
   return result;
 }
 
-function announce(rows: HelpEvent[]) {
+function announce(bus: EventBus, rows: HelpEvent[]) {
   if (!rows.length) return;
-  const bus = getBus();
   for (const row of rows) {
     bus.emit('help:desk', row);
     // Every event's payload names the thread's candidate, so routing needs no lookup.
@@ -387,14 +389,16 @@ export function openThread({
   category,
   body,
   now = new Date(),
+  bus = getBus(),
 }: {
   db: Db;
   candidateId: number;
   category: HelpCategory;
   body: string;
   now?: Date;
+  bus?: EventBus;
 }): ThreadSummary {
-  const threadId = write(db, (tx, out) => {
+  const threadId = write(db, bus, (tx, out) => {
     const open = tx
       .select({ id: helpThreads.id })
       .from(helpThreads)
@@ -459,6 +463,7 @@ export function send({
   body,
   kind,
   now = new Date(),
+  bus = getBus(),
 }: {
   db: Db;
   caller: UserCaller;
@@ -466,10 +471,11 @@ export function send({
   body: string;
   kind?: 'agent' | 'note';
   now?: Date;
+  bus?: EventBus;
 }): HelpMessageView {
   accessibleThread(db, caller, threadId);
   const messageKind: HelpMessageKind = isStaff(caller) ? (kind ?? 'agent') : 'candidate';
-  const messageId = write(db, (tx, out) => {
+  const messageId = write(db, bus, (tx, out) => {
     // Read again inside the write lock: another request may have changed it since.
     const thread = threadById(tx, threadId)!;
     const candidateId = thread.candidateId;
@@ -565,9 +571,21 @@ export function queue({ db, caller, scope }: { db: Db; caller: UserCaller; scope
   }
 }
 
-export function claim({ db, caller, threadId, now = new Date() }: { db: Db; caller: UserCaller; threadId: number; now?: Date }): StaffThreadSummary {
+export function claim({
+  db,
+  caller,
+  threadId,
+  now = new Date(),
+  bus = getBus(),
+}: {
+  db: Db;
+  caller: UserCaller;
+  threadId: number;
+  now?: Date;
+  bus?: EventBus;
+}): StaffThreadSummary {
   accessibleThread(db, caller, threadId);
-  write(db, (tx, out) => {
+  write(db, bus, (tx, out) => {
     const thread = threadById(tx, threadId)!;
     if (thread.status === 'resolved') throw new AppError('BAD_REQUEST', 'help.resolved');
     if (thread.status === 'assigned') {
@@ -595,17 +613,19 @@ export function transfer({
   threadId,
   toAgentId,
   now = new Date(),
+  bus = getBus(),
 }: {
   db: Db;
   caller: UserCaller;
   threadId: number;
   toAgentId: number;
   now?: Date;
+  bus?: EventBus;
 }): StaffThreadSummary {
   accessibleThread(db, caller, threadId);
   const target = db.select({ id: users.id, name: users.name, role: users.role }).from(users).where(eq(users.id, toAgentId)).get();
   if (!target || (target.role !== 'support' && target.role !== 'admin')) throw new AppError('NOT_FOUND', 'help.agentNotFound');
-  write(db, (tx, out) => {
+  write(db, bus, (tx, out) => {
     const thread = threadById(tx, threadId)!;
     if (thread.status === 'resolved') throw new AppError('BAD_REQUEST', 'help.resolved');
     if (thread.agentId === target.id) return;
@@ -626,9 +646,21 @@ export function transfer({
   return staffSummary(db, threadId, caller.id);
 }
 
-export function resolve({ db, caller, threadId, now = new Date() }: { db: Db; caller: UserCaller; threadId: number; now?: Date }): StaffThreadSummary {
+export function resolve({
+  db,
+  caller,
+  threadId,
+  now = new Date(),
+  bus = getBus(),
+}: {
+  db: Db;
+  caller: UserCaller;
+  threadId: number;
+  now?: Date;
+  bus?: EventBus;
+}): StaffThreadSummary {
   accessibleThread(db, caller, threadId);
-  write(db, (tx, out) => {
+  write(db, bus, (tx, out) => {
     const thread = threadById(tx, threadId)!;
     if (thread.status === 'resolved') throw new AppError('BAD_REQUEST', 'help.alreadyResolved');
     tx.update(helpThreads).set({ status: 'resolved', resolvedAt: now }).where(eq(helpThreads.id, threadId)).run();
@@ -638,9 +670,21 @@ export function resolve({ db, caller, threadId, now = new Date() }: { db: Db; ca
   return staffSummary(db, threadId, caller.id);
 }
 
-export function reopen({ db, caller, threadId, now = new Date() }: { db: Db; caller: UserCaller; threadId: number; now?: Date }): StaffThreadSummary {
+export function reopen({
+  db,
+  caller,
+  threadId,
+  now = new Date(),
+  bus = getBus(),
+}: {
+  db: Db;
+  caller: UserCaller;
+  threadId: number;
+  now?: Date;
+  bus?: EventBus;
+}): StaffThreadSummary {
   accessibleThread(db, caller, threadId);
-  write(db, (tx, out) => {
+  write(db, bus, (tx, out) => {
     const thread = threadById(tx, threadId)!;
     if (thread.status !== 'resolved') throw new AppError('BAD_REQUEST', 'help.notResolved');
     const open = tx
@@ -686,18 +730,42 @@ export function upsertDesk(tx: DbOrTx, userId: number, set: { accepting?: boolea
     .run();
 }
 
-export function setAccepting({ db, caller, accepting, now = new Date() }: { db: Db; caller: UserCaller; accepting: boolean; now?: Date }): AgentView {
-  write(db, (tx, out) => {
+export function setAccepting({
+  db,
+  caller,
+  accepting,
+  now = new Date(),
+  bus = getBus(),
+}: {
+  db: Db;
+  caller: UserCaller;
+  accepting: boolean;
+  now?: Date;
+  bus?: EventBus;
+}): AgentView {
+  write(db, bus, (tx, out) => {
     upsertDesk(tx, caller.id, { accepting });
     if (accepting) autoAssign(tx, out, now);
   });
   return agentView(db, caller.id);
 }
 
-export function setCapacity({ db, agentId, capacity, now = new Date() }: { db: Db; agentId: number; capacity: number; now?: Date }): AgentView {
+export function setCapacity({
+  db,
+  agentId,
+  capacity,
+  now = new Date(),
+  bus = getBus(),
+}: {
+  db: Db;
+  agentId: number;
+  capacity: number;
+  now?: Date;
+  bus?: EventBus;
+}): AgentView {
   const agent = db.select({ role: users.role }).from(users).where(eq(users.id, agentId)).get();
   if (agent?.role !== 'support') throw new AppError('NOT_FOUND', 'help.agentNotFound');
-  write(db, (tx, out) => {
+  write(db, bus, (tx, out) => {
     upsertDesk(tx, agentId, { capacity });
     autoAssign(tx, out, now);
   });
