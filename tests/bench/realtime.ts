@@ -599,7 +599,6 @@ async function main() {
       const statsBefore = await Promise.all(workers.map((w) => w.stats()));
       const openBefore = statsBefore.reduce((s, x) => s + x.open, 0);
       log(`reconnect storm: killing ${APPS} app process(es) with ${openBefore} connections open`);
-      const cpu1 = sampleCpu(cpuRoots());
       const tKill = now();
       await Promise.all(apps.map((a) => a.stop({ hard: true })));
       const downMs = now() - tKill;
@@ -608,6 +607,8 @@ async function main() {
       apps.splice(0, apps.length, ...restarted);
       appPids = apps.map((a) => a.child.pid!);
       const upMs = now() - tKill;
+      // From the restarted app's start on (the killed process's ticks are gone with it).
+      const cpu1 = sampleCpu(cpuRoots());
       log(`app(s) answering again ${round(upMs)} ms after the kill (pids ${appPids.join(', ')})`);
       // Events the tabs must resume after their cursors: sent the moment the app answers, while most are still waiting to reconnect.
       const stormErrors: string[] = [];
@@ -773,7 +774,7 @@ async function main() {
           'peak resident memory of the app process tree(s) (next start; summed over the app processes), sampled every second; rssMbMaxApp: the largest single app process (the target)',
         apps: "app processes (BENCH_APPS): candidates' workers are spread over them round robin, agents are on the last one, help messages are sent through them in turn, broadcasts through the first; events cross through Redis; the storm restarts all of them",
         clock: 'performance.timeOrigin + performance.now() in each process (same machine clock)',
-        cpu: 'percent of one core (200 = both cores) per process group during the chat and during the storm; otherProcesses is everything else on the machine; "main (JS) waiting for a CPU" is the app JS thread runnable but not running (/proc schedstat)',
+        cpu: 'percent of one core (200 = both cores) per process group during the chat and during the storm (from the restarted app answering until every tab is back); otherProcesses is everything else on the machine; "main (JS) waiting for a CPU" is the app JS thread runnable but not running (/proc schedstat)',
         latencyByWindow: 'delivery latency by 5 s window of send time: p50 and max',
       },
       machine: { cpus: os.cpus().length, node: process.version, loadAvg: os.loadavg().map(round) },
