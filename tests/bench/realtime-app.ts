@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { waitForHttp } from '../helpers/stack';
+import http from 'node:http';
 
 const root = path.join(import.meta.dirname, '..', '..');
 const nextBin = path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
@@ -30,6 +30,10 @@ export type AppOptions = {
   /** Open-file limit for the app (one socket per SSE stream). */
   nofile?: number;
   timeoutMs?: number;
+  /** What must answer (any status below 500) before the app counts as up; `/login` by default. */
+  readyPath?: string;
+  /** Where the build to start lives (its `.next`); the repository by default. */
+  dir?: string;
 };
 
 export async function startApp(o: AppOptions): Promise<AppProcess> {
@@ -37,9 +41,11 @@ export async function startApp(o: AppOptions): Promise<AppProcess> {
   const log = fs.openSync(o.logFile, 'a');
   // A shell raises the open-file limit for the app only, then becomes it (exec keeps the pid).
   const nofile = o.nofile ?? 0;
+  const dir = o.dir ?? root;
+  const next = o.dir ? path.join(o.dir, 'node_modules', 'next', 'dist', 'bin', 'next') : nextBin;
   const script = nofile ? `ulimit -n ${nofile} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"` : 'exec "$@"';
-  const child = spawn('bash', ['-c', script, 'app', process.execPath, ...(o.nodeArgs ?? []), nextBin, 'start', '-p', String(o.port), '-H', '127.0.0.1'], {
-    cwd: root,
+  const child = spawn('bash', ['-c', script, 'app', process.execPath, ...(o.nodeArgs ?? []), next, 'start', '-p', String(o.port), '-H', '127.0.0.1'], {
+    cwd: dir,
     env: {
       ...process.env,
       DATABASE_PATH: o.dbPath,
@@ -60,12 +66,34 @@ export async function startApp(o: AppOptions): Promise<AppProcess> {
     clearTimeout(timer);
   };
   try {
-    await waitForHttp(`${url}/login`, o.timeoutMs ?? 60_000);
+    await answering(`${url}${o.readyPath ?? '/login'}`, o.timeoutMs ?? 60_000);
   } catch (err) {
     await stop({ hard: true });
     throw new Error(`${(err as Error).message}; see ${o.logFile}`);
   }
   return { url, port: o.port, child, stop };
+}
+
+/**
+ * Polls until the URL answers (any status below 500). A fresh socket per try (node:http, no
+ * pool): after a restart, the bench must see the new process the moment it listens, not a pool's
+ * view of the old one.
+ */
+async function answering(url: string, ms: number) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const status = await new Promise<number>((resolve) => {
+      const req = http.get(url, { agent: false, timeout: 10_000 }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => resolve(0));
+    });
+    if (status && status < 500) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer within ${ms} ms`);
 }
 
 /** Resident memory of a process and its descendants, in MB (Linux /proc). */

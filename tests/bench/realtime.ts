@@ -1,61 +1,82 @@
 /**
- * `npm run bench:realtime`: how fast the app's realtime streams (tRPC subscriptions over SSE)
- * deliver, with many candidates connected at once.
+ * `npm run bench:realtime`: how fast the app's live connections (`GET /api/live`, one per tab)
+ * deliver, with a whole exam's candidates and a full help desk connected at once, and how fast
+ * they all come back after the app restarts.
  *
  * Starts a private `next start` of the production build (port 3298, no SFU; database, logs and
- * results under tests/.artifacts/bench-realtime), seeds 5,000 candidates, 5 support agents and
- * an admin with sessions written straight into the database (no argon2 logins), then:
- *  1. connects 1,000 candidates, each with the two streams the page of a candidate asking for
- *     help holds (help.onMine + messages.onMine), and the 5 agents on help.onDesk, from worker
- *     processes;
- *  2. has candidates send ≥2,000 help messages at a steady rate (the first of each candidate
- *     opens its thread, the rest are help.send) and times each until the agents' consoles get it;
- *  3. sends one system message to all candidates and times it until every connected candidate
- *     has it;
- *  4. connects more candidates, up to 5,000 (as many as connect), and broadcasts again; these
- *     hold messages.onMine only, as a candidate page without an open help thread does;
+ * results under tests/.artifacts/bench-realtime), seeds 5,000 candidates registered and placed in
+ * one exam's rooms, 400 support agents and an admin, with sessions written straight into the
+ * database (no argon2 logins), then:
+ *  1. 1,000 of the candidates open a help thread (help.open; the desk assigns them);
+ *  2. each agent loads the desk as its console does: the queue (help.queue) and a few threads
+ *     (help.thread), then holds one live connection with `desk` and `typing:<thread>` for the
+ *     first thread it opened;
+ *  3. all 5,000 candidates connect with the exam page's live connection
+ *     (`commands:<exam>,messages,help`), from worker processes (realtime-clients.ts);
+ *  4. one system message to all while nothing else happens (the quiet broadcast);
+ *  5. the candidates with threads send ≥2,000 help messages at a steady rate, each timed until
+ *     every agent's desk has it; halfway through, one system message to all candidates, timed
+ *     until the last of them has it;
+ *  6. the reconnect storm: the app process is killed (SIGKILL, as a crash; every connection
+ *     drops) and started again on the same port and database; once it answers, a system message
+ *     and a few help messages are sent, and the storm is timed until every tab is connected again
+ *     and has every event the database says it should have (none missed, none twice);
  * and reports the app's resident memory. Progress goes to stderr; the last line of stdout is one
- * JSON object (also saved as result-<time>.json).
+ * JSON object (also saved as result-<time>.json), with the targets and whether each was met.
  *
- * Environment: BENCH_SKIP_BUILD=1 reuses the last `.next` build; BENCH_CLIENTS (1000),
- * BENCH_MESSAGES (2000), BENCH_RATE (messages/s, 25), BENCH_BROADCAST_CLIENTS (5000),
- * BENCH_STREAMS_PER_WORKER (1000), BENCH_REDIS=1 runs the app with a private redis-server as its
- * bus, BENCH_CPU_PROF=1 writes a CPU profile of the app (node --cpu-prof) beside the result,
- * BENCH_APP_NODE_ARGS adds node flags to the app (e.g. `--max-semi-space-size=64`), BENCH_APPS=2
- * runs two app processes on one database and a private Redis (ports 3298, 3299), as behind a
- * load balancer.
+ * Environment: BENCH_SKIP_BUILD=1 reuses the last `.next` build; BENCH_APP_DIR runs the build
+ * of another checkout (its `.next` and node_modules; built there beforehand) instead of this
+ * one's; BENCH_CANDIDATES (5000), BENCH_AGENTS (400), BENCH_ASKING (candidates with a help
+ * thread who send the help messages, 1000), BENCH_MESSAGES (2000), BENCH_RATE (messages/s, 25),
+ * BENCH_THREADS_PER_AGENT (3), BENCH_STREAMS_PER_WORKER (1000 connections per worker process),
+ * BENCH_STORM=0 skips the reconnect storm, BENCH_REDIS=1 runs the app with a private
+ * redis-server as its bus, BENCH_CPU_PROF=1 writes a CPU profile of the app (node --cpu-prof)
+ * beside the result (the process killed by the storm writes none: with the storm, the profile
+ * is of the restarted app; BENCH_STORM=0 profiles the chat and broadcasts), BENCH_APP_NODE_ARGS
+ * adds node flags to the app (e.g. `--max-semi-space-size=64`), BENCH_APPS=2 runs two app
+ * processes on one database and a private Redis (ports 3298, 3299), as behind a load balancer.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { openDb } from '@/db/client';
-import { sessions, supportAgents, users } from '@/db/schema';
+import { openDb, type Db } from '@/db/client';
+import { examRooms, registrations, sessions, supportAgents, users } from '@/db/schema';
 import { hashPassword, SESSION_COOKIE } from '@/server/services/auth';
+import { createExam, createRoom } from '@/server/services/setup';
+import { CANDIDATE_COMMAND_TYPES } from '@/server/services/timeline';
 import { makeIdNumber } from '../fixtures/factories';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { buildApp, freshDb, type StackConfig } from '../helpers/stack';
 import { cpuBetween, sampleCpu, sampleThreads, threadsBetween } from './cpu';
-import { newSessionToken, startApp, treeRssMb, type AppProcess } from './realtime-app';
-import type { Command, MarkerResult, Reply, StreamSpec } from './realtime-clients';
+import { newSessionToken, startApp, treeRssMb, type AppOptions, type AppProcess } from './realtime-app';
+import type { AuditResult, Command, Expectation, MarkerResult, Reply, StreamSpec } from './realtime-clients';
 import { APP_NODE_FLAGS } from '../../server/tooling/node-flags';
 
 const ARTIFACTS = path.join(import.meta.dirname, '..', '.artifacts', 'bench-realtime');
 const PORT = 3298;
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const CLIENTS = num('BENCH_CLIENTS', 1000);
+const CANDIDATES = num('BENCH_CANDIDATES', 5000);
+const AGENTS = num('BENCH_AGENTS', 400);
+const ASKING = Math.min(CANDIDATES, num('BENCH_ASKING', 1000));
 const MESSAGES = num('BENCH_MESSAGES', 2000);
 const RATE = num('BENCH_RATE', 25);
-const BROADCAST_CLIENTS = num('BENCH_BROADCAST_CLIENTS', 5000);
-const SEEDED = Math.max(5000, BROADCAST_CLIENTS, CLIENTS);
-const AGENTS = 5;
+const THREADS_PER_AGENT = num('BENCH_THREADS_PER_AGENT', 3);
+/** Seats per room (the rooms' default capacity). */
+const ROOM_SIZE = 30;
 /** App processes sharing the database through Redis, as behind a load balancer (BENCH_APPS). */
 const APPS = num('BENCH_APPS', 1);
 const STREAMS_PER_WORKER = num('BENCH_STREAMS_PER_WORKER', 1000);
+const STORM = process.env.BENCH_STORM !== '0';
+const APP_DIR = process.env.BENCH_APP_DIR;
+/** Help messages sent right after the restart, so desks and candidates' help topics have something to resume. */
+const STORM_HELP = 20;
 const WARMUP = 50;
 const DRAIN_MS = 20_000;
 const BROADCAST_TIMEOUT_MS = 120_000;
-const DEADLINE_MS = 30 * 60_000;
-const TARGET = { deliveryMsP99: 100, broadcastAllMs: 2000, broadcastClients: 5000, deliveryClients: 1000 };
+const STORM_TIMEOUT_MS = 180_000;
+const DEADLINE_MS = 40 * 60_000;
+const TARGET = { deliveryMsP99: 100, broadcastAllMs: 1000, rssMb: 1024, reconnectStormMs: 15_000, candidates: 5000, agents: 400 };
 
 const log = (...args: unknown[]) => console.error(`[bench:realtime ${new Date().toISOString().slice(11, 19)}]`, ...args);
 const now = () => performance.timeOrigin + performance.now();
@@ -65,11 +86,16 @@ const marker = (n: number) => `BENCH${runId}x${n}`;
 
 type Person = { id: number; cookie: string };
 
-/** Users and sessions straight into the database: one argon2 hash shared by all, no logins. */
+/**
+ * Users and sessions straight into the database (one argon2 hash shared by all, no logins):
+ * the candidates registered in one exam that is under way, placed in its rooms (so the exam
+ * page's `commands:<exam>` topic is theirs), the agents with a desk.
+ */
 async function seed(dbPath: string) {
   const db = openDb(dbPath);
   const passwordHash = await hashPassword('bench password 42');
-  const expiresAt = new Date(Date.now() + 12 * 3600_000);
+  const at = Date.now();
+  const expiresAt = new Date(at + 12 * 3600_000);
   const make = (role: 'candidate' | 'support' | 'admin', i: number): Person => {
     const user = db
       .insert(users)
@@ -87,19 +113,41 @@ async function seed(dbPath: string) {
     if (role === 'support') db.insert(supportAgents).values({ userId: user.id, capacity: 50 }).run();
     return { id: user.id, cookie: `${SESSION_COOKIE}=${token}` };
   };
-  const out = db.transaction(() => ({
-    candidates: Array.from({ length: SEEDED }, (_, i) => make('candidate', i + 1)),
-    agents: Array.from({ length: AGENTS }, (_, i) => make('support', i + 1)),
-    admin: make('admin', 1),
-  }));
+  const out = db.transaction((tx) => {
+    const exam = createExam({
+      db: tx,
+      title: `压测考试 ${runId}`,
+      kind: 'written',
+      entryOpensAt: new Date(at - 20 * 60_000),
+      entryClosesAt: new Date(at + 6 * 3600_000),
+      startsAt: new Date(at - 5 * 60_000),
+      durationMinutes: 600,
+    });
+    const candidates = Array.from({ length: CANDIDATES }, (_, i) => make('candidate', i + 1));
+    let roomId = 0;
+    for (const [i, c] of candidates.entries()) {
+      if (i % ROOM_SIZE === 0) roomId = createRoom({ db: tx, examId: exam.id, name: `考场 ${i / ROOM_SIZE + 1}` }).id;
+      // Accepted the notice and entered: sitting the exam, as an exam page's candidate is.
+      tx.insert(registrations)
+        .values({ examId: exam.id, roomId, candidateId: c.id, seat: (i % ROOM_SIZE) + 1, acceptedAt: new Date(at), enteredAt: new Date(at) })
+        .run();
+    }
+    return {
+      examId: exam.id,
+      rooms: tx.select({ id: examRooms.id }).from(examRooms).all().length,
+      candidates,
+      agents: Array.from({ length: AGENTS }, (_, i) => make('support', i + 1)),
+      admin: make('admin', 1),
+    };
+  });
   db.$client.close();
   return out;
 }
 
-/** A worker process holding SSE streams (realtime-clients.ts). */
+/** A worker process holding live connections (realtime-clients.ts). */
 class Clients {
   readonly child: ChildProcess;
-  /** How many candidates' messages.onMine streams this worker holds (what a broadcast waits for). */
+  /** How many candidates' connections this worker holds (what a broadcast waits for). */
   candidates = 0;
   private readonly waiters: ((r: Reply) => boolean)[] = [];
   constructor(readonly name: string) {
@@ -139,6 +187,12 @@ class Clients {
     this.send({ t: 'query', id, markers });
     return done;
   }
+  async audit(since: number, expected: Expectation[]) {
+    const id = Math.random();
+    const done = this.when((r) => (r.t === 'audit' && r.id === id ? r.data : undefined), 60_000);
+    this.send({ t: 'audit', id, since, expected });
+    return done;
+  }
   async stats() {
     const done = this.when((r) => (r.t === 'stats' ? r : undefined), 60_000);
     this.send({ t: 'stats' });
@@ -150,62 +204,82 @@ class Clients {
   }
 }
 
-async function trpcMutation<T>(base: string, cookie: string, procedure: string, input: unknown): Promise<T> {
-  const res = await fetch(`${base}/api/trpc/${procedure}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie },
-    body: JSON.stringify({ json: input }),
-  });
+async function trpc<T>(base: string, cookie: string, procedure: string, input: unknown, kind: 'query' | 'mutation' = 'mutation'): Promise<T> {
+  const url = `${base}/api/trpc/${procedure}`;
+  const res =
+    kind === 'query'
+      ? await fetch(`${url}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`, { headers: { cookie } })
+      : await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ json: input }) });
   const text = await res.text();
   if (!res.ok) throw new Error(`${procedure}: HTTP ${res.status}: ${text.slice(0, 300)}`);
   return (JSON.parse(text) as { result: { data: { json: T } } }).result.data.json;
 }
 
+/** `fn` over `items`, `n` at a time. */
+async function pool<T, R>(items: T[], n: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!, i);
+      }
+    }),
+  );
+  return out;
+}
+
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN);
 const round = (x: number) => Math.round(x * 10) / 10;
 
-/** Candidates' streams, split into workers of STREAMS_PER_WORKER streams. */
-/**
- * `asking`: these candidates are about to ask for help, so their pages hold `help.onMine` too; a
- * candidate page without an open help thread holds only `messages.onMine` (components/help/use-my-help.ts).
- */
-async function connectCandidates(bases: string[], people: Person[], workers: Clients[], asking: boolean) {
-  const perWorker = Math.max(1, Math.floor(STREAMS_PER_WORKER / (asking ? 2 : 1)));
-  const batches: { worker: Clients; people: Person[] }[] = [];
-  for (let i = 0; i < people.length; i += perWorker) {
-    const worker = new Clients(`candidates-${workers.length + batches.length + 1}`);
-    batches.push({ worker, people: people.slice(i, i + perWorker) });
+/** Tabs' live connections, split into workers of STREAMS_PER_WORKER, each worker on one app (round robin). */
+async function connectTabs(bases: string[], specs: StreamSpec[], workers: Clients[], label: string, firstBase = 0) {
+  const batches: { worker: Clients; specs: StreamSpec[] }[] = [];
+  for (let i = 0; i < specs.length; i += STREAMS_PER_WORKER) {
+    batches.push({ worker: new Clients(`${label}-${batches.length + 1}`), specs: specs.slice(i, i + STREAMS_PER_WORKER) });
   }
   // Connect one worker at a time: the app sees a steady trickle rather than thousands at once.
   let ok = 0;
   let failed = 0;
   const errors: string[] = [];
   for (const [j, b] of batches.entries()) {
-    // With several app processes, each worker's candidates land on one of them, round robin.
-    const base = bases[(workers.length + j) % bases.length]!;
-    const streams = b.people.flatMap((p): StreamSpec[] => [
-      ...(asking ? [{ path: 'help.onMine', cookie: p.cookie, input: {} }] : []),
-      { path: 'messages.onMine', cookie: p.cookie },
-    ]);
-    const r = await b.worker.connect(base, streams);
+    workers.push(b.worker);
+    const base = bases[(firstBase + j) % bases.length]!;
+    const r = await b.worker.connect(base, b.specs);
     ok += r.ok;
     failed += r.failed;
     errors.push(...r.errors);
-    workers.push(b.worker);
-    b.worker.candidates = b.people.length;
-    log(`${b.worker.name}: ${r.ok}/${streams.length} streams in ${r.ms} ms${r.failed ? `, ${r.failed} failed: ${r.errors[0]}` : ''}`);
+    b.worker.candidates = r.ok;
+    log(`${b.worker.name} (${base}): ${r.ok}/${b.specs.length} connections in ${r.ms} ms${r.failed ? `, ${r.failed} failed: ${r.errors[0]}` : ''}`);
   }
   return { ok, failed, errors };
 }
 
-/** One system message to every candidate; resolves with how long until the last connected one had it. */
+/** Merges one marker's results from several workers (the agents may span more than one). */
+async function queryAll(workers: Clients[], markers: string[]) {
+  const parts = await Promise.all(workers.map((w) => w.query(markers)));
+  const out: Record<string, MarkerResult | null> = {};
+  for (const m of markers) {
+    let r: MarkerResult | null = null;
+    for (const p of parts) {
+      const d = p[m];
+      if (!d) continue;
+      r = r ? { count: r.count + d.count, first: Math.min(r.first, d.first), last: Math.max(r.last, d.last), repeats: r.repeats + d.repeats } : { ...d };
+    }
+    out[m] = r;
+  }
+  return out;
+}
+
+/** One system message to every candidate; resolves with how long until the first and the last connected one had it. */
 async function broadcast(base: string, admin: Person, workers: Clients[], n: number) {
   const m = marker(n);
   const expected = workers.map((w) => w.candidates);
   const reached = workers.map((w) => w.when((r) => (r.t === 'reached' && r.marker === m ? r : undefined), BROADCAST_TIMEOUT_MS).catch(() => null));
   workers.forEach((w, i) => w.send({ t: 'expect', marker: m, count: expected[i]! }));
   const t0 = now();
-  await trpcMutation(base, admin.cookie, 'messages.send', {
+  await trpc(base, admin.cookie, 'messages.send', {
     audience: 'all',
     title: `广播 ${m}`,
     body: `系统消息 ${m}`,
@@ -214,21 +288,72 @@ async function broadcast(base: string, admin: Person, workers: Clients[], n: num
   });
   const sentMs = now() - t0;
   const results = await Promise.all(reached);
-  const got = await Promise.all(workers.map((w) => w.query([m])));
-  const received = got.reduce((s, d) => s + (d[m]?.count ?? 0), 0);
-  const repeats = got.reduce((s, d) => s + (d[m]?.repeats ?? 0), 0);
-  const last = Math.max(...got.map((d) => d[m]?.last ?? 0));
-  const first = Math.min(...got.map((d) => d[m]?.first ?? Infinity));
+  const got = await queryAll(workers, [m]);
   const complete = results.every((r) => r !== null);
   return {
     clients: expected.reduce((s, x) => s + x, 0),
-    received,
-    repeats,
+    received: got[m]?.count ?? 0,
+    repeats: got[m]?.repeats ?? 0,
     complete,
     sendMs: round(sentMs),
-    firstMs: round(first - t0),
-    allMs: complete ? round(last - t0) : null,
+    firstMs: round((got[m]?.first ?? NaN) - t0),
+    allMs: complete ? round((got[m]?.last ?? NaN) - t0) : null,
   };
+}
+
+/**
+ * What every tab must have had by now, read from the database: every system message to all
+ * (candidates), every desk event since the agents connected (desks start from now), each
+ * candidate's own help events (a page load backfills them all) and exam-page commands.
+ */
+function expectations(db: Db, deskAfter: number): Expectation[] {
+  const sqlite = db.$client;
+  const byUser = (rows: { id: number; userId: number }[]) => {
+    const out: Record<number, number[]> = {};
+    for (const r of rows) (out[r.userId] ??= []).push(r.id);
+    return out;
+  };
+  const commandTypes = CANDIDATE_COMMAND_TYPES.map((t) => `'${t}'`).join(',');
+  return [
+    { kind: 'messages', all: (sqlite.prepare(`select id from messages where audience = 'all' order by id`).all() as { id: number }[]).map((r) => r.id) },
+    { kind: 'desk', all: (sqlite.prepare(`select id from help_events where id > ? order by id`).all(deskAfter) as { id: number }[]).map((r) => r.id) },
+    {
+      kind: 'help',
+      byUser: byUser(
+        sqlite
+          .prepare(
+            `select e.id as id, t.candidate_id as userId from help_events e join help_threads t on t.id = e.thread_id where e.staff_only = 0 order by e.id`,
+          )
+          .all() as { id: number; userId: number }[],
+      ),
+    },
+    {
+      kind: 'commands',
+      byUser: byUser(
+        sqlite.prepare(`select id, candidate_id as userId from events where type in (${commandTypes}) and candidate_id is not null order by id`).all() as {
+          id: number;
+          userId: number;
+        }[],
+      ),
+    },
+  ];
+}
+
+async function auditAll(workers: Clients[], since: number, expected: Expectation[]) {
+  const parts = await Promise.all(workers.map((w) => w.audit(since, expected)));
+  return parts.reduce<AuditResult>(
+    (a, p) => ({
+      streams: a.streams + p.streams,
+      notBack: a.notBack + p.notBack,
+      missing: a.missing + p.missing,
+      missingStreams: a.missingStreams + p.missingStreams,
+      examples: [...a.examples, ...p.examples].slice(0, 5),
+      firstBackAt: a.firstBackAt && p.firstBackAt ? Math.min(a.firstBackAt, p.firstBackAt) : a.firstBackAt || p.firstBackAt,
+      lastBackAt: Math.max(a.lastBackAt, p.lastBackAt),
+      completeAt: Math.max(a.completeAt, p.completeAt),
+    }),
+    { streams: 0, notBack: 0, missing: 0, missingStreams: 0, examples: [], firstBackAt: 0, lastBackAt: 0, completeAt: 0 },
+  );
 }
 
 async function main() {
@@ -261,13 +386,17 @@ async function main() {
       artifacts: ARTIFACTS,
       dbPath,
     };
-    if (buildApp(build, { skip: process.env.BENCH_SKIP_BUILD === '1' })) log('built');
+    if (APP_DIR) {
+      if (!fs.existsSync(path.join(APP_DIR, '.next', 'BUILD_ID'))) throw new Error(`no build in ${APP_DIR}/.next: run next build there first`);
+    } else if (buildApp(build, { skip: process.env.BENCH_SKIP_BUILD === '1' })) log('built');
     freshDb(dbPath);
     const t0 = Date.now();
     const people = await seed(dbPath);
-    log(`seeded ${people.candidates.length} candidates, ${AGENTS} agents, 1 admin in ${Date.now() - t0} ms`);
+    log(`seeded ${people.candidates.length} candidates in ${people.rooms} rooms of exam ${people.examId}, ${AGENTS} agents, 1 admin in ${Date.now() - t0} ms`);
+    const db = openDb(dbPath);
 
-    const env: Record<string, string> = {};
+    // Production refuses to make up a LiveKit secret; the benchmark never reaches the SFU.
+    const env: Record<string, string> = { LIVEKIT_API_KEY: build.apiKey, LIVEKIT_API_SECRET: build.apiSecret };
     if (process.env.BENCH_REDIS === '1' || APPS > 1) {
       redis = await startRedis();
       env.REDIS_URL = redis.url;
@@ -281,91 +410,144 @@ async function main() {
       // Extra flags for the app's node (e.g. --max-semi-space-size=64, --trace-gc), to try tunings.
       ...(process.env.BENCH_APP_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
     ];
-    for (let i = 0; i < APPS; i++) {
-      apps.push(await startApp({ port: PORT + i, dbPath, logFile: path.join(ARTIFACTS, `app${i ? i + 1 : ''}.log`), env, nodeArgs, nofile: 65536 }));
-    }
+    const appOptions = (i: number): AppOptions => ({
+      port: PORT + i,
+      dbPath,
+      logFile: path.join(ARTIFACTS, `app${i ? i + 1 : ''}.log`),
+      env,
+      nodeArgs,
+      nofile: 65536,
+      dir: APP_DIR,
+    });
+    for (let i = 0; i < APPS; i++) apps.push(await startApp(appOptions(i)));
     const bases = apps.map((a) => a.url);
     const base = bases[0]!;
-    const appPid = apps[0]!.child.pid!;
-    const appPids = apps.map((a) => a.child.pid!);
-    const rss = () => appPids.reduce((sum, pid) => sum + treeRssMb(pid), 0);
+    // Replaced when the storm restarts the apps.
+    let appPids = apps.map((a) => a.child.pid!);
+    const rssEach = () => appPids.map((pid) => treeRssMb(pid));
+    const rss = () => rssEach().reduce((s, x) => s + x, 0);
     log(`${APPS} app process(es) up at ${bases.join(', ')} (pids ${appPids.join(', ')}, ${rss()} MB)`);
     let rssPeak = 0;
-    const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, rss())), 1000);
+    let rssPeakApp = 0;
+    const rssTimer = setInterval(() => {
+      const each = rssEach();
+      rssPeak = Math.max(
+        rssPeak,
+        each.reduce((s, x) => s + x, 0),
+      );
+      rssPeakApp = Math.max(rssPeakApp, ...each);
+    }, 1000);
 
-    // ---- 1: agents and 1,000 candidates connect
-    const agents = new Clients('agents');
-    workers.push(agents);
-    // Agents on the last app: with several, most candidates' messages cross processes through Redis.
-    const ag = await agents.connect(
-      bases.at(-1)!,
-      people.agents.map((a) => ({ path: 'help.onDesk', cookie: a.cookie, input: {} })),
-    );
-    if (ag.failed) throw new Error(`agents could not subscribe: ${ag.errors[0]}`);
-    const candidateWorkers: Clients[] = [];
-    const first = people.candidates.slice(0, CLIENTS);
-    const c1 = await connectCandidates(bases, first, candidateWorkers, true);
-    workers.push(...candidateWorkers);
-    if (c1.failed) throw new Error(`${c1.failed} candidate streams failed at ${CLIENTS} clients: ${c1.errors[0]}`);
-    const rssConnected = rss();
-    log(`${CLIENTS} candidates connected (${c1.ok} streams); app RSS ${rssConnected} MB`);
-
-    // ---- 2: candidate -> agent messages at a steady rate
+    // ---- 1: candidates who will ask for help open their threads (the desk assigns them)
+    const asking = people.candidates.slice(0, ASKING);
     const threadOf = new Map<number, number>();
+    const tOpen = Date.now();
+    await pool(asking, 8, async (c, i) => {
+      const r = await trpc<{ id: number }>(bases[i % bases.length]!, c.cookie, 'help.open', { category: 'technical', body: '我的摄像头打不开' });
+      threadOf.set(c.id, r.id);
+    });
+    log(`${threadOf.size} help threads opened in ${Date.now() - tOpen} ms`);
+
+    // ---- 2: agents load their desks (queue, a few threads), then connect
+    const agentBase = bases.at(-1)!;
+    // Desks start from now (no cursor): every desk event after this one must reach every agent.
+    const deskAfter = (db.$client.prepare('select coalesce(max(id), 0) as id from help_events').get() as { id: number }).id;
+    const queueMs: number[] = [];
+    let threadsLoaded = 0;
+    const tLoad = Date.now();
+    const agentSpecs = await pool(people.agents, 8, async (a): Promise<StreamSpec> => {
+      const t = now();
+      const queue = await trpc<{ id: number; agent: { id: number } | null }[]>(agentBase, a.cookie, 'help.queue', { scope: 'open' }, 'query');
+      queueMs.push(now() - t);
+      const mine = queue.filter((q) => q.agent?.id === a.id);
+      const open = [...mine, ...queue.filter((q) => q.agent?.id !== a.id)].slice(0, THREADS_PER_AGENT);
+      for (const th of open) await trpc(agentBase, a.cookie, 'help.thread', { threadId: th.id }, 'query');
+      threadsLoaded += open.length;
+      return { userId: a.id, cookie: a.cookie, topics: ['desk', ...(open[0] ? [`typing:${open[0].id}`] : [])] };
+    });
+    const agentLoadMs = Date.now() - tLoad;
+    queueMs.sort((x, y) => x - y);
+    const typingTopics = agentSpecs.filter((s) => s.topics.length > 1).length;
+    log(
+      `${AGENTS} agents loaded their desks in ${agentLoadMs} ms (help.queue p50 ${round(percentile(queueMs, 50))} ms, max ${round(queueMs.at(-1) ?? NaN)} ms; ${threadsLoaded} threads)`,
+    );
+    const agentWorkers: Clients[] = [];
+    // Agents on the last app: with several, most candidates' messages cross processes through Redis.
+    const ag = await connectTabs([agentBase], agentSpecs, agentWorkers, 'agents');
+    workers.push(...agentWorkers);
+    if (ag.failed) throw new Error(`${ag.failed} agents could not connect: ${ag.errors[0]}`);
+
+    // ---- 3: every candidate's exam page connects
+    const candidateWorkers: Clients[] = [];
+    const candidateSpecs = people.candidates.map((c): StreamSpec => ({
+      userId: c.id,
+      cookie: c.cookie,
+      topics: [`commands:${people.examId}`, 'messages', 'help'],
+    }));
+    const cc = await connectTabs(bases, candidateSpecs, candidateWorkers, 'candidates');
+    workers.push(...candidateWorkers);
+    if (cc.failed) log(`${cc.failed} candidate connections failed: ${cc.errors[0]}`);
+    const rssConnected = rss();
+    log(`${cc.ok} candidates and ${ag.ok} agents connected; app RSS ${rssConnected} MB`);
+
+    // ---- 4: one system message to all while nothing else runs
+    await sleep(2000);
+    const quiet = await broadcast(base, people.admin, candidateWorkers, 1);
+    log(
+      `quiet broadcast to ${quiet.clients}: all in ${quiet.allMs} ms (first ${quiet.firstMs}, send returned after ${quiet.sendMs}), ${quiet.received} received`,
+    );
+
+    // ---- 5: candidate -> agent help messages at a steady rate, and a broadcast halfway
     const sentAt = new Map<string, number>();
     const sendErrors: string[] = [];
     const sendOne = async (i: number, counted: boolean) => {
-      const who = first[i % first.length]!;
+      const who = asking[i % asking.length]!;
       const via = bases[i % bases.length]!;
       const m = marker(1000 + i);
-      const body = `考生求助 ${m}`;
       const t = now();
       if (counted) sentAt.set(m, t);
       try {
-        const thread = threadOf.get(who.id);
-        if (thread === undefined) {
-          threadOf.set(who.id, -1);
-          const r = await trpcMutation<{ id: number }>(via, who.cookie, 'help.open', { category: 'technical', body });
-          threadOf.set(who.id, r.id);
-        } else {
-          await trpcMutation(via, who.cookie, 'help.send', { threadId: thread, body });
-        }
+        await trpc(via, who.cookie, 'help.send', { threadId: threadOf.get(who.id)!, body: `考生求助 ${m}` });
       } catch (err) {
         sentAt.delete(m);
         sendErrors.push((err as Error).message);
       }
     };
-    // Warm-up (not counted): JIT, statement caches. A candidate's messages wait until its open is answered.
-    for (let i = 0; i < WARMUP; i++) await sendOne(i, false);
+    // Warm-up (not counted): JIT, statement caches.
+    await pool(
+      Array.from({ length: WARMUP }, (_, i) => i),
+      5,
+      (i) => sendOne(i, false),
+    );
     await sleep(1000);
-    log(`sending ${MESSAGES} help messages at ${RATE}/s`);
+    log(`sending ${MESSAGES} help messages at ${RATE}/s, a broadcast to all halfway`);
     // Where the CPU went meanwhile, and how long the app's JS thread waited for a core.
     const cpuRoots = () => ({ app: appPids, clients: workers.map((w) => w.child.pid!).filter(Boolean) });
     const cpu0 = sampleCpu(cpuRoots());
-    const thr0 = sampleThreads(appPid);
+    const thr0 = sampleThreads(appPids[0]!);
     const pending: Promise<void>[] = [];
+    let during: Promise<Awaited<ReturnType<typeof broadcast>>> | null = null;
     const tStart = now();
     for (let i = 0; i < MESSAGES; i++) {
       const due = tStart + (i * 1000) / RATE;
       const wait = due - now();
       if (wait > 0) await sleep(wait);
-      const k = WARMUP + i;
-      // A candidate's next message waits for its thread (the first one is an open).
-      const who = first[k % first.length]!;
-      if (threadOf.get(who.id) === -1) await Promise.all(pending.slice(-50));
-      pending.push(sendOne(k, true));
+      pending.push(sendOne(WARMUP + i, true));
+      if (i === Math.floor(MESSAGES / 2)) during = broadcast(base, people.admin, candidateWorkers, 2);
     }
     await Promise.all(pending);
     const sendSpanS = (now() - tStart) / 1000;
+    const b2 = await during!;
     const chatCpu = cpuBetween(cpu0, sampleCpu(cpuRoots()));
-    const chatAppThreads = threadsBetween(thr0, sampleThreads(appPid));
+    const chatAppThreads = threadsBetween(thr0, sampleThreads(appPids[0]!));
+    log(`broadcast to ${b2.clients} during the chat: all in ${b2.allMs} ms (first ${b2.firstMs}, send returned after ${b2.sendMs}), ${b2.received} received`);
     log(`CPU during the chat (% of one core): ${JSON.stringify(chatCpu)}; app threads ${JSON.stringify(chatAppThreads)}`);
     const markers = [...sentAt.keys()];
     const drainUntil = Date.now() + DRAIN_MS;
     let deliveries: Record<string, MarkerResult | null> = {};
     for (;;) {
-      deliveries = await agents.query(markers);
-      const missing = markers.filter((m) => (deliveries[m]?.count ?? 0) < AGENTS).length;
+      deliveries = await queryAll(agentWorkers, markers);
+      const missing = markers.filter((m) => (deliveries[m]?.count ?? 0) < ag.ok).length;
       if (!missing || Date.now() > drainUntil) break;
       await sleep(500);
     }
@@ -374,138 +556,231 @@ async function main() {
     let incomplete = 0;
     let repeats = 0;
     const missed: string[] = [];
-    for (const m of markers) {
+    const windows = new Map<number, number[]>();
+    for (const [k, m] of markers.entries()) {
       const d = deliveries[m];
-      if (!d || d.count < AGENTS) {
+      if (!d || d.count < ag.ok) {
         incomplete++;
-        missed.push(`${m} (message ${markers.indexOf(m) + 1}, sent via app ${((WARMUP + markers.indexOf(m)) % APPS) + 1}): ${d?.count ?? 0}/${AGENTS} agents`);
+        missed.push(`${m} (message ${k + 1}, sent via app ${((WARMUP + k) % APPS) + 1}): ${d?.count ?? 0}/${ag.ok} agents`);
         continue;
       }
       repeats += d.repeats;
-      latencies.push(d.last - sentAt.get(m)!);
+      const l = d.last - sentAt.get(m)!;
+      latencies.push(l);
       firstLatencies.push(d.first - sentAt.get(m)!);
+      // Latency over time (5 s windows of send time): a slow moment shows up as a slow window.
+      const w = Math.floor((sentAt.get(m)! - tStart) / 5000) * 5;
+      windows.set(w, [...(windows.get(w) ?? []), l]);
     }
     if (missed.length) log(`never reached every agent: ${missed.slice(0, 5).join('; ')}`);
-    // Latency over time (5 s windows of send time): a slow minute shows up as a slow window.
-    const windows = new Map<number, number[]>();
-    for (const m of markers) {
-      const d = deliveries[m];
-      if (!d || d.count < AGENTS) continue;
-      const w = Math.floor((sentAt.get(m)! - tStart) / 5000) * 5;
-      windows.set(w, [...(windows.get(w) ?? []), d.last - sentAt.get(m)!]);
-    }
-    const latencyByWindow = [...windows].map(([fromS, l]) => ({
-      fromS,
-      n: l.length,
-      p50: round(
-        percentile(
-          l.sort((a, b) => a - b),
-          50,
-        ),
-      ),
-      max: round(l.at(-1)!),
-    }));
+    const latencyByWindow = [...windows].map(([fromS, l]) => {
+      l.sort((a, b) => a - b);
+      return { fromS, n: l.length, p50: round(percentile(l, 50)), max: round(l.at(-1)!) };
+    });
     latencies.sort((a, b) => a - b);
     firstLatencies.sort((a, b) => a - b);
     const rssChat = rss();
     log(
-      `delivery over ${latencies.length} messages: p50 ${round(percentile(latencies, 50))} p95 ${round(percentile(latencies, 95))} p99 ${round(percentile(latencies, 99))} ms` +
+      `help delivery to all ${ag.ok} agents over ${latencies.length} messages: p50 ${round(percentile(latencies, 50))} p95 ${round(percentile(latencies, 95))} p99 ${round(percentile(latencies, 99))} max ${round(latencies.at(-1) ?? NaN)} ms` +
         ` (${incomplete} incomplete, ${sendErrors.length} send errors${sendErrors[0] ? `: ${sendErrors[0]}` : ''})`,
     );
 
-    // ---- 3: one system message to all, at CLIENTS
-    const b1 = await broadcast(base, people.admin, candidateWorkers, 1);
-    log(`broadcast to ${b1.clients}: all in ${b1.allMs} ms (first ${b1.firstMs}, send returned after ${b1.sendMs}), ${b1.received} received`);
+    // Every tab against the database before the storm: the check itself must find nothing missing.
+    const before = await auditAll(workers, 0, expectations(db, deskAfter));
+    log(`before the storm: ${before.streams} connections, ${before.missing} events missing${before.examples[0] ? ` (${before.examples[0]})` : ''}`);
 
-    // ---- 4: as many candidates as the machine holds, up to BROADCAST_CLIENTS
-    let c2 = { ok: 0, failed: 0, errors: [] as string[] };
-    if (BROADCAST_CLIENTS > CLIENTS) {
-      const more = people.candidates.slice(CLIENTS, BROADCAST_CLIENTS);
-      const extra: Clients[] = [];
-      try {
-        c2 = await connectCandidates(bases, more, extra, false);
-      } catch (err) {
-        log(`connecting more candidates stopped: ${(err as Error).message}`);
+    // ---- 6: the reconnect storm
+    let storm: Record<string, unknown> | null = null;
+    let reconnectStormMs: number | null = null;
+    let missedEvents: number | null = null;
+    let stormCpu = null;
+    if (STORM) {
+      await sleep(2000);
+      const statsBefore = await Promise.all(workers.map((w) => w.stats()));
+      const openBefore = statsBefore.reduce((s, x) => s + x.open, 0);
+      log(`reconnect storm: killing ${APPS} app process(es) with ${openBefore} connections open`);
+      const tKill = now();
+      await Promise.all(apps.map((a) => a.stop({ hard: true })));
+      const downMs = now() - tKill;
+      // Up once the live route answers (a 401 without a cookie): the moment tabs can connect again.
+      const restarted = await Promise.all(apps.map((_, i) => startApp({ ...appOptions(i), readyPath: '/api/live?topics=desk' })));
+      apps.splice(0, apps.length, ...restarted);
+      appPids = apps.map((a) => a.child.pid!);
+      const upMs = now() - tKill;
+      // From the restarted app's start on (the killed process's ticks are gone with it).
+      const cpu1 = sampleCpu(cpuRoots());
+      log(`app(s) answering again ${round(upMs)} ms after the kill (pids ${appPids.join(', ')})`);
+      // Events the tabs must resume after their cursors: sent the moment the app answers, while most are still waiting to reconnect.
+      const stormErrors: string[] = [];
+      await trpc(base, people.admin.cookie, 'messages.send', {
+        audience: 'all',
+        title: `重启后 ${runId}`,
+        body: `系统消息 ${marker(3)}`,
+        priority: 'normal',
+        mustAcknowledge: false,
+      }).catch((err: Error) => stormErrors.push(err.message));
+      const broadcastSentMs = now() - tKill;
+      await pool(
+        Array.from({ length: STORM_HELP }, (_, i) => i),
+        5,
+        async (i) => {
+          const who = asking[(i * 37) % asking.length]!;
+          await trpc(bases[i % bases.length]!, who.cookie, 'help.send', { threadId: threadOf.get(who.id)!, body: `重启后 ${marker(100_000 + i)}` }).catch(
+            (err: Error) => stormErrors.push(err.message),
+          );
+        },
+      );
+      const sentMs = now() - tKill;
+      const expected = expectations(db, deskAfter);
+      let last: AuditResult;
+      let polls = 0;
+      for (;;) {
+        last = await auditAll(workers, tKill, expected);
+        polls++;
+        if ((!last.notBack && !last.missing) || now() - tKill > STORM_TIMEOUT_MS) break;
+        if (polls % 10 === 0)
+          log(`storm +${Math.round((now() - tKill) / 1000)} s: ${last.streams - last.notBack}/${last.streams} back, ${last.missing} events missing`);
+        await sleep(500);
       }
-      workers.push(...extra);
-      candidateWorkers.push(...extra);
-      if (c2.failed) log(`${c2.failed} streams failed to connect: ${c2.errors[0]}`);
-      // Workers with failures expect only what connected; the result says how many that was.
-      // (These hold one stream per candidate: messages.onMine.)
-      for (const w of extra) {
-        const s = await w.stats();
-        w.candidates = s.open;
-      }
+      const done = !last.notBack && !last.missing;
+      reconnectStormMs = done ? round(last.completeAt - tKill) : null;
+      missedEvents = last.missing;
+      stormCpu = cpuBetween(cpu1, sampleCpu(cpuRoots()));
+      const statsAfter = await Promise.all(workers.map((w) => w.stats()));
+      storm = {
+        killedMs: round(downMs),
+        answeringMs: round(upMs),
+        broadcastSentMs: round(broadcastSentMs),
+        eventsSentMs: round(sentMs),
+        firstBackMs: last.firstBackAt ? round(last.firstBackAt - tKill) : null,
+        lastBackMs: last.lastBackAt ? round(last.lastBackAt - tKill) : null,
+        allBackMs: reconnectStormMs,
+        connectionsBefore: openBefore,
+        connectionsAfter: statsAfter.reduce((s, x) => s + x.open, 0),
+        notBack: last.notBack,
+        missedEvents: last.missing,
+        missedConnections: last.missingStreams,
+        missedExamples: last.examples,
+        sendErrors: stormErrors.slice(0, 3),
+        reconnects: statsAfter.reduce((s, x) => s + x.reconnects, 0) - statsBefore.reduce((s, x) => s + x.reconnects, 0),
+        rssMbAfter: rss(),
+      };
+      log(`reconnect storm: ${JSON.stringify(storm)}`);
     }
-    const rssBroadcastConnected = rss();
-    await sleep(2000);
-    const cpu1 = sampleCpu(cpuRoots());
-    const thr1 = sampleThreads(appPid);
-    const b2 = await broadcast(base, people.admin, candidateWorkers, 2);
-    const broadcastCpu = cpuBetween(cpu1, sampleCpu(cpuRoots()));
-    const broadcastAppThreads = threadsBetween(thr1, sampleThreads(appPid));
-    log(`broadcast to ${b2.clients}: all in ${b2.allMs} ms (first ${b2.firstMs}, send returned after ${b2.sendMs}), ${b2.received} received`);
+
     const stats = await Promise.all(workers.map((w) => w.stats()));
     clearInterval(rssTimer);
-    rssPeak = Math.max(rssPeak, rss());
+    const each = rssEach();
+    rssPeak = Math.max(
+      rssPeak,
+      each.reduce((s, x) => s + x, 0),
+    );
+    rssPeakApp = Math.max(rssPeakApp, ...each);
+
+    const p99 = percentile(latencies, 99);
+    const targets = {
+      deliveryMsP99: {
+        target: `<= ${TARGET.deliveryMsP99} ms with ${TARGET.agents} agents + ${TARGET.candidates} candidates`,
+        value: round(p99),
+        pass: ag.ok >= TARGET.agents && cc.ok >= TARGET.candidates && incomplete === 0 && p99 <= TARGET.deliveryMsP99,
+      },
+      broadcastAllMs: {
+        target: `<= ${TARGET.broadcastAllMs} ms for ${TARGET.candidates}`,
+        value: b2.allMs,
+        pass: b2.clients >= TARGET.candidates && b2.complete && (b2.allMs ?? Infinity) <= TARGET.broadcastAllMs,
+      },
+      rssMb: { target: `<= ${TARGET.rssMb} MB (peak, per app process)`, value: rssPeakApp, pass: rssPeakApp <= TARGET.rssMb },
+      reconnectStormMs: {
+        target: `<= ${TARGET.reconnectStormMs} ms with ${TARGET.candidates} candidates, 0 missed`,
+        value: reconnectStormMs,
+        missedEvents,
+        pass: STORM && cc.ok >= TARGET.candidates && missedEvents === 0 && reconnectStormMs !== null && reconnectStormMs <= TARGET.reconnectStormMs,
+      },
+    };
 
     const result = {
-      clients: CLIENTS,
-      agents: AGENTS,
+      clients: cc.ok,
+      candidates: cc.ok,
+      agents: ag.ok,
+      asking: ASKING,
       messages: latencies.length,
       rate: RATE,
       sendSpanS: round(sendSpanS),
       deliveryMsP50: round(percentile(latencies, 50)),
       deliveryMsP95: round(percentile(latencies, 95)),
-      deliveryMsP99: round(percentile(latencies, 99)),
+      deliveryMsP99: round(p99),
       deliveryMsMax: round(latencies.at(-1) ?? NaN),
+      firstAgentMsP50: round(percentile(firstLatencies, 50)),
       firstAgentMsP99: round(percentile(firstLatencies, 99)),
       deliveryIncomplete: incomplete,
       deliveryMissed: missed.slice(0, 10),
       deliveryMarkerRepeats: repeats,
       sendErrors: sendErrors.length,
-      broadcastAtClients: b1,
+      broadcastAtClients: quiet,
       broadcastClients: b2.clients,
       broadcastReceived: b2.received,
       broadcastAllMs: b2.allMs,
       broadcastFirstMs: b2.firstMs,
       broadcastSendMs: b2.sendMs,
+      agentDesks: {
+        queueMsP50: round(percentile(queueMs, 50)),
+        queueMsMax: round(queueMs.at(-1) ?? NaN),
+        threadsLoaded,
+        typingTopics,
+        loadS: round(agentLoadMs / 1000),
+      },
+      missedBeforeStorm: before.missing,
+      reconnectStormMs,
+      missedEvents,
+      reconnectStorm: storm,
       duplicateEventIds: stats.reduce((s, x) => s + x.duplicateIds, 0),
+      outOfOrderIds: stats.reduce((s, x) => s + x.outOfOrder, 0),
       streamsOpen: stats.reduce((s, x) => s + x.open, 0),
       streamErrors: stats.reduce((s, x) => s + x.errors, 0),
+      streamRefused: stats.reduce((s, x) => s + x.refused, 0),
       streamReconnects: stats.reduce((s, x) => s + x.reconnects, 0),
+      lastStreamError: stats.find((s) => s.lastError)?.lastError ?? null,
       rssMb: rssPeak,
-      rssMbAt: { connected1000: rssConnected, afterChat: rssChat, connectedAll: rssBroadcastConnected, peak: rssPeak },
+      rssMbMaxApp: rssPeakApp,
+      rssMbAt: { connected: rssConnected, afterChat: rssChat, peak: rssPeak, end: each },
       apps: APPS,
       bus: redis ? 'redis' : 'in-process',
       appNodeArgs: nodeArgs.filter((a) => !a.startsWith('--cpu-prof')),
-      cpu: { chat: chatCpu, chatAppThreads, broadcast: broadcastCpu, broadcastAppThreads },
+      cpu: { chat: chatCpu, chatAppThreads, storm: stormCpu },
       latencyByWindow,
-      targets: {
-        deliveryMsP99: TARGET.deliveryMsP99,
-        deliveryMsP99Met: CLIENTS >= TARGET.deliveryClients && percentile(latencies, 99) <= TARGET.deliveryMsP99 && incomplete === 0,
-        broadcastAllMs: TARGET.broadcastAllMs,
-        broadcastAllMsMet: b2.clients >= TARGET.broadcastClients && b2.complete && (b2.allMs ?? Infinity) <= TARGET.broadcastAllMs,
-      },
+      targets,
+      pass: Object.values(targets).every((t) => t.pass),
       definitions: {
         deliveryMs:
-          "per help message: from the moment the candidate process starts the help.open/help.send request to the moment the LAST of the agents' help.onDesk SSE streams has the event (all agents see every desk event); percentiles over the counted messages",
-        firstAgentMsP99: 'as deliveryMs but to the first agent',
-        deliveryMarkerRepeats: 'later desk events quoting an already delivered message again (e.g. the assignment after an open); not duplicates',
-        duplicateEventIds: 'tracked events a stream received twice (must be 0)',
-        broadcastAllMs:
-          "from the start of the admin's messages.send (audience all) request until the last connected candidate's messages.onMine stream has the message",
-        broadcastClients:
-          'candidates connected when the second broadcast was sent: the first CLIENTS (who asked for help) hold help.onMine + messages.onMine, the others messages.onMine only, as a candidate page without an open help thread does',
-        rssMb: 'peak resident memory of the app process tree(s) (next start; summed over the app processes), sampled every second',
-        apps: "app processes (BENCH_APPS): candidates' workers are spread over them round robin, agents are on the last one, messages are sent through them in turn, the broadcast through the first; events cross through Redis",
+          "per help message (help.send from a candidate with an assigned thread): from the moment the candidate's request starts to the moment the LAST agent's live connection (topic `desk`) has the event; percentiles over the counted messages",
+        firstAgentMs: 'as deliveryMs but to the first agent',
+        deliveryMarkerRepeats: 'later desk events quoting an already delivered message again; not duplicates',
+        broadcastAtClients:
+          'a system message to all (admin messages.send, audience all) while nothing else runs, timed to the first and last candidate (topic `messages`)',
+        broadcastAllMs: "the same, sent halfway through the help messages: from the start of the admin's request until the last connected candidate has it",
+        agentDesks:
+          'each agent: help.queue (open) once, help.thread for up to BENCH_THREADS_PER_AGENT threads (its own first), then one live connection `desk,typing:<first thread>`',
+        candidates:
+          'each holds the exam page connection `commands:<exam>,messages,help`; BENCH_ASKING of them have an assigned help thread and send the help messages',
+        reconnectStormMs:
+          'the app process(es) killed (SIGKILL) and started again on the same port and database; a system message to all and a few help messages sent as soon as they answer; from the kill until every connection has an `open` frame after it and has every event the database says it should (the later of the two per connection, the last connection)',
+        missedEvents:
+          'tracked ids a connection never received: every all-candidates message (candidates), every help event since the desks connected (agents), the candidate`s own non-staff help events and exam commands (candidates), checked against the database',
+        missedBeforeStorm: 'the same check before the storm (must be 0, else the check or the delivery is wrong)',
+        duplicateEventIds: 'tracked events a connection received at or below its cursor for the topic (must be 0)',
+        reconnect:
+          'as a tab: after a drop, reconnectDelay(0) (components/live/backoff.ts); after each failed attempt, reconnectDelay(failures); cursors per topic in Last-Event-ID',
+        rssMb:
+          'peak resident memory of the app process tree(s) (next start; summed over the app processes), sampled every second; rssMbMaxApp: the largest single app process (the target)',
+        apps: "app processes (BENCH_APPS): candidates' workers are spread over them round robin, agents are on the last one, help messages are sent through them in turn, broadcasts through the first; events cross through Redis; the storm restarts all of them",
         clock: 'performance.timeOrigin + performance.now() in each process (same machine clock)',
-        cpu: 'percent of one core (200 = both cores) per process group during the chat and the second broadcast; otherProcesses is everything else on the machine; "main (JS) waiting for a CPU" is the app JS thread runnable but not running (/proc schedstat)',
+        cpu: 'percent of one core (200 = both cores) per process group during the chat and during the storm (from the restarted app answering until every tab is back); otherProcesses is everything else on the machine; "main (JS) waiting for a CPU" is the app JS thread runnable but not running (/proc schedstat)',
         latencyByWindow: 'delivery latency by 5 s window of send time: p50 and max',
       },
-      machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+      machine: { cpus: os.cpus().length, node: process.version, loadAvg: os.loadavg().map(round) },
       durationS: Math.round((Date.now() - started) / 1000),
     };
+    db.$client.close();
     fs.writeFileSync(path.join(ARTIFACTS, `result-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(result, null, 2));
     await cleanup();
     if (process.env.BENCH_CPU_PROF === '1') log(`CPU profile in ${profDir}`);
