@@ -1,8 +1,9 @@
-import { EventEmitter, on } from 'node:events';
+import { EventEmitter } from 'node:events';
 import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { helpEvents, helpMessages, helpReads, helpThreads, type HelpEvent } from '@/db/schema';
 import type { EventBus } from '../events/bus';
+import { iterateLocal } from '../events/local';
 import { merge, perRow, resumable, type LiveItem } from '../events/resumable';
 import { inRoomScope, type RoomScope } from './access';
 import { candidateSummary, messageViews, QUEUE_MOVES, staffSummary, type DeskUnread, type DeskUpdate, type MineUpdate, type PositionUpdate } from './help';
@@ -71,7 +72,7 @@ export async function mineStream({
   signal?: AbortSignal;
 }): Promise<AsyncGenerator<LiveItem<MineUpdate | PositionUpdate>>> {
   tapQueueMoves(bus);
-  const moves = on(queueMoves, 'move', { signal })[Symbol.asyncIterator]() as AsyncIterator<unknown[]>;
+  const moves = iterateLocal<number>(queueMoves, 'move', signal);
   /** Threads whose queue position the client was last told, by id (null: not told yet). */
   const shown = new Map<number, number | null>();
   const update = (event: HelpEvent): MineUpdate => {
@@ -120,7 +121,7 @@ export async function mineStream({
         }
         const waiting = [...shown.keys()];
         if (!waiting.length) continue;
-        const positions = queuePositions(db, item.value[0] as number);
+        const positions = queuePositions(db, item.value);
         for (const threadId of waiting) {
           const position = positions.get(threadId) ?? null;
           if (position == null) {
