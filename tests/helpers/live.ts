@@ -75,6 +75,8 @@ export async function openLive({
   bus = getBus(),
   signal,
   locale,
+  cookie: rawCookie,
+  handle = (req) => liveResponse({ req, db, bus }),
 }: {
   db: Db;
   token: string | null;
@@ -83,15 +85,20 @@ export async function openLive({
   bus?: EventBus;
   signal?: AbortSignal;
   locale?: string;
+  /** A whole Cookie header instead of `token` and `locale` (another kind of session, say). */
+  cookie?: string;
+  /** What answers the request: the handler itself by default; the route module, say. */
+  handle?: (req: Request) => Response | Promise<Response>;
 }) {
   const abort = new AbortController();
-  signal?.addEventListener('abort', () => abort.abort(), { once: true });
+  if (signal?.aborted) abort.abort();
+  else signal?.addEventListener('abort', () => abort.abort(), { once: true });
   const headers: Record<string, string> = {};
-  const cookie = [token ? `sid=${token}` : null, locale ? `NEXT_LOCALE=${locale}` : null].filter(Boolean).join('; ');
+  const cookie = rawCookie ?? [token ? `sid=${token}` : null, locale ? `NEXT_LOCALE=${locale}` : null].filter(Boolean).join('; ');
   if (cookie) headers.cookie = cookie;
   if (cursors.length) headers['last-event-id'] = encodeCursors(cursors);
   const req = new Request(`http://localhost/api/live?topics=${encodeURIComponent(topics.join(','))}`, { headers, signal: abort.signal });
-  const res = liveResponse({ req, db, bus });
+  const res = await handle(req);
   if (res.headers.get('content-type')?.startsWith('application/json')) {
     return { res, json: (await res.json()) as { error: string; message: string }, frames: null } as const;
   }
