@@ -91,8 +91,9 @@ export async function openLive({
   handle?: (req: Request) => Response | Promise<Response>;
 }) {
   const abort = new AbortController();
+  const onAbort = () => abort.abort();
   if (signal?.aborted) abort.abort();
-  else signal?.addEventListener('abort', () => abort.abort(), { once: true });
+  else signal?.addEventListener('abort', onAbort, { once: true });
   const headers: Record<string, string> = {};
   const cookie = rawCookie ?? [token ? `sid=${token}` : null, locale ? `NEXT_LOCALE=${locale}` : null].filter(Boolean).join('; ');
   if (cookie) headers.cookie = cookie;
@@ -100,6 +101,8 @@ export async function openLive({
   const req = new Request(`http://localhost/api/live?topics=${encodeURIComponent(topics.join(','))}`, { headers, signal: abort.signal });
   const res = await handle(req);
   if (res.headers.get('content-type')?.startsWith('application/json')) {
+    // Nothing to end later: the caller's signal need not keep a listener for it.
+    signal?.removeEventListener('abort', onAbort);
     return { res, json: (await res.json()) as { error: string; message: string }, frames: null } as const;
   }
   const it = sseFrames(res.body!)[Symbol.asyncIterator]();

@@ -564,21 +564,25 @@ describe('access matrix', () => {
     expect(wrong).toEqual([]);
   });
 
-  it.each(Object.keys(LIVE) as LiveKind[])('live topic %s: each role gets it in the open frame, or the refusal the table says', async (kind) => {
-    const topic = LIVE[kind].topic(world);
-    const row = new Map<RoleName, Outcome>();
-    results.set(`live ${topic}`, row);
-    const wrong: string[] = [];
-    for (const as of ROLES) {
-      const { got, detail, text } = await liveOutcomeOf(topic, as);
-      row.set(as, got === 'open' ? 'ALLOWED' : outcomeOfCode(got.code));
-      const want = expectedLive(kind, as);
-      if (JSON.stringify(got) !== JSON.stringify(want)) wrong.push(`${as}: expected ${JSON.stringify(want)}, got ${detail}`);
-      const seen = got === 'open' ? (FOREIGN[as]?.(world) ?? []).filter((m) => text.includes(m)) : [];
-      if (seen.length) wrong.push(`${as}: the topic shows ${seen.join(', ')}, which is not theirs: ${text.slice(0, 300)}`);
-    }
-    expect(wrong).toEqual([]);
-  });
+  it.each(Object.keys(LIVE) as LiveKind[])(
+    'live topic %s: each role gets it in the open frame, or the refusal the table says',
+    async (kind) => {
+      const topic = LIVE[kind].topic(world);
+      const row = new Map<RoleName, Outcome>();
+      results.set(`live ${topic}`, row);
+      const wrong: string[] = [];
+      for (const as of ROLES) {
+        const { got, detail, text } = await liveOutcomeOf(topic, as);
+        row.set(as, got === 'open' ? 'ALLOWED' : outcomeOfCode(got.code));
+        const want = expectedLive(kind, as);
+        if (JSON.stringify(got) !== JSON.stringify(want)) wrong.push(`${as}: expected ${JSON.stringify(want)}, got ${detail}`);
+        const seen = got === 'open' ? (FOREIGN[as]?.(world) ?? []).filter((m) => text.includes(m)) : [];
+        if (seen.length) wrong.push(`${as}: the topic shows ${seen.join(', ')}, which is not theirs: ${text.slice(0, 300)}`);
+      }
+      expect(wrong).toEqual([]);
+    },
+    30_000,
+  );
 
   it('the webhook route accepts a body LiveKit signed, whoever sends it', async () => {
     const body = webhookJson(world);
