@@ -1,24 +1,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
-import { EventSource } from 'eventsource';
+import { createTRPCClient, httpLink } from '@trpc/client';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '@/db/client';
 import { sessions } from '@/db/schema';
+import { CURSORS_HEADER, encodeCursors, type LiveTopic } from '@/server/live/types';
 import type { AppRouter } from '@/server/routers/_app';
+import type { DeskUpdate, MineUpdate } from '@/server/services/help';
 import { SESSION_COOKIE } from '@/server/services/auth';
 import { makeCandidate, makeStaff } from '../fixtures/factories';
 import { newSessionToken, startApp, type AppProcess } from '../bench/realtime-app';
 import { E2E } from '../helpers/e2e-env';
+import { sseFrames, type LiveFrame } from '../helpers/live';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { freshDb } from '../helpers/stack';
 
 /**
  * Two `next start` processes of the same build behind one SQLite file and one Redis, as two
  * app servers behind a load balancer would be: what one process persists and emits reaches
- * SSE subscribers held by the other, and a subscriber whose server dies resumes on the
- * restarted one with nothing missed and nothing twice.
+ * live connections (`GET /api/live`) held by the other, and a page whose server dies resumes
+ * on the restarted one with nothing missed and nothing twice.
  */
 const dir = path.join(E2E.artifacts, 'scale-out');
 const dbPath = path.join(dir, 'scale-out.db');
@@ -53,25 +55,9 @@ function cookieFor(userId: number) {
   return `${SESSION_COOKIE}=${token}`;
 }
 
-/** The app's tRPC client as a Node program uses it: SSE subscriptions through `eventsource`. */
+/** The app's tRPC client for queries and mutations, as a Node program uses it. */
 function client(base: string, cookie: string) {
-  const url = `${base}/api/trpc`;
-  return createTRPCClient<AppRouter>({
-    links: [
-      splitLink({
-        condition: (op) => op.type === 'subscription',
-        true: httpSubscriptionLink({
-          url,
-          transformer: superjson,
-          EventSource,
-          eventSourceOptions: () => ({
-            fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, cookie } }),
-          }),
-        }),
-        false: httpLink({ url, transformer: superjson, headers: { cookie } }),
-      }),
-    ],
-  });
+  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${base}/api/trpc`, transformer: superjson, headers: { cookie } })] });
 }
 
 /** Collects what a subscription yields and lets a test wait for a condition on it. */
@@ -101,30 +87,64 @@ function collector<T>() {
   };
 }
 
-/** The payload of a tracked event (tRPC hands them over as `{ id, data }`). */
-const untrack = <T>(v: unknown): { id: string | null; data: T } =>
-  v && typeof v === 'object' && 'id' in v && 'data' in v ? { id: String(v.id), data: v.data as T } : { id: null, data: v as T };
+/**
+ * A page's live connection over real HTTP, as the browser holds it: `GET /api/live` with the
+ * session cookie; when the stream ends or the server is gone, it connects again with each
+ * topic's last id in Last-Event-ID. The browser waits a jittered backoff between attempts; a
+ * short fixed pause is enough here.
+ */
+function liveConnection(base: string, cookie: string, topics: LiveTopic[]) {
+  const frames = collector<LiveFrame>();
+  const cursors = new Map<LiveTopic, number>();
+  const states: string[] = [];
+  const stop = new AbortController();
+  const done = (async () => {
+    while (!stop.signal.aborted) {
+      try {
+        const headers: Record<string, string> = { cookie };
+        if (cursors.size) headers[CURSORS_HEADER] = encodeCursors(cursors);
+        const res = await fetch(`${base}/api/live?topics=${topics.join(',')}`, { headers, signal: stop.signal });
+        if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+        for await (const f of sseFrames(res.body!)) {
+          if (f.event === 'open') states.push(`open ${encodeCursors(cursors)}`);
+          else if (f.event !== 'refused' && f.id != null) cursors.set(f.event, f.id);
+          frames.push(f);
+        }
+        states.push('ended');
+      } catch (err) {
+        if (stop.signal.aborted) break;
+        states.push(`error: ${(err as Error).message}`);
+      }
+      if (!stop.signal.aborted) await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  return {
+    frames,
+    states,
+    /** Resolves once the server accepted the topics (listening has started). */
+    opened: () => frames.until((items) => items.some((f) => f.event === 'open'), 'the open frame'),
+    close: async () => {
+      stop.abort();
+      await done;
+    },
+  };
+}
 
 describe('two app processes sharing one database and Redis', () => {
-  it('an agent subscribed on app B sees a help request made through app A', async () => {
+  it('an agent whose desk is connected to app B sees a help request made through app A', async () => {
     const candidate = await makeCandidate(db);
     const agent = await makeStaff(db, 'support');
-    const onB = client(apps.b!.url, cookieFor(agent.id));
-    const desk = collector<{ event: { type: string }; message: { body: string } | null }>();
-    let started!: () => void;
-    const isStarted = new Promise<void>((r) => (started = r));
-    const sub = onB.help.onDesk.subscribe(
-      {},
-      { onStarted: () => started(), onData: (v) => desk.push(untrack<{ event: { type: string }; message: { body: string } | null }>(v).data) },
-    );
+    const desk = liveConnection(apps.b!.url, cookieFor(agent.id), ['desk']);
     try {
-      await isStarted;
+      await desk.opened();
       const body = `屏幕共享断了，怎么办？ ${Date.now()}`;
       const thread = await client(apps.a!.url, cookieFor(candidate.id)).help.open.mutate({ category: 'technical', body });
-      await desk.until((items) => items.some((u) => u.event.type === 'opened' && u.message?.body === body), 'the opened thread on app B');
+      const opened = (f: LiveFrame) => f.event === 'desk' && (f.data as DeskUpdate).event.type === 'opened' && (f.data as DeskUpdate).message?.body === body;
+      await desk.frames.until((items) => items.some(opened), 'the opened thread on app B');
       expect(thread.id).toBeGreaterThan(0);
+      expect((desk.frames.items.find(opened)!.data as DeskUpdate).thread).toMatchObject({ id: thread.id });
     } finally {
-      sub.unsubscribe();
+      await desk.close();
     }
   });
 
@@ -135,21 +155,15 @@ describe('two app processes sharing one database and Redis', () => {
     const agentOnA = client(apps.a!.url, cookieFor(agent.id));
     const thread = await candidateOnA.help.open.mutate({ category: 'other', body: '我的摄像头没有画面' });
 
-    type Update = { event: { id: number; type: string }; message: { kind: string; body: string } | null };
-    const seen = collector<{ id: string | null; data: Update }>();
-    const states: string[] = [];
-    const candidateOnB = client(apps.b!.url, cookieFor(candidate.id));
-    const sub = candidateOnB.help.onMine.subscribe(
-      {},
-      {
-        onData: (v) => {
-          const u = untrack<Update>(v);
-          if (u.data && typeof u.data === 'object' && 'event' in u.data) seen.push(u);
-        },
-        onConnectionStateChange: (s) => states.push(`${s.state}${s.error ? `: ${s.error.message}` : ''}`),
-        onError: (err) => states.push(`error: ${err.message}`),
+    // The candidate's page holds its live connection on B; queue positions (untracked) are left aside.
+    const live = liveConnection(apps.b!.url, cookieFor(candidate.id), ['help']);
+    const seen = {
+      get items() {
+        return live.frames.items.filter((f) => f.event === 'help' && 'event' in f.data).map((f) => ({ id: f.id, data: f.data as MineUpdate }));
       },
-    );
+      until: (check: (items: { id?: number; data: MineUpdate }[]) => boolean, what: string) => live.frames.until(() => check(seen.items), what),
+    };
+    const states = live.states;
     const replies = () => seen.items.filter((u) => u.data.message?.kind === 'agent').map((u) => u.data.message!.body);
     const say = (body: string) => agentOnA.help.send.mutate({ threadId: thread.id, body });
 
@@ -163,7 +177,7 @@ describe('two app processes sharing one database and Redis', () => {
       // Replies sent through A while B is down: nobody is listening for this candidate anywhere.
       for (const n of [4, 5, 6, 7, 8]) await say(`回复 ${n}`);
       apps.b = await start('b');
-      // The client reconnects by itself (EventSource retry) with its last event id.
+      // The page reconnects by itself with its cursor (help=<last id>).
       await seen.until(() => replies().length >= 8, 'the missed replies after the restart');
       for (const n of [9, 10]) await say(`回复 ${n}`);
       await seen.until(() => replies().length >= 10, `live replies after the restart (connection states: ${states.join(', ')})`);
@@ -172,10 +186,12 @@ describe('two app processes sharing one database and Redis', () => {
       const ids = seen.items.map((u) => u.data.event.id);
       expect(new Set(ids).size).toBe(ids.length);
       expect(ids).toEqual([...ids].sort((x, y) => x - y));
-      // It did lose the connection and come back (not a stream that never broke).
-      expect(states.filter((s) => s.startsWith('connecting')).length).toBeGreaterThanOrEqual(2);
+      expect(seen.items.map((u) => u.id)).toEqual(ids);
+      // It did lose the connection and come back with a cursor (not a stream that never broke).
+      expect(states.filter((s) => s.startsWith('open')).length).toBeGreaterThanOrEqual(2);
+      expect(states.filter((s) => s.startsWith('open help=')).length).toBeGreaterThanOrEqual(1);
     } finally {
-      sub.unsubscribe();
+      await live.close();
     }
   });
 });

@@ -4,7 +4,7 @@ import { createTestDb } from './db';
 export type TestDb = ReturnType<typeof createTestDb>;
 
 /**
- * A fresh test database and an AbortController for the test's subscriptions, made before each
+ * A fresh test database and an AbortController for the test's live connections, made before each
  * test and released after it (the controller aborted, the database removed). Read `db` and
  * `stop` only inside tests and hooks: they change from one test to the next.
  */

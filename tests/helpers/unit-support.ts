@@ -156,34 +156,6 @@ export function timelineOf(db: Db, candidateId: number, type?: string) {
     .all();
 }
 
-/** A value a subscription yielded: tRPC's tracked envelope ([id, data, symbol]) as the caller sees it. */
-export function untracked<T>(value: unknown): { id: string; data: T } {
-  if (Array.isArray(value)) return { id: value[0] as string, data: value[1] as T };
-  return value as { id: string; data: T };
-}
-
-/**
- * Opens a subscription returned by a caller. `next` fails the test if the stream ended;
- * `nextWithin` resolves undefined when nothing arrives in time (for "nothing more" checks: a
- * value that arrives later is lost, so use it last).
- */
-export async function openSubscription<T>(started: Promise<unknown>) {
-  const it = ((await started) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-  return {
-    it,
-    async next() {
-      const r = await it.next();
-      if (r.done) throw new Error('the subscription ended');
-      return untracked<T>(r.value);
-    },
-    async nextWithin(ms: number) {
-      const r = await Promise.race([it.next(), new Promise<undefined>((resolve) => setTimeout(resolve, ms))]);
-      return r && !r.done ? untracked<T>(r.value) : undefined;
-    },
-    close: () => it.return?.(),
-  };
-}
-
 /** Audit rows, oldest first. */
 export function auditRows(db: Db) {
   return db.select().from(auditLog).orderBy(asc(auditLog.id)).all();

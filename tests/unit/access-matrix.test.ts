@@ -6,7 +6,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDb } from '../helpers/db';
 import { useAppDb } from '../helpers/security/app-db';
-import { callRoute, callSubscription, callTrpc, ORIGIN, rolledBack, routerProcedures, type RouteHandler } from '../helpers/security/http';
+import type { LiveKind, LiveTopic } from '@/server/live/types';
+import { openLive, type LiveFrame } from '../helpers/live';
+import { callRoute, callTrpc, ORIGIN, rolledBack, routerProcedures, type RouteHandler } from '../helpers/security/http';
 import { buildWorld, ROLES, type RoleName, type World } from '../helpers/security/world';
 import { signWebhook, webhookBody } from '../helpers/unit-support';
 
@@ -35,8 +37,8 @@ vi.mock('@/server/livekit/room-service', () => ({ removeFromRoom: async () => {}
 /*
  * Not exercised here: nothing is left out, but three things are only partly covered. The
  * LiveKit webhook ignores cookies (its row shows that none get in unsigned; a signed body is
- * checked below). Subscriptions are judged at the start of the stream (the check before the
- * first yield) plus whatever the stream has ready at once (backfill from lastEventId 0).
+ * checked below). Live topics (LIVE below) are judged when the connection opens (the `open` or
+ * `refused` frame) plus whatever the topic sends before it goes quiet (backfill from cursor 0).
  * "chiefOtherExam" is chief of another exam the fixture's candidate also sits: every row of this
  * exam is refused to them, the candidate included (hole 12 of issue 12).
  */
@@ -168,25 +170,20 @@ const ACCESS: Record<string, Entry> = {
   'exam.confirmInfo': { allowed: CANDIDATE, input: (w) => ({ examId: w.exam.id }) },
   'exam.finish': { allowed: CANDIDATE, input: (w) => ({ examId: w.exam.id, reason: 'submitted' }) },
   'exam.reportIntegrity': { allowed: CANDIDATE, input: (w) => ({ examId: w.exam.id, signal: 'page_hidden', at: new Date() }) },
-  'exam.onCommands': { allowed: CANDIDATE, input: (w) => ({ examId: w.exam.id, lastEventId: 0 }) },
   'messages.list': { allowed: CANDIDATE },
   'messages.unreadCount': { allowed: CANDIDATE },
   'messages.markRead': { allowed: CANDIDATE, input: (w) => ({ messageId: w.messageId }) },
   'messages.acknowledge': { allowed: CANDIDATE, input: (w) => ({ messageId: w.messageId }) },
-  'messages.onMine': { allowed: CANDIDATE, input: () => ({ lastEventId: 0 }) },
 
   // ---- help desk
   'help.myThreads': { allowed: CANDIDATE },
   'help.open': { allowed: CANDIDATE, input: () => ({ category: 'other', body: 'Another question' }) },
-  'help.onMine': { allowed: CANDIDATE, input: () => ({ lastEventId: 0 }) },
   'help.thread': { allowed: THREAD_A, input: (w) => ({ threadId: w.threadId }) },
   'help.send': { allowed: THREAD_A, input: (w) => ({ threadId: w.threadId, body: 'Hello' }) },
   'help.typing': { allowed: THREAD_A, input: (w) => ({ threadId: w.threadId }) },
   'help.markRead': { allowed: THREAD_A, input: (w) => ({ threadId: w.threadId, messageId: w.helpMessageId }) },
-  'help.onTyping': { allowed: THREAD_A, input: (w) => ({ threadId: w.threadId }) },
   'help.queue': { allowed: DESK, input: () => ({ scope: 'open' }) },
   'help.agents': { allowed: DESK },
-  'help.onDesk': { allowed: DESK, input: () => ({ lastEventId: 0 }) },
   'help.claim': { allowed: THREAD_A_STAFF, input: (w) => ({ threadId: w.threadId }) },
   'help.transfer': { allowed: THREAD_A_STAFF, input: (w) => ({ threadId: w.threadId, toAgentId: w.users.support.id }) },
   'help.resolve': { allowed: THREAD_A_STAFF, input: (w) => ({ threadId: w.threadId }) },
@@ -219,7 +216,6 @@ const ACCESS: Record<string, Entry> = {
   'room.listMine': { allowed: INVIGILATORS },
   'room.byId': { allowed: ROOM_A_STAFF, input: (w) => ({ roomId: w.roomA.id }) },
   'room.watchToken': { allowed: ROOM_A_STAFF, input: (w) => ({ roomId: w.roomA.id }) },
-  'room.onEvents': { allowed: ROOM_A_STAFF, input: (w) => ({ roomId: w.roomA.id, lastEventId: 0 }) },
 
   // ---- system messages: senders within their limits
   'messages.send': { allowed: ROOM_A_STAFF, input: (w) => ({ audience: 'room', roomId: w.roomA.id, title: 'Hi', body: 'Five minutes' }) },
@@ -227,8 +223,6 @@ const ACCESS: Record<string, Entry> = {
   'messages.composeOptions': { allowed: DESK },
   // Support may address any candidate, so it may look any up.
   'messages.findCandidates': { allowed: THREAD_A_STAFF, input: (w) => ({ roomId: w.roomA.id }) },
-  // Only the sender (room A's invigilator) and admins follow a message's counts.
-  'messages.onStats': { allowed: ['invigilator', 'admin'], input: (w) => ({ messageId: w.messageId }) },
 
   // ---- recordings
   'recordings.start': {
@@ -258,6 +252,19 @@ const ACCESS: Record<string, Entry> = {
   'system.info': { allowed: EVERYONE },
 
   // ---- route handlers (app/api/**/route.ts), called with real Requests
+  // Any session gets the connection; each topic is then allowed or refused inside it (LIVE below).
+  'GET /api/live': {
+    allowed: SIGNED_IN,
+    noLeakCheck: 'the connection is ended as soon as it answers; what topics show is checked in LIVE',
+    route: async (w, as) => {
+      const stop = new AbortController();
+      const req = new Request(`${ORIGIN}/api/live?topics=desk`, { headers: headersOf(w, as), signal: stop.signal });
+      const res = await call('live', 'GET', req);
+      // Like a tab closed at once: the stream ends, so its (empty) body can be read.
+      stop.abort();
+      return res;
+    },
+  },
   // The fixture's file is a question-sheet image of a started exam: the exam's candidates and
   // staff (any room of it); support never gets question material (access.mayReadAttachment).
   'GET /api/attachments/[id]': {
@@ -406,14 +413,85 @@ async function outcomeOf(key: string, entry: Entry, as: RoleName): Promise<{ out
     return { outcome: outcomeOfStatus(res.status), detail: `${res.status} ${text.slice(0, 200)}`, text };
   }
   const type = procedures.get(key)!;
+  if (type === 'subscription') throw new Error(`${key}: live updates go through /api/live (LIVE below), not tRPC subscriptions`);
   const input = entry.input?.(world, as);
-  if (type === 'subscription') {
-    const r = await rolledBack(world.db, () => callSubscription({ path: key, input, cookie: world.cookies[as] }));
-    return { outcome: outcomeOfCode(r.code), detail: r.code ?? 'stream opened', text: JSON.stringify(r.first ?? null) };
-  }
   const r = await rolledBack(world.db, () => callTrpc({ path: key, type, input, cookie: world.cookies[as] }));
   const text = JSON.stringify(r.body);
   return { outcome: outcomeOfCode(r.code), detail: `${r.status} ${text.slice(0, 300)}`, text };
+}
+
+/* ------------------------------------------------------------------ live topics */
+
+type LiveRefusal = { code: string; key: string };
+const NOT_ASSIGNED: LiveRefusal = { code: 'FORBIDDEN', key: 'room.notAssigned' };
+const NOT_SENDER: LiveRefusal = { code: 'FORBIDDEN', key: 'messages.notSender' };
+const THREAD_NOT_FOUND: LiveRefusal = { code: 'NOT_FOUND', key: 'help.notFound' };
+
+/**
+ * Who gets which topic of the live connection (`GET /api/live?topics=…`), one entry per kind of
+ * topic, naming the fixture's rows as ACCESS does (the roles of the tRPC subscriptions the
+ * topics replaced). `allowed` roles find the topic in the `open` frame. Every other signed-in
+ * role gets a `refused` frame for it: the row-level refusal in `rows` when its role may open
+ * that kind of topic but not this row, else FORBIDDEN auth.wrongRole. Without a user session
+ * (anonymous, the phone) the connection itself is refused: 401 auth.required.
+ */
+const LIVE: Record<LiveKind, { topic: (w: World) => string; allowed: readonly RoleName[]; rows?: Partial<Record<RoleName, LiveRefusal>> }> = {
+  commands: { topic: (w) => `commands:${w.exam.id}`, allowed: CANDIDATE },
+  messages: { topic: () => 'messages', allowed: CANDIDATE },
+  help: { topic: () => 'help', allowed: CANDIDATE },
+  typing: { topic: (w) => `typing:${w.threadId}`, allowed: THREAD_A, rows: { chiefOtherExam: THREAD_NOT_FOUND, invigilatorOther: THREAD_NOT_FOUND } },
+  room: { topic: (w) => `room:${w.roomA.id}`, allowed: ROOM_A_STAFF, rows: { chiefOtherExam: NOT_ASSIGNED, invigilatorOther: NOT_ASSIGNED } },
+  desk: { topic: () => 'desk', allowed: DESK },
+  // Only the sender (room A's invigilator) and admins follow a message's counts.
+  stats: {
+    topic: (w) => `stats:${w.messageId}`,
+    allowed: ['invigilator', 'admin'],
+    rows: { chiefOtherExam: NOT_SENDER, invigilatorOther: NOT_SENDER, chief: NOT_SENDER, support: NOT_SENDER },
+  },
+};
+
+function expectedLive(kind: LiveKind, as: RoleName): 'open' | LiveRefusal {
+  const entry = LIVE[kind];
+  if (entry.allowed.includes(as)) return 'open';
+  if (as === 'anonymous' || as === 'phone') return { code: 'UNAUTHORIZED', key: 'auth.required' };
+  return entry.rows?.[as] ?? { code: 'FORBIDDEN', key: 'auth.wrongRole' };
+}
+
+/** How long an opened topic must stay quiet before its backfill counts as read (for the leak check). */
+const QUIET_MS = 150;
+
+/**
+ * Opens one topic through the app's live route as a role (cursor 0: the whole backfill) and
+ * reads up to the `open` frame; for an opened topic, also what it sends before it goes quiet.
+ */
+async function liveOutcomeOf(topic: string, as: RoleName): Promise<{ got: 'open' | LiveRefusal; detail: string; text: string }> {
+  const stop = new AbortController();
+  try {
+    const live = await openLive({
+      db: world.db,
+      token: null,
+      cookie: world.cookies[as],
+      topics: [topic],
+      cursors: [[topic as LiveTopic, 0]],
+      signal: stop.signal,
+      handle: (req) => call('live', 'GET', req),
+    });
+    if (live.json) {
+      return { got: { code: outcomeOfStatus(live.res.status), key: live.json.error }, detail: `${live.res.status} ${JSON.stringify(live.json)}`, text: '' };
+    }
+    const before: LiveFrame[] = [];
+    for (let f = await live.next(); f.event !== 'open'; f = await live.next()) before.push(f);
+    const refused = before.find((f) => f.event === 'refused');
+    if (refused?.event === 'refused') {
+      const { code, key } = refused.data;
+      return { got: { code, key }, detail: `refused ${JSON.stringify(refused.data)}`, text: '' };
+    }
+    const shown: LiveFrame[] = [];
+    for (let f = await live.within(QUIET_MS); f && shown.length < 100; f = await live.within(QUIET_MS)) shown.push(f);
+    return { got: 'open', detail: `open (${[...before, ...shown].map((f) => f.event).join(', ')})`, text: JSON.stringify(shown) };
+  } finally {
+    stop.abort();
+  }
 }
 
 /* ------------------------------------------------------------------ the tests */
@@ -485,6 +563,26 @@ describe('access matrix', () => {
     }
     expect(wrong).toEqual([]);
   });
+
+  it.each(Object.keys(LIVE) as LiveKind[])(
+    'live topic %s: each role gets it in the open frame, or the refusal the table says',
+    async (kind) => {
+      const topic = LIVE[kind].topic(world);
+      const row = new Map<RoleName, Outcome>();
+      results.set(`live ${topic}`, row);
+      const wrong: string[] = [];
+      for (const as of ROLES) {
+        const { got, detail, text } = await liveOutcomeOf(topic, as);
+        row.set(as, got === 'open' ? 'ALLOWED' : outcomeOfCode(got.code));
+        const want = expectedLive(kind, as);
+        if (JSON.stringify(got) !== JSON.stringify(want)) wrong.push(`${as}: expected ${JSON.stringify(want)}, got ${detail}`);
+        const seen = got === 'open' ? (FOREIGN[as]?.(world) ?? []).filter((m) => text.includes(m)) : [];
+        if (seen.length) wrong.push(`${as}: the topic shows ${seen.join(', ')}, which is not theirs: ${text.slice(0, 300)}`);
+      }
+      expect(wrong).toEqual([]);
+    },
+    30_000,
+  );
 
   it('the webhook route accepts a body LiveKit signed, whoever sends it', async () => {
     const body = webhookJson(world);

@@ -1,32 +1,35 @@
-import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
-import { messages } from '@/db/schema';
+import { messages, type User } from '@/db/schema';
 import { getBus } from '@/server/events/bus';
-import { appRouter } from '@/server/routers/_app';
-import type { CandidateCommand } from '@/server/services/exams';
-import type { TileUpdate } from '@/server/services/rooms';
 import { registerCandidate } from '@/server/services/setup';
-import type { Context } from '@/server/trpc/init';
 import { makeRoomScenario, makeSittingScenario } from '../fixtures/factories';
+import { follow, openLive, sessionTokenFor } from '../helpers/live';
 import { useTestDb } from '../helpers/unit-db';
-import { auditRows, callerFor, makeContext, openSubscription, registrationRow, timelineOf, trpcRefusal } from '../helpers/unit-support';
+import { auditRows, callerFor, makeContext, registrationRow, timelineOf, trpcRefusal } from '../helpers/unit-support';
 
 const fx = useTestDb();
 
 const MIN = 60_000;
 
-/** A candidate's exam page listening for staff commands. */
-function commandsOf(ctx: Context, input: { examId: number; lastEventId?: number | null }) {
-  return openSubscription<CandidateCommand>(callerFor(ctx, { signal: fx.stop.signal }).exam.onCommands(input));
+/** A candidate's exam page following staff commands on its live connection (after `after`, when it resumes). */
+async function commandsOf(user: User, examId: number, after?: number) {
+  const topic = `commands:${examId}` as const;
+  const live = await follow(fx.db, user, [topic], { cursors: after != null ? [[topic, after]] : [], signal: fx.stop.signal });
+  expect(live.opened).toEqual([topic]);
+  return {
+    next: () => live.next(topic),
+    /** For "nothing more" checks: undefined when nothing came within `ms`. */
+    nextWithin: (ms: number) => live.within(ms, topic),
+    close: live.close,
+  };
 }
 
 describe('messages from the invigilator', () => {
   it('an invigilator’s message to one candidate reaches that candidate’s exam page live, and no one else’s', async () => {
     const { exam, room, invigilator, candidates } = await makeSittingScenario(fx.db, { candidates: 2 });
     const [to, other] = candidates;
-    const page = await commandsOf(makeContext(fx.db, to!), { examId: exam.id });
-    const otherPage = await commandsOf(makeContext(fx.db, other!), { examId: exam.id });
+    const page = await commandsOf(to!, exam.id);
+    const otherPage = await commandsOf(other!, exam.id);
 
     const { messageId } = await callerFor(makeContext(fx.db, invigilator)).invigilate.sendMessage({
       roomId: room.id,
@@ -37,7 +40,7 @@ describe('messages from the invigilator', () => {
     const got = await page.next();
     expect(got.data).toEqual({ type: 'message', messageId, text: '请将摄像头对准正脸，保持面部在画面中。', at: expect.any(Date) });
     const [event] = timelineOf(fx.db, to!.id, 'staff_message');
-    expect(got.id).toBe(String(event!.id));
+    expect(got.id).toBe(event!.id);
     expect(event!.payload).toEqual({ messageId, audience: 'candidate' });
     expect(await otherPage.nextWithin(100)).toBeUndefined();
     expect(timelineOf(fx.db, other!.id, 'staff_message')).toEqual([]);
@@ -73,8 +76,8 @@ describe('messages from the invigilator', () => {
   it('an invigilator’s message to the room reaches every candidate of the room, one event each, and no candidate of another room', async () => {
     const { exam, room, invigilator, candidates } = await makeSittingScenario(fx.db, { candidates: 3 });
     const elsewhere = await makeSittingScenario(fx.db);
-    const pages = await Promise.all(candidates.map((c) => commandsOf(makeContext(fx.db, c), { examId: exam.id })));
-    const outsider = await commandsOf(makeContext(fx.db, elsewhere.candidates[0]!), { examId: elsewhere.exam.id });
+    const pages = await Promise.all(candidates.map((c) => commandsOf(c, exam.id)));
+    const outsider = await commandsOf(elsewhere.candidates[0]!, elsewhere.exam.id);
 
     const { messageId } = await callerFor(makeContext(fx.db, invigilator)).invigilate.sendMessage({ roomId: room.id, text: '距离考试结束还有 15 分钟。' });
 
@@ -117,7 +120,7 @@ describe('resuming the command stream', () => {
     const staff = callerFor(makeContext(fx.db, invigilator)).invigilate;
     const send = (text: string) => staff.sendMessage({ roomId: room.id, candidateId: cand.id, text });
 
-    const first = await commandsOf(makeContext(fx.db, cand), { examId: exam.id });
+    const first = await commandsOf(cand, exam.id);
     const m1 = await send('第一条');
     const seen = await first.next();
     expect(seen.data).toMatchObject({ messageId: m1.messageId });
@@ -128,13 +131,13 @@ describe('resuming the command stream', () => {
     await staff.addTime({ roomId: room.id, candidateId: cand.id, minutes: 10, reason: '网络中断' });
     const m3 = await send('第三条');
 
-    const again = await commandsOf(makeContext(fx.db, cand), { examId: exam.id, lastEventId: Number(seen.id) });
+    const again = await commandsOf(cand, exam.id, seen.id);
     const missed = [await again.next(), await again.next(), await again.next()];
     expect(missed.map((c) => c.data.type)).toEqual(['message', 'extra_time', 'message']);
     expect(missed.map((c) => (c.data.type === 'message' ? c.data.messageId : c.data.type))).toEqual([m2.messageId, 'extra_time', m3.messageId]);
-    expect(missed.map((c) => Number(c.id))).toEqual(
+    expect(missed.map((c) => c.id)).toEqual(
       timelineOf(fx.db, cand.id)
-        .filter((e) => e.id > Number(seen.id) && ['staff_message', 'extra_time'].includes(e.type))
+        .filter((e) => e.id > seen.id! && ['staff_message', 'extra_time'].includes(e.type))
         .map((e) => e.id),
     );
 
@@ -154,7 +157,7 @@ describe('resuming the command stream', () => {
     const pending = await staff.sendMessage({ roomId: room.id, text: '未确认的全场消息' });
     await callerFor(makeContext(fx.db, cand)).messages.acknowledge({ messageId: acked.messageId });
 
-    const page = await commandsOf(makeContext(fx.db, cand), { examId: exam.id });
+    const page = await commandsOf(cand, exam.id);
 
     expect((await page.next()).data).toMatchObject({ type: 'message', messageId: pending.messageId, text: '未确认的全场消息' });
     expect(await page.nextWithin(100)).toBeUndefined();
@@ -165,7 +168,7 @@ describe('resuming the command stream', () => {
     const cand = a.candidates[0]!;
     const b = await makeRoomScenario(fx.db);
     registerCandidate({ db: fx.db, examId: b.exam.id, roomId: b.room.id, candidateId: cand.id, seat: 9 });
-    const page = await commandsOf(makeContext(fx.db, cand), { examId: a.exam.id });
+    const page = await commandsOf(cand, a.exam.id);
 
     await callerFor(makeContext(fx.db, b.invigilator)).invigilate.sendMessage({ roomId: b.room.id, candidateId: cand.id, text: '另一场考试的消息' });
     const own = await callerFor(makeContext(fx.db, a.invigilator)).invigilate.sendMessage({ roomId: a.room.id, candidateId: cand.id, text: '本场消息' });
@@ -181,26 +184,18 @@ describe('resuming the command stream', () => {
     const [first] = timelineOf(fx.db, cand.id, 'staff_message');
     await staff.addTime({ roomId: room.id, candidateId: cand.id, minutes: 5, reason: '补时' });
 
-    const url = `http://localhost/api/trpc/exam.onCommands?input=${encodeURIComponent(JSON.stringify(superjson.serialize({ examId: exam.id })))}`;
-    const res = await fetchRequestHandler({
-      endpoint: '/api/trpc',
-      req: new Request(url, { headers: { 'last-event-id': String(first!.id) }, signal: fx.stop.signal }),
-      router: appRouter,
-      createContext: () => makeContext(fx.db, cand),
-    });
+    // The cursor travels in Last-Event-ID as `topic=id`, as the browser's live connection sends it.
+    const topic = `commands:${exam.id}` as const;
+    const live = await openLive({ db: fx.db, token: sessionTokenFor(fx.db, cand), topics: [topic], cursors: [[topic, first!.id]], signal: fx.stop.signal });
+    if (live.json) throw new Error(`refused: ${live.json.error}`);
+    expect(live.res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const [extra] = timelineOf(fx.db, cand.id, 'extra_time');
-    const reader = res.body!.getReader();
-    let text = '';
-    while (!text.includes(`id: ${extra!.id}\n`)) {
-      const chunk = await reader.read();
-      if (chunk.done) break;
-      text += new TextDecoder().decode(chunk.value);
-    }
-    await reader.cancel();
 
-    expect(text).toContain(`id: ${extra!.id}\n`);
-    expect(text).toContain('"type":"extra_time"');
-    expect(text).not.toContain(`id: ${first!.id}\n`);
+    expect((await live.next('open')).data).toEqual({ topics: [topic] });
+    const got = await live.next(topic);
+    expect(got.id).toBe(extra!.id);
+    expect(got.data).toMatchObject({ type: 'extra_time', minutes: 5 });
+    expect(await live.within(100, topic)).toBeUndefined();
   });
 });
 
@@ -212,9 +207,9 @@ describe('acknowledgements', () => {
     const { messageId } = await staff.invigilate.sendMessage({ roomId: room.id, candidateId: cand.id, text: '请保持屏幕共享开启。' });
     const state = await staff.invigilate.roomState({ roomId: room.id });
     expect(state.tiles[0]!.pendingAcks).toBe(1);
-    const sub = await openSubscription<TileUpdate>(
-      callerFor(makeContext(fx.db, invigilator), { signal: fx.stop.signal }).room.onEvents({ roomId: room.id, lastEventId: state.lastEventId }),
-    );
+    const topic = `room:${room.id}` as const;
+    const grid = await follow(fx.db, invigilator, [topic], { cursors: [[topic, state.lastEventId]], signal: fx.stop.signal });
+    const sub = { next: () => grid.next(topic), nextWithin: (ms: number) => grid.within(ms, topic) };
 
     await callerFor(makeContext(fx.db, cand)).messages.acknowledge({ messageId });
     await callerFor(makeContext(fx.db, cand)).messages.acknowledge({ messageId });
@@ -248,7 +243,7 @@ describe('extra time', () => {
     const { exam, room, invigilator, candidates } = await makeSittingScenario(fx.db);
     const cand = candidates[0]!;
     const before = (await callerFor(makeContext(fx.db, cand)).exam.session({ examId: exam.id })).exam.endsAt;
-    const page = await commandsOf(makeContext(fx.db, cand), { examId: exam.id });
+    const page = await commandsOf(cand, exam.id);
     const staff = callerFor(makeContext(fx.db, invigilator)).invigilate;
 
     const r1 = await staff.addTime({ roomId: room.id, candidateId: cand.id, minutes: 10, reason: '摄像头故障' });
@@ -295,7 +290,7 @@ describe('ending a candidate’s exam', () => {
     const [cand, other] = candidates;
     const candidate = callerFor(makeContext(fx.db, cand!));
     await candidate.exam.saveAnswers({ examId: exam.id, answers: [{ questionId: 'q3', value: '写到一半', revision: 1 }] });
-    const page = await commandsOf(makeContext(fx.db, cand!), { examId: exam.id });
+    const page = await commandsOf(cand!, exam.id);
 
     const res = await callerFor(makeContext(fx.db, invigilator)).invigilate.endExam({ roomId: room.id, candidateId: cand!.id, reason: '使用手机，经确认违纪' });
 
@@ -340,14 +335,19 @@ describe('ending a candidate’s exam', () => {
 });
 
 describe('who may listen for commands', () => {
-  it('a candidate not registered for the exam gets NOT_FOUND before any stream; staff get FORBIDDEN; anonymous UNAUTHORIZED', async () => {
+  it('a candidate not registered for the exam gets NOT_FOUND before the stream opens; staff get FORBIDDEN; anonymous UNAUTHORIZED', async () => {
     const { exam, invigilator } = await makeSittingScenario(fx.db);
     const stranger = (await makeRoomScenario(fx.db)).candidates[0]!;
+    const topic = `commands:${exam.id}` as const;
 
-    const notMine = await trpcRefusal(callerFor(makeContext(fx.db, stranger)).exam.onCommands({ examId: exam.id }));
-    expect(notMine.code).toBe('NOT_FOUND');
-    expect(notMine.cause).toMatchObject({ key: 'exam.notRegistered' });
-    expect((await trpcRefusal(callerFor(makeContext(fx.db, invigilator)).exam.onCommands({ examId: exam.id }))).code).toBe('FORBIDDEN');
-    expect((await trpcRefusal(callerFor(makeContext(fx.db, null)).exam.onCommands({ examId: exam.id }))).code).toBe('UNAUTHORIZED');
+    const notMine = await follow(fx.db, stranger, [topic], { signal: fx.stop.signal });
+    expect(notMine.refused).toEqual([expect.objectContaining({ topic, code: 'NOT_FOUND', key: 'exam.notRegistered' })]);
+    expect(notMine.opened).toEqual([]);
+    const staff = await follow(fx.db, invigilator, [topic], { signal: fx.stop.signal });
+    expect(staff.refused).toEqual([expect.objectContaining({ topic, code: 'FORBIDDEN', key: 'auth.wrongRole' })]);
+    expect(staff.opened).toEqual([]);
+    const anonymous = await openLive({ db: fx.db, token: null, topics: [topic], signal: fx.stop.signal });
+    expect(anonymous.res.status).toBe(401);
+    expect(anonymous.json).toMatchObject({ error: 'auth.required' });
   });
 });

@@ -6,16 +6,15 @@ import { getBus } from '@/server/events/bus';
 import { handleLivekitWebhook } from '@/server/livekit/webhook';
 import { login } from '@/server/services/auth';
 import { finishExam } from '@/server/services/exams';
-import type { TileUpdate } from '@/server/services/rooms';
 import { assignInvigilator } from '@/server/services/setup';
 import { makeJpeg, makeRoomScenario, makeSittingScenario, makeStaff, PASSWORD } from '../fixtures/factories';
 import { createTestDb } from '../helpers/db';
+import { follow } from '../helpers/live';
 import {
   auditRows,
   callerFor,
   httpCall,
   makeContext,
-  openSubscription,
   signWebhook,
   timelineOf,
   trpcRefusal,
@@ -176,9 +175,9 @@ describe('flags live on the room stream', () => {
     const { exam, room, invigilator, candidates } = await makeSittingScenario(db);
     const cand = candidates[0]!;
     const state = await callerFor(makeContext(db, invigilator)).invigilate.roomState({ roomId: room.id });
-    const sub = await openSubscription<TileUpdate>(
-      callerFor(makeContext(db, invigilator), { signal: stop.signal }).room.onEvents({ roomId: room.id, lastEventId: state.lastEventId }),
-    );
+    const topic = `room:${room.id}` as const;
+    const grid = await follow(db, invigilator, [topic], { cursors: [[topic, state.lastEventId]], signal: stop.signal });
+    const sub = { next: () => grid.next(topic), close: grid.close };
 
     await callerFor(makeContext(db, cand)).exam.reportIntegrity({ examId: exam.id, signal: 'fullscreen_left', at: new Date() });
     const cause = await sub.next();

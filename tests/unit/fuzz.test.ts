@@ -4,8 +4,22 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { appRouter } from '@/server/routers/_app';
 import { createTestDb } from '../helpers/db';
 import { useAppDb } from '../helpers/security/app-db';
-import { fixturePool, inputsFor, plainJson, rawRequests, type RawRequest } from '../helpers/security/fuzz-inputs';
-import { dbDigest, ORIGIN, rolledBack, routerProcedures, rowCounts, sendTrpc, totalChanges, trpcRequest, type ProcType } from '../helpers/security/http';
+import { sseFrames } from '../helpers/live';
+import { anyNumber, anyString, fixturePool, inputsFor, plainJson, rawRequests, type RawRequest } from '../helpers/security/fuzz-inputs';
+import {
+  callRoute,
+  dbDigest,
+  ORIGIN,
+  rolledBack,
+  routerProcedures,
+  rowCounts,
+  sendTrpc,
+  totalChanges,
+  trpcRequest,
+  type ProcType,
+  type RouteHandler,
+} from '../helpers/security/http';
+import * as liveRoute from '@/app/api/live/route';
 import { buildWorld, ROLES, type RoleName, type World } from '../helpers/security/world';
 
 // As in access-matrix.test.ts: Next's request scope from the Request being handled, the test
@@ -15,7 +29,7 @@ vi.mock('@/server/db', () => import('../helpers/security/app-db'));
 vi.mock('@/server/livekit/room-service', () => ({ removeFromRoom: async () => {}, removeStaffFromRooms: async () => {}, dropLostRooms: () => [] }));
 
 /**
- * Every query, mutation and subscription, through the tRPC route's exported GET/POST with real
+ * Every query and mutation, through the tRPC route's exported GET/POST with real
  * Requests and the real context, as every kind of caller, with generated inputs: well-formed
  * tRPC requests (superjson) carrying schema-shaped, mutated and garbage inputs, and a share of
  * raw malformed requests. Every call runs in a transaction that is rolled back, so each starts
@@ -24,8 +38,8 @@ vi.mock('@/server/livekit/room-service', () => ({ removeFromRoom: async () => {}
  */
 const SEED = 20261204;
 const RUNS = 500;
-/** Subscriptions: fuzzed up to the stream's start (the resolver and its checks), fewer runs. */
-const SUBSCRIPTION_RUNS = 150;
+/** The live connection (`GET /api/live`): its topics and cursors, read up to the `open` frame. */
+const LIVE_RUNS = 300;
 
 /**
  * Refused calls that write on purpose: a failed sign-in counts against the throttle
@@ -109,21 +123,12 @@ function wellFormed(path: string, type: ProcType, input: unknown, cookie: string
 
 /** One call: sends, reads the whole answer, checks what a refused call left in the database. */
 async function probe(path: string, type: ProcType, as: RoleName, req: Request, shown: string) {
-  const stop = new AbortController();
   const before = totalChanges(testDb);
   await rolledBack(
     testDb,
     async () => {
       const res = await sendTrpc(req);
-      if (type === 'subscription' && res.headers.get('content-type')?.includes('text/event-stream')) {
-        // The resolver (and its checks) ran before the Response was made; read the opening event and stop.
-        const reader = res.body!.getReader();
-        await reader.read();
-        stop.abort();
-        await reader.cancel().catch(() => undefined);
-      } else {
-        await res.arrayBuffer();
-      }
+      await res.arrayBuffer();
       return res.status;
     },
     (status) => {
@@ -139,7 +144,78 @@ async function probe(path: string, type: ProcType, as: RoleName, req: Request, s
 }
 
 const fuzzed = procedures.filter(([, type]) => type !== 'subscription');
-const streams = procedures.filter(([, type]) => type === 'subscription');
+
+/** Topic names: mostly well-formed ones naming the fixture's rows, some near misses and garbage. */
+function liveTopics(p: ReturnType<typeof fixturePool>) {
+  const keyed = ['commands', 'room', 'typing', 'stats'];
+  const topic = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom('messages', 'help', 'desk') },
+    { weight: 5, arbitrary: fc.tuple(fc.constantFrom(...keyed), fc.constantFrom(...p.ids)).map(([k, n]) => `${k}:${n}`) },
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...keyed, 'messages', 'desk'), fc.option(anyNumber)).map(([k, n]) => (n == null ? k : `${k}:${n}`)) },
+    { weight: 1, arbitrary: anyString },
+  );
+  return fc.array(topic, { minLength: 1, maxLength: 9 }).map((t) => t.join(','));
+}
+
+/** Cursor headers: none, `topic=id` pairs (mostly well-formed), or garbage. */
+const liveCursors = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(undefined) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .array(fc.tuple(fc.constantFrom('desk', 'messages', 'help', 'room:1', 'commands:1', 'stats:1', 'typing:1'), fc.oneof(fc.nat(), anyNumber)), {
+        maxLength: 8,
+      })
+      .map((pairs) => pairs.map(([t, n]) => `${t}=${n}`).join(',')),
+  },
+  { weight: 1, arbitrary: anyString },
+);
+
+/** One live connection: answered in JSON (refused), or read up to its `open` frame and closed. */
+async function probeLive(as: RoleName, topics: string, cursors: string | undefined, shown: string) {
+  const headers: Record<string, string> = {};
+  if (world.cookies[as]) headers.cookie = world.cookies[as];
+  if (cursors !== undefined) headers['last-event-id'] = cursors;
+  const stop = new AbortController();
+  let req: Request;
+  try {
+    req = new Request(`${ORIGIN}/api/live?${new URLSearchParams({ topics })}`, { headers, signal: stop.signal });
+  } catch {
+    return; // A header value no client could send (a line break, say).
+  }
+  const before = totalChanges(testDb);
+  try {
+    await rolledBack(
+      testDb,
+      async () => {
+        const res = await callRoute(liveRoute.GET as RouteHandler, req);
+        if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+          // Every topic has been opened or refused once the `open` frame is out.
+          for await (const f of sseFrames(res.body!)) if (f.event === 'open') break;
+        } else {
+          await res.arrayBuffer();
+        }
+        return res.status;
+      },
+      (status) => {
+        statusCounts[status] = (statusCounts[status] ?? 0) + 1;
+        perProcedure['GET /api/live'] = (perProcedure['GET /api/live'] ?? 0) + 1;
+        if (status >= 500) findings.push({ path: 'GET /api/live', role: as, status, what: 'status >= 500', input: shown });
+        if (status >= 400 && totalChanges(testDb) !== before && dbDigest(testDb) !== fixtureDigest) {
+          findings.push({
+            path: 'GET /api/live',
+            role: as,
+            status,
+            what: `refused connection wrote to the database (row counts now ${show(rowCounts(testDb))})`,
+            input: shown,
+          });
+        }
+      },
+    );
+  } finally {
+    stop.abort();
+  }
+}
 
 describe('fuzzing every procedure through the HTTP handler', () => {
   it('notices a server error and a write, so that silence below means something', async () => {
@@ -173,7 +249,7 @@ describe('fuzzing every procedure through the HTTP handler', () => {
     expect(dbDigest(testDb)).toBe(fixtureDigest);
   });
 
-  it.each([...fuzzed, ...streams])(
+  it.each(fuzzed)(
     '%s (%s)',
     async (path, type) => {
       const schema = (appRouter._def.procedures as unknown as Record<string, { _def: { inputs: unknown[] } }>)[path]!._def.inputs[0];
@@ -191,18 +267,30 @@ describe('fuzzing every procedure through the HTTP handler', () => {
           // Stop at the first problem: fast-check then prints the seed and the counterexample.
           return findings.length === findingsBefore && failedLogs.length === logsBefore && uncaught.length === 0;
         }),
-        { numRuns: type === 'subscription' ? SUBSCRIPTION_RUNS : RUNS, seed: SEED, endOnFailure: true },
+        { numRuns: RUNS, seed: SEED, endOnFailure: true },
       );
     },
     120_000,
   );
+
+  it('GET /api/live (topics and cursors)', async () => {
+    const findingsBefore = findings.length;
+    const logsBefore = failedLogs.length;
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...ROLES), liveTopics(pool), liveCursors, async (as, topics, cursors) => {
+        await probeLive(as, topics, cursors, `topics=${show(topics)} cursors=${show(cursors)}`);
+        return findings.length === findingsBefore && failedLogs.length === logsBefore && uncaught.length === 0;
+      }),
+      { numRuns: LIVE_RUNS, seed: SEED, endOnFailure: true },
+    );
+  }, 120_000);
 
   it('prints a summary', () => {
     const inputs = Object.values(perProcedure).reduce((a, b) => a + b, 0);
     console.log(
       JSON.stringify({
         seed: SEED,
-        procedures: { fuzzed: fuzzed.length, subscriptionsToFirstEvent: streams.length },
+        procedures: { fuzzed: fuzzed.length, live: LIVE_RUNS },
         inputs,
         perProcedureMin: Math.min(...Object.values(perProcedure)),
         statuses: statusCounts,

@@ -1,23 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { messageReceipts, messages, type User } from '@/db/schema';
-import type { MessageStats } from '@/server/events/bus';
 import { acknowledge, markRead, sentMessages } from '@/server/services/messages';
 import { assignInvigilator, createRoom, registerCandidate } from '@/server/services/setup';
 import { makeCandidate, makeChief, makeRoomScenario, makeStaff } from '../fixtures/factories';
+import { follow } from '../helpers/live';
 import { useTestDb } from '../helpers/unit-db';
 import { auditRows, callerFor, httpCall, makeContext, trpcRefusal, withLocale, asStaff } from '../helpers/unit-support';
 
 const fx = useTestDb();
 
 const as = (user: User | null) => callerFor(makeContext(fx.db, user), { signal: fx.stop.signal }).messages;
-/** Stats are state, not events: the stream yields them plain (untracked). */
-async function statsOf(started: Promise<unknown>) {
-  const it = ((await started) as AsyncIterable<MessageStats>)[Symbol.asyncIterator]();
+/** A sender's page following a message's counts on its live connection (`stats:<id>`). */
+async function statsOf(user: User, messageId: number) {
+  const topic = `stats:${messageId}` as const;
+  const live = await follow(fx.db, user, [topic], { signal: fx.stop.signal });
   return {
+    refused: live.refused,
     async next() {
-      const r = await it.next();
-      if (r.done) throw new Error('the subscription ended');
-      return r.value;
+      const f = await live.next(topic);
+      // Stats are state, not events: nothing to resume from.
+      expect(f.id).toBeUndefined();
+      return f.data;
     },
   };
 }
@@ -242,15 +245,15 @@ describe('messages.sent and messages.onStats', () => {
     const w = await world();
     const { messageId } = await as(w.invigilatorA).send({ audience: 'room', roomId: w.roomA.id, ...text, mustAcknowledge: true });
 
-    const sub = await statsOf(as(w.invigilatorA).onStats({ messageId }));
+    const sub = await statsOf(w.invigilatorA, messageId);
     expect(await sub.next()).toEqual({ messageId, recipients: 2, delivered: 0, read: 0, acknowledged: 0 });
     await as(w.a1).acknowledge({ messageId });
     expect(await sub.next()).toEqual({ messageId, recipients: 2, delivered: 1, read: 1, acknowledged: 1 });
 
-    expect((await trpcRefusal(as(w.invigilatorB).onStats({ messageId }))).cause).toMatchObject({ key: 'messages.notSender' });
-    expect((await trpcRefusal(as(w.a1).onStats({ messageId }))).code).toBe('FORBIDDEN');
-    expect((await trpcRefusal(as(w.admin).onStats({ messageId: messageId + 100 }))).code).toBe('NOT_FOUND');
-    const admin = await statsOf(as(w.admin).onStats({ messageId }));
+    expect((await statsOf(w.invigilatorB, messageId)).refused).toEqual([expect.objectContaining({ code: 'FORBIDDEN', key: 'messages.notSender' })]);
+    expect((await statsOf(w.a1, messageId)).refused).toEqual([expect.objectContaining({ code: 'FORBIDDEN', key: 'auth.wrongRole' })]);
+    expect((await statsOf(w.admin, messageId + 100)).refused).toEqual([expect.objectContaining({ code: 'NOT_FOUND', key: 'messages.notFound' })]);
+    const admin = await statsOf(w.admin, messageId);
     expect((await admin.next()).acknowledged).toBe(1);
   });
 

@@ -1,13 +1,13 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { messageReceipts, type User } from '@/db/schema';
-import type { MessageStats } from '@/server/events/bus';
 import { getBus } from '@/server/events/bus';
-import { flushDeliveries, type CandidateMessage } from '@/server/services/messages';
+import { flushDeliveries } from '@/server/services/messages';
 import { createMessage, createRoom, registerCandidate } from '@/server/services/setup';
 import { makeCandidate, makeRoomScenario, makeStaff } from '../fixtures/factories';
+import { follow } from '../helpers/live';
 import { useTestDb } from '../helpers/unit-db';
-import { callerFor, makeContext, openSubscription } from '../helpers/unit-support';
+import { callerFor, makeContext } from '../helpers/unit-support';
 
 const fx = useTestDb();
 
@@ -15,23 +15,18 @@ const as = (user: User, signal = fx.stop.signal) => callerFor(makeContext(fx.db,
 const note = (title: string) => ({ title, body: `${title}：正文` });
 
 /**
- * Opens a candidate's stream and starts pulling at once, as tRPC's SSE handler does: the backfill
- * runs now, not at the test's first `next()`.
+ * A candidate's page following the `messages` topic on its live connection, resuming after
+ * `after`. The backfill runs when the topic opens (before the `open` frame), not at the test's
+ * first `next()`.
  */
-async function stream(user: User, lastEventId?: string, signal = fx.stop.signal) {
-  const sub = await openSubscription<CandidateMessage>(as(user, signal).onMine(lastEventId ? { lastEventId } : undefined));
-  let pending: ReturnType<typeof sub.next> | null = sub.next();
-  // Settled later by the test (or never, for "nothing arrives" checks): no unhandled rejection.
-  pending.catch(() => {});
-  const take = () => {
-    const p = pending ?? sub.next();
-    pending = null;
-    return p;
-  };
+async function stream(user: User, after?: number, signal = fx.stop.signal) {
+  const live = await follow(fx.db, user, ['messages'], { cursors: after != null ? [['messages', after]] : [], signal });
+  expect(live.opened).toEqual(['messages']);
   return {
-    next: take,
-    nextWithin: (ms: number) => Promise.race([take(), new Promise<undefined>((resolve) => setTimeout(resolve, ms))]),
-    close: sub.close,
+    next: () => live.next('messages'),
+    /** For "nothing more" checks: undefined when nothing came within `ms`. */
+    nextWithin: (ms: number) => live.within(ms, 'messages'),
+    close: live.close,
   };
 }
 
@@ -51,7 +46,7 @@ async function world() {
   return { ...s, roomB, a1: s.candidates[0]!, a2: s.candidates[1]!, b1, admin: await makeStaff(fx.db, 'admin') };
 }
 
-describe('messages.onMine', () => {
+describe('the messages topic', () => {
   it('a candidate receives live only the messages addressed to them, each with its tracked id', async () => {
     const w = await world();
     const a1 = await stream(w.a1);
@@ -62,7 +57,7 @@ describe('messages.onMine', () => {
     const toA = await admin.send({ audience: 'room', roomId: w.room.id, ...note('A 考场'), priority: 'urgent', mustAcknowledge: true });
 
     const got = await a1.next();
-    expect(got.id).toBe(String(toA.messageId));
+    expect(got.id).toBe(toA.messageId);
     expect(got.data).toMatchObject({
       id: toA.messageId,
       title: 'A 考场',
@@ -73,7 +68,7 @@ describe('messages.onMine', () => {
       acknowledgedAt: null,
     });
     expect(got.data.createdAt).toBeInstanceOf(Date);
-    expect((await b1.next()).id).toBe(String(toB.messageId));
+    expect((await b1.next()).id).toBe(toB.messageId);
     expect(toA2.messageId).toBeLessThan(toA.messageId);
   });
 
@@ -84,7 +79,7 @@ describe('messages.onMine', () => {
     const sub = await stream(w.a1, undefined, first.signal);
     const one = await admin.send({ audience: 'all', ...note('第一条') });
     const got = await sub.next();
-    expect(got.id).toBe(String(one.messageId));
+    expect(got.id).toBe(one.messageId);
     first.abort();
     await sub.close();
 
@@ -93,10 +88,10 @@ describe('messages.onMine', () => {
     const three = await admin.send({ audience: 'candidate', candidateId: w.a1.id, ...note('第三条') });
 
     const resumed = await stream(w.a1, got.id);
-    expect((await resumed.next()).id).toBe(String(two.messageId));
-    expect((await resumed.next()).id).toBe(String(three.messageId));
+    expect((await resumed.next()).id).toBe(two.messageId);
+    expect((await resumed.next()).id).toBe(three.messageId);
     const four = await admin.send({ audience: 'all', ...note('第四条') });
-    expect((await resumed.next()).id).toBe(String(four.messageId));
+    expect((await resumed.next()).id).toBe(four.messageId);
   });
 
   it('a candidate offline at send time gets the message on their next connection, and only once', async () => {
@@ -111,7 +106,7 @@ describe('messages.onMine', () => {
     // Delivered now: a later page load does not show it again (the message centre lists it).
     const later = await stream(w.a1);
     const next = await as(w.admin).send({ audience: 'all', ...note('之后的') });
-    expect((await later.next()).id).toBe(String(next.messageId));
+    expect((await later.next()).id).toBe(next.messageId);
   });
 
   it('a page load replays what still demands attention: unacknowledged, and urgent unread', async () => {
@@ -121,13 +116,13 @@ describe('messages.onMine', () => {
     const urgent = await admin.send({ audience: 'room', roomId: w.room.id, ...note('紧急'), priority: 'urgent' });
     const normal = await admin.send({ audience: 'room', roomId: w.room.id, ...note('普通') });
     const first = await stream(w.a1);
-    expect([(await first.next()).id, (await first.next()).id, (await first.next()).id]).toEqual([ack, urgent, normal].map((m) => String(m.messageId)));
+    expect([(await first.next()).id, (await first.next()).id, (await first.next()).id]).toEqual([ack, urgent, normal].map((m) => m.messageId));
     flushDeliveries({ db: fx.db, bus: getBus() });
     await first.close();
 
     const reload = await stream(w.a1);
-    expect((await reload.next()).id).toBe(String(ack.messageId));
-    expect((await reload.next()).id).toBe(String(urgent.messageId));
+    expect((await reload.next()).id).toBe(ack.messageId);
+    expect((await reload.next()).id).toBe(urgent.messageId);
     await as(w.a1).acknowledge({ messageId: ack.messageId });
     await as(w.a1).markRead({ messageId: urgent.messageId });
     await reload.close();
@@ -149,12 +144,14 @@ describe('messages.onMine', () => {
     const sub = await stream(late);
     registerCandidate({ db: fx.db, examId: w.exam.id, roomId: w.roomB.id, candidateId: late.id, seat: 2 });
     const { messageId } = await as(w.admin).send({ audience: 'room', roomId: w.roomB.id, ...note('新加入') });
-    expect((await sub.next()).id).toBe(String(messageId));
+    expect((await sub.next()).id).toBe(messageId);
   });
 
-  it('staff cannot open a candidate stream', async () => {
+  it('staff cannot open a candidate’s messages topic', async () => {
     const w = await world();
-    await expect(as(w.admin).onMine()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const live = await follow(fx.db, w.admin, ['messages'], { signal: fx.stop.signal });
+    expect(live.refused).toEqual([expect.objectContaining({ topic: 'messages', code: 'FORBIDDEN', key: 'auth.wrongRole' })]);
+    expect(live.opened).toEqual([]);
   });
 });
 
@@ -171,7 +168,7 @@ describe('delivery receipts', () => {
     expect(flushDeliveries({ db: fx.db, bus: getBus(), now: t1 })).toEqual([{ messageId, candidateId: w.a1.id }]);
 
     // A third stream resuming from before it gets it again; the first delivery time stays.
-    const tab3 = await stream(w.a1, '0');
+    const tab3 = await stream(w.a1, 0);
     await tab3.next();
     expect(flushDeliveries({ db: fx.db, bus: getBus(), now: new Date('2030-01-01T08:00:05Z') })).toEqual([{ messageId, candidateId: w.a1.id }]);
     expect(receipt(messageId, w.a1.id)).toMatchObject({ deliveredAt: t1, readAt: null, acknowledgedAt: null });
@@ -181,18 +178,20 @@ describe('delivery receipts', () => {
   it('the sender’s live counts move as a broadcast reaches connected candidates, then as they read and acknowledge', async () => {
     const w = await world();
     const { messageId } = await as(w.admin).send({ audience: 'exam', examId: w.exam.id, ...note('全场'), mustAcknowledge: true });
-    const it = ((await as(w.admin).onStats({ messageId })) as AsyncIterable<MessageStats>)[Symbol.asyncIterator]();
-    expect((await it.next()).value).toMatchObject({ recipients: 3, delivered: 0 });
+    const topic = `stats:${messageId}` as const;
+    const counts = await follow(fx.db, w.admin, [topic], { signal: fx.stop.signal });
+    const nextStats = async () => (await counts.next(topic)).data;
+    expect(await nextStats()).toMatchObject({ recipients: 3, delivered: 0 });
 
     const subs = await Promise.all([w.a1, w.a2, w.b1].map((c) => stream(c)));
     for (const s of subs) await s.next();
     flushDeliveries({ db: fx.db, bus: getBus() });
-    expect((await it.next()).value).toEqual({ messageId, recipients: 3, delivered: 3, read: 0, acknowledged: 0 });
+    expect(await nextStats()).toEqual({ messageId, recipients: 3, delivered: 3, read: 0, acknowledged: 0 });
 
     await as(w.b1).acknowledge({ messageId });
-    let stats = (await it.next()).value as MessageStats;
+    let stats = await nextStats();
     // Changes inside one interval fold into one emit: wait for the one that has the acknowledgement.
-    while (stats.acknowledged < 1) stats = (await it.next()).value as MessageStats;
+    while (stats.acknowledged < 1) stats = await nextStats();
     expect(stats).toEqual({ messageId, recipients: 3, delivered: 3, read: 1, acknowledged: 1 });
   });
 
@@ -210,7 +209,7 @@ describe('delivery receipts', () => {
     const w = await world();
     const m = createMessage({ db: fx.db, audience: 'candidate', candidateId: w.a1.id, title: '直接写入', body: '正文' });
     const sub = await stream(w.a1);
-    expect((await sub.next()).id).toBe(String(m.id));
+    expect((await sub.next()).id).toBe(m.id);
     expect((await as(w.a1).list()).map((r) => r.id)).toEqual([m.id]);
   });
 });

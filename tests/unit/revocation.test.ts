@@ -1,15 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { examRooms } from '@/db/schema';
+import { STREAM_RECHECK } from '@/server/live/connection';
 import { setPasswordLogin } from '@/server/services/admin/candidates';
 import { setChief, unassignInvigilator } from '@/server/services/admin/rooms';
 import { setStaffArchived } from '@/server/services/admin/staff';
-import { login } from '@/server/services/auth';
 import { openThread } from '@/server/services/help';
 import { assignInvigilator, createRoom } from '@/server/services/setup';
-import { STREAM_RECHECK } from '@/server/trpc/stream-guard';
-import { makeChief, makeRoomScenario, makeStaff, makeSupportAgent, PASSWORD } from '../fixtures/factories';
+import { makeChief, makeRoomScenario, makeStaff, makeSupportAgent } from '../fixtures/factories';
+import { follow } from '../helpers/live';
 import { useTestDb } from '../helpers/unit-db';
-import { callerFor, makeContext } from '../helpers/unit-support';
 
 const fx = useTestDb();
 
@@ -23,67 +22,44 @@ afterEach(() => {
   STREAM_RECHECK.everyMs = saved;
 });
 
-/** A tRPC caller whose context carries a real session token, as the HTTP handler builds it. */
-async function signedIn(user: Awaited<ReturnType<typeof makeStaff>>, kind: 'staff' | 'candidate' = 'staff') {
-  const identifier = kind === 'staff' ? user.username! : user.idNumber!;
-  const { token } = await login({ db: fx.db, kind, identifier, password: PASSWORD });
-  return callerFor(makeContext(fx.db, user, { sessionToken: token }), { signal: fx.stop.signal });
-}
-
-/** Reads a stream until it ends with an error (or gives up after `ms`, returning null). */
-async function refusalOf(stream: unknown, ms = 10_000) {
-  const it = (stream as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const outcome = await Promise.race([
-      it.next().then(
-        (r) => ({ r }),
-        (e: unknown) => ({ e }),
-      ),
-      new Promise<{ wait: true }>((resolve) => setTimeout(() => resolve({ wait: true }), deadline - Date.now())),
-    ]);
-    if ('e' in outcome) return outcome.e as { code?: string; message?: string };
-    if ('wait' in outcome) return null;
-    if (outcome.r.done) return { code: 'ENDED' };
-  }
-  return null;
-}
-
 describe('revocation: open streams stop when access goes', () => {
-  it('an invigilator unassigned from the room stops receiving the grid’s stream (FORBIDDEN)', async () => {
+  it('an invigilator unassigned from the room stops receiving the grid’s topic (refused: FORBIDDEN room.notAssigned)', async () => {
     const s = await makeRoomScenario(fx.db);
     const admin = await makeStaff(fx.db, 'admin');
-    const stream = await (await signedIn(s.invigilator)).room.onEvents({ roomId: s.room.id });
+    const topic = `room:${s.room.id}` as const;
+    const live = await follow(fx.db, s.invigilator, [topic], { signal: fx.stop.signal });
+    expect(live.opened).toEqual([topic]);
 
     unassignInvigilator({ db: fx.db, actorId: admin.id, roomId: s.room.id, userId: s.invigilator.id, removeStaff: async () => {} });
 
-    expect(await refusalOf(stream)).toMatchObject({ code: 'FORBIDDEN', message: 'room.notAssigned' });
+    expect((await live.next('refused')).data).toMatchObject({ topic, code: 'FORBIDDEN', key: 'room.notAssigned', message: '您未被分配到该考场，无法监考。' });
   });
 
-  it('an archived support agent’s desk stream ends (UNAUTHORIZED), and a live one of a colleague does not', async () => {
+  it('an archived support agent’s live connection ends, and a colleague’s does not', async () => {
     const s = await makeRoomScenario(fx.db, { candidates: 1 });
     openThread({ db: fx.db, candidateId: s.candidates[0]!.id, category: 'technical', body: '摄像头打不开' });
     const admin = await makeStaff(fx.db, 'admin');
     const agent = await makeSupportAgent(fx.db);
     const colleague = await makeSupportAgent(fx.db);
-    const archivedDesk = await (await signedIn(agent)).help.onDesk({});
-    const liveDesk = await (await signedIn(colleague)).help.onDesk({});
+    const archivedDesk = await follow(fx.db, agent, ['desk'], { signal: fx.stop.signal });
+    const liveDesk = await follow(fx.db, colleague, ['desk'], { signal: fx.stop.signal });
 
     setStaffArchived({ db: fx.db, actorId: admin.id, userId: agent.id, archived: true, removeStaff: async () => {} });
 
-    expect(await refusalOf(archivedDesk)).toMatchObject({ code: 'UNAUTHORIZED' });
-    expect(await refusalOf(liveDesk, 300)).toBeNull();
+    // The session is gone: the connection ends (the page's reconnect then meets a 401).
+    expect(await archivedDesk.ended()).toBe(true);
+    expect(await liveDesk.ended(300)).toBe(false);
   });
 
-  it('a candidate whose password login is switched off loses the session and their message stream ends', async () => {
+  it('a candidate whose password login is switched off loses the session and their live connection ends', async () => {
     const s = await makeRoomScenario(fx.db, { candidates: 1 });
     const admin = await makeStaff(fx.db, 'admin');
     const cand = s.candidates[0]!;
-    const stream = await (await signedIn(cand, 'candidate')).messages.onMine();
+    const live = await follow(fx.db, cand, ['messages'], { signal: fx.stop.signal });
 
     setPasswordLogin({ db: fx.db, actorId: admin.id, candidateId: cand.id, enabled: false });
 
-    expect(await refusalOf(stream)).toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(await live.ended()).toBe(true);
   });
 });
 

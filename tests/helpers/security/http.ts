@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import superjson from 'superjson';
 import type { Db } from '@/db/client';
 import { appRouter } from '@/server/routers/_app';
-import { createContext } from '@/server/trpc/init';
 import { inRequestScope } from './request-scope';
 
 /**
@@ -73,45 +72,6 @@ export async function callTrpc(opts: { path: string; type: 'query' | 'mutation';
   }
   const code = (body as { error?: { json?: { data?: { code?: string } } } } | null)?.error?.json?.data?.code ?? null;
   return { status: res.status, code, body };
-}
-
-/**
- * A subscription, called on a tRPC caller whose context is made by the app's own
- * `createContext` from a Request carrying the cookies (the one place a context is built here).
- * Resolves to the refusal's code, or to ALLOWED with the first value if one is ready at once;
- * the stream is then ended through the AbortSignal.
- */
-export async function callSubscription(opts: { path: string; input?: unknown; cookie?: string }): Promise<{ code: string | null; first?: unknown }> {
-  const stop = new AbortController();
-  const req = trpcRequest({ ...opts, type: 'subscription', signal: stop.signal });
-  try {
-    return await inRequestScope(req, async () => {
-      const ctx = createContext({ req, resHeaders: new Headers() });
-      const caller = appRouter.createCaller(ctx, { signal: stop.signal });
-      const fn = opts.path.split('.').reduce<any>((o, k) => o[k], caller);
-      let iterable: AsyncIterable<unknown>;
-      try {
-        iterable = await fn(opts.input);
-      } catch (err) {
-        return { code: (err as { code?: string }).code ?? 'UNKNOWN' };
-      }
-      const it = iterable[Symbol.asyncIterator]();
-      // Whatever the stream has ready now (a backfill) comes first; a live-only stream has
-      // nothing yet, so the stream is ended after one turn of the event loop.
-      const first = it.next();
-      await new Promise((resolve) => setImmediate(resolve));
-      stop.abort();
-      const r = await first.catch((err: unknown) => ({ error: err }));
-      await it.return?.().catch(() => undefined);
-      if ('error' in r) {
-        const code = (r.error as { code?: string }).code;
-        return code ? { code } : { code: null };
-      }
-      return { code: null, first: r.done ? undefined : r.value };
-    });
-  } finally {
-    stop.abort();
-  }
 }
 
 /** Reads the Set-Cookie of a response for one cookie's value. */
