@@ -34,7 +34,7 @@ export const SSE_HEADERS = {
 
 /**
  * The byte stream of one SSE response, bounded: a reader that falls more than `maxQueuedBytes`
- * behind (a dead connection the OS has not noticed yet, a stalled tab) is dropped, its queue
+ * behind (beyond the stream's own 16 KB buffer) (a dead connection the OS has not noticed yet, a stalled tab) is dropped, its queue
  * freed, and it resumes from its last ids when it reconnects. Nothing is ever buffered without
  * limit for a reader that does not read.
  */

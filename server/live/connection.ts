@@ -54,9 +54,10 @@ export function openLiveConnection({
   if (signal.aborted) writer.close();
 
   const refuse = (topic: LiveTopic, err: unknown) => {
-    const app = err instanceof AppError ? err : new AppError('BAD_REQUEST', 'internal');
-    if (!(err instanceof AppError)) log(`live: ${topic} failed: ${(err as Error)?.stack ?? String(err)}`);
-    writer.send(frame('refused', describe(topic, app)));
+    if (err instanceof AppError) return writer.send(frame('refused', describe(topic, err)));
+    // Not a refusal but a failure: the topic stops all the same, said with the server's own code.
+    log(`live: ${topic} failed: ${(err as Error)?.stack ?? String(err)}`);
+    writer.send(frame('refused', { ...describe(topic, new AppError('BAD_REQUEST', 'internal')), code: 'INTERNAL' }));
   };
 
   void (async () => {
@@ -96,7 +97,13 @@ export function openLiveConnection({
     timers.push(setInterval(() => writer.send(HEARTBEAT), LIVE_LIMITS.heartbeatMs));
     timers.push(
       setInterval(() => {
-        if (!stillSignedIn()) return writer.close();
+        try {
+          if (!stillSignedIn()) return writer.close();
+        } catch (err) {
+          // The database could not say (busy, closed): end the connection; the client comes back and is checked afresh.
+          log(`live: session re-check failed: ${(err as Error)?.message ?? String(err)}`);
+          return writer.close();
+        }
         for (const o of opened) {
           const stop = stops.get(o.topic);
           if (!stop || stop.signal.aborted) continue;
