@@ -475,8 +475,23 @@ export type CandidateCommand =
   | { type: 'ended'; reason: FinishReason };
 
 /** The room whose commands a candidate receives for an exam; NOT_FOUND if not registered. */
+/** The room a candidate is placed in for an exam (NOT_FOUND unless placed): light and prepared, as every open exam page re-checks it. */
+const placements = new WeakMap<DbOrTx, ReturnType<typeof preparePlacement>>();
+const preparePlacement = (db: DbOrTx) =>
+  db
+    .select({ roomId: registrations.roomId })
+    .from(registrations)
+    .where(
+      and(eq(registrations.candidateId, sql.placeholder('candidateId')), eq(registrations.examId, sql.placeholder('examId')), isNotNull(registrations.roomId)),
+    )
+    .prepare();
+
 export function commandRoomOf({ db, candidateId, examId }: Ref) {
-  return registrationOf({ db, candidateId, examId }).room.id;
+  let placement = placements.get(db);
+  if (!placement) placements.set(db, (placement = preparePlacement(db)));
+  const row = placement.get({ candidateId, examId });
+  if (row?.roomId == null) throw new AppError('NOT_FOUND', 'exam.notRegistered');
+  return row.roomId;
 }
 
 /**
