@@ -64,9 +64,13 @@ export class SseWriter {
     return this.ended;
   }
 
+  /** When bytes were last queued (ms since the epoch): a quiet stream needs a heartbeat. */
+  lastSentAt = Date.now();
+
   /** Queues bytes for the reader; drops the reader instead when it is too far behind. */
   send(bytes: Uint8Array) {
     if (this.ended) return;
+    this.lastSentAt = Date.now();
     this.controller.enqueue(bytes);
     if ((this.controller.desiredSize ?? 0) < -this.maxQueued) {
       this.ended = true;

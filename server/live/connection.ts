@@ -42,9 +42,29 @@ export function openLiveConnection({
   log?: (message: string) => void;
 }): ReadableStream<Uint8Array> {
   const stops = new Map<LiveTopic, AbortController>();
-  const timers: ReturnType<typeof setInterval>[] = [];
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  /**
+   * Runs `fn` about every `ms`, each time after a random 75-125% of it: connections opened in
+   * the same second (after a restart, thousands) must not all re-check and send heartbeats in
+   * the same second forever after.
+   */
+  const every = (ms: number, fn: () => void) => {
+    const tick = () => {
+      timers.delete(timer);
+      if (writer.closed) return;
+      fn();
+      schedule();
+    };
+    let timer: ReturnType<typeof setTimeout>;
+    const schedule = () => {
+      timer = setTimeout(tick, ms * (0.75 + Math.random() / 2));
+      timer.unref?.();
+      timers.add(timer);
+    };
+    schedule();
+  };
   const end = () => {
-    for (const t of timers) clearInterval(t);
+    for (const t of timers) clearTimeout(t);
     for (const c of stops.values()) c.abort();
     signal.removeEventListener('abort', onAbort);
   };
@@ -94,29 +114,31 @@ export function openLiveConnection({
       })();
     }
 
-    timers.push(setInterval(() => writer.send(HEARTBEAT), LIVE_LIMITS.heartbeatMs));
-    timers.push(
-      setInterval(() => {
+    const heartbeat = () => {
+      // Only a stream that has been quiet needs one.
+      if (Date.now() - writer.lastSentAt >= LIVE_LIMITS.heartbeatMs / 2) writer.send(HEARTBEAT);
+    };
+    const recheck = () => {
+      try {
+        if (!stillSignedIn()) return writer.close();
+      } catch (err) {
+        // The database could not say (busy, closed): end the connection; the client comes back and is checked afresh.
+        log(`live: session re-check failed: ${(err as Error)?.message ?? String(err)}`);
+        return writer.close();
+      }
+      for (const o of opened) {
+        const stop = stops.get(o.topic);
+        if (!stop || stop.signal.aborted) continue;
         try {
-          if (!stillSignedIn()) return writer.close();
+          o.recheck();
         } catch (err) {
-          // The database could not say (busy, closed): end the connection; the client comes back and is checked afresh.
-          log(`live: session re-check failed: ${(err as Error)?.message ?? String(err)}`);
-          return writer.close();
+          stop.abort();
+          refuse(o.topic, err);
         }
-        for (const o of opened) {
-          const stop = stops.get(o.topic);
-          if (!stop || stop.signal.aborted) continue;
-          try {
-            o.recheck();
-          } catch (err) {
-            stop.abort();
-            refuse(o.topic, err);
-          }
-        }
-      }, STREAM_RECHECK.everyMs),
-    );
-    for (const t of timers) t.unref?.();
+      }
+    };
+    every(LIVE_LIMITS.heartbeatMs, heartbeat);
+    every(STREAM_RECHECK.everyMs, recheck);
   })().catch((err) => {
     log(`live: connection failed: ${(err as Error)?.stack ?? String(err)}`);
     writer.close();
