@@ -12,7 +12,8 @@
  *     (help.thread), then holds one live connection with `desk` and `typing:<thread>` for the
  *     first thread it opened;
  *  3. all 5,000 candidates connect with the exam page's live connection
- *     (`commands:<exam>,messages,help`), from worker processes (realtime-clients.ts);
+ *     (`commands:<exam>,messages`, plus `help` for those with an open thread, as the page
+ *     does), from worker processes (realtime-clients.ts);
  *  4. one system message to all while nothing else happens (the quiet broadcast);
  *  5. the candidates with threads send ≥2,000 help messages at a steady rate, each timed until
  *     every agent's desk has it; halfway through, one system message to all candidates, timed
@@ -479,10 +480,12 @@ async function main() {
 
     // ---- 3: every candidate's exam page connects
     const candidateWorkers: Clients[] = [];
+    // As the exam page does (components/help/use-my-help.ts): `help` only while the candidate has an open thread.
+    const askingIds = new Set(people.candidates.slice(0, ASKING).map((c) => c.id));
     const candidateSpecs = people.candidates.map((c): StreamSpec => ({
       userId: c.id,
       cookie: c.cookie,
-      topics: [`commands:${people.examId}`, 'messages', 'help'],
+      topics: askingIds.has(c.id) ? [`commands:${people.examId}`, 'messages', 'help'] : [`commands:${people.examId}`, 'messages'],
     }));
     const cc = await connectTabs(bases, candidateSpecs, candidateWorkers, 'candidates');
     workers.push(...candidateWorkers);
@@ -761,7 +764,7 @@ async function main() {
         agentDesks:
           'each agent: help.queue (open) once, help.thread for up to BENCH_THREADS_PER_AGENT threads (its own first), then one live connection `desk,typing:<first thread>`',
         candidates:
-          'each holds the exam page connection `commands:<exam>,messages,help`; BENCH_ASKING of them have an assigned help thread and send the help messages',
+          'each holds the exam page connection `commands:<exam>,messages`; the BENCH_ASKING of them with an assigned help thread (who send the help messages) also `help`, as the page does',
         reconnectStormMs:
           'the app process(es) killed (SIGKILL) and started again on the same port and database; a system message to all and a few help messages sent as soon as they answer; from the kill until every connection has an `open` frame after it and has every event the database says it should (the later of the two per connection, the last connection)',
         missedEvents:
