@@ -21,6 +21,8 @@ type TopicState = {
 
 /** A stream that has said nothing (not even a heartbeat, every 15 s) for this long is taken as dead. */
 const STALL_MS = 45_000;
+/** How often a tab whose session ended tries again (a new login in another tab brings it back). */
+const SIGNED_OUT_RETRY_MS = 60_000;
 
 /**
  * A tab's one live connection (`GET /api/live`), shared by every hook on the page. Hooks register
@@ -36,6 +38,7 @@ export class LiveClient {
   private syncTimer: ReturnType<typeof setTimeout> | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private failures = 0;
+  private signedOut = false;
   private closed = false;
 
   constructor(
@@ -131,7 +134,7 @@ export class LiveClient {
       // Dropped by the network, the server or a restart: come back after a random while.
       this.current = null;
       for (const t of topics) if (this.topics.get(t)?.status === 'live') this.setStatus(t, 'connecting');
-      const delay = reconnectDelay(this.failures++);
+      const delay = this.signedOut ? SIGNED_OUT_RETRY_MS : reconnectDelay(this.failures++);
       this.retryTimer = setTimeout(() => {
         this.retryTimer = null;
         this.sync();
@@ -162,6 +165,8 @@ export class LiveClient {
         cache: 'no-store',
         credentials: 'same-origin',
       });
+      // Logged out (here or in another tab): ask again now and then, not every few seconds.
+      this.signedOut = res.status === 401;
       if (!res.ok || !res.body) return true;
       const reader = res.body.getReader();
       const decoder = new TextDecoder();
