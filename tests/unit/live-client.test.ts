@@ -126,7 +126,7 @@ describe('reconnectDelay: full jitter', () => {
     Object.assign(BACKOFF, saved);
     expect(reconnectDelay(0, () => 0)).toBe(0);
     expect(reconnectDelay(0, () => 0.999)).toBeLessThanOrEqual(BACKOFF.firstMs);
-    expect(reconnectDelay(3, () => 1)).toBe(8 * BACKOFF.baseMs);
+    expect(reconnectDelay(2, () => 1)).toBe(4 * BACKOFF.baseMs);
     expect(reconnectDelay(30, () => 1)).toBe(BACKOFF.capMs);
     // 5,000 tabs after a restart: the 30 slots of 100 ms expect about 167 each; none gets more
     // than 5% of the tabs (250: over six standard deviations, so this does not fail by chance).
