@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { and, count, eq, gt, inArray, lt, sql } from 'drizzle-orm';
+import { prepared } from '@/db/prepared';
 import type { Db, DbOrTx } from '@/db/client';
 import { loginAttempts, sessions, users, type Role, type User } from '@/db/schema';
 import { env } from '../env';
@@ -194,20 +195,18 @@ export function endSessions({ db, userId }: { db: DbOrTx; userId: number }) {
 }
 
 /** The session lookup of every request and of every open live connection's re-check: prepared once per database. */
-const sessionLookups = new WeakMap<Db, ReturnType<typeof prepareSessionLookup>>();
-const prepareSessionLookup = (db: Db) =>
+const sessionLookup = prepared((db) =>
   db
     .select({ user: users, expiresAt: sessions.expiresAt })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(eq(sessions.tokenHash, sql.placeholder('hash')))
-    .prepare();
+    .prepare(),
+);
 
 export function userFromSession({ db, token, now = new Date() }: { db: Db; token: string | undefined; now?: Date }) {
   if (!token) return null;
-  let lookup = sessionLookups.get(db);
-  if (!lookup) sessionLookups.set(db, (lookup = prepareSessionLookup(db)));
-  const row = lookup.get({ hash: sha256(token) });
+  const row = sessionLookup(db).get({ hash: sha256(token) });
   if (!row || row.expiresAt <= now || row.user.archivedAt) return null;
   return toCaller(row.user);
 }

@@ -1,5 +1,6 @@
 import { and, asc, count, eq, gt, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '@/db/client';
+import { prepared } from '@/db/prepared';
 import {
   answers,
   events,
@@ -468,44 +469,52 @@ export function reportIntegrity({ db, candidateId, examId, signal, at, detail }:
   return { id: row.id };
 }
 
-/** What staff tell a candidate's exam page, live (see `exam.onCommands`). */
+/** What staff tell a candidate's exam page, live (the live topic `commands:<examId>`). */
 export type CandidateCommand =
   | { type: 'message'; messageId: number; text: string; at: Date }
   | { type: 'extra_time'; endsAt: Date; minutes: number }
   | { type: 'ended'; reason: FinishReason };
 
-/** The room whose commands a candidate receives for an exam; NOT_FOUND if not registered. */
 /** The room a candidate is placed in for an exam (NOT_FOUND unless placed): light and prepared, as every open exam page re-checks it. */
-const placements = new WeakMap<DbOrTx, ReturnType<typeof preparePlacement>>();
-const preparePlacement = (db: DbOrTx) =>
+const placement = prepared((db) =>
   db
     .select({ roomId: registrations.roomId })
     .from(registrations)
     .where(
       and(eq(registrations.candidateId, sql.placeholder('candidateId')), eq(registrations.examId, sql.placeholder('examId')), isNotNull(registrations.roomId)),
     )
-    .prepare();
+    .prepare(),
+);
 
 export function commandRoomOf({ db, candidateId, examId }: Ref) {
-  let placement = placements.get(db);
-  if (!placement) placements.set(db, (placement = preparePlacement(db)));
-  const row = placement.get({ candidateId, examId });
+  const row = placement(db).get({ candidateId, examId });
   if (row?.roomId == null) throw new AppError('NOT_FOUND', 'exam.notRegistered');
   return row.roomId;
 }
 
+const commandsAfter = prepared((db) =>
+  db
+    .select()
+    .from(events)
+    .where(
+      and(
+        eq(events.candidateId, sql.placeholder('candidateId')),
+        eq(events.roomId, sql.placeholder('roomId')),
+        inArray(events.type, [...CANDIDATE_COMMAND_TYPES]),
+        gt(events.id, sql.placeholder('afterId')),
+      ),
+    )
+    .orderBy(asc(events.id))
+    .prepare(),
+);
+
 /**
  * Staff commands for this candidate in this room after a cursor, oldest first: the backfill of a
- * resumed `exam.onCommands`. A message the candidate already acknowledged (in another tab, in
+ * resumed `commands:<examId>` topic. A message the candidate already acknowledged (in another tab, in
  * the message centre) is not shown again.
  */
 export function candidateCommandsAfter({ db, candidateId, roomId, afterId }: { db: Db; candidateId: number; roomId: number; afterId: number }) {
-  const rows = db
-    .select()
-    .from(events)
-    .where(and(eq(events.candidateId, candidateId), eq(events.roomId, roomId), inArray(events.type, [...CANDIDATE_COMMAND_TYPES]), gt(events.id, afterId)))
-    .orderBy(asc(events.id))
-    .all();
+  const rows = commandsAfter(db).all({ candidateId, roomId, afterId });
   const messageIds = rows.filter((e) => e.type === 'staff_message').map((e) => Number(e.payload?.messageId));
   const acknowledged = new Set(
     messageIds.length

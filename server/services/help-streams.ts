@@ -4,7 +4,7 @@ import type { Db } from '@/db/client';
 import { helpEvents, helpMessages, helpReads, helpThreads, type HelpEvent } from '@/db/schema';
 import type { EventBus } from '../events/bus';
 import { iterateLocal } from '../events/local';
-import { merge, perRow, resumable, type LiveItem } from '../events/resumable';
+import { merge, resumable, type LiveItem } from '../events/resumable';
 import { inRoomScope, type RoomScope } from './access';
 import { candidateSummary, messageViews, QUEUE_MOVES, staffSummary, type DeskUnread, type DeskUpdate, type MineUpdate, type PositionUpdate } from './help';
 
@@ -161,13 +161,23 @@ function unreadOf(db: Db, threadId: number): DeskUnread {
 
 /**
  * The desk update of an event, read once per event and process and shared by every open desk
- * (400 agents: one read, one serialisation). Per-reader unread counts travel inside it.
+ * (400 agents: one read, one serialisation). Per-reader unread counts travel inside it. Kept by
+ * event id for the last few hundred events, so 400 desks resuming after a restart read each
+ * missed event once between them, not once each.
  */
-const deskUpdate = perRow((event: HelpEvent, db: Db): DeskUpdate | null => {
+const deskMemo = new WeakMap<Db, Map<number, DeskUpdate | null>>();
+const DESK_MEMO_SIZE = 512;
+
+function deskUpdate(event: HelpEvent, db: Db): DeskUpdate | null {
+  let memo = deskMemo.get(db);
+  if (!memo) deskMemo.set(db, (memo = new Map()));
+  if (memo.has(event.id)) return memo.get(event.id)!;
   const thread = staffSummary(db, event.threadId, null);
-  if (!thread) return null;
-  return { event, thread, message: eventMessage(db, event), unread: unreadOf(db, event.threadId) };
-});
+  const update = thread ? { event, thread, message: eventMessage(db, event), unread: unreadOf(db, event.threadId) } : null;
+  memo.set(event.id, update);
+  if (memo.size > DESK_MEMO_SIZE) memo.delete(memo.keys().next().value!);
+  return update;
+}
 
 const lastEventId = (db: Db) =>
   db

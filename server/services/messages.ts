@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq, gt, inArray, isNotNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Statement } from 'better-sqlite3';
 import type { Db, DbOrTx } from '@/db/client';
+import { prepared } from '@/db/prepared';
 import {
   auditLog,
   chiefInvigilators,
@@ -44,13 +45,22 @@ export type CandidateMessage = {
 
 type Reg = { examId: number; roomId: number };
 
-const registrationsOf = (db: DbOrTx, candidateId: number): Reg[] =>
+const placedRegistrations = prepared((db) =>
   db
     .select({ examId: registrations.examId, roomId: registrations.roomId })
     .from(registrations)
-    .where(and(eq(registrations.candidateId, candidateId), isNotNull(registrations.roomId)))
+    .where(and(eq(registrations.candidateId, sql.placeholder('candidateId')), isNotNull(registrations.roomId)))
     .orderBy(desc(registrations.id))
-    .all() as Reg[];
+    .prepare(),
+);
+const registrationsOf = (db: DbOrTx, candidateId: number): Reg[] => placedRegistrations(db).all({ candidateId }) as Reg[];
+
+const newestMessage = prepared((db) =>
+  db
+    .select({ id: sql<number>`coalesce(max(${messages.id}), 0)` })
+    .from(messages)
+    .prepare(),
+);
 
 /** Messages addressed to a candidate with these registrations: to everyone, to one of their exams or rooms, or to them. */
 function audienceWhere(candidateId: number, regs: Reg[]) {
@@ -346,7 +356,7 @@ export function sendSystemMessage({ db, caller, bus, input, now = new Date() }: 
  * What a candidate's first connection (no cursor) replays: messages never delivered to them (sent
  * while they were offline), and those still demanding attention, so a reload cannot escape a
  * must-acknowledge dialog or an urgent banner. Exam-page commands from the invigilator
- * (`staff_message` events) are left out: the exam page shows those through `exam.onCommands`.
+ * (`staff_message` events) are left out: the exam page shows those through its `commands:<examId>` topic.
  */
 function pendingFor(db: DbOrTx, candidateId: number, regs: Reg[]) {
   return candidateMessages(
@@ -416,11 +426,9 @@ export async function candidateStream({
     backfill: () => {
       regs = registrationsOf(db, candidateId);
       return db.transaction((tx) => {
-        const newest = tx
-          .select({ id: sql<number>`coalesce(max(${messages.id}), 0)` })
-          .from(messages)
-          .get()!.id;
-        const rows = lastEventId != null ? after(tx, candidateId, regs, lastEventId) : pendingFor(tx, candidateId, regs);
+        const newest = newestMessage(tx).get()!.id;
+        // A tab coming back with nothing new (most of them, after a restart): no backfill query.
+        const rows = lastEventId != null ? (newest > lastEventId ? after(tx, candidateId, regs, lastEventId) : []) : pendingFor(tx, candidateId, regs);
         const commands = rows.length ? examCommandIds(tx, candidateId) : new Set<number>();
         const items = rows.filter((m) => !commands.has(m.id)).map((message) => ({ id: message.id, data: message }));
         for (const { id } of items) recorder.add(id, candidateId);
