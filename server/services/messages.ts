@@ -375,9 +375,36 @@ function pendingFor(db: DbOrTx, candidateId: number, regs: Reg[]) {
 }
 
 /** Messages after a cursor (a resumed stream): every one addressed to the candidate, oldest first. */
-function after(db: DbOrTx, candidateId: number, regs: Reg[], afterId: number) {
-  return candidateMessages(db, candidateId, and(audienceWhere(candidateId, regs), gt(messages.id, afterId)), 'oldest');
+function after(db: DbOrTx, candidateId: number, regs: Reg[], afterId: number, newest: number) {
+  // A tab coming back after a short drop is a few messages behind: read those few (prepared) and
+  // keep the candidate's own, rather than run the audience join; 5,000 tabs do this at once
+  // after a restart. A cursor far behind takes the join.
+  if (newest - afterId > FEW_MESSAGES) return candidateMessages(db, candidateId, and(audienceWhere(candidateId, regs), gt(messages.id, afterId)), 'oldest');
+  return messagesAfter(db)
+    .all({ afterId })
+    .filter((m) => isAddressedTo(m, candidateId, regs))
+    .map((m): CandidateMessage => {
+      const receipt = receiptOf(db).get({ messageId: m.id, candidateId });
+      return { ...asReceived(m), readAt: receipt?.readAt ?? null, acknowledgedAt: receipt?.acknowledgedAt ?? null };
+    });
 }
+
+const FEW_MESSAGES = 50;
+const messagesAfter = prepared((db) =>
+  db
+    .select()
+    .from(messages)
+    .where(gt(messages.id, sql.placeholder('afterId')))
+    .orderBy(asc(messages.id))
+    .prepare(),
+);
+const receiptOf = prepared((db) =>
+  db
+    .select({ readAt: messageReceipts.readAt, acknowledgedAt: messageReceipts.acknowledgedAt })
+    .from(messageReceipts)
+    .where(and(eq(messageReceipts.messageId, sql.placeholder('messageId')), eq(messageReceipts.candidateId, sql.placeholder('candidateId'))))
+    .prepare(),
+);
 
 /** Ids of messages this candidate receives as exam-page commands (see `pendingFor`). */
 function examCommandIds(db: DbOrTx, candidateId: number) {
@@ -428,7 +455,7 @@ export async function candidateStream({
       return db.transaction((tx) => {
         const newest = newestMessage(tx).get()!.id;
         // A tab coming back with nothing new (most of them, after a restart): no backfill query.
-        const rows = lastEventId != null ? (newest > lastEventId ? after(tx, candidateId, regs, lastEventId) : []) : pendingFor(tx, candidateId, regs);
+        const rows = lastEventId != null ? (newest > lastEventId ? after(tx, candidateId, regs, lastEventId, newest) : []) : pendingFor(tx, candidateId, regs);
         const commands = rows.length ? examCommandIds(tx, candidateId) : new Set<number>();
         const items = rows.filter((m) => !commands.has(m.id)).map((message) => ({ id: message.id, data: message }));
         for (const { id } of items) recorder.add(id, candidateId);
