@@ -59,7 +59,8 @@ export async function resumable<K extends IdChannel, Out>({
  * A live stream of stored rows without gaps: where the bus may reorder, each arrival is replaced
  * by the rows (after, id] read back from the database, so a row that arrives late is yielded
  * before the one that overtook it and none is skipped. `between` must return the rows the
- * stream may see, in id order. Where the bus keeps order, rows pass through as they come.
+ * stream may see, in id order (every row on the channel is one of them). Where the bus keeps
+ * order, rows pass through as they come.
  */
 export async function* inIdOrder<T extends { id: number }>(
   live: AsyncIterable<T>,
@@ -72,6 +73,14 @@ export async function* inIdOrder<T extends { id: number }>(
       continue;
     }
     if (row.id <= last) continue;
+    // The next id itself: nothing can be missing in between, no read needed. On a channel that
+    // carries a whole table (the desk, broadcasts) this is nearly every row, and it spares each
+    // of 400 desks a query per help message.
+    if (row.id === last + 1) {
+      last = row.id;
+      yield row;
+      continue;
+    }
     const upTo = row.id;
     for (const r of between(last, upTo)) yield r;
     last = upTo;

@@ -24,7 +24,9 @@ describe('inIdOrder: live rows without gaps when the bus may reorder', () => {
     // Row 5 (another process) arrives after row 7 and 8 (this one): the stream must not lose 5.
     const rows = await collect(inIdOrder(arriving([3, 7, 5, 8, 9]), { bus: busThat(true), after: 1, between }));
     expect(rows.map((r) => r.id)).toEqual([3, 5, 7, 8, 9]);
-    expect(rows.every((r) => r.from === 'db')).toBe(true);
+    // Read back where a gap was possible; 8 and 9 each came right after the last one yielded, so
+    // nothing can be missing before them and they pass as they came (no read per row).
+    expect(rows.map((r) => r.from)).toEqual(['db', 'db', 'db', 'live', 'live']);
   });
 
   it('fills a gap nobody announced and never goes back behind its start', async () => {
