@@ -34,17 +34,21 @@ export const SSE_HEADERS = {
 
 /**
  * The byte stream of one SSE response, bounded: a reader that falls more than `maxQueuedBytes`
- * behind (beyond the stream's own 16 KB buffer) (a dead connection the OS has not noticed yet, a stalled tab) is dropped, its queue
- * freed, and it resumes from its last ids when it reconnects. Nothing is ever buffered without
- * limit for a reader that does not read.
+ * behind, beyond the stream's own 16 KB buffer (a dead connection the OS has not noticed yet, a
+ * stalled tab), is dropped, its queue freed, and it resumes from its last ids when it
+ * reconnects. Nothing is ever buffered without limit for a reader that does not read.
  */
 export class SseWriter {
   readonly stream: ReadableStream<Uint8Array>;
   private controller!: ReadableStreamDefaultController<Uint8Array>;
   private ended = false;
-  private readonly onEnd: (why: 'closed' | 'slow' | 'gone') => void;
+  private readonly onEnd: () => void;
+  private readonly maxQueued: number;
+  /** When bytes were last queued (ms since the epoch): a quiet stream needs a heartbeat. */
+  lastSentAt = Date.now();
 
-  constructor({ maxQueuedBytes, onEnd }: { maxQueuedBytes: number; onEnd: (why: 'closed' | 'slow' | 'gone') => void }) {
+  /** `onEnd` runs once, however the stream ends: closed here, dropped as too slow, or cancelled by the reader going away. */
+  constructor({ maxQueuedBytes, onEnd }: { maxQueuedBytes: number; onEnd: () => void }) {
     this.onEnd = onEnd;
     this.maxQueued = maxQueuedBytes;
     this.stream = new ReadableStream<Uint8Array>(
@@ -52,20 +56,19 @@ export class SseWriter {
         start: (c) => {
           this.controller = c;
         },
-        cancel: () => this.finish('gone'),
+        cancel: () => {
+          if (this.ended) return;
+          this.ended = true;
+          this.onEnd();
+        },
       },
       { highWaterMark: 16 * 1024, size: (chunk) => chunk.byteLength },
     );
   }
 
-  private readonly maxQueued: number;
-
   get closed() {
     return this.ended;
   }
-
-  /** When bytes were last queued (ms since the epoch): a quiet stream needs a heartbeat. */
-  lastSentAt = Date.now();
 
   /** Queues bytes for the reader; drops the reader instead when it is too far behind. */
   send(bytes: Uint8Array) {
@@ -76,7 +79,7 @@ export class SseWriter {
       this.ended = true;
       // error() discards the queue at once (close() would keep it until read).
       this.controller.error(new Error('reader too slow'));
-      this.onEnd('slow');
+      this.onEnd();
     }
   }
 
@@ -89,12 +92,6 @@ export class SseWriter {
     } catch {
       // already errored or cancelled
     }
-    this.onEnd('closed');
-  }
-
-  private finish(why: 'gone') {
-    if (this.ended) return;
-    this.ended = true;
-    this.onEnd(why);
+    this.onEnd();
   }
 }

@@ -165,18 +165,28 @@ function unreadOf(db: Db, threadId: number): DeskUnread {
  * event id for the last few hundred events, so 400 desks resuming after a restart read each
  * missed event once between them, not once each.
  */
-const deskMemo = new WeakMap<Db, Map<number, DeskUpdate | null>>();
+/** A value per key and database, computed once and kept for the last `size` keys (oldest dropped first). */
+function recentPerDb<K, V>(size: number): (db: Db, key: K, compute: () => V) => V {
+  const maps = new WeakMap<Db, Map<K, V>>();
+  return (db, key, compute) => {
+    let map = maps.get(db);
+    if (!map) maps.set(db, (map = new Map()));
+    if (map.has(key)) return map.get(key)!;
+    const value = compute();
+    map.set(key, value);
+    if (map.size > size) map.delete(map.keys().next().value!);
+    return value;
+  };
+}
+
 const DESK_MEMO_SIZE = 512;
+const deskMemo = recentPerDb<number, DeskUpdate | null>(DESK_MEMO_SIZE);
 
 function deskUpdate(event: HelpEvent, db: Db): DeskUpdate | null {
-  let memo = deskMemo.get(db);
-  if (!memo) deskMemo.set(db, (memo = new Map()));
-  if (memo.has(event.id)) return memo.get(event.id)!;
-  const thread = staffSummary(db, event.threadId, null);
-  const update = thread ? { event, thread, message: eventMessage(db, event), unread: unreadOf(db, event.threadId) } : null;
-  memo.set(event.id, update);
-  if (memo.size > DESK_MEMO_SIZE) memo.delete(memo.keys().next().value!);
-  return update;
+  return deskMemo(db, event.id, () => {
+    const thread = staffSummary(db, event.threadId, null);
+    return thread ? { event, thread, message: eventMessage(db, event), unread: unreadOf(db, event.threadId) } : null;
+  });
 }
 
 /**
@@ -184,24 +194,16 @@ function deskUpdate(event: HelpEvent, db: Db): DeskUpdate | null {
  * one arrival is the same for all desks that were at the same place, so 400 desks read it once
  * between them (events never change once stored). Scope is applied per desk afterwards.
  */
-const deskGaps = new WeakMap<Db, Map<string, HelpEvent[]>>();
-function deskGap(db: Db, after: number, upTo: number): HelpEvent[] {
-  let gaps = deskGaps.get(db);
-  if (!gaps) deskGaps.set(db, (gaps = new Map()));
-  const key = `${after}:${upTo}`;
-  let rows = gaps.get(key);
-  if (!rows) {
-    rows = db
+const deskGaps = recentPerDb<string, HelpEvent[]>(DESK_MEMO_SIZE);
+const deskGap = (db: Db, after: number, upTo: number): HelpEvent[] =>
+  deskGaps(db, `${after}:${upTo}`, () =>
+    db
       .select()
       .from(helpEvents)
       .where(and(gt(helpEvents.id, after), lte(helpEvents.id, upTo)))
       .orderBy(asc(helpEvents.id))
-      .all();
-    gaps.set(key, rows);
-    if (gaps.size > DESK_MEMO_SIZE) gaps.delete(gaps.keys().next().value!);
-  }
-  return rows;
-}
+      .all(),
+  );
 
 const lastEventId = (db: Db) =>
   db

@@ -385,7 +385,7 @@ function after(db: DbOrTx, candidateId: number, regs: Reg[], afterId: number, ne
     .filter((m) => isAddressedTo(m, candidateId, regs))
     .map((m): CandidateMessage => {
       const receipt = receiptOf(db).get({ messageId: m.id, candidateId });
-      return { ...asReceived(m), readAt: receipt?.readAt ?? null, acknowledgedAt: receipt?.acknowledgedAt ?? null };
+      return { ...unreadView(m), readAt: receipt?.readAt ?? null, acknowledgedAt: receipt?.acknowledgedAt ?? null };
     });
 }
 
@@ -487,8 +487,8 @@ export async function candidateStream({
   });
 }
 
-/** A new message as every recipient first sees it: one object per message and process, so one serialisation for all. */
-const asReceived = perRow((m: Message): CandidateMessage => ({
+/** A message as a recipient who has neither read nor acknowledged it sees it. */
+const unreadView = (m: Message): CandidateMessage => ({
   id: m.id,
   title: m.title,
   body: m.body,
@@ -497,7 +497,10 @@ const asReceived = perRow((m: Message): CandidateMessage => ({
   createdAt: m.createdAt,
   readAt: null,
   acknowledgedAt: null,
-}));
+});
+
+/** A new message as every recipient first sees it: one object per message and process, so one serialisation for all. */
+const asReceived = perRow(unreadView);
 
 /* ------------------------------------------------------------------ delivery receipts and live counts */
 
