@@ -5,16 +5,14 @@ import {
   DisconnectReason,
   Room,
   RoomEvent,
-  ScreenSharePresets,
   Track,
-  VideoPreset,
-  VideoPresets,
   type AudioCaptureOptions,
   type VideoCaptureOptions,
 } from 'livekit-client';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DisplayState } from '@/components/checks/use-display-state';
 import { readStoredDevices } from '@/components/devices/stored-devices';
+import { PUBLISH_LAYERS } from '@/components/live/publish-layers';
 import { trpc } from '@/components/providers/trpc';
 
 export type PublishedSource = 'screen_share' | 'camera' | 'microphone';
@@ -28,13 +26,6 @@ const LK_SOURCE: Record<PublishedSource, Track.Source> = {
 
 type ChosenDevices = { cameraId?: string; microphoneId?: string };
 
-/**
- * The camera layer an invigilator's grid decodes, forty at a time, in a small inset: 180p at
- * 10 fps within 90 kbps (LiveKit's h180 preset allows 160 kbps at 20 fps). The focus view asks
- * for the full 540p layer.
- */
-const GRID_CAMERA_LAYER = new VideoPreset(320, 180, 90_000, 10);
-
 function createRoom() {
   return new Room({
     // The candidate only publishes: dynacast pauses layers nobody watches, and the small
@@ -42,13 +33,13 @@ function createRoom() {
     dynacast: true,
     adaptiveStream: false,
     stopLocalTrackOnUnpublish: true,
-    videoCaptureDefaults: { resolution: VideoPresets.h540.resolution },
+    videoCaptureDefaults: { resolution: PUBLISH_LAYERS.camera[1].resolution },
     publishDefaults: {
       simulcast: true,
       videoCodec: 'vp8',
-      videoSimulcastLayers: [GRID_CAMERA_LAYER],
-      screenShareSimulcastLayers: [ScreenSharePresets.h360fps3],
-      screenShareEncoding: ScreenSharePresets.h1080fps15.encoding,
+      videoSimulcastLayers: [PUBLISH_LAYERS.camera[0]],
+      screenShareSimulcastLayers: [PUBLISH_LAYERS.screen[0]],
+      screenShareEncoding: PUBLISH_LAYERS.screen[1].encoding,
     },
   });
 }
@@ -68,7 +59,7 @@ async function enableSource(room: Room, source: PublishedSource, devices: Chosen
       selfBrowserSurface: 'exclude',
       surfaceSwitching: 'exclude',
       contentHint: 'detail',
-      resolution: ScreenSharePresets.h1080fps15.resolution,
+      resolution: PUBLISH_LAYERS.screen[1].resolution,
     });
   }
   if (source === 'camera') return lp.setCameraEnabled(true, cameraOptions(devices));

@@ -8,17 +8,13 @@ import {
   Room,
   RoomEvent,
   Track,
-  VideoPreset,
-  VideoPresets,
 } from 'livekit-client';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { PUBLISH_LAYERS } from '@/components/live/publish-layers';
 import { trpc } from '@/components/providers/trpc';
 
 export type Facing = 'environment' | 'user';
 export type PhoneLinkState = 'connecting' | 'live' | 'reconnecting' | 'lost' | 'removed';
-
-/** The layer the invigilator grid decodes in the witness inset: small and slow is plenty. */
-const GRID_WITNESS_LAYER = new VideoPreset(320, 180, 80_000, 10);
 
 /**
  * The token names the SFU as the server sees it. A phone on the LAN cannot reach a loopback
@@ -34,7 +30,7 @@ export function sfuUrlFor(tokenUrl: string, page: Location) {
 
 const captureOptions = (facing: Facing, deviceId?: string) => ({
   ...(deviceId ? { deviceId: { exact: deviceId } } : { facingMode: facing }),
-  resolution: VideoPresets.h540.resolution,
+  resolution: PUBLISH_LAYERS.witness[1].resolution,
 });
 
 /**
@@ -67,7 +63,7 @@ export function usePhonePublisher({ enabled, onRemoved }: { enabled: boolean; on
       dynacast: true,
       adaptiveStream: false,
       stopLocalTrackOnUnpublish: true,
-      publishDefaults: { simulcast: true, videoCodec: 'vp8', videoSimulcastLayers: [GRID_WITNESS_LAYER] },
+      publishDefaults: { simulcast: true, videoCodec: 'vp8', videoSimulcastLayers: [PUBLISH_LAYERS.witness[0]] },
     });
     roomRef.current = room;
     let retry: ReturnType<typeof setTimeout> | undefined;

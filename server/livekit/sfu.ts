@@ -43,6 +43,11 @@ export type SfuOptions = {
   /** Where the config and log go; one folder per instance so test and dev runs do not collide. */
   workDir: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Other local addresses to serve signalling and media on besides 127.0.0.1: the host side of
+   * a test's own network namespace, where the exam-day simulator's candidates run.
+   */
+  extraAddresses?: string[];
 };
 
 /**
@@ -50,17 +55,20 @@ export type SfuOptions = {
  * ICE candidates on 127.0.0.1 only. Unknown keys are a startup error in livekit-server.
  */
 export function sfuConfig(o: SfuOptions) {
+  const addresses = ['127.0.0.1', ...(o.extraAddresses ?? [])];
   return [
     `port: ${o.port}`,
-    'bind_addresses: ["127.0.0.1"]',
+    `bind_addresses: ${JSON.stringify(addresses)}`,
     'rtc:',
     `  tcp_port: ${o.tcpPort}`,
     `  udp_port: ${o.udpPort}`,
     '  use_external_ip: false',
-    '  node_ip: 127.0.0.1',
+    // A node IP set here rewrites every host candidate to it (LiveKit's 1:1 NAT rule), which would
+    // hide the extra addresses; with those, LiveKit finds its node IP itself.
+    ...(o.extraAddresses?.length ? [] : ['  node_ip: 127.0.0.1']),
     '  enable_loopback_candidate: true',
     '  ips:',
-    '    includes: ["127.0.0.1/32"]',
+    `    includes: ${JSON.stringify(addresses.map((a) => `${a}/32`))}`,
     'keys:',
     `  ${JSON.stringify(o.apiKey)}: ${JSON.stringify(o.apiSecret)}`,
     'webhook:',

@@ -1,31 +1,35 @@
 /**
  * `npm run bench:grid`: what the invigilator grid costs the invigilator's browser with forty
- * candidates on one page, against a plain LiveKit client that subscribes to everything.
+ * candidates on one page, against a plain LiveKit client that subscribes to everything and
+ * against LiveKit's own adaptive stream and dynacast, on the exam-day simulator.
  *
  * Starts a private stack (app on 3297, SFU on 8080-8082, database and logs under
- * tests/.artifacts/bench), forty rtc-node candidates in a process of their own publishing screen
- * and camera with simulcast, then measures the room page in Chromium from its own `getStats()`,
- * times ten candidates leaving and coming back, then measures the baseline page, all in one run,
- * and stops everything it started (also on failure, Ctrl-C, or after 8 minutes). Progress goes to
- * stderr; the last line of stdout is one JSON object (also saved as result-*.json beside the
- * screenshots grid.png and baseline.png).
+ * tests/.artifacts/bench) and forty simulated candidates (tests/sim: a Go process publishing
+ * pre-encoded simulcast clips of the app's own layers, screen + camera + silent microphone from
+ * the PC and the witness from the phone, in a network namespace of its own unless SIM_NETNS=0).
+ * Then, in one run: the room page in Chromium measured from its own `getStats()`; candidates
+ * leaving and coming back one at a time (first picture timed); the plain baseline page; the
+ * adaptive page; the plain page again with only a few candidates. Stops everything it started
+ * (also on failure, Ctrl-C, or after 15 minutes). Progress goes to stderr; the last line of
+ * stdout is one JSON object (also saved as result-*.json beside the screenshots).
  *
  * Environment: BENCH_SKIP_BUILD=1 reuses an existing `.next` build; BENCH_CANDIDATES (40),
- * BENCH_JOINS (10); BENCH_SCREEN / BENCH_CAMERA as WxH@fps; BENCH_MICROPHONE=1 adds a silent
- * microphone per candidate; BENCH_GRID_QUERY adds query parameters to the room page's URL
- * (e.g. `videoCap=80`).
+ * BENCH_JOINS (20); BENCH_GRID_QUERY adds query parameters to the room page's URL (e.g.
+ * `videoCap=80`); SIM_NETNS=0 runs the candidates on the host network.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { RoomServiceClient } from 'livekit-server-sdk';
+import { columnsFor } from '@/components/grid/plan';
 import { launchBrowser } from '../helpers/browser';
 import { loginAsStaff } from '../helpers/journeys';
 import { buildApp, freshDb, stackProcessEnv, startStack, type StackConfig } from '../helpers/stack';
-import { serveBaselinePage } from './baseline-page';
-import { cpuBetween, sampleCpu, sampleThreads, threadsBetween } from './cpu';
-import { ProcessFleet, type Fleet, type PublishProfile } from './fleet';
+import { clipLayers } from '../sim/clips';
+import { SimFleet, simNetFromEnv, type FleetStats } from '../sim/fleet';
+import { serveBaselinePage, type BaselineMode } from './baseline-page';
+import { cpuBetween, sampleCpu } from './cpu';
 import { joinResult, PAGE_HOOKS, percentile, rebaseJoin, snapshot, unwatchJoin, watchJoin, windowStats, type Snapshot } from './page-hooks';
 
 const ARTIFACTS = path.join(import.meta.dirname, '..', '.artifacts', 'bench');
@@ -41,18 +45,18 @@ const CONFIG: StackConfig = {
 };
 
 const CANDIDATES = Number(process.env.BENCH_CANDIDATES ?? 40);
-const JOINS = Number(process.env.BENCH_JOINS ?? 10);
+const JOINS = Number(process.env.BENCH_JOINS ?? 20);
 /** Candidates left in the room for the baseline reference (see below). */
 const FEW = 5;
 /** Settling ends once two 5 s bitrate samples agree within 10 %, but not before SETTLE_MS nor after the max. */
 const SETTLE_MS = 15_000;
-const SETTLE_MAX_MS = { grid: 30_000, baseline: 45_000 };
+const SETTLE_MAX_MS = { grid: 30_000, baseline: 45_000, adaptive: 45_000 };
 const WINDOW_MS = 10_000;
 const FILL_TIMEOUT_MS = 40_000;
 const JOIN_TIMEOUT_MS = 15_000;
 /** The joins stop early (and say how many ran) past this, so an overloaded machine still finishes in time. */
-const JOINS_BUDGET_MS = 120_000;
-const DEADLINE_MS = 8 * 60_000;
+const JOINS_BUDGET_MS = 240_000;
+const DEADLINE_MS = 15 * 60_000;
 const VIEWPORT = { width: 1920, height: 1080 };
 const MAX_VIEWPORT_HEIGHT = 4320;
 /**
@@ -61,29 +65,11 @@ const MAX_VIEWPORT_HEIGHT = 4320;
  */
 const GRID_QUERY = new URLSearchParams({ pageSize: String(CANDIDATES), ...Object.fromEntries(new URLSearchParams(process.env.BENCH_GRID_QUERY ?? '')) });
 
-/** `WxH@fps`, e.g. BENCH_CAMERA=960x540@10. */
-function trackSpec(env: string | undefined, fallback: { width: number; height: number; fps: number }) {
-  const m = env ? /^(\d+)x(\d+)@(\d+(?:\.\d+)?)$/.exec(env) : null;
-  if (env && !m) throw new Error(`cannot read "${env}": expected WxH@fps`);
-  return m ? { width: Number(m[1]), height: Number(m[2]), fps: Number(m[3]) } : fallback;
-}
-
-// What a real candidate's browser sends (components/exam/use-exam-publisher.ts), scaled to what
-// two shared cores can encode forty times over: the screen at 720p and 3 fps (the app asks for
-// up to 1080p at 15 fps; its low layer is 360p at 3 fps either way) with the app's screen-share
-// cap, and the camera at 540p, the app's capture size, with the browser's 540p cap but 8 fps
-// instead of 25; its 180p layer is what a grid asks for. The SDK needs a camera 960 px wide for a
-// 180p layer, and adds a 360p middle one the browser would not send. At 10 fps the candidates'
-// process alone needs more than a core with the grid's LOW layers; at 8 it keeps up on an idle
-// machine. The baseline's HIGH layers are beyond the machine either way (see the warnings in the
-// result). BENCH_SCREEN / BENCH_CAMERA (WxH@fps) override.
-const PROFILE: PublishProfile = {
-  screen: { source: 'screen_share', ...trackSpec(process.env.BENCH_SCREEN, { width: 1280, height: 720, fps: 3 }), maxBitrate: 2_500_000, maxFps: 15 },
-  camera: { source: 'camera', ...trackSpec(process.env.BENCH_CAMERA, { width: 960, height: 540, fps: 8 }), maxBitrate: 800_000 },
-  // Off by default: the SDK's audio path costs about half a core for forty candidates even when
-  // silent, and the grid does not receive audio; tiles then show the microphone as missing.
-  microphone: process.env.BENCH_MICROPHONE === '1',
-};
+/** What every simulated candidate sends: the app's own layers (components/live/publish-layers.ts). */
+const LAYERS = clipLayers();
+const TOP = { screen: LAYERS.screen.at(-1)!, camera: LAYERS.camera.at(-1)!, witness: LAYERS.witness.at(-1)! };
+/** The grid's own column count for forty at 1920x1080, so the other pages' tiles are the same size. */
+const COLUMNS = columnsFor(CANDIDATES, VIEWPORT.width, VIEWPORT.height);
 
 const started = Date.now();
 const log = (...args: unknown[]) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s]`, ...args);
@@ -141,29 +127,40 @@ async function main() {
     `machine busy before start: ${busyBefore}% of one core (of ${os.cpus().length * 100}%)${busyBefore > 50 ? ' - other work is running; results will show it' : ''}`,
   );
 
+  // The candidates' own network, made before the SFU starts so that it listens on its host end.
+  const net = simNetFromEnv();
+  if (net) cleanups.push({ name: 'simulator network', run: async () => net.remove() });
+  const config: StackConfig = { ...CONFIG, sfuExtraAddresses: net ? [net.hostAddress] : [] };
+
   // Server modules read the environment once, at import: point them at this stack first.
-  Object.assign(process.env, stackProcessEnv(CONFIG));
+  Object.assign(process.env, stackProcessEnv(config));
   const { openDb } = await import('@/db/client');
   const { makeRoomScenario, PASSWORD } = await import('../fixtures/factories');
-  const { mintCandidatePcToken, mintInvigilatorToken } = await import('@/server/livekit/tokens');
+  const { mintCandidatePcToken, mintCandidatePhoneToken, mintInvigilatorToken } = await import('@/server/livekit/tokens');
 
-  log(`starting the stack: app :${CONFIG.appPort}, SFU :${CONFIG.sfuPort}`);
-  const stack = await startStack(CONFIG);
+  log(`starting the stack: app :${config.appPort}, SFU :${config.sfuPort}`);
+  const stack = await startStack(config);
   cleanups.push({ name: 'stack', run: stack.stop });
 
-  const db = openDb(CONFIG.dbPath);
+  const db = openDb(config.dbPath);
   const { room, invigilator, candidates } = await makeRoomScenario(db, { candidates: CANDIDATES });
   db.$client.close();
   log(`room ${room.id} (${room.livekitRoom}) with ${candidates.length} candidates, invigilator ${invigilator.username}`);
 
-  const fleet = await ProcessFleet.start(
-    stack.sfuUrl,
-    async (candidateId) => (await mintCandidatePcToken({ room: room.livekitRoom, candidateId })).token,
-    PROFILE,
-  );
+  const fleet = await SimFleet.start({
+    sfuPort: config.sfuPort,
+    net,
+    log,
+    tokens: async (candidateId) => ({
+      pc: (await mintCandidatePcToken({ room: room.livekitRoom, candidateId })).token,
+      phone: (await mintCandidatePhoneToken({ room: room.livekitRoom, candidateId })).token,
+    }),
+  });
   cleanups.push({ name: 'candidates', run: () => fleet.stop() });
   const cpuRoots = { sfu: [stack.sfu.process.pid!], app: [stack.app.pid!], candidates: [fleet.pid] };
-  log(`joining ${candidates.length} simulated candidates: screen ${fmtTrack(PROFILE.screen)}, camera ${fmtTrack(PROFILE.camera)}`);
+  log(
+    `joining ${candidates.length} simulated candidates${net ? ` in network namespace ${net.name} (${net.fleetAddress} -> ${net.hostAddress})` : ' on the host network'}`,
+  );
   await fleet.joinAll(
     candidates.map((c) => c.id),
     {
@@ -183,30 +180,31 @@ async function main() {
   await loginAsStaff(gridPage, invigilator.username!, PASSWORD);
   const grid = await measurePage(gridPage, `/rooms/${room.id}?${GRID_QUERY}`, 'grid', cpuRoots, fleet);
   log('grid: timing joins');
-  // Spread over the page (seats 3, 7, 11, … of 40), so the joins meet whatever the grid does
-  // with tiles at the top and at the bottom of a page (live video for some, stills for others).
+  // Spread over the page, so the joins meet whatever the grid does with tiles at the top and at
+  // the bottom of a page (live video for some, stills for others).
   const joinCount = Math.min(JOINS, candidates.length);
   const joiners = Array.from({ length: joinCount }, (_, k) => candidates[Math.floor(((k + 0.5) * candidates.length) / joinCount)]!.id);
   const joins = await measureJoins(gridPage, fleet, joiners);
   await gridCtx.close();
 
-  // The baseline: the same room, watched the plain way.
-  log('baseline: opening a subscribe-everything page');
+  // The same room, watched the plain way, then LiveKit's own adaptive way.
   const server = await serveBaselinePage();
   cleanups.push({ name: 'baseline page server', run: () => server.close() });
-  const token = await mintInvigilatorToken({ room: room.livekitRoom, userId: invigilator.id, name: invigilator.name });
-  const baseCtx = await newContext(browser, stack.appUrl);
-  const basePage = await baseCtx.newPage();
-  const baseline = await measurePage(basePage, server.url(stack.sfuUrl, token.token), 'baseline', cpuRoots, fleet);
+  const token = async () => (await mintInvigilatorToken({ room: room.livekitRoom, userId: invigilator.id, name: invigilator.name })).token;
+  const watchOther = async (mode: BaselineMode) => {
+    log(`${mode}: opening a subscribe-everything page (${COLUMNS} columns, like the grid)`);
+    const ctx = await newContext(browser, stack.appUrl);
+    const page = await ctx.newPage();
+    const m = await measurePage(page, server.url(stack.sfuUrl, await token(), mode, COLUMNS), mode === 'plain' ? 'baseline' : 'adaptive', cpuRoots, fleet);
+    await ctx.close();
+    return m;
+  };
+  const baseline = await watchOther('plain');
+  const adaptive = await watchOther('adaptive');
 
-  await baseCtx.close();
-
-  // Forty candidates cannot encode their HIGH layers on this machine, so the baseline above
-  // receives less than it asks for. A fresh baseline page with only a few candidates in the room
-  // shows what one tile costs the plain way when the candidates can send what is asked. Fresh:
-  // both ends' bandwidth estimates sank during the overload above and would recover only slowly,
-  // so the few candidates join again and the page opens new connections.
-  log(`baseline: leaving ${FEW} candidates in the room, joined afresh, for a reference the candidates can serve`);
+  // The plain page once more with only a few candidates in the room, joined afresh (as are the
+  // page's connections), for the per-tile cost of the plain way when nothing else competes.
+  log(`baseline: leaving ${FEW} candidates in the room, joined afresh`);
   const leaving = candidates.slice(FEW);
   for (let i = 0; i < leaving.length; i += 10) {
     await Promise.all(leaving.slice(i, i + 10).map((c) => bounded(fleet.leave(c.id), 15_000).catch(() => {})));
@@ -217,7 +215,7 @@ async function main() {
   }
   const fewCtx = await newContext(browser, stack.appUrl);
   const fewPage = await fewCtx.newPage();
-  await fewPage.goto(server.url(stack.sfuUrl, token.token));
+  await fewPage.goto(server.url(stack.sfuUrl, await token(), 'plain', COLUMNS));
   await waitUntil(
     () => snapshot(fewPage),
     (x) => x.tiles.length >= FEW,
@@ -230,15 +228,15 @@ async function main() {
   const firstMs = joins.map((j) => j.firstPictureMs);
   const warnings = [
     ...(busyBefore > 50 ? [`the machine was ${busyBefore}% busy (of ${os.cpus().length * 100}%) before the run started`] : []),
-    ...[grid, baseline].flatMap((m, i) => {
-      const label = i === 0 ? 'grid' : 'baseline';
+    ...(net ? [] : ['SIM_NETNS=0: the simulated candidates ran on the host network']),
+    ...(
+      [
+        ['grid', grid],
+        ['baseline', baseline],
+        ['adaptive', adaptive],
+      ] as const
+    ).flatMap(([label, m]) => {
       const out: string[] = [];
-      const short = (got: number, want: number) => got < want * 0.9;
-      if (short(m.publisherFps.camera, PROFILE.camera.fps) || short(m.publisherFps.screen, PROFILE.screen.fps)) {
-        out.push(
-          `${label}: the candidates captured ${m.publisherFps.camera}/${PROFILE.camera.fps} camera and ${m.publisherFps.screen}/${PROFILE.screen.fps} screen fps: the candidate process was short of CPU, so the page received less than configured`,
-        );
-      }
       if ((m.cpu.otherProcesses ?? 0) > 25) out.push(`${label}: other processes used ${m.cpu.otherProcesses}% of a core during the window`);
       if (m.stats.tilesOnScreen < CANDIDATES) out.push(`${label}: only ${m.stats.tilesOnScreen} of ${CANDIDATES} tiles were on screen`);
       return out;
@@ -249,10 +247,10 @@ async function main() {
         [`baseline with ${FEW} candidates`, few.stats],
       ] as const
     ).flatMap(([label, stats]) =>
-      (['screen', 'camera'] as const).flatMap((role) => {
-        // The baseline asks for HIGH: streams below the published size mean the candidates (short
-        // of CPU, or of uplink estimate) were not sending their top layer, so it cost less than it would.
-        const top = PROFILE[role].width;
+      (['screen', 'camera', 'witness'] as const).flatMap((role) => {
+        // The baseline asks for HIGH: streams below the published size mean the candidates (or the
+        // page's downlink estimate) did not deliver the top layer, so it cost less than it would.
+        const top = TOP[role].width;
         const counts = [...stats.receivedSizes[role].matchAll(/(\d+)x\d+×(\d+)/g)].map((m) => ({ width: Number(m[1]), n: Number(m[2]) }));
         const all = counts.reduce((n, c) => n + c.n, 0);
         const atTop = counts.filter((c) => c.width >= top).reduce((n, c) => n + c.n, 0);
@@ -268,38 +266,48 @@ async function main() {
       : []),
   ];
   for (const w of warnings) log(`warning: ${w}`);
+  const p = (xs: number[], q: number) => percentile(xs, q);
+  const spread = (xs: number[]) => ({ p50: p(xs, 50), p95: p(xs, 95) });
   const result = {
     tiles: grid.stats.tilesOnScreen,
     kbpsPerTile: grid.stats.kbpsPerTile,
     baselineKbpsPerTile: baseline.stats.kbpsPerTile,
     ratio: round(baseline.stats.kbpsPerTile / Math.max(0.001, grid.stats.kbpsPerTile), 2),
+    adaptiveKbpsPerTile: adaptive.stats.kbpsPerTile,
+    ratioAdaptive: round(adaptive.stats.kbpsPerTile / Math.max(0.001, grid.stats.kbpsPerTile), 2),
     fpsMin: grid.stats.fpsMin,
     fpsMedian: grid.stats.fpsMedian,
-    joinToFirstFrameMsP50: percentile(firstMs, 50),
-    joinToFirstFrameMsP95: percentile(firstMs, 95),
+    joinToFirstFrameMsP50: p(firstMs, 50),
+    joinToFirstFrameMsP95: p(firstMs, 95),
     baselineFpsMin: baseline.stats.fpsMin,
     baselineFpsMedian: baseline.stats.fpsMedian,
-    /** The plain way's cost per tile when the candidates can serve it (FEW of them), and the grid measured against it. */
+    adaptiveFpsMin: adaptive.stats.fpsMin,
+    adaptiveFpsMedian: adaptive.stats.fpsMedian,
+    /** The plain way's cost per tile with only a few candidates in the room, and the grid measured against it. */
     baselineFewKbpsPerTile: few.stats.kbpsPerLiveTile,
     ratioToBaselineFew: round(few.stats.kbpsPerLiveTile / Math.max(0.001, grid.stats.kbpsPerTile), 2),
     targets: {
       kbpsPerTile: grid.stats.kbpsPerTile <= 120,
       ratio: baseline.stats.kbpsPerTile / grid.stats.kbpsPerTile >= 5,
-      fpsMin: grid.stats.fpsMin >= 5,
-      joinToFirstFrameMsP95: percentile(firstMs, 95) <= 1000,
+      fpsMin: grid.stats.fpsMin >= 8,
+      joinToFirstFrameMsP95: joins.length >= 20 && p(firstMs, 95) <= 1000,
     },
     publish: {
       codec: 'vp8',
-      screen: fmtTrack(PROFILE.screen),
-      camera: fmtTrack(PROFILE.camera),
-      microphone: PROFILE.microphone ? 'published, silent (no audio frames)' : 'none',
+      layers: Object.fromEntries(
+        Object.entries(LAYERS).map(([k, ls]) => [k, ls.map((l) => `${l.quality} ${l.width}x${l.height}@${l.fps} ${l.bitrate / 1000} kbps`)]),
+      ),
+      microphone: 'published, silent (an Opus silence frame every 400 ms, as with DTX)',
       layersAtSfu: layers,
+      simulator: net ? `Go fleet (tests/sim) in network namespace ${net.name}` : 'Go fleet (tests/sim) on the host network',
     },
     definitions: {
       kbpsPerTile: `inbound video bytes over all of the page's peer connections, over a ${WINDOW_MS / 1000} s window, per tile on screen`,
-      baselineFew: `the baseline page again after all but ${FEW} candidates left, per tile that decoded video: what a tile costs the plain way when the candidates are not short of CPU`,
-      fps: 'per tile: decoded frames per second summed over its screen and camera streams (a tile showing stills decodes next to nothing); fpsBySource splits them, fpsMinOfLiveTiles/fpsMedianOfLiveTiles leave out tiles that decoded nothing',
+      baselineFew: `the plain page again after all but ${FEW} candidates left, per tile that decoded video`,
+      adaptive: `LiveKit's adaptive stream and dynacast on, autoSubscribe, tiles in the grid's ${COLUMNS} columns at ${VIEWPORT.width}x${VIEWPORT.height}`,
+      fps: 'per tile: decoded frames per second summed over its screen, camera and witness streams (a tile showing stills decodes next to nothing); fpsBySource splits them, fpsMinOfLiveTiles/fpsMedianOfLiveTiles leave out tiles that decoded nothing',
       joinToFirstFrame: `connect() start to the first picture of the candidate on its tile: a video with videoWidth > 0 and totalVideoFrames > 0 (counted once a second frame follows), or a newly loaded still where the grid shows stills; ${joins.length} joins spread over the page; a join with nothing within ${JOIN_TIMEOUT_MS / 1000} s counts as ${JOIN_TIMEOUT_MS} ms`,
+      publisherFps: 'frames per second each candidate sent to the SFU, over all layers, from the fleet’s RTP counters',
     },
     grid: {
       ...grid.stats,
@@ -318,60 +326,32 @@ async function main() {
       cpuPercent: baseline.cpu,
       publisherFps: baseline.publisherFps,
     },
+    adaptive: {
+      ...adaptive.stats,
+      viewport: adaptive.viewport,
+      fillMs: adaptive.fillMs,
+      settleKbps: adaptive.settleKbps,
+      cpuPercent: adaptive.cpu,
+      publisherFps: adaptive.publisherFps,
+    },
     baselineFew: { candidates: FEW, ...few.stats, settleKbps: few.settleKbps, cpuPercent: few.cpu, publisherFps: few.publisherFps },
     joins: {
       count: joins.length,
       failed: joins.filter((j) => j.failed).length,
-      firstPictureMs: { p50: percentile(firstMs, 50), p95: percentile(firstMs, 95), max: Math.max(...firstMs) },
-      screenMs: {
-        p50: percentile(
-          joins.map((j) => j.screenMs),
-          50,
-        ),
-        p95: percentile(
-          joins.map((j) => j.screenMs),
-          95,
-        ),
-      },
-      cameraMs: {
-        p50: percentile(
-          joins.map((j) => j.cameraMs),
-          50,
-        ),
-        p95: percentile(
-          joins.map((j) => j.cameraMs),
-          95,
-        ),
-      },
+      firstPictureMs: { ...spread(firstMs), max: Math.max(...firstMs) },
+      screenMs: spread(joins.map((j) => j.screenMs)),
+      cameraMs: spread(joins.map((j) => j.cameraMs)),
       firstPictureKinds: joins.reduce<Record<string, number>>((acc, j) => ({ ...acc, [j.firstKind]: (acc[j.firstKind] ?? 0) + 1 }), {}),
-      connectMs: {
-        p50: percentile(
-          joins.map((j) => j.connectMs),
-          50,
-        ),
-        p95: percentile(
-          joins.map((j) => j.connectMs),
-          95,
-        ),
-      },
-      screenPublishedMs: {
-        p50: percentile(
-          joins.map((j) => j.screenPublishedMs),
-          50,
-        ),
-        p95: percentile(
-          joins.map((j) => j.screenPublishedMs),
-          95,
-        ),
-      },
+      connectMs: spread(joins.map((j) => j.connectMs)),
+      screenPublishedMs: spread(joins.map((j) => j.screenPublishedMs)),
       trackAtPageMs: {
-        p50: percentile(
+        p50: p(
           joins.flatMap((j) => j.trackAtPageMs ?? []),
           50,
         ),
       },
       videoElementMs: {
-        p50: percentile(
+        p50: p(
           joins.flatMap((j) => j.videoElementMs ?? []),
           50,
         ),
@@ -386,10 +366,6 @@ async function main() {
   clearTimeout(deadline);
   await cleanup();
   console.log(JSON.stringify(result));
-}
-
-function fmtTrack(t: PublishProfile['screen'] | PublishProfile['camera']) {
-  return `${t.width}x${t.height}@${t.fps}fps${t.maxBitrate ? ` (cap ${t.maxBitrate / 1000} kbps at ${t.maxFps ?? t.fps} fps)` : ''}`;
 }
 
 function newContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
@@ -439,7 +415,7 @@ const shownPictures = (s: Snapshot) => decodingVideos(s) + s.tiles.reduce((n, t)
  * Opens a watching page, waits until its tiles show video (growing the viewport if the tiles
  * do not fit), lets it settle, and measures one window.
  */
-async function measurePage(page: Page, url: string, label: 'grid' | 'baseline', cpuRoots: Record<string, number[]>, fleet: ProcessFleet) {
+async function measurePage(page: Page, url: string, label: 'grid' | 'baseline' | 'adaptive', cpuRoots: Record<string, number[]>, fleet: SimFleet) {
   const opened = Date.now();
   await page.goto(url);
   const snap = await waitUntil(
@@ -465,7 +441,7 @@ async function measurePage(page: Page, url: string, label: 'grid' | 'baseline', 
   };
   await sleep(1000);
   await fit();
-  const expected = CANDIDATES * 2;
+  const expected = CANDIDATES * 3;
   // Filled: every tile shows both pictures (live or still), or the count stopped growing for 10 s
   // (a grid that keeps some pictures off never gets to all of them).
   let best = 0;
@@ -496,7 +472,7 @@ async function measureWindow(
   label: string,
   settleMaxMs: number,
   cpuRoots: Record<string, number[]>,
-  fleet: ProcessFleet,
+  fleet: SimFleet,
   publishing: number,
   settleMinMs = SETTLE_MS,
 ) {
@@ -504,28 +480,19 @@ async function measureWindow(
   log(`${label}: settled after ${Math.round((Date.now() - since) / 1000)} s; total kbps per 5 s ${JSON.stringify(settleKbps)}`);
 
   const cpuA = sampleCpu(cpuRoots);
-  const threadsA = sampleThreads(fleet.pid);
-  const framesA = await fleet.framesSent();
+  const sentA = await fleet.stats();
   const a = await snapshot(page);
   await sleep(WINDOW_MS);
   const b = await snapshot(page);
-  const framesB = await fleet.framesSent();
-  const cpuB = sampleCpu(cpuRoots);
-  const threads = threadsBetween(threadsA, sampleThreads(fleet.pid));
-  const seconds = (b.t - a.t) / 1000;
+  const sentB = await fleet.stats();
+  const cpu = cpuBetween(cpuA, sampleCpu(cpuRoots));
   const stats = windowStats(a, b);
-  const cpu = { ...cpuBetween(cpuA, cpuB), candidateThreads: threads };
-  const publisherFps = {
-    screen: round((framesB.screen - framesA.screen) / seconds / publishing),
-    camera: round((framesB.camera - framesA.camera) / seconds / publishing),
-    captureCpuPercent: round(((framesB.captureMs - framesA.captureMs) / 1000 / seconds) * 100),
-    eventLoopDelayMs: framesB.loopDelayMs,
-  };
+  const publisherFps = sentFps(sentA, sentB, publishing);
   await page.screenshot({ path: path.join(ARTIFACTS, `${label}.png`) });
   log(
     `${label}: ${stats.kbpsPerTile} kbps per tile (${stats.totalKbps} kbps in ${stats.inboundVideoStreams} streams), fps per tile min ${stats.fpsMin} median ${stats.fpsMedian}, sizes ${JSON.stringify(stats.receivedSizes)}`,
   );
-  log(`${label}: CPU % of one core ${JSON.stringify(cpu)}; candidates captured ${JSON.stringify(publisherFps)} fps each`);
+  log(`${label}: CPU % of one core ${JSON.stringify(cpu)}; each candidate sent ${JSON.stringify(publisherFps)} fps`);
   log(`${label}: kbps per tile by source ${JSON.stringify(stats.kbpsPerTileBySource)}, fps by source ${JSON.stringify(stats.fpsBySource)}`);
   return { stats, cpu, publisherFps, settleKbps };
 }
@@ -534,7 +501,7 @@ async function measureWindow(
  * Takes `ids` out of the room, then brings them back one at a time, timing from the start of
  * `connect()` to the first decoded frame on their tile, as the page itself observes it.
  */
-async function measureJoins(page: Page, fleet: Fleet, ids: number[]) {
+async function measureJoins(page: Page, fleet: SimFleet, ids: number[]) {
   // They leave one by one, and the room gets a few seconds to take it in: what is timed is one
   // candidate coming back, not the aftermath of ten leaving at once.
   for (const id of ids) {
@@ -599,6 +566,18 @@ async function measureJoins(page: Page, fleet: Fleet, ids: number[]) {
     await sleep(1000);
   }
   return out;
+}
+
+/** Frames per second each candidate sent to the SFU, per picture over all its layers, between two fleet readings. */
+function sentFps(a: FleetStats, b: FleetStats, publishing: number) {
+  const seconds = (b.at - a.at) / 1000;
+  const fps = (picture: 'screen' | 'camera' | 'witness') =>
+    round(
+      (['low', 'high'] as const).reduce((n, q) => n + b.sent[`${picture}.${q}`].frames - a.sent[`${picture}.${q}`].frames, 0) /
+        seconds /
+        Math.max(1, publishing),
+    );
+  return { screen: fps('screen'), camera: fps('camera'), witness: fps('witness') };
 }
 
 /**

@@ -6,8 +6,8 @@ import type { Page } from 'playwright-core';
  *
  * - Wraps `RTCPeerConnection` before any page script runs, so every connection the page opens
  *   can be asked for `getStats()`.
- * - Finds tiles only by `data-testid="tile-<candidateId>"` and their videos by `tile-screen` /
- *   `tile-camera`, and ties a video to its inbound RTP stream through the MediaStreamTrack id
+ * - Finds tiles only by `data-testid="tile-<candidateId>"` and their videos by `tile-screen`,
+ *   `tile-camera` and `tile-witness`, and ties a video to its inbound RTP stream through the MediaStreamTrack id
  *   (`trackIdentifier`).
  * - Watches a joining candidate's tile from inside the page, so the first frame is timed without
  *   a round trip to the driver.
@@ -35,7 +35,7 @@ export const PAGE_HOOKS = String.raw`(() => {
   const allTiles = () => [...document.querySelectorAll('[data-testid^="tile-"]')].filter((el) => tileId(el));
   const tileById = (id) => document.querySelector('[data-testid="tile-' + id + '"]');
   const videosOf = (tile) =>
-    ['screen', 'camera']
+    ['screen', 'camera', 'witness']
       .flatMap((role) => [...tile.querySelectorAll('video[data-testid="tile-' + role + '"]')].map((el) => ({ role, el })));
   const trackOf = (v) => {
     const s = v.srcObject;
@@ -46,7 +46,7 @@ export const PAGE_HOOKS = String.raw`(() => {
   // A grid may show a periodically refreshed still instead of live video: an image whose test id
   // starts with the picture's (e.g. tile-screen-still).
   const stillsOf = (tile) =>
-    ['screen', 'camera']
+    ['screen', 'camera', 'witness']
       .flatMap((role) => [...tile.querySelectorAll('img[data-testid^="tile-' + role + '"]')].map((el) => ({ role, el })));
 
   async function snapshot() {
@@ -148,15 +148,17 @@ export const PAGE_HOOKS = String.raw`(() => {
   window.__bench = { snapshot, watch, watchResult, rebase, unwatch };
 })();`;
 
+export type Role = 'screen' | 'camera' | 'witness';
+const ROLES: Role[] = ['screen', 'camera', 'witness'];
 export type StreamStat = { key: string; track: string | null; bytes: number; frames: number; width: number; height: number };
 export type TileStat = {
   id: string;
   onScreen: boolean;
   bottom: number;
   right: number;
-  videos: { role: 'screen' | 'camera'; track: string | null; width: number; frames: number }[];
+  videos: { role: Role; track: string | null; width: number; frames: number }[];
   /** Pictures shown as a loaded still image rather than live video. */
-  stills: ('screen' | 'camera')[];
+  stills: Role[];
 };
 export type Snapshot = { t: number; peerConnections: number; streams: StreamStat[]; tiles: TileStat[] };
 type PerRole = { screen?: number; camera?: number };
@@ -205,22 +207,22 @@ const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 /**
  * The window between two snapshots: inbound video bitrate over all of the page's connections
  * (divided by the tiles on screen), and decoded frames per second per tile. A tile's rate is the
- * sum over its screen and camera streams: the pictures it updates per second; per-source rates
- * are reported too. Streams not shown in any tile still count towards the bitrate.
+ * sum over its screen, camera and witness streams: the pictures it updates per second; per-source
+ * rates are reported too. Streams not shown in any tile still count towards the bitrate.
  */
 export function windowStats(a: Snapshot, b: Snapshot) {
   const seconds = (b.t - a.t) / 1000;
   const before = new Map(a.streams.map((s) => [s.key, s]));
-  const owner = new Map<string, { tile: string; role: 'screen' | 'camera' }>();
+  const owner = new Map<string, { tile: string; role: Role }>();
   for (const t of b.tiles) for (const v of t.videos) if (v.track) owner.set(v.track, { tile: t.id, role: v.role });
 
   let bytes = 0;
   let unmappedStreams = 0;
   let unmappedBytes = 0;
-  const roleBytes = { screen: 0, camera: 0 };
-  const perTile = new Map<string, { total: number; screen: number; camera: number }>();
-  const sizes = { screen: [] as string[], camera: [] as string[] };
-  for (const t of b.tiles) perTile.set(t.id, { total: 0, screen: 0, camera: 0 });
+  const roleBytes: Record<Role, number> = { screen: 0, camera: 0, witness: 0 };
+  const perTile = new Map<string, Record<Role | 'total', number>>();
+  const sizes: Record<Role, string[]> = { screen: [], camera: [], witness: [] };
+  for (const t of b.tiles) perTile.set(t.id, { total: 0, screen: 0, camera: 0, witness: 0 });
   for (const s of b.streams) {
     const prev = before.get(s.key);
     const dBytes = s.bytes - (prev?.bytes ?? 0);
@@ -266,21 +268,17 @@ export function windowStats(a: Snapshot, b: Snapshot) {
     kbpsPerTile: round(kbps / Math.max(1, visible)),
     /** Per tile that decoded video in the window: a candidate's cost when some tiles are stale. */
     kbpsPerLiveTile: round(kbps / Math.max(1, live.length)),
-    kbpsPerTileBySource: {
-      screen: round((roleBytes.screen * 8) / seconds / 1000 / Math.max(1, visible)),
-      camera: round((roleBytes.camera * 8) / seconds / 1000 / Math.max(1, visible)),
-    },
+    kbpsPerTileBySource: Object.fromEntries(ROLES.map((r) => [r, round((roleBytes[r] * 8) / seconds / 1000 / Math.max(1, visible))])) as Record<Role, number>,
     fpsMin: round(min(tiles.map((t) => t.total))),
     fpsMedian: round(median(tiles.map((t) => t.total))),
     tilesWithLiveVideo: live.length,
     stillPictures,
     fpsMinOfLiveTiles: round(min(live.map((t) => t.total))),
     fpsMedianOfLiveTiles: round(median(live.map((t) => t.total))),
-    fpsBySource: {
-      screen: { min: round(min(tiles.map((t) => t.screen))), median: round(median(tiles.map((t) => t.screen))) },
-      camera: { min: round(min(tiles.map((t) => t.camera))), median: round(median(tiles.map((t) => t.camera))) },
-    },
-    receivedSizes: { screen: mode(sizes.screen), camera: mode(sizes.camera) },
+    fpsBySource: Object.fromEntries(
+      ROLES.map((r) => [r, { min: round(min(tiles.map((t) => t[r]))), median: round(median(tiles.map((t) => t[r]))) }]),
+    ) as Record<Role, { min: number; median: number }>,
+    receivedSizes: Object.fromEntries(ROLES.map((r) => [r, mode(sizes[r])])) as Record<Role, string>,
   };
 }
 

@@ -18,6 +18,8 @@ export type StackConfig = {
   /** Gets `sfu/` (config and log) and `app.log`. */
   artifacts: string;
   dbPath: string;
+  /** Passed to the SFU (see SfuOptions.extraAddresses). */
+  sfuExtraAddresses?: string[];
 };
 
 export type Stack = {
@@ -89,6 +91,7 @@ export async function startStack(c: StackConfig, { appTimeoutMs = 60_000 }: { ap
     udpPort: c.sfuUdpPort,
     webhookUrl: `${appUrl}/api/livekit/webhook`,
     workDir: path.join(c.artifacts, 'sfu'),
+    extraAddresses: c.sfuExtraAddresses,
   });
 
   const appLog = fs.openSync(path.join(c.artifacts, 'app.log'), 'w');
