@@ -17,8 +17,12 @@ const SOURCE_NAMES: Partial<Record<TrackSource, string>> = {
 
 const PARTICIPANT_EVENTS = new Set(['participant_joined', 'participant_left', 'participant_connection_aborted', 'track_published', 'track_unpublished']);
 
-/** Events whose participant info says which client holds the feed (see `checkClient`). */
-const CLIENT_EVENTS = new Set(['participant_joined', 'track_published']);
+/**
+ * Events whose participant info says which client holds the feed (see `checkClient`). Only the
+ * join: livekit-server (1.13) sends track events with the client's protocol and capabilities
+ * unset, which would read as a foreign client on every page that publishes.
+ */
+const CLIENT_EVENTS = new Set(['participant_joined']);
 /** LiveKit's `DisconnectReason.DUPLICATE_IDENTITY`: a newer session of the same identity pushed this one out. */
 const DUPLICATE_IDENTITY = 2;
 

@@ -121,7 +121,8 @@ function asSummary(v: unknown): ClientSummary | null {
  * A candidate's token used outside our pages (a script with a native LiveKit SDK) pushes the
  * page out under the same identity and publishes whatever it likes. Stored webhook events show
  * it three ways, each raising `client_mismatch` while the candidate sits the exam:
- * - a session joins or publishes with a client that is not our page's (`examPage` false);
+ * - a session joins with a client that is not our page's (`examPage` false): every session
+ *   joins before it publishes, and only the join carries the client (see CLIENT_EVENTS);
  * - a session joins with a different client from the one before it for the same device;
  * - a session is pushed out by a newer one of the same identity (`DUPLICATE_IDENTITY`).
  * The last also happens when a candidate opens the exam twice or a lost connection is replaced
@@ -132,11 +133,10 @@ export function checkClient({ db, event }: { db: DbOrTx; event: TimelineEvent })
   if (event.type === 'participant_left' && event.payload?.disconnectReason === 'DUPLICATE_IDENTITY') {
     return raiseWhileSitting({ db, event, type: 'client_mismatch', detail: { reason: 'replaced' } });
   }
-  if (event.type !== 'participant_joined' && event.type !== 'track_published') return null;
+  if (event.type !== 'participant_joined') return null;
   const client = asSummary(event.payload?.client);
   if (!client) return null;
   if (!client.examPage) return raiseWhileSitting({ db, event, type: 'client_mismatch', detail: { reason: 'not_exam_page', client } });
-  if (event.type !== 'participant_joined') return null;
   const before = db
     .select({ payload: events.payload })
     .from(events)

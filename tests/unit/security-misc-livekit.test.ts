@@ -56,12 +56,13 @@ describe('a candidate token used outside the exam page (LiveKit webhooks)', () =
       identity,
       participant: { sid: 'PA_page', ...BROWSER },
     });
+    // livekit-server 1.13 sends track events without the client's protocol and capabilities.
     await deliver({
       event: 'track_published',
       room: room.livekitRoom,
       identity,
       track: { source: 'SCREEN_SHARE' },
-      participant: { sid: 'PA_page', ...BROWSER },
+      participant: { sid: 'PA_page', clientProtocol: 0, capabilities: [] },
     });
     // A reload: the page leaves, then joins again with the same client.
     await deliver({
@@ -159,6 +160,12 @@ describe('a candidate token used outside the exam page (LiveKit webhooks)', () =
       event: 'participant_joined',
       room: room.livekitRoom,
       identity: candidateIdentity(pc.id, 'pc'),
+      participant: NATIVE_SDK,
+    });
+    await deliver({
+      event: 'participant_joined',
+      room: room.livekitRoom,
+      identity: candidateIdentity(phone.id, 'phone'),
       participant: NATIVE_SDK,
     });
     await deliver({
