@@ -30,6 +30,7 @@ import { clipLayers } from '../sim/clips';
 import { SimFleet, simNetFromEnv, type FleetStats } from '../sim/fleet';
 import { serveBaselinePage, type BaselineMode } from './baseline-page';
 import { cpuBetween, sampleCpu } from './cpu';
+import { measureGlassToGlass } from './glass';
 import { joinResult, PAGE_HOOKS, percentile, rebaseJoin, snapshot, unwatchJoin, watchJoin, windowStats, type Snapshot } from './page-hooks';
 
 const ARTIFACTS = path.join(import.meta.dirname, '..', '.artifacts', 'bench');
@@ -143,9 +144,14 @@ async function main() {
   cleanups.push({ name: 'stack', run: stack.stop });
 
   const db = openDb(config.dbPath);
-  const { room, invigilator, candidates } = await makeRoomScenario(db, { candidates: CANDIDATES });
+  // One more candidate than the fleet's: a real browser, publishing a clock as its screen, for
+  // glass-to-glass latency. Seated last, so on the grid's second page.
+  const scenario = await makeRoomScenario(db, { candidates: CANDIDATES + 1 });
   db.$client.close();
-  log(`room ${room.id} (${room.livekitRoom}) with ${candidates.length} candidates, invigilator ${invigilator.username}`);
+  const { exam, room, invigilator } = scenario;
+  const candidates = scenario.candidates.slice(0, CANDIDATES);
+  const glassCandidate = scenario.candidates[CANDIDATES]!;
+  log(`room ${room.id} (${room.livekitRoom}) with ${candidates.length} simulated candidates and one browser, invigilator ${invigilator.username}`);
 
   const fleet = await SimFleet.start({
     sfuPort: config.sfuPort,
@@ -186,6 +192,20 @@ async function main() {
   const joiners = Array.from({ length: joinCount }, (_, k) => candidates[Math.floor(((k + 0.5) * candidates.length) / joinCount)]!.id);
   const joins = await measureJoins(gridPage, fleet, joiners);
   await gridCtx.close();
+
+  log('glass-to-glass: a browser candidate whose screen is a clock, on its tile and in the focus view');
+  const glass = await measureGlassToGlass({
+    browser,
+    appUrl: stack.appUrl,
+    examId: exam.id,
+    roomId: room.id,
+    candidate: { id: glassCandidate.id, idNumber: glassCandidate.idNumber!, password: PASSWORD },
+    invigilator: { username: invigilator.username!, password: PASSWORD },
+    log,
+    gridQuery: GRID_QUERY.toString(),
+    screenshotDir: ARTIFACTS,
+    cpuRoots,
+  });
 
   // The same room, watched the plain way, then LiveKit's own adaptive way.
   const server = await serveBaselinePage();
@@ -259,6 +279,9 @@ async function main() {
           : [];
       }),
     ),
+    ...(glass.captureCalls !== 1 ? [`glass-to-glass: getDisplayMedia was called ${glass.captureCalls} times, expected once`] : []),
+    ...(!glass.tile.live ? [`glass-to-glass: the tile was not live video: ${glass.tile.evidence}`] : []),
+    ...(glass.focus.live && !glass.focus.highLayer ? [`glass-to-glass: the focus view did not get the HIGH layer throughout: ${glass.focus.evidence}`] : []),
     ...(joins.some((j) => j.failed)
       ? [
           `${joins.filter((j) => j.failed).length} of ${joins.length} joins showed no picture within ${JOIN_TIMEOUT_MS / 1000} s (counted as ${JOIN_TIMEOUT_MS} ms)`,
@@ -286,7 +309,10 @@ async function main() {
     /** The plain way's cost per tile with only a few candidates in the room, and the grid measured against it. */
     baselineFewKbpsPerTile: few.stats.kbpsPerLiveTile,
     ratioToBaselineFew: round(few.stats.kbpsPerLiveTile / Math.max(0.001, grid.stats.kbpsPerTile), 2),
+    glassToGlassMsP50: { tile: glass.tile.p50, focus: glass.focus.p50 },
+    glassToGlassMsP95: { tile: glass.tile.p95, focus: glass.focus.p95 },
     targets: {
+      glassToGlassMsP95: glass.tile.p95 != null && glass.focus.p95 != null && Math.max(glass.tile.p95, glass.focus.p95) <= 150,
       kbpsPerTile: grid.stats.kbpsPerTile <= 120,
       ratio: baseline.stats.kbpsPerTile / grid.stats.kbpsPerTile >= 5,
       fpsMin: grid.stats.fpsMin >= 8,
@@ -308,6 +334,8 @@ async function main() {
       fps: 'per tile: decoded frames per second summed over its screen, camera and witness streams (a tile showing stills decodes next to nothing); fpsBySource splits them, fpsMinOfLiveTiles/fpsMedianOfLiveTiles leave out tiles that decoded nothing',
       joinToFirstFrame: `connect() start to the first picture of the candidate on its tile: a video with videoWidth > 0 and totalVideoFrames > 0 (counted once a second frame follows), or a newly loaded still where the grid shows stills; ${joins.length} joins spread over the page; a join with nothing within ${JOIN_TIMEOUT_MS / 1000} s counts as ${JOIN_TIMEOUT_MS} ms`,
       publisherFps: 'frames per second each candidate sent to the SFU, over all layers, from the fleet’s RTP counters',
+      glassToGlass:
+        'per frame: drawn on a real candidate page (its screen is a canvas showing the time as a bit pattern) to presentationTime of requestVideoFrameCallback on the invigilator’s page in the same browser, for the candidate’s grid tile (LOW layer, on the grid’s second page) and its focus view (HIGH layer); a change on screen also waits for the next frame the layer sends (up to 333 ms on the 3 fps tile), not counted',
     },
     grid: {
       ...grid.stats,
@@ -334,6 +362,7 @@ async function main() {
       cpuPercent: adaptive.cpu,
       publisherFps: adaptive.publisherFps,
     },
+    glassToGlass: { tile: glass.tile, focus: glass.focus, captureCalls: glass.captureCalls, clockOffsetMs: glass.clockOffsetMs },
     baselineFew: { candidates: FEW, ...few.stats, settleKbps: few.settleKbps, cpuPercent: few.cpu, publisherFps: few.publisherFps },
     joins: {
       count: joins.length,
