@@ -50,7 +50,18 @@ const OFF: Record<VideoSlot, SlotMode> = { screen: 'off', camera: 'off', witness
 export type MediaView = { page: number[]; cap: number; focusId: number | null };
 
 export const STILL_REFRESH_MS = 10_000;
-const STILL_CONCURRENCY = 4;
+/**
+ * A still is grabbed again this long before it turns STILL_REFRESH_MS old, so that the new
+ * picture is up by then: a grab (resume, a key frame, a decode) takes about half a second,
+ * longer on a busy machine.
+ */
+const STILL_GRAB_ALLOWANCE_MS = 2000;
+/**
+ * Grabs at once. A grab mostly waits for the SFU to resume the track and for a key frame; what
+ * it costs the page is one small decode and a 480 px JPEG. A full 40-tile page over the default
+ * budget of 48 has 72 stills to refresh every (10 - 2) s, 9 a second, at about half a second each.
+ */
+const STILL_CONCURRENCY = 8;
 const STILL_MAX_WIDTH = 480;
 
 const slotKey = (candidateId: number, slot: VideoSlot) => `${candidateId}:${slot}`;
@@ -101,7 +112,13 @@ const isFlowing = (pub: RemoteTrackPublication | undefined) => !!pub?.isSubscrib
  * track event re-renders one tile, not the page.
  */
 export class RoomMedia {
-  readonly room = new Room({ adaptiveStream: false, dynacast: false });
+  /**
+   * Two peer connections (LiveKit's default is one since 2.2x): this page only receives, and a
+   * patrol flip changes hundreds of subscriptions. On the single connection each flip was one
+   * offer of up to 263 media sections, which missed LiveKit's 15 s negotiation timeout and tore
+   * the whole connection down (7 times in 5 flips of a 200-candidate patrol, none on two).
+   */
+  readonly room = new Room({ adaptiveStream: false, dynacast: false, singlePeerConnection: false });
   connection: ConnectionState = ConnectionState.Disconnected;
   /** Bumped (coalesced) on every change; the page reads it for counts and sorting. */
   version = 0;
@@ -132,7 +149,11 @@ export class RoomMedia {
       })
       .on(RoomEvent.TrackPublished, (_pub, p) => this.touch(p))
       .on(RoomEvent.TrackUnpublished, (_pub, p) => this.touch(p))
-      .on(RoomEvent.TrackSubscribed, (_t, _pub, p) => this.touch(p))
+      .on(RoomEvent.TrackSubscribed, (_t, _pub, p) => {
+        this.touch(p);
+        // A still of a page just turned to can be grabbed now rather than at the next tick.
+        this.tickStills();
+      })
       .on(RoomEvent.TrackUnsubscribed, (_t, _pub, p) => this.touch(p))
       .on(RoomEvent.TrackSubscriptionStatusChanged, (_pub, _s, p) => this.touch(p))
       .on(RoomEvent.TrackMuted, (_pub, p) => {
@@ -411,7 +432,7 @@ export class RoomMedia {
         const key = slotKey(id, slot);
         if (modes[slot] !== 'still' || this.capturing.has(key)) continue;
         const at = this.stills.get(key)?.at ?? 0;
-        if (now - at >= STILL_REFRESH_MS) due.push({ key, at });
+        if (now - at >= STILL_REFRESH_MS - STILL_GRAB_ALLOWANCE_MS) due.push({ key, at });
       }
     }
     due.sort((a, b) => a.at - b.at);
@@ -419,7 +440,8 @@ export class RoomMedia {
       if (this.capturing.size >= STILL_CONCURRENCY) break;
       const [id, slot] = key.split(':') as [string, VideoSlot];
       const feed = this.media(Number(id))[slot];
-      if (!feed || feed.muted) continue;
+      // The page subscribes to its stills when it turns to them: a slot does not wait for that.
+      if (!feed || feed.muted || !feed.publication.isSubscribed) continue;
       void this.capture(Number(id), slot, feed.publication);
     }
   }
@@ -445,6 +467,8 @@ export class RoomMedia {
       this.capturing.delete(key);
       this.reconcile(candidateId);
       this.invalidate(candidateId);
+      // The slot is free now: waiting for the next tick would leave it idle for up to a second.
+      this.tickStills();
     }
   }
 }
@@ -469,8 +493,8 @@ export async function grabFrame(track: MediaStreamTrack, maxWidth: number, quali
   video.playsInline = true;
   video.srcObject = new MediaStream([track]);
   try {
-    await video.play();
-    await new Promise<void>((resolve, reject) => {
+    // The timeout covers play() too: it does not settle before a frame arrives, however long.
+    const frame = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no frame')), 3000);
       const done = () => {
         clearTimeout(timer);
@@ -488,6 +512,7 @@ export async function grabFrame(track: MediaStreamTrack, maxWidth: number, quali
         video.addEventListener('loadeddata', done, { once: true });
       }
     });
+    await Promise.all([video.play(), frame]);
     return await elementToJpeg(video, maxWidth, quality);
   } finally {
     video.pause();

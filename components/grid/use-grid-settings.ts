@@ -6,7 +6,7 @@ export const PAGE_SIZES = [4, 9, 16, 25, 36, 40] as const;
 export type PageSize = (typeof PAGE_SIZES)[number];
 export const PATROL_SECONDS = [10, 20, 30, 60, 120] as const;
 export const UNSEEN_MINUTES = [2, 5, 10, 15, 30] as const;
-export const VIDEO_CAPS = [8, 12, 16, 24, 32, 48, 80] as const;
+export const VIDEO_CAPS = [8, 12, 16, 24, 32, 40, 48, 80] as const;
 
 export type GridSettings = {
   pageSize: PageSize;
@@ -18,13 +18,14 @@ export type GridSettings = {
 };
 
 /**
- * 48 live videos: every camera of a full 40-tile page (cameras are spent first, see planPage)
- * plus a few screens, or all three pictures of a 16-tile page. `npm run bench:grid` on a 2-core
- * machine that also runs the forty simulated candidates: every tile decodes its camera at the
- * published 8 fps (slowest tile 5.6-7.9 fps). The budget still backs off when a weaker machine
+ * 40 live videos: every camera of a full 40-tile page (cameras are spent first, see planPage),
+ * its screens and witnesses as stills refreshed every few seconds; two of the three pictures of
+ * a 16-tile page. `npm run bench:grid` (the exam-day simulator sending the app's own layers):
+ * 114 kbps per tile into the invigilator's browser with every camera at 10 fps; at 48, eight
+ * screens live too cost 147 kbps per tile. The budget still backs off when a weaker machine
  * drops frames.
  */
-export const DEFAULT_SETTINGS: GridSettings = { pageSize: 16, urgentFirst: false, patrolSeconds: 30, unseenMinutes: 5, videoCap: 48 };
+export const DEFAULT_SETTINGS: GridSettings = { pageSize: 16, urgentFirst: false, patrolSeconds: 30, unseenMinutes: 5, videoCap: 40 };
 
 const KEY = 'grid.settings';
 

@@ -1,6 +1,7 @@
 import { ConnectionQuality } from 'livekit-client';
 import { describe, expect, it } from 'vitest';
 import { columnsFor, planPage } from '@/components/grid/plan';
+import { DEFAULT_SETTINGS } from '@/components/grid/use-grid-settings';
 import type { CandidateMedia } from '@/components/grid/room-media';
 import { tileHealth } from '@/components/grid/tile-health';
 import type { GridTile } from '@/components/grid/use-room-tiles';
@@ -11,7 +12,12 @@ const count = (plan: ReturnType<typeof planPage>, mode: string) =>
   [...plan.values()].reduce((n, slots) => n + Object.values(slots).filter((m) => m === mode).length, 0);
 
 describe('planPage: spending the live-video budget', () => {
-  it('gives every camera of a full 40-tile page live video before any screen, under the default cap of 48', () => {
+  it('gives every camera of a full 40-tile page live video, and the screens and witnesses stills, under the default cap', () => {
+    const plan = planPage({ page: page(40), cap: DEFAULT_SETTINGS.videoCap, focusId: null });
+    expect([...plan.values()].every((s) => s.camera === 'live' && s.screen === 'still' && s.witness === 'still')).toBe(true);
+  });
+
+  it('spends a cap beyond the cameras on the first screens', () => {
     const plan = planPage({ page: page(40), cap: 48, focusId: null });
     expect([...plan.values()].every((s) => s.camera === 'live')).toBe(true);
     expect(count(plan, 'live')).toBe(48);
