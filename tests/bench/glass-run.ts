@@ -11,13 +11,12 @@
  * room; GLASS_SAMPLES (60) readings per view; GLASS_GRID_QUERY adds query parameters to the room
  * page's URL (e.g. `videoCap=0` to see the tile as a still).
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { launchBrowser } from '../helpers/browser';
-import { buildApp, freshDb, stackProcessEnv, startStack, type StackConfig } from '../helpers/stack';
-import { cpuBetween, sampleCpu } from './cpu';
+import { stackProcessEnv, startStack, type StackConfig } from '../helpers/stack';
 import { measureGlassToGlass } from './glass';
+import { benchRun, machineBusy, prepareApp } from './runner';
 
 const ARTIFACTS = path.join(import.meta.dirname, '..', '.artifacts', 'glass');
 const CONFIG: StackConfig = {
@@ -35,49 +34,12 @@ const SAMPLES = Number(process.env.GLASS_SAMPLES ?? 60);
 const TARGET_P95_MS = 150;
 const DEADLINE_MS = 5 * 60_000;
 
-const started = Date.now();
-const log = (...args: unknown[]) => console.error(`[glass ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s]`, ...args);
+const { log, started, stopLater, startDeadline, main } = benchRun('glass', { deadlineMs: DEADLINE_MS });
 
-const cleanups: { name: string; run: () => Promise<unknown> }[] = [];
-let cleaning: Promise<void> | null = null;
-function cleanup() {
-  cleaning ??= (async () => {
-    while (cleanups.length) {
-      const c = cleanups.pop()!;
-      try {
-        await c.run();
-        log(`stopped ${c.name}`);
-      } catch (err) {
-        log(`stopping ${c.name} failed:`, err);
-      }
-    }
-  })();
-  return cleaning;
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    log(`${sig}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
-async function main() {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  freshDb(CONFIG.dbPath);
-  const skip = process.env.BENCH_SKIP_BUILD === '1';
-  log(skip ? 'BENCH_SKIP_BUILD=1: reusing .next if present' : 'building the app (next build)…');
-  if (buildApp(CONFIG, { skip })) log('build done');
-  const deadline = setTimeout(() => {
-    log(`aborting: still running after ${DEADLINE_MS / 60_000} minutes`);
-    void cleanup().finally(() => process.exit(2));
-  }, DEADLINE_MS);
-  deadline.unref();
-
-  // The cores are shared: say how busy the machine was before this run added anything.
-  const idle = sampleCpu({});
-  await new Promise((r) => setTimeout(r, 3000));
-  const busyBefore = cpuBetween(idle, sampleCpu({})).machine;
-  log(`machine busy before start: ${busyBefore}% of one core (of ${os.cpus().length * 100}%)`);
+main(ARTIFACTS, async () => {
+  prepareApp(CONFIG, log);
+  startDeadline();
+  const busyBefore = await machineBusy(log);
 
   // Server modules read the environment once, at import: point them at this stack first.
   Object.assign(process.env, stackProcessEnv(CONFIG));
@@ -86,7 +48,7 @@ async function main() {
 
   log(`starting the stack: app :${CONFIG.appPort}, SFU :${CONFIG.sfuPort}`);
   const stack = await startStack(CONFIG);
-  cleanups.push({ name: 'stack', run: stack.stop });
+  stopLater('stack', stack.stop);
   const db = openDb(CONFIG.dbPath);
   const { exam, room, invigilator, candidates } = await makeRoomScenario(db, { candidates: CANDIDATES });
   db.$client.close();
@@ -94,7 +56,7 @@ async function main() {
   log(`room ${room.id} with ${candidates.length} candidates; candidate ${candidate.id} publishes from Chromium`);
 
   const browser = await launchBrowser();
-  cleanups.push({ name: 'browser', run: () => browser.close() });
+  stopLater('browser', () => browser.close());
   const m = await measureGlassToGlass({
     browser,
     appUrl: stack.appUrl,
@@ -133,16 +95,5 @@ async function main() {
     warnings,
     runSeconds: Math.round((Date.now() - started) / 1000),
   };
-  clearTimeout(deadline);
-  await cleanup();
-  console.log(JSON.stringify(result));
-}
-
-main().then(
-  () => process.exit(0),
-  async (err) => {
-    log('failed:', err instanceof Error ? (err.stack ?? err.message) : err);
-    await cleanup();
-    process.exit(1);
-  },
-);
+  return result;
+});

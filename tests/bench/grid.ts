@@ -18,7 +18,6 @@
  * BENCH_JOINS (20); BENCH_PATROL_CANDIDATES (200, 0 skips the patrol); BENCH_GRID_QUERY adds query parameters to the room page's URL (e.g.
  * `videoCap=80`); SIM_NETNS=0 runs the candidates on the host network.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -26,11 +25,12 @@ import { RoomServiceClient } from 'livekit-server-sdk';
 import { columnsFor } from '@/components/grid/plan';
 import { launchBrowser } from '../helpers/browser';
 import { loginAsStaff } from '../helpers/journeys';
-import { buildApp, freshDb, stackProcessEnv, startStack, type StackConfig } from '../helpers/stack';
+import { stackProcessEnv, startStack, type StackConfig } from '../helpers/stack';
 import { clipLayers } from '../sim/clips';
 import { SimFleet, simNetFromEnv, type FleetStats } from '../sim/fleet';
 import { serveBaselinePage, type BaselineMode } from './baseline-page';
 import { cpuBetween, sampleCpu } from './cpu';
+import { benchRun, machineBusy, prepareApp } from './runner';
 import { measureGlassToGlass } from './glass';
 import { measurePatrol } from './patrol';
 import { joinResult, PAGE_HOOKS, percentile, rebaseJoin, snapshot, unwatchJoin, watchJoin, windowStats, type Snapshot } from './page-hooks';
@@ -76,65 +76,19 @@ const TOP = { screen: LAYERS.screen.at(-1)!, camera: LAYERS.camera.at(-1)!, witn
 /** The grid's own column count for forty at 1920x1080, so the other pages' tiles are the same size. */
 const COLUMNS = columnsFor(CANDIDATES, VIEWPORT.width, VIEWPORT.height);
 
-const started = Date.now();
-const log = (...args: unknown[]) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s]`, ...args);
+const { log, started, stopLater, startDeadline, main } = benchRun('bench', { deadlineMs: DEADLINE_MS });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
-const cleanups: { name: string; run: () => Promise<unknown> }[] = [];
-let cleaning: Promise<void> | null = null;
-function cleanup() {
-  cleaning ??= (async () => {
-    while (cleanups.length) {
-      const c = cleanups.pop()!;
-      const t0 = Date.now();
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), 15_000)));
-        const outcome = await Promise.race([c.run(), late]);
-        log(outcome === 'late' ? `stopping ${c.name}: gave up after 15 s` : `stopped ${c.name} (${Date.now() - t0} ms)`);
-      } catch (err) {
-        log(`stopping ${c.name} failed:`, err);
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-  })();
-  return cleaning;
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    log(`${sig}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
-async function main() {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  freshDb(CONFIG.dbPath);
-  const skip = process.env.BENCH_SKIP_BUILD === '1';
-  log(skip ? 'BENCH_SKIP_BUILD=1: reusing .next if present' : 'building the app (next build)…');
-  const built = buildApp(CONFIG, { skip });
-  if (built) log('build done');
-
+async function measure() {
+  prepareApp(CONFIG, log);
   // The run's clock starts after the build, which is slow and not what is measured.
-  const deadline = setTimeout(() => {
-    log(`aborting: still running after ${DEADLINE_MS / 60_000} minutes`);
-    void cleanup().finally(() => process.exit(2));
-  }, DEADLINE_MS);
-  deadline.unref();
-
-  // The cores are shared: say how busy the machine was before this run added anything.
-  const idleA = sampleCpu({});
-  await sleep(3000);
-  const busyBefore = cpuBetween(idleA, sampleCpu({})).machine;
-  log(
-    `machine busy before start: ${busyBefore}% of one core (of ${os.cpus().length * 100}%)${busyBefore > 50 ? ' - other work is running; results will show it' : ''}`,
-  );
+  startDeadline();
+  const busyBefore = await machineBusy(log);
 
   // The candidates' own network, made before the SFU starts so that it listens on its host end.
   const net = simNetFromEnv();
-  if (net) cleanups.push({ name: 'simulator network', run: async () => net.remove() });
+  if (net) stopLater('simulator network', () => net.remove());
   const config: StackConfig = { ...CONFIG, sfuExtraAddresses: net ? [net.hostAddress] : [] };
 
   // Server modules read the environment once, at import: point them at this stack first.
@@ -145,7 +99,7 @@ async function main() {
 
   log(`starting the stack: app :${config.appPort}, SFU :${config.sfuPort}`);
   const stack = await startStack(config);
-  cleanups.push({ name: 'stack', run: stack.stop });
+  stopLater('stack', stack.stop);
 
   const db = openDb(config.dbPath);
   // One more candidate than the fleet's: a real browser, publishing a clock as its screen, for
@@ -166,7 +120,7 @@ async function main() {
       phone: (await mintCandidatePhoneToken({ room: room.livekitRoom, candidateId })).token,
     }),
   });
-  cleanups.push({ name: 'candidates', run: () => fleet.stop() });
+  stopLater('candidates', () => fleet.stop());
   const cpuRoots = { sfu: [stack.sfu.process.pid!], app: [stack.app.pid!], candidates: [fleet.pid] };
   log(
     `joining ${candidates.length} simulated candidates${net ? ` in network namespace ${net.name} (${net.fleetAddress} -> ${net.hostAddress})` : ' on the host network'}`,
@@ -181,7 +135,7 @@ async function main() {
   const layers = await publishedLayers(stack.sfuUrl, room.livekitRoom);
 
   const browser = await launchBrowser();
-  cleanups.push({ name: 'browser', run: () => browser.close() });
+  stopLater('browser', () => browser.close());
 
   // The grid, as an invigilator sees it.
   log('grid: logging in as the invigilator and opening the room page');
@@ -213,7 +167,7 @@ async function main() {
 
   // The same room, watched the plain way, then LiveKit's own adaptive way.
   const server = await serveBaselinePage();
-  cleanups.push({ name: 'baseline page server', run: () => server.close() });
+  stopLater('baseline page server', () => server.close());
   const token = async () => (await mintInvigilatorToken({ room: room.livekitRoom, userId: invigilator.id, name: invigilator.name })).token;
   const watchOther = async (mode: BaselineMode) => {
     log(`${mode}: opening a subscribe-everything page (${COLUMNS} columns, like the grid)`);
@@ -420,10 +374,7 @@ async function main() {
     warnings,
     runSeconds: Math.round((Date.now() - started) / 1000),
   };
-  fs.writeFileSync(path.join(ARTIFACTS, `result-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(result, null, 2));
-  clearTimeout(deadline);
-  await cleanup();
-  console.log(JSON.stringify(result));
+  return result;
 }
 
 function newContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
@@ -683,11 +634,4 @@ async function waitUntil<T>(read: () => Promise<T>, ok: (x: T) => boolean, ms: n
   }
 }
 
-main().then(
-  () => process.exit(0),
-  async (err) => {
-    log('failed:', err instanceof Error ? (err.stack ?? err.message) : err);
-    await cleanup();
-    process.exit(1);
-  },
-);
+main(ARTIFACTS, measure);

@@ -27,6 +27,7 @@ import { SimFleet, simNetFromEnv, type FleetStats } from '../sim/fleet';
 import { measureAppCostInChild } from './app-cost';
 import { capacityModel, topLayersKbps } from './capacity';
 import { cpuBetween, sampleCpu } from './cpu';
+import { benchRun, machineBusy } from './runner';
 
 const ARTIFACTS = path.join(import.meta.dirname, '..', '.artifacts', 'bench-sfu');
 const API_KEY = 'bench-sfu-key';
@@ -39,16 +40,9 @@ const SETTLE_MS = Number(process.env.BENCH_SFU_SETTLE_MS ?? 20_000);
 const WINDOW_MS = Number(process.env.BENCH_SFU_WINDOW_MS ?? 20_000);
 const DEADLINE_MS = 25 * 60_000;
 
-const started = Date.now();
-const log = (...args: unknown[]) => console.error(`[bench-sfu ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s]`, ...args);
+const { log, started, stopLater, startDeadline, main } = benchRun('bench-sfu', { deadlineMs: DEADLINE_MS });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
-
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-async function cleanup() {
-  while (cleanups.length) await Promise.resolve(cleanups.pop()!()).catch((err: unknown) => log('cleanup failed:', err));
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
 
 /** Resident memory of a process, MB. */
 function rssMb(pid: number) {
@@ -84,25 +78,18 @@ async function webhookCounter() {
 
 type Reading = { stats: FleetStats; cpu: ReturnType<typeof sampleCpu> };
 
-async function main() {
+async function measure() {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const deadline = setTimeout(() => {
-    log(`aborting: still running after ${DEADLINE_MS / 60_000} minutes`);
-    void cleanup().finally(() => process.exit(2));
-  }, DEADLINE_MS);
-  deadline.unref();
+  startDeadline();
   Object.assign(process.env, { LIVEKIT_API_KEY: API_KEY, LIVEKIT_API_SECRET: API_SECRET, SFU_PORT: String(PORTS.port) });
   const { mintCandidatePcToken, mintCandidatePhoneToken, mintInvigilatorToken, livekitRoomName } = await import('@/server/livekit/tokens');
 
-  const idleA = sampleCpu({});
-  await sleep(3000);
-  const busyBefore = cpuBetween(idleA, sampleCpu({})).machine;
-  log(`machine busy before start: ${busyBefore}% of one core (of ${os.cpus().length * 100}%)`);
+  const busyBefore = await machineBusy(log);
 
   const net = simNetFromEnv();
-  if (net) cleanups.push(() => net.remove());
+  if (net) stopLater('simulator network', () => net.remove());
   const hooks = await webhookCounter();
-  cleanups.push(() => hooks.close());
+  stopLater('webhook receiver', () => hooks.close());
   const sfu = await startSfu({
     apiKey: API_KEY,
     apiSecret: API_SECRET,
@@ -112,7 +99,7 @@ async function main() {
     extraAddresses: net ? [net.hostAddress] : [],
     logLevel: 'warn',
   });
-  cleanups.push(() => sfu.stop());
+  stopLater('SFU', () => sfu.stop());
   const sfuPid = sfu.process.pid!;
   const roomOf = (candidateId: number) => livekitRoomName(1, Math.ceil(candidateId / ROOM_SIZE));
   const fleet = await SimFleet.start({
@@ -124,7 +111,7 @@ async function main() {
       phone: (await mintCandidatePhoneToken({ room: roomOf(candidateId), candidateId })).token,
     }),
   });
-  cleanups.push(() => fleet.stop());
+  stopLater('candidates', () => fleet.stop());
   const idleRss = rssMb(sfuPid);
 
   const runs = [];
@@ -206,17 +193,7 @@ async function main() {
     },
     runSeconds: Math.round((Date.now() - started) / 1000),
   };
-  fs.writeFileSync(path.join(ARTIFACTS, `result-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(result, null, 2));
-  clearTimeout(deadline);
-  await cleanup();
-  console.log(JSON.stringify(result));
+  return result;
 }
 
-main().then(
-  () => process.exit(0),
-  async (err) => {
-    log('failed:', err instanceof Error ? (err.stack ?? err.message) : err);
-    await cleanup();
-    process.exit(1);
-  },
-);
+main(ARTIFACTS, measure);
