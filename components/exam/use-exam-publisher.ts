@@ -1,14 +1,6 @@
 'use client';
 
-import {
-  ConnectionState,
-  DisconnectReason,
-  Room,
-  RoomEvent,
-  Track,
-  type AudioCaptureOptions,
-  type VideoCaptureOptions,
-} from 'livekit-client';
+import { ConnectionState, DisconnectReason, Room, RoomEvent, Track, type AudioCaptureOptions, type VideoCaptureOptions } from 'livekit-client';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DisplayState } from '@/components/checks/use-display-state';
 import { readStoredDevices } from '@/components/devices/stored-devices';

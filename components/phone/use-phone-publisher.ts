@@ -1,14 +1,6 @@
 'use client';
 
-import {
-  ConnectionState,
-  createLocalVideoTrack,
-  DisconnectReason,
-  type LocalVideoTrack,
-  Room,
-  RoomEvent,
-  Track,
-} from 'livekit-client';
+import { ConnectionState, createLocalVideoTrack, DisconnectReason, type LocalVideoTrack, Room, RoomEvent, Track } from 'livekit-client';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { PUBLISH_LAYERS } from '@/components/live/publish-layers';
 import { trpc } from '@/components/providers/trpc';
