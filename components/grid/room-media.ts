@@ -58,8 +58,9 @@ export const STILL_REFRESH_MS = 10_000;
 const STILL_GRAB_ALLOWANCE_MS = 2000;
 /**
  * Grabs at once. A grab mostly waits for the SFU to resume the track and for a key frame; what
- * it costs the page is one small decode and a 480 px JPEG. A full 40-tile page over the default
- * budget of 48 has 72 stills to refresh every (10 - 2) s, 9 a second, at about half a second each.
+ * it costs the page is one small decode and a 480 px JPEG. A full 40-tile page at the default
+ * budget of 40 has 80 stills (its screens and witnesses) to refresh every (10 - 2) s, 10 a second,
+ * at about half a second each.
  */
 const STILL_CONCURRENCY = 8;
 const STILL_MAX_WIDTH = 480;
