@@ -16,7 +16,9 @@ import (
 type viewer struct {
 	room     *lksdk.Room
 	capacity int
-	planned  chan struct{}
+	// planned is poked (never closed) when the room's publications change; done ends the planner.
+	planned chan struct{}
+	done    chan struct{}
 	// wanted is what this viewer asked the SFU for, by track sid (the SDK sends every call).
 	wanted  map[string]bool
 	bytes   atomic.Int64
@@ -40,7 +42,7 @@ func slotOf(pub *lksdk.RemoteTrackPublication, p *lksdk.RemoteParticipant) strin
 }
 
 func (f *fleet) startViewer(url, token string, capacity int) (*viewer, error) {
-	v := &viewer{capacity: capacity, planned: make(chan struct{}, 1), wanted: map[string]bool{}}
+	v := &viewer{capacity: capacity, planned: make(chan struct{}, 1), done: make(chan struct{}), wanted: map[string]bool{}}
 	cb := lksdk.NewRoomCallback()
 	replan := func() {
 		select {
@@ -62,10 +64,15 @@ func (f *fleet) startViewer(url, token string, capacity int) (*viewer, error) {
 	}
 	v.room = room
 	go func() {
-		for range v.planned {
-			v.plan()
-			// Publications arrive in bursts; one plan per burst is enough.
-			time.Sleep(200 * time.Millisecond)
+		for {
+			select {
+			case <-v.planned:
+				v.plan()
+				// Publications arrive in bursts; one plan per burst is enough.
+				time.Sleep(200 * time.Millisecond)
+			case <-v.done:
+				return
+			}
 		}
 	}()
 	replan()
@@ -129,6 +136,6 @@ func (v *viewer) plan() {
 }
 
 func (v *viewer) stop() {
-	close(v.planned)
 	v.room.Disconnect()
+	close(v.done)
 }
