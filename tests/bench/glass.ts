@@ -17,6 +17,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { loginAsCandidate, loginAsStaff } from '../helpers/journeys';
 import { cpuBetween, sampleCpu } from './cpu';
 import { percentile } from './page-hooks';
+import { waitUntil } from './poll';
 
 /** The drawn screen's width: the focus view's HIGH layer arrives at it. */
 const FULL_WIDTH = 1920;
@@ -473,7 +474,6 @@ export type GlassOptions = {
 };
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const dist = (xs: number[]) => (xs.length ? { p50: round(percentile(xs, 50)), p95: round(percentile(xs, 95)), max: round(Math.max(...xs)) } : null);
 
 /** What the browser's receiving side says about the window, per decoded frame. */
@@ -570,15 +570,6 @@ function summarize(
   };
 }
 
-async function waitUntil<T>(read: () => Promise<T>, ok: (x: T) => boolean, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const x = await read();
-    if (ok(x) || Date.now() > deadline) return x;
-    await sleep(200);
-  }
-}
-
 const grid = (page: Page) => ({
   start: (selector: string) => page.evaluate((s) => (window as unknown as GridWindow).__glassGrid.start(s), selector),
   result: (id: number) => page.evaluate((i) => (window as unknown as GridWindow).__glassGrid.result(i), id),
@@ -622,6 +613,8 @@ async function measureView(
       () => g.result(id),
       (r) => warm(r.samples),
       warmMaxMs,
+      null,
+      200,
     );
     o.log(
       `${view}: warm-up over with ${warmed.samples.length} readings (sizes ${[...new Set(warmed.samples.map((s) => `${s.width}x${s.height}`))].join(', ')})`,
@@ -638,6 +631,8 @@ async function measureView(
         return x.samples.length >= samples;
       },
       maxMs,
+      null,
+      200,
     );
     const seconds = (Date.now() - t0) / 1000;
     const cpu = cpuBetween(cpuA, sampleCpu(o.cpuRoots));
@@ -685,6 +680,8 @@ export async function measureGlassToGlass(o: GlassOptions) {
           .catch(() => null),
       (on) => on === 'true',
       30_000,
+      null,
+      200,
     );
     if (published !== 'true') throw new Error('the candidate page did not publish its screen within 30 s');
     o.log('candidate: publishing the clock as its screen');
@@ -705,6 +702,8 @@ export async function measureGlassToGlass(o: GlassOptions) {
       () => tileScreen(gridPage, o.candidate.id),
       (s) => s.kind === 'live' || s.kind === 'still',
       30_000,
+      null,
+      200,
     );
     if (state.kind === 'absent') throw new Error(`no tile for candidate ${o.candidate.id} on room ${o.roomId}'s grid`);
     o.log(`grid: the candidate's tile shows the screen as ${state.kind} (subscribed: ${state.subscribed || 'nothing'})`);

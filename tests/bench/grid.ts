@@ -30,6 +30,7 @@ import { clipLayers } from '../sim/clips';
 import { SimFleet, simNetFromEnv, type FleetStats } from '../sim/fleet';
 import { serveBaselinePage, type BaselineMode } from './baseline-page';
 import { cpuBetween, sampleCpu } from './cpu';
+import { waitUntil } from './poll';
 import { benchRun, machineBusy, prepareApp } from './runner';
 import { measureGlassToGlass } from './glass';
 import { measurePatrol } from './patrol';
@@ -619,19 +620,6 @@ function bounded<T>(p: Promise<T>, ms: number): Promise<T> {
 function earliest(...xs: (number | undefined)[]) {
   const known = xs.filter((x): x is number => x != null);
   return known.length ? Math.min(...known) : undefined;
-}
-
-async function waitUntil<T>(read: () => Promise<T>, ok: (x: T) => boolean, ms: number, error: string | null): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const x = await read();
-    if (ok(x)) return x;
-    if (Date.now() > deadline) {
-      if (error) throw new Error(error);
-      return x;
-    }
-    await sleep(100);
-  }
 }
 
 main(ARTIFACTS, measure);

@@ -27,6 +27,7 @@ import { SimFleet, type FleetStats } from '../sim/fleet';
 import type { SimNet } from '../sim/netns';
 import { cpuBetween, sampleCpu, sampleThreads, threadsBetween } from './cpu';
 import { percentile } from './page-hooks';
+import { waitUntil } from './poll';
 
 export type PatrolOptions = {
   browser: Browser;
@@ -767,10 +768,12 @@ async function measureGrid(
     return d;
   };
   // The page that was up before the patrol started is not a flip: measuring starts at the first one.
-  const firstFlip = await waitFor(
+  const firstFlip = await waitUntil(
     async () => (await pull()).open,
     (x) => x != null && x.index > before,
     o.patrolSeconds * 1000 + 15_000,
+    null,
+    500,
   );
   if (!firstFlip || firstFlip.index <= before) throw new Error('patrol: the page did not flip');
   const measuredFrom = firstFlip.index;
@@ -916,13 +919,4 @@ function grabStages(grabs: Grab[]) {
     jpegBytes: dist(gs.flatMap((g) => (g.bytes ? [g.bytes] : []))),
   });
   return { resumed: of(grabs.filter((g) => g.resumed)), subscribed: of(grabs.filter((g) => g.resumed === false)) };
-}
-
-async function waitFor<T>(read: () => Promise<T>, ok: (x: T) => boolean, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const x = await read();
-    if (ok(x) || Date.now() > deadline) return x;
-    await sleep(500);
-  }
 }
