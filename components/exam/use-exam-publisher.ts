@@ -1,10 +1,11 @@
 'use client';
 
-import { ConnectionState, DisconnectReason, Room, RoomEvent, Track, type AudioCaptureOptions, type VideoCaptureOptions } from 'livekit-client';
+import { ConnectionState, DisconnectReason, Room, RoomEvent, Track, type AudioCaptureOptions, type LocalTrack, type VideoCaptureOptions } from 'livekit-client';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DisplayState } from '@/components/checks/use-display-state';
 import { readStoredDevices } from '@/components/devices/stored-devices';
 import { PUBLISH_LAYERS } from '@/components/live/publish-layers';
+import { EXAM_CONNECT_OPTIONS, examReconnectPolicy, hasAlternatives, SFU_DROPS_SILENT_AFTER_MS } from '@/components/live/reconnect';
 import { trpc } from '@/components/providers/trpc';
 
 export type PublishedSource = 'screen_share' | 'camera' | 'microphone';
@@ -18,13 +19,17 @@ const LK_SOURCE: Record<PublishedSource, Track.Source> = {
 
 type ChosenDevices = { cameraId?: string; microphoneId?: string };
 
-function createRoom() {
+function createRoom(alternatives: () => boolean) {
   return new Room({
     // The candidate only publishes: dynacast pauses layers nobody watches, and the small
     // simulcast layers are what the invigilator grid subscribes to.
     dynacast: true,
     adaptiveStream: false,
-    stopLocalTrackOnUnpublish: true,
+    // The captured tracks belong to the exam, not to one connection: a connection that ends
+    // (LiveKit gave up, a node died) must not stop the screen share, which only a click restarts.
+    // They are stopped when the candidate leaves the exam or the page (see `captured`).
+    stopLocalTrackOnUnpublish: false,
+    reconnectPolicy: examReconnectPolicy(alternatives),
     videoCaptureDefaults: { resolution: PUBLISH_LAYERS.camera[1].resolution },
     publishDefaults: {
       simulcast: true,
@@ -41,7 +46,41 @@ function createRoom() {
 const cameraOptions = (d: ChosenDevices): VideoCaptureOptions | undefined => (d.cameraId ? { deviceId: { ideal: d.cameraId } } : undefined);
 const microphoneOptions = (d: ChosenDevices): AudioCaptureOptions | undefined => (d.microphoneId ? { deviceId: { ideal: d.microphoneId } } : undefined);
 
-async function enableSource(room: Room, source: PublishedSource, devices: ChosenDevices) {
+type Captured = Partial<Record<PublishedSource, LocalTrack>>;
+
+/**
+ * Publishes one source: the track captured earlier in this exam when it is still live (a re-join
+ * after an outage publishes what the candidate already shares, with no new prompt), otherwise a
+ * new capture. Keeps what it published in `captured`.
+ */
+async function enableSource(room: Room, source: PublishedSource, devices: ChosenDevices, captured: Captured) {
+  const lp = room.localParticipant;
+  const kept = captured[source];
+  if (kept && kept.mediaStreamTrack.readyState === 'live') {
+    if (lp.getTrackPublication(LK_SOURCE[source])?.track === kept) return;
+    await lp.publishTrack(kept);
+    return;
+  }
+  const pub = await capture(room, source, devices);
+  if (pub?.track) captured[source] = pub.track;
+}
+
+/**
+ * After a full reconnect LiveKit captures camera and microphone anew before publishing them again
+ * (meant for a computer woken from sleep), which the exam does not want: the candidate's devices
+ * are still running, and a new capture could land on another device. For the time of a reconnect
+ * the page's tracks count as its own (LiveKit republishes those as they are); a track that really
+ * ended is captured again by the page's heal loop. `providedByUser` is livekit-client's own flag
+ * (LocalTrack, 2.x); the fault tests count capture calls, so a change there shows.
+ */
+function holdCaptures(captured: Captured, hold: boolean) {
+  for (const source of ['camera', 'microphone'] as const) {
+    const track = captured[source] as unknown as { providedByUser?: boolean } | undefined;
+    if (track && 'providedByUser' in track) track.providedByUser = hold;
+  }
+}
+
+async function capture(room: Room, source: PublishedSource, devices: ChosenDevices) {
   const lp = room.localParticipant;
   if (source === 'screen_share') {
     return lp.setScreenShareEnabled(true, {
@@ -104,6 +143,15 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
   const entered = useRef(false);
   const [displaced, setDisplaced] = useState(false);
   const failures = useRef(0);
+  /** What this exam page captured, kept across room connections; stopped when the page leaves the exam. */
+  const captured = useRef<Captured>({});
+  useEffect(() => {
+    const kept = captured.current;
+    return () => {
+      for (const track of Object.values(kept)) track?.stop();
+      for (const key of Object.keys(kept)) delete kept[key as PublishedSource];
+    };
+  }, [examId]);
 
   // Re-renders only when something visible changed: the exam page is polled every second.
   const lastSeen = useRef('');
@@ -126,7 +174,7 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
       for (const source of list) {
         if (left.current) break;
         try {
-          await enableSource(r, source, devices.current);
+          await enableSource(r, source, devices.current, captured.current);
         } catch {
           // Shown as the source not being live, with a button to try again.
         }
@@ -145,7 +193,10 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
     left.current = false;
     setInitialDone(false);
     devices.current = readStoredDevices() ?? {};
-    const r = createRoom();
+    // Set once the server said where to connect: with other SFU nodes to go to, a connection
+    // whose node stays gone is given up sooner and joined again through a surviving node.
+    let alternatives = false;
+    const r = createRoom(() => alternatives);
     const sync = () => refresh(r);
     const onState = (s: ConnectionState) => setConnection(s);
     // LiveKit gives up reconnecting after a while; the exam does not: join again (a fresh token,
@@ -164,8 +215,10 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
         stopWaiting();
         if (!cancelled && !left.current) setAttempt((n) => n + 1);
       };
-      // Backs off when joining keeps failing (the server refusing a second monitor, say).
-      const delay = Math.min(3000 * 2 ** failures.current++, 60_000);
+      // At once (jittered: a whole room comes back together), then backing off when joining keeps
+      // failing (the server refusing a second monitor, say).
+      const n = failures.current++;
+      const delay = n === 0 ? Math.random() * 1000 : Math.min(3000 * 2 ** (n - 1), 60_000);
       const t = setTimeout(go, navigator.onLine ? delay : 60_000);
       window.addEventListener('online', go);
       stopWaiting = () => {
@@ -173,13 +226,37 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
         window.removeEventListener('online', go);
       };
     };
+    const hold = () => holdCaptures(captured.current, true);
+    const release = () => holdCaptures(captured.current, false);
     r.on(RoomEvent.ConnectionStateChanged, onState)
+      .on(RoomEvent.Reconnecting, hold)
+      .on(RoomEvent.Reconnected, release)
+      .on(RoomEvent.Disconnected, release)
       .on(RoomEvent.Disconnected, rejoin)
       .on(RoomEvent.LocalTrackPublished, sync)
       .on(RoomEvent.LocalTrackUnpublished, sync)
       .on(RoomEvent.TrackMuted, sync)
       .on(RoomEvent.TrackUnmuted, sync)
       .on(RoomEvent.MediaDevicesError, sync);
+    // Back from a cut longer than the SFU keeps a silent participant: LiveKit would first try to
+    // resume (refused), possibly still waiting on a try begun while offline; join anew at once
+    // instead, with what the page captured. Shorter cuts are LiveKit's to resume.
+    let offlineSince: number | null = null;
+    const onOffline = () => {
+      offlineSince ??= Date.now();
+    };
+    const onOnline = () => {
+      const long = offlineSince != null && Date.now() - offlineSince > SFU_DROPS_SILENT_AFTER_MS;
+      offlineSince = null;
+      if (!long || cancelled || left.current || r.state === ConnectionState.Connected || r.state === ConnectionState.Disconnected) return;
+      // A school's network coming back brings its candidates together: spread them a little.
+      const t = setTimeout(() => {
+        if (!cancelled && !left.current && r.state !== ConnectionState.Connected) setAttempt((n) => n + 1);
+      }, Math.random() * 300);
+      stopWaiting = () => clearTimeout(t);
+    };
+    window.addEventListener('offline', onOffline);
+    window.addEventListener('online', onOnline);
     // Track endings and browser-side mutes raise no room event: look every second as well.
     const poll = setInterval(sync, 1000);
     // Camera and microphone come back by themselves when they can (a reconnect that dropped a
@@ -196,8 +273,9 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
       entered.current = true;
       setEntry(res);
       const { livekit } = res;
-      await r.connect(livekit.url, livekit.token);
-      if (cancelled) return r.disconnect();
+      alternatives = hasAlternatives(livekit);
+      await r.connect(livekit.url, livekit.token, EXAM_CONNECT_OPTIONS);
+      if (cancelled) return r.disconnect(false);
       failures.current = 0;
       setDisplaced(false);
       setRoom(r);
@@ -210,17 +288,24 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
 
     return () => {
       cancelled = true;
+      window.removeEventListener('offline', onOffline);
+      window.removeEventListener('online', onOnline);
       clearInterval(poll);
       clearInterval(heal);
       stopWaiting();
+      release();
       r.off(RoomEvent.ConnectionStateChanged, onState)
+        .off(RoomEvent.Reconnecting, hold)
+        .off(RoomEvent.Reconnected, release)
+        .off(RoomEvent.Disconnected, release)
         .off(RoomEvent.Disconnected, rejoin)
         .off(RoomEvent.LocalTrackPublished, sync)
         .off(RoomEvent.LocalTrackUnpublished, sync)
         .off(RoomEvent.TrackMuted, sync)
         .off(RoomEvent.TrackUnmuted, sync)
         .off(RoomEvent.MediaDevicesError, sync);
-      void r.disconnect();
+      // The captured tracks stay for the next connection (or are stopped with the page, above).
+      void r.disconnect(false);
     };
   }, [examId, attempt, publish, refresh]);
 
@@ -253,6 +338,10 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
     const lp = room.localParticipant;
     await Promise.all([...lp.trackPublications.values()].map((p) => (p.track ? lp.unpublishTrack(p.track, true) : null))).catch(() => {});
     await room.disconnect(true);
+    for (const [source, track] of Object.entries(captured.current)) {
+      track?.stop();
+      delete captured.current[source as PublishedSource];
+    }
     refresh(room);
   }, [room, refresh]);
 

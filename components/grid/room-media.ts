@@ -12,6 +12,7 @@ import {
   type RemoteTrackPublication,
   type RemoteVideoTrack,
 } from 'livekit-client';
+import { EXAM_CONNECT_OPTIONS, examReconnectPolicy } from '@/components/live/reconnect';
 import { planPage, type Plan } from './plan';
 
 /** The three pictures of a candidate: PC screen, PC camera, phone camera (the witness). */
@@ -119,7 +120,14 @@ export class RoomMedia {
    * offer of up to 263 media sections, which missed LiveKit's 15 s negotiation timeout and tore
    * the whole connection down (7 times in 5 flips of a 200-candidate patrol, none on two).
    */
-  readonly room = new Room({ adaptiveStream: false, dynacast: false, singlePeerConnection: false });
+  readonly room = new Room({
+    adaptiveStream: false,
+    dynacast: false,
+    singlePeerConnection: false,
+    reconnectPolicy: examReconnectPolicy(() => this.alternatives),
+  });
+  /** The server named other SFU nodes: a lost node is given up sooner (see examReconnectPolicy). */
+  alternatives = false;
   connection: ConnectionState = ConnectionState.Disconnected;
   /** Bumped (coalesced) on every change; the page reads it for counts and sorting. */
   version = 0;
@@ -174,7 +182,7 @@ export class RoomMedia {
   }
 
   async connect(url: string, token: string) {
-    await this.room.connect(url, token, { autoSubscribe: false });
+    await this.room.connect(url, token, { ...EXAM_CONNECT_OPTIONS, autoSubscribe: false });
     this.touchAll();
   }
 

@@ -3,6 +3,7 @@
 import { ConnectionState, createLocalVideoTrack, DisconnectReason, type LocalVideoTrack, Room, RoomEvent, Track } from 'livekit-client';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { PUBLISH_LAYERS } from '@/components/live/publish-layers';
+import { EXAM_CONNECT_OPTIONS, examReconnectPolicy, hasAlternatives } from '@/components/live/reconnect';
 import { trpc } from '@/components/providers/trpc';
 
 export type Facing = 'environment' | 'user';
@@ -51,10 +52,12 @@ export function usePhonePublisher({ enabled, onRemoved }: { enabled: boolean; on
   useEffect(() => {
     if (!enabled) return;
     let cancelled = false;
+    let alternatives = false;
     const room = new Room({
       dynacast: true,
       adaptiveStream: false,
       stopLocalTrackOnUnpublish: true,
+      reconnectPolicy: examReconnectPolicy(() => alternatives),
       publishDefaults: { simulcast: true, videoCodec: 'vp8', videoSimulcastLayers: [PUBLISH_LAYERS.witness[0]] },
     });
     roomRef.current = room;
@@ -100,7 +103,8 @@ export function usePhonePublisher({ enabled, onRemoved }: { enabled: boolean; on
         throw err;
       }
       if (cancelled) return local.stop();
-      await room.connect(sfuUrlFor(lk.url, window.location), lk.token);
+      alternatives = hasAlternatives(lk);
+      await room.connect(sfuUrlFor(lk.url, window.location), lk.token, EXAM_CONNECT_OPTIONS);
       if (cancelled) return void room.disconnect();
       await room.localParticipant.publishTrack(local, { source: Track.Source.Camera, simulcast: true });
       failures.current = 0;
