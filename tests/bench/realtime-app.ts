@@ -34,17 +34,20 @@ export type AppOptions = {
   readyPath?: string;
   /** Where the build to start lives (its `.next`); the repository by default. */
   dir?: string;
+  /** The address to listen on; 127.0.0.1 by default. */
+  host?: string;
 };
 
 export async function startApp(o: AppOptions): Promise<AppProcess> {
-  const url = `http://127.0.0.1:${o.port}`;
+  const host = o.host ?? '127.0.0.1';
+  const url = `http://${host}:${o.port}`;
   const log = fs.openSync(o.logFile, 'a');
   // A shell raises the open-file limit for the app only, then becomes it (exec keeps the pid).
   const nofile = o.nofile ?? 0;
   const dir = o.dir ?? root;
   const next = o.dir ? path.join(o.dir, 'node_modules', 'next', 'dist', 'bin', 'next') : nextBin;
   const script = nofile ? `ulimit -n ${nofile} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"` : 'exec "$@"';
-  const child = spawn('bash', ['-c', script, 'app', process.execPath, ...(o.nodeArgs ?? []), next, 'start', '-p', String(o.port), '-H', '127.0.0.1'], {
+  const child = spawn('bash', ['-c', script, 'app', process.execPath, ...(o.nodeArgs ?? []), next, 'start', '-p', String(o.port), '-H', host], {
     cwd: dir,
     env: {
       ...process.env,

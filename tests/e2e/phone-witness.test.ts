@@ -4,7 +4,7 @@ import { BIND_TTL_MS, createBinding } from '@/server/services/phone';
 import { makeRoomScenario, PASSWORD } from '../fixtures/factories';
 import { e2eAppUrl } from '../helpers/e2e-env';
 import { useE2eSession } from '../helpers/e2e-session';
-import { loginAsCandidate, loginAsStaff, recordMetric, screenshot, waitForDecodedVideo } from '../helpers/journeys';
+import { loginAsCandidate, loginAsStaff, recordMetric, screenshot, startFilming, waitForDecodedVideo } from '../helpers/journeys';
 
 const e2e = useE2eSession();
 
@@ -22,17 +22,6 @@ async function bindByCode(phone: Page, code: string) {
   await phone.goto('/phone');
   await phone.getByTestId('phone-code-input').fill(code);
   await phone.getByTestId('phone-code-submit').click();
-}
-
-/** From the bound phone's confirm screen to filming. */
-async function startFilming(phone: Page, shots?: string) {
-  await phone.getByTestId('phone-confirm').waitFor({ timeout: 15_000 });
-  if (shots) await screenshot(phone, `${shots}-confirm`);
-  await phone.getByTestId('phone-confirm-button').click();
-  await phone.getByTestId('phone-guide').waitFor();
-  if (shots) await screenshot(phone, `${shots}-guide`);
-  await phone.getByTestId('phone-guide-done').click();
-  await expect.poll(() => phone.getByTestId('phone-live').getAttribute('data-state'), { timeout: 20_000 }).toBe('live');
 }
 
 describe('phone witness', () => {

@@ -1,23 +1,13 @@
-import { eq, inArray } from 'drizzle-orm';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { recordingChunks, recordings } from '@/db/schema';
 import { makeQuestionSheet, makeRoomScenario, PASSWORD } from '../fixtures/factories';
 import { useE2eSession } from '../helpers/e2e-session';
+import { backlogOn, compareWithLedger as compareWith, recordedOn, serverLedger as ledgerOf, type Backlog } from '../helpers/recording-ledger';
 import { loginAsCandidate, loginAsStaff, recordMetric, screenshot, videoState, waitForDecodedVideo } from '../helpers/journeys';
 
 const e2e = useE2eSession();
-
-type RecordedChunk = { clientKey: string; track: string; seq: number; size: number; sha256: string };
-type Backlog = {
-  chunks: number;
-  bytes: number;
-  unfinished: number;
-  ready: boolean;
-  uploadedBytes: number;
-  firstUploadAt: number | null;
-  lastConfirmedAt: number | null;
-};
+const serverLedger = (candidateId: number) => ledgerOf(e2e.db, candidateId);
+const compareWithLedger = (recorded: Parameters<typeof compareWith>[1], candidateId: number) => compareWith(e2e.db, recorded, candidateId);
 
 async function newPage(): Promise<{ page: Page; context: BrowserContext }> {
   const context = await e2e.newContext();
@@ -36,42 +26,6 @@ async function enterExam(page: Page, idNumber: string, examId: number) {
   for (const s of ['screen_share', 'camera', 'microphone']) {
     await expect.poll(() => page.getByTestId(`source-${s}`).getAttribute('data-on'), { timeout: 20_000 }).toBe('true');
   }
-}
-
-const recordedOn = (page: Page) => page.evaluate(() => (window as unknown as { __recordedChunks?: RecordedChunk[] }).__recordedChunks ?? []);
-const backlogOn = (page: Page) => page.evaluate(() => (window as unknown as { __recordingBacklog?: Backlog }).__recordingBacklog ?? null);
-
-/** The server's ledger of a candidate: recordings and the chunk rows under them. */
-function serverLedger(candidateId: number) {
-  const recs = e2e.db.select().from(recordings).where(eq(recordings.candidateId, candidateId)).all();
-  const chunks = recs.length
-    ? e2e.db
-        .select()
-        .from(recordingChunks)
-        .where(
-          inArray(
-            recordingChunks.recordingId,
-            recs.map((r) => r.id),
-          ),
-        )
-        .all()
-    : [];
-  return { recs, chunks };
-}
-
-/** Every chunk the browser recorded is on the server with the same hash and size; returns the bytes missing. */
-function compareWithLedger(recorded: RecordedChunk[], candidateId: number) {
-  const { recs, chunks } = serverLedger(candidateId);
-  const idOf = new Map(recs.map((r) => [r.clientKey, r.id]));
-  const stored = new Map(chunks.map((c) => [`${c.recordingId}:${c.seq}`, c]));
-  let missingBytes = 0;
-  const mismatched: string[] = [];
-  for (const c of recorded) {
-    const row = stored.get(`${idOf.get(c.clientKey)}:${c.seq}`);
-    if (!row) missingBytes += c.size;
-    else if (row.sha256 !== c.sha256 || row.size !== c.size) mismatched.push(`${c.track}#${c.seq}`);
-  }
-  return { recs, chunks, missingBytes, mismatched };
 }
 
 /** MB/s from this page's first upload to its last confirmation. */

@@ -21,8 +21,12 @@ const FLAGS = [
   '--disable-backgrounding-occluded-windows',
 ];
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+/**
+ * `executablePath` runs Chromium through a wrapper (a network namespace of a fault test's own);
+ * `args` are added to the flags above.
+ */
+export function launchBrowser({ executablePath = CHROMIUM, args = [] }: { executablePath?: string; args?: string[] } = {}): Promise<Browser> {
+  return chromium.launch({ executablePath, headless: true, args: [...FLAGS, ...args] });
 }
 
 export function newContext(browser: Browser, baseURL: string): Promise<BrowserContext> {

@@ -34,7 +34,10 @@ export default async function setup(project: TestProject) {
     net?.remove();
     throw err;
   });
-  project.provide('simNet', net && { name: net.name, hostAddress: net.hostAddress, fleetAddress: net.fleetAddress, hostInterface: net.hostInterface });
+  project.provide(
+    'simNet',
+    net && { name: net.name, hostAddress: net.hostAddress, fleetAddress: net.fleetAddress, hostInterface: net.hostInterface, nsInterface: net.nsInterface },
+  );
   console.log(`e2e stack up in ${Date.now() - t0} ms: app ${stack.appUrl}, SFU ${stack.sfuUrl}${net ? `, simulator network ${net.name}` : ''}`);
   return async () => {
     await stack.stop();

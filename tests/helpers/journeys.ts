@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { E2E } from './e2e-env';
 
 export async function loginAsCandidate(page: Page, idNumber: string, password: string) {
@@ -58,4 +59,15 @@ export function recordMetric(name: string, value: number) {
   all[name] = value;
   fs.writeFileSync(file, JSON.stringify(all, null, 2));
   console.log(`metric ${name} = ${value}`);
+}
+
+/** From the bound phone's confirm screen to filming. */
+export async function startFilming(phone: Page, shots?: string) {
+  await phone.getByTestId('phone-confirm').waitFor({ timeout: 15_000 });
+  if (shots) await screenshot(phone, `${shots}-confirm`);
+  await phone.getByTestId('phone-confirm-button').click();
+  await phone.getByTestId('phone-guide').waitFor();
+  if (shots) await screenshot(phone, `${shots}-guide`);
+  await phone.getByTestId('phone-guide-done').click();
+  await expect.poll(() => phone.getByTestId('phone-live').getAttribute('data-state'), { timeout: 20_000 }).toBe('live');
 }

@@ -19,6 +19,8 @@ export type SimNet = {
   fleetAddress: string;
   /** The host end of the veth pair, whose counters show what crossed it. */
   hostInterface: string;
+  /** The namespace's end of the pair. */
+  nsInterface: string;
   remove: () => void;
 };
 
@@ -82,7 +84,7 @@ export function createSimNet(): SimNet {
     remove();
     throw err;
   }
-  return { name, hostAddress, fleetAddress, hostInterface: hostIf, remove };
+  return { name, hostAddress, fleetAddress, hostInterface: hostIf, nsInterface: nsIf, remove };
 }
 
 /** Bytes the host end of the pair received (from the fleet) and sent (to it) so far. */
