@@ -86,8 +86,9 @@ const nextConfig = {
   headers,
   // The dev server and the SFU are reached on 127.0.0.1 (not only localhost).
   allowedDevOrigins: ['127.0.0.1'],
-  // Native modules load from node_modules at run time rather than being bundled.
-  serverExternalPackages: ['better-sqlite3', '@node-rs/argon2'],
+  // Native modules load from node_modules at run time rather than being bundled; so does
+  // prom-client, so that every route bundle of a process shares its one registry.
+  serverExternalPackages: ['better-sqlite3', '@node-rs/argon2', 'prom-client'],
   // `npm test` type-checks the whole repo (app, server and tests) with tsc once; the build
   // need not repeat it.
   typescript: { ignoreBuildErrors: true },

@@ -76,6 +76,12 @@ const ZEnv = z.object({
    * database, so each delivers the others' events; unset (or empty), events stay in the process.
    */
   REDIS_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+  /**
+   * Bearer token for GET /api/metrics (Prometheus: `authorization: { credentials: … }`). Unset
+   * (or empty): metrics are served only to clients on this machine (loopback), as the client
+   * address is read in server/auth/client-address.ts. /api/health and /api/ready need none.
+   */
+  METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional()),
   /** Data folder for files written at run time (recordings, unfinished uploads). */
   DATA_DIR: z.string().min(1).default(path.join(process.cwd(), '.data')),
   /** Largest recording chunk the upload endpoint accepts (a few seconds of video fit easily). */

@@ -14,6 +14,7 @@ import { columnsFor, FOOTER_PX, GAP_PX } from './plan';
 import { FlagsPanel } from './flags-panel';
 import { FocusView } from './focus-view';
 import { GridToolbar } from './grid-toolbar';
+import { MediaServerBanner, useMediaServerReachable } from './media-server-banner';
 import { FlagIcon, SpeakerIcon } from './icons';
 import { LEVEL_RANK, tileHealth, type Health } from './tile-health';
 import { useGridSettings } from './use-grid-settings';
@@ -76,6 +77,7 @@ export function RoomGrid({ roomId }: { roomId: number }) {
   useEffect(() => media?.setIdentities(tiles), [media, tiles]);
   const mediaVersion = useMediaVersion(media);
   const connection = media?.connection ?? ConnectionState.Disconnected;
+  const mediaServerReachable = useMediaServerReachable();
   const { settings, update } = useGridSettings();
   const budget = useVideoBudget(settings.videoCap);
   const now = useNow(5000);
@@ -230,6 +232,7 @@ export function RoomGrid({ roomId }: { roomId: number }) {
           </button>
         </div>
       </div>
+      <MediaServerBanner reachable={mediaServerReachable} connection={connection} />
       <GridToolbar
         settings={settings}
         update={update}

@@ -33,6 +33,9 @@ export function clientAddress(headers: Headers, trustedProxies: readonly string[
   return first && net.isIP(first) ? key(first, net.isIP(first)) : 'unknown';
 }
 
+/** Whether an address from `clientAddress` is this machine: 127.0.0.0/8, or ::1 (keyed as its /64). */
+export const isLoopbackClient = (address: string) => /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address) || address === key('::1', 6);
+
 /** `::ffff:1.2.3.4` is the IPv4 client 1.2.3.4; `[::1]:port` and `1.2.3.4:port` lose the port. */
 function normalise(hop: string) {
   let h = hop;

@@ -106,6 +106,27 @@ export class RedisBus implements EventBus {
     return this.connected.then(() => undefined);
   }
 
+  /**
+   * Resolves when Redis answers a PING on the publisher within `timeoutMs` and the subscriber
+   * is connected too (events from other processes arrive on it); rejects otherwise. A connection
+   * that is down fails at once rather than queueing the PING for when it is back.
+   */
+  async ping(timeoutMs: number): Promise<void> {
+    if (this.closed) throw new Error('closed');
+    if (!this.pub.isReady || !this.sub.isReady) throw new Error('not connected');
+    const signal = AbortSignal.timeout(timeoutMs);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([
+        // The signal drops the PING if it has not been written yet; the timer bounds the wait for a written one.
+        this.pub.withAbortSignal(signal).ping(),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), timeoutMs))),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   emit<K extends keyof BusChannels>(channel: K, payload: BusChannels[K]) {
     if (this.closed) return;
     const message = this.origin + superjson.stringify(payload);

@@ -1,5 +1,6 @@
 import { AppError } from '../errors';
 import { frame, HEARTBEAT, SseWriter } from '../events/sse';
+import { liveStreamOpened } from '../metrics';
 import { openTopic, type LiveContext } from './topics';
 import type { LiveKind, LiveOpen, LiveRefused, LiveTopic } from './types';
 
@@ -63,7 +64,9 @@ export function openLiveConnection({
     };
     schedule();
   };
+  const closed = liveStreamOpened();
   const end = () => {
+    closed();
     for (const t of timers) clearTimeout(t);
     for (const c of stops.values()) c.abort();
     signal.removeEventListener('abort', onAbort);

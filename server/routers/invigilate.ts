@@ -16,6 +16,7 @@ import {
   roomState,
   sendMessage,
 } from '../services/invigilate';
+import { mediaServerStatus } from '../services/health';
 import { router, staffProcedure } from '../trpc/init';
 
 const invigilatorProcedure = staffProcedure('invigilator');
@@ -108,4 +109,7 @@ export const invigilateRouter = router({
   chiefOverview: invigilatorProcedure.input(ZExamInput).query(({ ctx, input }) => chiefOverview({ db: ctx.db, caller: ctx.caller, ...input })),
 
   myChiefExams: invigilatorProcedure.query(({ ctx }) => myChiefExams({ db: ctx.db, caller: ctx.caller })),
+
+  /** Whether the media server answers this app (cached for a few seconds server-side), for the console's banner. */
+  mediaServer: invigilatorProcedure.query(() => mediaServerStatus()),
 });

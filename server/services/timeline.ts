@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
 import { events } from '@/db/schema';
 import { getBus } from '../events/bus';
+import { countFlagRaised } from '../metrics';
 import { raiseAutoFlags } from './flags';
 
 /** Timeline events that are also commands to the candidate's exam page. */
@@ -44,6 +45,9 @@ export function recordEvent({
 function announce(db: DbOrTx, row: typeof events.$inferSelect) {
   const committed = db.select({ id: events.id }).from(events).where(eq(events.id, row.id)).get();
   if (!committed) return;
+  // Every flag, automatic or an invigilator's, is announced by its `flag_raised` event: counted
+  // here, once committed, whichever service raised it.
+  if (row.type === 'flag_raised') countFlagRaised(String(row.payload?.type ?? 'unknown'));
   const bus = getBus();
   bus.emit(`room:${row.roomId}`, row);
   if (row.candidateId != null && isCommand(row.type)) bus.emit(`candidate:${row.candidateId}`, row);

@@ -20,6 +20,9 @@ vi.mock('@/server/db', () => import('../helpers/security/app-db'));
 // Rebinding a phone asks the SFU to drop the old phone (server/livekit/room-service.ts). No SFU runs in unit
 // tests, and a neighbour's e2e SFU may be listening on the default port: never call out.
 vi.mock('@/server/livekit/room-service', () => ({ removeFromRoom: async () => {}, removeStaffFromRooms: async () => {}, dropLostRooms: () => [] }));
+// Readiness and the consoles' media-server banner ask the SFU too; here it answers yes without a
+// call (tests/unit/ops-ready.test.ts checks them against a real livekit-server).
+vi.mock('@/server/livekit/probe', () => ({ probeLivekit: async () => ({ ok: true }) }));
 
 /**
  * Who may call what: one entry per tRPC procedure and per route handler method. `allowed`
@@ -213,6 +216,7 @@ const ACCESS: Record<string, Entry> = {
   'invigilate.markViewed': { allowed: ROOM_A_STAFF, input: (w) => ({ roomId: w.roomA.id, candidateIds: [w.users.candidate.id] }) },
   'invigilate.chiefOverview': { allowed: ['chief', 'admin'], input: (w) => ({ examId: w.exam.id }) },
   'invigilate.myChiefExams': { allowed: INVIGILATORS },
+  'invigilate.mediaServer': { allowed: INVIGILATORS },
   'room.listMine': { allowed: INVIGILATORS },
   'room.byId': { allowed: ROOM_A_STAFF, input: (w) => ({ roomId: w.roomA.id }) },
   'room.watchToken': { allowed: ROOM_A_STAFF, input: (w) => ({ roomId: w.roomA.id }) },
@@ -289,6 +293,14 @@ const ACCESS: Record<string, Entry> = {
       get('admin/exams/[examId]/exports/[kind]', `/api/admin/exams/${w.exam.id}/exports/timeline`, as, { examId: String(w.exam.id), kind: 'timeline' }),
   },
   'GET /api/admin/audit': { allowed: ADMIN, route: (_w, as) => get('admin/audit', '/api/admin/audit', as) },
+  // For load balancers: no login, and nothing in the answer but check names and reason codes.
+  'GET /api/health': { allowed: EVERYONE, route: (_w, as) => get('health', '/api/health', as) },
+  'GET /api/ready': { allowed: EVERYONE, route: (_w, as) => get('ready', '/api/ready', as) },
+  // Cookies count for nothing: metrics go to this machine, or to METRICS_TOKEN's bearer (tests/unit/ops-metrics.test.ts).
+  'GET /api/metrics': {
+    allowed: EVERYONE,
+    route: (w, as) => call('metrics', 'GET', new Request(`${ORIGIN}/api/metrics`, { headers: headersOf(w, as, { 'x-forwarded-for': '127.0.0.1' }) })),
+  },
   // Cookies count for nothing here: only LiveKit's signature (checked separately below).
   'POST /api/livekit/webhook': {
     allowed: [],
