@@ -1,6 +1,7 @@
 'use client';
 
 import { ConnectionState, DisconnectReason, Room, RoomEvent, Track, type AudioCaptureOptions, type VideoCaptureOptions } from 'livekit-client';
+import { connectRoom } from '@/components/live/connect';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DisplayState } from '@/components/checks/use-display-state';
 import { readStoredDevices } from '@/components/devices/stored-devices';
@@ -196,7 +197,7 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
       entered.current = true;
       setEntry(res);
       const { livekit } = res;
-      await r.connect(livekit.url, livekit.token);
+      await connectRoom(r, livekit);
       if (cancelled) return r.disconnect();
       failures.current = 0;
       setDisplaced(false);

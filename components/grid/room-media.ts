@@ -12,6 +12,7 @@ import {
   type RemoteTrackPublication,
   type RemoteVideoTrack,
 } from 'livekit-client';
+import { connectRoom, type SfuAddress } from '@/components/live/connect';
 import { planPage, type Plan } from './plan';
 
 /** The three pictures of a candidate: PC screen, PC camera, phone camera (the witness). */
@@ -173,8 +174,8 @@ export class RoomMedia {
     this.stillTimer = setInterval(() => this.tickStills(), 1000);
   }
 
-  async connect(url: string, token: string) {
-    await this.room.connect(url, token, { autoSubscribe: false });
+  async connect(minted: SfuAddress) {
+    await connectRoom(this.room, minted, { autoSubscribe: false });
     this.touchAll();
   }
 

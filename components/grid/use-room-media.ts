@@ -29,7 +29,7 @@ export function useRoomMedia(roomId: number) {
     (async () => {
       const t = await mint.current({ roomId });
       if (cancelled) return;
-      await m.connect(t.url, t.token);
+      await m.connect(t);
       setError(null);
     })().catch((err: unknown) => {
       if (!cancelled) setError((err as Error).message || String(err));

@@ -1,6 +1,7 @@
 'use client';
 
 import { ConnectionState, createLocalVideoTrack, DisconnectReason, type LocalVideoTrack, Room, RoomEvent, Track } from 'livekit-client';
+import { connectRoom } from '@/components/live/connect';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { PUBLISH_LAYERS } from '@/components/live/publish-layers';
 import { trpc } from '@/components/providers/trpc';
@@ -100,7 +101,7 @@ export function usePhonePublisher({ enabled, onRemoved }: { enabled: boolean; on
         throw err;
       }
       if (cancelled) return local.stop();
-      await room.connect(sfuUrlFor(lk.url, window.location), lk.token);
+      await connectRoom(room, lk, { mapUrl: (url) => sfuUrlFor(url, window.location) });
       if (cancelled) return void room.disconnect();
       await room.localParticipant.publishTrack(local, { source: Track.Source.Camera, simulcast: true });
       failures.current = 0;
