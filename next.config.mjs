@@ -29,13 +29,16 @@ function appVersion() {
  * dynamic), eval only for the dev server's hot reload. Media: camera/screen streams and
  * recordings play from mediastream:/blob:. Connections: our origin (tRPC, SSE, and LiveKit via
  * the --lan proxy: 'self' covers ws/wss to it), the embedded SFU on loopback (any port, as tests
- * and dev run it on different ones) and an external LIVEKIT_URL known at build time.
+ * and dev run it on different ones) and an external LIVEKIT_URL (or every LIVEKIT_URLS node)
+ * known at build time.
  */
 function contentSecurityPolicy() {
   const dev = process.env.NODE_ENV !== 'production';
   const livekit = [];
-  if (process.env.LIVEKIT_URL) {
-    const u = new URL(process.env.LIVEKIT_URL);
+  // Every node of LIVEKIT_URLS (`url` or `name=url`, comma-separated): clients join and probe each.
+  const urls = [process.env.LIVEKIT_URL, ...(process.env.LIVEKIT_URLS ?? '').split(',').map((e) => e.trim().replace(/^[A-Za-z0-9_.-]+=/, ''))];
+  for (const url of urls.filter(Boolean)) {
+    const u = new URL(url.replace(/^http/, 'ws'));
     livekit.push(u.origin, u.origin.replace(/^ws/, 'http'));
   }
   const loopback = ['ws://127.0.0.1:*', 'http://127.0.0.1:*', 'ws://localhost:*', 'http://localhost:*'];

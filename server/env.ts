@@ -33,6 +33,36 @@ const ZEnv = z.object({
   APP_URL: z.string().url().optional(),
   /** Set to use an external LiveKit; when unset the project's own SFU is launched on loopback. */
   LIVEKIT_URL: z.string().url().optional(),
+  /**
+   * Several LiveKit nodes of one deployment (LiveKit's distributed mode), comma-separated:
+   * `ws(s)://...` or `name=ws(s)://...`. A node's name is its `region` in its livekit.yaml
+   * (that is how the app recognises it in LiveKit's node list); unnamed entries are `sfu-1`,
+   * `sfu-2`, ... in order. Clients get the list, the node hosting their room first. With one
+   * entry it is the same as LIVEKIT_URL; LIVEKIT_URL, when set, wins.
+   */
+  LIVEKIT_URLS: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .transform((s, ctx) => {
+        try {
+          return parseLivekitUrls(s);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      })
+      .optional(),
+  ),
+  /**
+   * The Redis the LiveKit nodes share (their `redis:` block). The app reads LiveKit's node list
+   * and room map from it to place each exam room on a live node, the least busy one, before it
+   * hands out a token. Only used with two or more LIVEKIT_URLS; defaults to REDIS_URL, the
+   * event bus's Redis (LiveKit's keys, `nodes` and `room_node_map`, do not collide with the bus's
+   * `exam:` channels). Without either, clients still get every node's URL but rooms go where
+   * LiveKit puts them.
+   */
+  LIVEKIT_REDIS_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
   LIVEKIT_API_KEY: z.string().min(3).default('devkey'),
   /**
    * Unset on a one-machine dev/demo setup: a random secret is made once and kept in DATA_DIR.
@@ -46,6 +76,8 @@ const ZEnv = z.object({
   SFU_PORT: z.coerce.number().int().positive().default(7880),
   SFU_TCP_PORT: z.coerce.number().int().positive().default(7881),
   SFU_UDP_PORT: z.coerce.number().int().positive().default(7882),
+  /** livekit-server's own Prometheus endpoint in the launched SFU's config (loopback, `/metrics`). */
+  SFU_PROMETHEUS_PORT: z.coerce.number().int().positive().default(6789),
   /** Lifetime of minted LiveKit tokens. The SFU refreshes tokens of connected clients itself. */
   LIVEKIT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(600),
   SESSION_TTL_HOURS: z.coerce.number().int().positive().default(12),
@@ -106,6 +138,31 @@ const ZEnv = z.object({
   SUPPORT_HOURS: z.string().min(1).default('07:30-21:00'),
 });
 
+export type LivekitNode = { name: string; url: string };
+
+/** `ws://a:7880,sfu-2=ws://b:7880` -> named nodes (see LIVEKIT_URLS). Throws on a bad entry. */
+export function parseLivekitUrls(list: string): LivekitNode[] {
+  const nodes = list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry, i) => {
+      const named = /^([A-Za-z0-9_.-]{1,64})=(.+)$/.exec(entry);
+      const [name, url] = named ? [named[1]!, named[2]!] : [`sfu-${i + 1}`, entry];
+      let protocol: string;
+      try {
+        protocol = new URL(url).protocol;
+      } catch {
+        throw new Error(`LIVEKIT_URLS: "${entry}" is not a URL`);
+      }
+      if (!['ws:', 'wss:', 'http:', 'https:'].includes(protocol)) throw new Error(`LIVEKIT_URLS: "${entry}" is not a ws(s):// URL`);
+      return { name, url: url.replace(/^http/, 'ws') };
+    });
+  if (!nodes.length) throw new Error('LIVEKIT_URLS: no URL given');
+  if (new Set(nodes.map((n) => n.name)).size !== nodes.length) throw new Error('LIVEKIT_URLS: two nodes have the same name');
+  return nodes;
+}
+
 export type Env = Omit<z.infer<typeof ZEnv>, 'LIVEKIT_API_SECRET'> & { LIVEKIT_API_SECRET: string };
 
 /** Where a dev/demo installation keeps the LiveKit secret it made itself. */
@@ -141,11 +198,18 @@ function loadEnv(): Env {
     throw new Error(`Invalid environment:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  const production = e.NODE_ENV === 'production' || !!e.LIVEKIT_URL;
+  const production = e.NODE_ENV === 'production' || !!e.LIVEKIT_URL || !!e.LIVEKIT_URLS;
   return { ...e, LIVEKIT_API_SECRET: resolveLivekitSecret({ given: e.LIVEKIT_API_SECRET, production, dataDir: e.DATA_DIR }) };
 }
 
 export const env = loadEnv();
 
-export const livekitUrl = () => env.LIVEKIT_URL ?? `ws://127.0.0.1:${env.SFU_PORT}`;
+export const livekitUrl = () => env.LIVEKIT_URL ?? env.LIVEKIT_URLS?.[0]?.url ?? `ws://127.0.0.1:${env.SFU_PORT}`;
+
+/** Every LiveKit node the app may send clients to, by name; one unless LIVEKIT_URLS lists several. */
+export const livekitNodes = (): LivekitNode[] =>
+  env.LIVEKIT_URL ? [{ name: 'sfu-1', url: env.LIVEKIT_URL }] : (env.LIVEKIT_URLS ?? [{ name: 'sfu-1', url: livekitUrl() }]);
+
+/** Where the app reads LiveKit's node list and room map (distributed mode only). */
+export const livekitRedisUrl = () => env.LIVEKIT_REDIS_URL ?? env.REDIS_URL;
 export const appUrl = () => env.APP_URL ?? `http://127.0.0.1:${env.APP_PORT}`;

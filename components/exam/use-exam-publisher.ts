@@ -1,6 +1,7 @@
 'use client';
 
 import { ConnectionState, DisconnectReason, Room, RoomEvent, Track, type AudioCaptureOptions, type LocalTrack, type VideoCaptureOptions } from 'livekit-client';
+import { connectRoom } from '@/components/live/connect';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DisplayState } from '@/components/checks/use-display-state';
 import { readStoredDevices } from '@/components/devices/stored-devices';
@@ -274,7 +275,7 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
       setEntry(res);
       const { livekit } = res;
       alternatives = hasAlternatives(livekit);
-      await r.connect(livekit.url, livekit.token, EXAM_CONNECT_OPTIONS);
+      await connectRoom(r, livekit, EXAM_CONNECT_OPTIONS);
       if (cancelled) return r.disconnect(false);
       failures.current = 0;
       setDisplaced(false);

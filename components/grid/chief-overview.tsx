@@ -73,6 +73,16 @@ export function ChiefOverview({ examId }: { examId: number }) {
                   <span className="text-sm text-slate-500">
                     {t('total')} {room.counts.total}
                   </span>
+                  {room.node && (
+                    <span
+                      className="ml-auto rounded bg-indigo-50 px-1.5 py-0.5 font-mono text-xs text-indigo-700"
+                      title={t('nodeHint')}
+                      data-testid={`chief-room-${room.id}-node`}
+                      data-node={room.node}
+                    >
+                      {t('node', { node: room.node })}
+                    </span>
+                  )}
                 </div>
                 <dl className="mt-3 grid grid-cols-4 gap-2 text-center">
                   {COUNTS.map(({ key, tone, bg }) => (

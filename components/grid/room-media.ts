@@ -12,6 +12,7 @@ import {
   type RemoteTrackPublication,
   type RemoteVideoTrack,
 } from 'livekit-client';
+import { connectRoom, type SfuAddress } from '@/components/live/connect';
 import { EXAM_CONNECT_OPTIONS, examReconnectPolicy } from '@/components/live/reconnect';
 import { planPage, type Plan } from './plan';
 
@@ -181,8 +182,8 @@ export class RoomMedia {
     this.stillTimer = setInterval(() => this.tickStills(), 1000);
   }
 
-  async connect(url: string, token: string) {
-    await this.room.connect(url, token, { ...EXAM_CONNECT_OPTIONS, autoSubscribe: false });
+  async connect(minted: SfuAddress) {
+    await connectRoom(this.room, minted, { ...EXAM_CONNECT_OPTIONS, autoSubscribe: false });
     this.touchAll();
   }
 

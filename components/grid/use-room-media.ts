@@ -40,7 +40,7 @@ export function useRoomMedia(roomId: number) {
       const t = await mint.current({ roomId });
       if (cancelled) return;
       m.alternatives = hasAlternatives(t);
-      await m.connect(t.url, t.token);
+      await m.connect(t);
       failures.current = 0;
       setError(null);
     })().catch((err: unknown) => {

@@ -14,15 +14,16 @@ import type { ReconnectContext, ReconnectPolicy, RoomConnectOptions } from 'live
  * follows is the next try: the gap between them is what a candidate waits for nothing. A browser that reports being back online retries
  * at once (livekit-client listens for `online`).
  *
- * LiveKit retries the node it was connected to. With other nodes to go to (`alternatives()`), a
- * node that has not answered for 8 s is given up (`null` ends LiveKit's retries) and the page
- * joins again with a fresh token, which lists a surviving node first. With one SFU, it retries
- * for 15 minutes, then the page joins anew the same way.
+ * With several SFU nodes, `connectRoom` (connect.ts) points these retries at a surviving node
+ * once the lost one stops answering. Should that not bring the connection back within 20 s
+ * (`alternatives()`: the server named other nodes), the retries end (`null`) and the page joins
+ * again with a fresh token, which lists a surviving node first. With one SFU, it retries for 15
+ * minutes, then the page joins anew the same way.
  */
 export function examReconnectPolicy(alternatives: () => boolean = () => false): ReconnectPolicy {
   return {
     nextRetryDelayInMs({ retryCount, elapsedMs }: ReconnectContext) {
-      if (elapsedMs > (alternatives() ? 8_000 : 15 * 60_000)) return null;
+      if (elapsedMs > (alternatives() ? 20_000 : 15 * 60_000)) return null;
       if (retryCount === 0) return Math.random() * 300;
       if (retryCount < 3) return 300 + Math.random() * 300;
       return 500 + Math.random() * 1000;

@@ -1,6 +1,7 @@
 'use client';
 
 import { ConnectionState, createLocalVideoTrack, DisconnectReason, type LocalVideoTrack, Room, RoomEvent, Track } from 'livekit-client';
+import { connectRoom } from '@/components/live/connect';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { PUBLISH_LAYERS } from '@/components/live/publish-layers';
 import { EXAM_CONNECT_OPTIONS, examReconnectPolicy, hasAlternatives } from '@/components/live/reconnect';
@@ -104,7 +105,7 @@ export function usePhonePublisher({ enabled, onRemoved }: { enabled: boolean; on
       }
       if (cancelled) return local.stop();
       alternatives = hasAlternatives(lk);
-      await room.connect(sfuUrlFor(lk.url, window.location), lk.token, EXAM_CONNECT_OPTIONS);
+      await connectRoom(room, lk, { ...EXAM_CONNECT_OPTIONS, mapUrl: (url) => sfuUrlFor(url, window.location) });
       if (cancelled) return void room.disconnect();
       await room.localParticipant.publishTrack(local, { source: Track.Source.Camera, simulcast: true });
       failures.current = 0;

@@ -1,15 +1,34 @@
 import { RoomServiceClient } from 'livekit-server-sdk';
-import { env, livekitUrl } from '../env';
+import { env, livekitNodes } from '../env';
 import { staffIdentityPrefix } from './tokens';
 
 /** Takes a participant out of a LiveKit room; resolves whether or not it was there. */
 export type RemoveParticipant = (room: string, identity: string) => Promise<void>;
 
-let client: RoomServiceClient | undefined;
-const roomService = () => (client ??= new RoomServiceClient(livekitUrl().replace(/^ws/, 'http'), env.LIVEKIT_API_KEY, env.LIVEKIT_API_SECRET));
+let clients: RoomServiceClient[] | undefined;
 
 /** An SFU that does not answer in 3 s is treated as unreachable. */
 const withTimeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 3000).unref())]);
+
+/**
+ * Calls LiveKit's RoomService on the first node that answers. With several nodes any of them
+ * serves any room (they share Redis), so a dead node is skipped; a node that answered with an
+ * error (no such participant) is the answer.
+ */
+async function roomService<T>(call: (client: RoomServiceClient) => Promise<T>): Promise<T> {
+  clients ??= livekitNodes().map((n) => new RoomServiceClient(n.url.replace(/^ws/, 'http'), env.LIVEKIT_API_KEY, env.LIVEKIT_API_SECRET));
+  let lastError: unknown;
+  for (const client of clients) {
+    try {
+      return await withTimeout(call(client));
+    } catch (err) {
+      lastError = err;
+      // fetch's TypeError: refused, reset, no route. Anything else came from a live node.
+      if (!(err instanceof TypeError) && (err as Error).message !== 'timeout') throw err;
+    }
+  }
+  throw lastError;
+}
 
 /**
  * A revoked phone must stop publishing now, not when its token runs out: the server removes its
@@ -19,7 +38,7 @@ const withTimeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_
  */
 export const removeFromRoom: RemoveParticipant = async (room, identity) => {
   try {
-    await withTimeout(roomService().removeParticipant(room, identity));
+    await roomService((c) => c.removeParticipant(room, identity));
   } catch {
     // Not in the room (already gone) or the SFU is unreachable: nothing left to remove.
   }
@@ -38,7 +57,7 @@ export const removeStaffFromRooms: RemoveStaff = async (rooms, userId) => {
   await Promise.all(
     rooms.map(async (room) => {
       try {
-        const people = await withTimeout(roomService().listParticipants(room));
+        const people = await roomService((c) => c.listParticipants(room));
         await Promise.all(people.filter((p) => p.identity.startsWith(prefix)).map((p) => removeFromRoom(room, p.identity)));
       } catch {
         // The room is not open on the SFU, or the SFU is unreachable: nobody to remove.

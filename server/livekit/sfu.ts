@@ -48,7 +48,36 @@ export type SfuOptions = {
    * a test's own network namespace, where the exam-day simulator's candidates run.
    */
   extraAddresses?: string[];
+  /**
+   * A LAN address to offer media on besides loopback (`npm run dev -- --lan`): host candidates
+   * on it, so phones on the network reach the SFU; signalling stays on loopback behind the
+   * launcher's HTTPS proxy.
+   */
+  lanAddress?: string;
+  /** livekit-server's own Prometheus endpoint (`/metrics`) on the bind addresses; off when unset. */
+  prometheusPort?: number;
+  /**
+   * LiveKit's distributed mode: the nodes share one Redis (node list, room -> node map, signal
+   * relay) and the same keys. `region` names the node (`sfu-1`): LiveKit writes it into the
+   * node record in Redis, which is how the app tells nodes apart (node ids change on restart).
+   */
+  cluster?: { redisUrl: string; region: string };
 };
+
+/** livekit-server's `redis:` block from a redis:// URL (user, password and database included). */
+export function redisBlock(redisUrl: string) {
+  const u = new URL(redisUrl);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new Error(`not a redis:// URL: ${redisUrl}`);
+  const db = Number(u.pathname.slice(1) || 0);
+  return [
+    'redis:',
+    `  address: ${JSON.stringify(`${u.hostname}:${u.port || 6379}`)}`,
+    ...(u.username ? [`  username: ${JSON.stringify(decodeURIComponent(u.username))}`] : []),
+    ...(u.password ? [`  password: ${JSON.stringify(decodeURIComponent(u.password))}`] : []),
+    ...(db ? [`  db: ${db}`] : []),
+    ...(u.protocol === 'rediss:' ? ['  use_tls: true'] : []),
+  ];
+}
 
 /**
  * A loopback-only config that works with no network at all: no STUN, no external IP lookup,
@@ -56,19 +85,35 @@ export type SfuOptions = {
  */
 export function sfuConfig(o: SfuOptions) {
   const addresses = ['127.0.0.1', ...(o.extraAddresses ?? [])];
+  const mediaAddresses = o.lanAddress ? [...addresses, o.lanAddress] : addresses;
   return [
     `port: ${o.port}`,
     `bind_addresses: ${JSON.stringify(addresses)}`,
+    ...(o.prometheusPort ? ['prometheus:', `  port: ${o.prometheusPort}`] : []),
+    ...(o.cluster
+      ? [
+          `region: ${JSON.stringify(o.cluster.region)}`,
+          ...redisBlock(o.cluster.redisUrl),
+          // Nodes on one machine see the same system load, so LiveKit's default (sysload) cannot
+          // tell them apart; fewest rooms can. The app places exam rooms itself (createRoom with a
+          // node id, see server/livekit/placement.ts) because this count refreshes only every few
+          // seconds: a burst of creations would all land on one node.
+          'node_selector:',
+          '  kind: any',
+          '  sort_by: rooms',
+          '  algorithm: lowest',
+        ]
+      : []),
     'rtc:',
     `  tcp_port: ${o.tcpPort}`,
     `  udp_port: ${o.udpPort}`,
     '  use_external_ip: false',
     // A node IP set here rewrites every host candidate to it (LiveKit's 1:1 NAT rule), which would
     // hide the extra addresses; with those, LiveKit finds its node IP itself.
-    ...(o.extraAddresses?.length ? [] : ['  node_ip: 127.0.0.1']),
+    ...(o.extraAddresses?.length ? [] : [`  node_ip: ${o.lanAddress ?? '127.0.0.1'}`]),
     '  enable_loopback_candidate: true',
     '  ips:',
-    `    includes: ${JSON.stringify(addresses.map((a) => `${a}/32`))}`,
+    `    includes: ${JSON.stringify(mediaAddresses.map((a) => `${a}/32`))}`,
     'keys:',
     `  ${JSON.stringify(o.apiKey)}: ${JSON.stringify(o.apiSecret)}`,
     'webhook:',
@@ -91,7 +136,14 @@ export function sfuConfig(o: SfuOptions) {
   ].join('\n');
 }
 
-export type SfuHandle = { url: string; process: ChildProcess; logFile: string; stop: () => Promise<void> };
+export type SfuHandle = {
+  url: string;
+  process: ChildProcess;
+  logFile: string;
+  /** Settles when the process ends, however it ends. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop: () => Promise<void>;
+};
 
 /** Writes the config, starts the SFU and resolves once its HTTP port answers. */
 export async function startSfu(o: SfuOptions): Promise<SfuHandle> {
@@ -107,12 +159,14 @@ export async function startSfu(o: SfuOptions): Promise<SfuHandle> {
   fs.closeSync(log);
 
   const url = `ws://127.0.0.1:${o.port}`;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const deadline = Date.now() + 20_000;
   for (;;) {
     const early = await Promise.race([exited, new Promise<'wait'>((r) => setTimeout(() => r('wait'), 200))]);
     if (early !== 'wait') {
-      throw new Error(`livekit-server exited with ${early} at start; see ${logFile}:\n${tail(logFile)}`);
+      throw new Error(`livekit-server exited with ${early.signal ?? early.code} at start; see ${logFile}:\n${tail(logFile)}`);
     }
     if (await answers(`http://127.0.0.1:${o.port}/`)) break;
     if (Date.now() > deadline) {
@@ -124,8 +178,9 @@ export async function startSfu(o: SfuOptions): Promise<SfuHandle> {
     url,
     process: child,
     logFile,
+    exited,
     stop: async () => {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { AccessToken, TrackSource, type VideoGrant } from 'livekit-server-sdk';
-import { env, livekitUrl } from '../env';
+import { env } from '../env';
+import { placeRoom } from './placement';
 
 export type Device = 'pc' | 'phone';
 
@@ -43,7 +44,20 @@ export function parseCandidateIdentity(identity: string): { candidateId: number;
 
 export const livekitRoomName = (examId: number, roomId: number) => `exam-${examId}-room-${roomId}`;
 
-export type MintedToken = { token: string; url: string; room: string; identity: string; expiresAt: number };
+export type MintedToken = {
+  token: string;
+  /** The first of `urls`, for clients that take one. */
+  url: string;
+  /**
+   * Every SFU node to try, in order: the node hosting the room first (with several nodes the room
+   * is placed on a live one before the token is made), then the others, so a client whose node
+   * is gone can join through another one.
+   */
+  urls: string[];
+  room: string;
+  identity: string;
+  expiresAt: number;
+};
 
 async function mint(opts: { room: string; identity: string; name?: string; grant: VideoGrant; attributes: Record<string, string> }): Promise<MintedToken> {
   const ttl = env.LIVEKIT_TOKEN_TTL_SECONDS;
@@ -54,9 +68,11 @@ async function mint(opts: { room: string; identity: string; name?: string; grant
     attributes: opts.attributes,
   });
   at.addGrant({ roomJoin: true, room: opts.room, ...opts.grant });
+  const [token, { urls }] = await Promise.all([at.toJwt(), placeRoom(opts.room)]);
   return {
-    token: await at.toJwt(),
-    url: livekitUrl(),
+    token,
+    url: urls[0]!,
+    urls,
     room: opts.room,
     identity: opts.identity,
     expiresAt: Date.now() + ttl * 1000,

@@ -22,6 +22,7 @@ import {
 } from '@/db/schema';
 import type { StaffArgs, StaffCaller } from '../auth/caller';
 import { AppError } from '../errors';
+import { locateRooms } from '../livekit/placement';
 import { endsAt, finishRegistration, settleTimeout } from './exams';
 import { assertCandidateInRoom, assertChief, assertExamStaff, assertRoom } from './access';
 import { lastRoomEventId, roomTiles, type TileState } from './rooms';
@@ -548,8 +549,17 @@ export function standingOf(tile: TileState): keyof Omit<RoomCounts, 'total'> {
   return 'live';
 }
 
-/** Every room of an exam with its counts and invigilators, for the exam's chief (or an admin). */
-export function chiefOverview({ db, caller, examId, now = new Date() }: StaffArgs & { examId: number }) {
+/**
+ * Every room of an exam with its counts and invigilators, for the exam's chief (or an admin),
+ * and the SFU node hosting it (several nodes only; null with one, or when no live node has it).
+ */
+export async function chiefOverview({
+  db,
+  caller,
+  examId,
+  now = new Date(),
+  locate = locateRooms,
+}: StaffArgs & { examId: number; locate?: (livekitRooms: string[]) => Promise<Map<string, string | null>> }) {
   const exam = examById(db, examId);
   assertChief(db, caller, examId);
   const rooms = db.select().from(examRooms).where(eq(examRooms.examId, examId)).orderBy(asc(examRooms.name), asc(examRooms.id)).all();
@@ -567,6 +577,7 @@ export function chiefOverview({ db, caller, examId, now = new Date() }: StaffArg
         .orderBy(asc(users.name))
         .all()
     : [];
+  const nodes = await locate(rooms.map((r) => r.livekitRoom));
   return {
     exam: { id: exam.id, title: exam.title, kind: exam.kind, startsAt: exam.startsAt, durationMinutes: exam.durationMinutes },
     rooms: rooms.map((room) => {
@@ -580,6 +591,7 @@ export function chiefOverview({ db, caller, examId, now = new Date() }: StaffArg
         name: room.name,
         counts,
         invigilators: staff.filter((s) => s.roomId === room.id).map(({ id, name }) => ({ id, name })),
+        node: nodes.get(room.livekitRoom) ?? null,
       };
     }),
   };

@@ -1,6 +1,8 @@
 /**
  * `npm run dev` / `npm run demo` / `npm run sfu`: the SFU and the app together, one Ctrl-C
- * stops both. With LIVEKIT_URL set, no SFU is started and the app uses that one.
+ * stops both. With LIVEKIT_URL (or LIVEKIT_URLS) set, no SFU is started and the app uses that one.
+ * `--sfu-nodes 2` runs two livekit-server nodes and one redis-server (LiveKit's distributed
+ * mode). An SFU node that exits on its own is started again (see startSfuCluster).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -11,7 +13,8 @@ import { openDb } from '@/db/client';
 import { DEMO_CANDIDATES } from '@/db/seed-data';
 import { DEMO_PASSWORD, DEMO_STAFF, seedDemo } from '@/db/seed';
 import { appUrl, env } from '@/server/env';
-import { sfuConfig, startSfu, type SfuHandle, type SfuOptions } from '@/server/livekit/sfu';
+import { startSfuCluster, type SfuCluster } from '@/server/livekit/cluster';
+import { startRedis, type RedisServer } from './redis';
 
 const MODES = ['dev', 'demo', 'sfu'] as const;
 const mode: (typeof MODES)[number] = MODES.find((m) => m === process.argv[2]) ?? usage();
@@ -20,14 +23,26 @@ const mode: (typeof MODES)[number] = MODES.find((m) => m === process.argv[2]) ??
 const lanFlag = process.argv.slice(3).find((a) => a === '--lan' || a.startsWith('--lan='));
 const lan = lanFlag ? lanAddress(lanFlag.split('=')[1]) : null;
 
+/** `--sfu-nodes N` (or `--sfu-nodes=N`): how many livekit-server nodes to run; 1 by default. */
+const sfuNodes = (() => {
+  const args = process.argv.slice(3);
+  const at = args.findIndex((a) => a === '--sfu-nodes' || a.startsWith('--sfu-nodes='));
+  if (at < 0) return 1;
+  const value = args[at]!.includes('=') ? args[at]!.split('=')[1] : args[at + 1];
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 9) usage();
+  return n;
+})();
+
 function usage(): never {
-  console.error('usage: tsx server/tooling/run.ts dev|demo|sfu [--lan[=<ip>]]');
+  console.error('usage: tsx server/tooling/run.ts dev|demo|sfu [--lan[=<ip>]] [--sfu-nodes <1-9>]');
   process.exit(2);
 }
 
 const nextBin = path.join(process.cwd(), 'node_modules', 'next', 'dist', 'bin', 'next');
 
-let sfu: SfuHandle | undefined;
+let sfu: SfuCluster | undefined;
+let redis: RedisServer | undefined;
 let app: ChildProcess | undefined;
 let proxy: LanProxy | undefined;
 let stopping = false;
@@ -41,6 +56,7 @@ async function stop(code = 0) {
   }
   await proxy?.close();
   await sfu?.stop();
+  await redis?.stop();
   process.exit(code);
 }
 process.on('SIGINT', () => void stop(0));
@@ -66,37 +82,42 @@ async function main() {
   if (mode !== 'sfu') await seedDemo({ db, password });
   db.$client.close();
 
-  if (!env.LIVEKIT_URL) {
-    const options: SfuOptions = {
+  if (!env.LIVEKIT_URL && !env.LIVEKIT_URLS) {
+    if (lan && sfuNodes > 1) throw new Error('--lan runs one SFU node (phones reach it through one HTTPS proxy); drop --sfu-nodes');
+    if (sfuNodes > 1) {
+      // LIVEKIT_REDIS_URL may name a Redis of the user's; otherwise a private one for this run.
+      if (!env.LIVEKIT_REDIS_URL) {
+        redis = await startRedis();
+        redis.process.once('exit', () => {
+          if (!stopping) console.error('redis-server exited: the SFU nodes lose their shared state until it is back; restart npm run');
+        });
+      }
+      process.env.LIVEKIT_REDIS_URL = env.LIVEKIT_REDIS_URL ?? redis!.url;
+      console.log(`Redis for the SFU nodes: ${process.env.LIVEKIT_REDIS_URL}`);
+    }
+    sfu = await startSfuCluster({
+      nodes: sfuNodes,
       apiKey: env.LIVEKIT_API_KEY,
       apiSecret: env.LIVEKIT_API_SECRET,
-      port: env.SFU_PORT,
-      tcpPort: env.SFU_TCP_PORT,
-      udpPort: env.SFU_UDP_PORT,
+      ports: { port: env.SFU_PORT, tcpPort: env.SFU_TCP_PORT, udpPort: env.SFU_UDP_PORT, prometheusPort: env.SFU_PROMETHEUS_PORT },
+      redisUrl: process.env.LIVEKIT_REDIS_URL,
       webhookUrl: `${appUrl()}/api/livekit/webhook`,
       workDir: path.join(process.cwd(), '.livekit', mode),
-    };
-    if (lan) {
       // Media must flow to phones on the LAN: the SFU offers ICE candidates on the LAN address
-      // too. livekit-server takes a config body from LIVEKIT_CONFIG over its config file; the
-      // signalling port stays on loopback, phones reach it through the HTTPS proxy below.
-      const config = sfuConfig(options)
-        .replace('node_ip: 127.0.0.1', `node_ip: ${lan}`)
-        .replace('includes: ["127.0.0.1/32"]', `includes: ["127.0.0.1/32", "${lan}/32"]`);
-      if (!config.includes(`node_ip: ${lan}`) || !config.includes(`"${lan}/32"`))
-        throw new Error('--lan: the SFU config changed shape; update server/tooling/run.ts');
-      process.env.LIVEKIT_CONFIG = config;
-    }
-    sfu = await startSfu(options);
-    console.log(`SFU: livekit-server on ${sfu.url} (log: ${sfu.logFile})`);
-    sfu.process.once('exit', (code) => {
-      if (!stopping) {
-        console.error(`livekit-server exited (${code}); stopping`);
-        void stop(1);
-      }
+      // too; the signalling port stays on loopback, phones reach it through the HTTPS proxy below.
+      lanAddress: lan ?? undefined,
+      supervise: true,
+      log: (line) => console.error(line),
     });
+    for (const node of sfu.nodes) {
+      console.log(
+        `SFU ${node.name}: livekit-server on ${node.url}, metrics on http://127.0.0.1:${node.ports.prometheusPort}/metrics (log: ${node.handle.logFile})`,
+      );
+    }
+    // The app (a child, inheriting process.env) hands clients every node, the room's host first.
+    if (sfuNodes > 1) process.env.LIVEKIT_URLS = sfu.livekitUrls;
   } else {
-    console.log(`SFU: external LiveKit at ${env.LIVEKIT_URL}`);
+    console.log(`SFU: external LiveKit at ${env.LIVEKIT_URL ?? env.LIVEKIT_URLS!.map((n) => `${n.name}=${n.url}`).join(', ')}`);
   }
   if (mode === 'sfu') return;
 
@@ -119,7 +140,7 @@ async function main() {
     console.log(`  candidates (ID number / password ${password}):`);
     for (const c of DEMO_CANDIDATES.slice(0, 3)) console.log(`    ${c.idNumber}  ${c.name}`);
     console.log(`  staff logins: ${DEMO_STAFF.map((s) => s.username).join(', ')}`);
-    console.log('Ctrl-C stops the app and the SFU.\n');
+    console.log(`Ctrl-C stops the app and the SFU${sfuNodes > 1 ? ` (${sfuNodes} nodes)` : ''}.\n`);
   }
 }
 

@@ -2,7 +2,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { openDb } from '@/db/client';
-import { ensureSfuBinary, startSfu, type SfuHandle } from '@/server/livekit/sfu';
+import { startSfuCluster, type SfuCluster } from '@/server/livekit/cluster';
+import { ensureSfuBinary, type SfuHandle } from '@/server/livekit/sfu';
+import { startRedis, type RedisServer } from './redis';
 
 const root = path.join(import.meta.dirname, '..', '..');
 const nextBin = path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
@@ -20,12 +22,26 @@ export type StackConfig = {
   dbPath: string;
   /** Passed to the SFU (see SfuOptions.extraAddresses). */
   sfuExtraAddresses?: string[];
+  /**
+   * Several livekit-server nodes sharing a private redis-server (LiveKit's distributed mode),
+   * as `npm run dev -- --sfu-nodes N` runs them: node i gets each SFU port plus i times
+   * `sfuPortStride` (default 10). One node (the default) is the plain embedded SFU.
+   */
+  sfuNodes?: number;
+  sfuPortStride?: number;
+  /** livekit-server's own metrics port (node 1; the others follow the stride). */
+  sfuPrometheusPort?: number;
 };
 
 export type Stack = {
   appUrl: string;
   sfuUrl: string;
+  /** Node 1's process. */
   sfu: SfuHandle;
+  /** Every node (one unless `sfuNodes`). */
+  cluster: SfuCluster;
+  /** The Redis the nodes share, with several nodes. */
+  redis: RedisServer | null;
   app: ChildProcess;
   stop: () => Promise<void>;
 };
@@ -83,21 +99,29 @@ export function buildApp(c: StackConfig, { skip = false }: { skip?: boolean } = 
 export async function startStack(c: StackConfig, { appTimeoutMs = 60_000 }: { appTimeoutMs?: number } = {}): Promise<Stack> {
   ensureSfuBinary();
   const appUrl = `http://127.0.0.1:${c.appPort}`;
-  const sfu = await startSfu({
+  const nodes = c.sfuNodes ?? 1;
+  const redis = nodes > 1 ? await startRedis() : null;
+  const cluster = await startSfuCluster({
+    nodes,
     apiKey: c.apiKey,
     apiSecret: c.apiSecret,
-    port: c.sfuPort,
-    tcpPort: c.sfuTcpPort,
-    udpPort: c.sfuUdpPort,
+    ports: { port: c.sfuPort, tcpPort: c.sfuTcpPort, udpPort: c.sfuUdpPort, prometheusPort: c.sfuPrometheusPort },
+    stride: c.sfuPortStride,
+    redisUrl: redis?.url,
     webhookUrl: `${appUrl}/api/livekit/webhook`,
     workDir: path.join(c.artifacts, 'sfu'),
     extraAddresses: c.sfuExtraAddresses,
+  }).catch(async (err: unknown) => {
+    await redis?.stop();
+    throw err;
   });
+  // Several nodes: the app hands out every node's URL and places rooms through the nodes' Redis.
+  const clusterEnv = redis ? { LIVEKIT_URLS: cluster.livekitUrls, LIVEKIT_REDIS_URL: redis.url } : {};
 
   const appLog = fs.openSync(path.join(c.artifacts, 'app.log'), 'w');
   const app = spawn(process.execPath, [nextBin, 'start', '-p', String(c.appPort), '-H', '127.0.0.1'], {
     cwd: root,
-    env: { ...process.env, ...stackProcessEnv(c), NODE_ENV: 'production' },
+    env: { ...process.env, ...stackProcessEnv(c), ...clusterEnv, NODE_ENV: 'production' },
     stdio: ['ignore', appLog, appLog],
   });
   fs.closeSync(appLog);
@@ -109,7 +133,8 @@ export async function startStack(c: StackConfig, { appTimeoutMs = 60_000 }: { ap
       await new Promise((r) => (app.exitCode !== null || app.signalCode !== null ? r(null) : app.once('exit', r)));
       clearTimeout(timer);
     }
-    await sfu.stop();
+    await cluster.stop();
+    await redis?.stop();
   };
 
   try {
@@ -118,5 +143,6 @@ export async function startStack(c: StackConfig, { appTimeoutMs = 60_000 }: { ap
     await stop();
     throw err;
   }
-  return { appUrl, sfuUrl: sfu.url, sfu, app, stop };
+  const first = cluster.nodes[0]!;
+  return { appUrl, sfuUrl: first.url, sfu: first.handle, cluster, redis, app, stop };
 }

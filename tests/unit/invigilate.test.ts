@@ -7,7 +7,7 @@ import { getBus } from '@/server/events/bus';
 import { handleLivekitWebhook } from '@/server/livekit/webhook';
 import { recordSystemCheck } from '@/server/services/candidates';
 import { enterExam, finishExam, reportIntegrity } from '@/server/services/exams';
-import { addTime, createFlag, endExam, markViewed, resolveFlag, roomState, sendMessage } from '@/server/services/invigilate';
+import { addTime, chiefOverview, createFlag, endExam, markViewed, resolveFlag, roomState, sendMessage } from '@/server/services/invigilate';
 import { acknowledge } from '@/server/services/messages';
 import { assignInvigilator, createRoom, registerCandidate } from '@/server/services/setup';
 import { makeCandidate, makeChief, makeRoomScenario, makeSittingScenario, makeStaff } from '../fixtures/factories';
@@ -304,15 +304,27 @@ describe('the chief invigilator', () => {
           name: '第 2 考场',
           counts: { notJoined: 0, live: 0, problem: 1, finished: 0, total: 1 },
           invigilators: [{ id: invigilatorB.id, name: invigilatorB.name }],
+          // One SFU (no LIVEKIT_URLS): no node to name.
+          node: null,
         },
         {
           id: a.room.id,
           name: a.room.name,
           counts: { notJoined: 1, live: 1, problem: 1, finished: 1, total: 4 },
           invigilators: [{ id: a.invigilator.id, name: a.invigilator.name }],
+          node: null,
         },
       ].sort((x, y) => (x.name < y.name ? -1 : 1)),
     );
+
+    // With several SFU nodes, each room names the node LiveKit runs it on (tests/unit/placement.test.ts reads the real map).
+    const located = await chiefOverview({
+      db: fx.db,
+      caller: asStaff(chief),
+      examId: a.exam.id,
+      locate: async (rooms) => new Map(rooms.map((r) => [r, r === roomB.livekitRoom ? 'sfu-2' : null])),
+    });
+    expect(Object.fromEntries(located.rooms.map((r) => [r.id, r.node]))).toEqual({ [roomB.id]: 'sfu-2', [a.room.id]: null });
   });
 
   it('an invigilator lists the exams where they are chief, and only those', async () => {

@@ -162,3 +162,11 @@ describe('candidate identities', () => {
     },
   );
 });
+
+describe('SFU addresses in a token', () => {
+  it('gives one SFU URL with one node, as `url` and as the whole of `urls`', async () => {
+    const minted = await mintCandidatePcToken({ room: livekitRoomName(1, 1), candidateId: 1 });
+    expect(minted.urls).toEqual([`ws://127.0.0.1:${env.SFU_PORT}`]);
+    expect(minted.url).toBe(minted.urls[0]);
+  });
+});
