@@ -304,12 +304,14 @@ describe('the chief invigilator', () => {
           name: '第 2 考场',
           counts: { notJoined: 0, live: 0, problem: 1, finished: 0, total: 1 },
           invigilators: [{ id: invigilatorB.id, name: invigilatorB.name }],
+          incidents: [],
         },
         {
           id: a.room.id,
           name: a.room.name,
           counts: { notJoined: 1, live: 1, problem: 1, finished: 1, total: 4 },
           invigilators: [{ id: a.invigilator.id, name: a.invigilator.name }],
+          incidents: [],
         },
       ].sort((x, y) => (x.name < y.name ? -1 : 1)),
     );
