@@ -104,6 +104,17 @@ const ZEnv = z.object({
   /** A feed LiveKit sees lost (reload, short drop) is flagged only if still lost after this. */
   AUTO_FLAG_GRACE_SECONDS: z.coerce.number().min(0).max(300).default(15),
   /**
+   * Many feeds of one room lost together are one incident, not a flag each (a school's network
+   * down, the SFU gone): at least this many sitting candidates, and at least INCIDENT_MIN_SHARE of
+   * the room's registered candidates, lost within INCIDENT_WINDOW_SECONDS of LiveKit's time.
+   * See server/services/feed-incidents.ts for why these values.
+   */
+  INCIDENT_MIN_CANDIDATES: z.coerce.number().int().min(2).max(1000).default(5),
+  INCIDENT_MIN_SHARE: z.coerce.number().min(0).max(1).default(0.2),
+  INCIDENT_WINDOW_SECONDS: z.coerce.number().min(1).max(120).default(10),
+  /** An incident clears when all its candidates are back, or this long after it started. */
+  INCIDENT_TIMEOUT_SECONDS: z.coerce.number().min(5).max(3600).default(120),
+  /**
    * Redis for the event bus (redis://host:port). Set it when several app processes share one
    * database, so each delivers the others' events; unset (or empty), events stay in the process.
    */

@@ -36,8 +36,9 @@ export function beep() {
 }
 
 /**
- * Sounds when a candidate newly becomes urgent (not for those already urgent when the page
- * opens), at most once every few seconds however many turn urgent together.
+ * Sounds when an id newly becomes urgent (not for those already urgent when the page opens), at
+ * most once every few seconds however many turn urgent together. An id is a candidate's, or an
+ * incident's negated (the grid passes an open incident instead of its candidates).
  */
 export function useAlarm(urgentIds: readonly number[], ready: boolean) {
   const [muted, setMutedState] = useState(false);

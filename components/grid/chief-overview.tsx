@@ -13,6 +13,8 @@ const COUNTS = [
   { key: 'finished', tone: 'text-slate-500', bg: 'bg-slate-50' },
 ] as const;
 
+const TIME = { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' } as const;
+
 /**
  * Every room of an exam with where its candidates stand, for the chief invigilator. Polled:
  * one subscription per room would cost more than a small query every few seconds.
@@ -20,6 +22,7 @@ const COUNTS = [
 export function ChiefOverview({ examId }: { examId: number }) {
   const t = useTranslations('rooms.chief');
   const tk = useTranslations('exams.kind');
+  const ti = useTranslations('incidents');
   const format = useFormatter();
   const errorText = useErrorText();
   const overview = trpc.invigilate.chiefOverview.useQuery({ examId }, { refetchInterval: 10_000, retry: false });
@@ -84,6 +87,23 @@ export function ChiefOverview({ examId }: { examId: number }) {
                     </span>
                   )}
                 </div>
+                {room.incidents.map((incident) => (
+                  <p
+                    key={incident.id}
+                    data-testid={`chief-incident-${room.id}`}
+                    data-state={incident.state}
+                    data-affected={incident.candidateIds.length}
+                    className={`mt-2 rounded-md px-2 py-1 text-xs font-medium ${incident.state === 'open' ? 'bg-red-50 text-red-800' : 'bg-amber-50 text-amber-900'}`}
+                  >
+                    {incident.state === 'open'
+                      ? ti('chiefOpen', { count: incident.candidateIds.length, time: format.dateTime(incident.startedAt, TIME) })
+                      : ti('chiefCleared', {
+                          time: format.dateTime(incident.startedAt, TIME),
+                          back: incident.back,
+                          missing: incident.candidateIds.length - incident.back,
+                        })}
+                  </p>
+                ))}
                 <dl className="mt-3 grid grid-cols-4 gap-2 text-center">
                   {COUNTS.map(({ key, tone, bg }) => (
                     <div key={key} className={`rounded-md py-1.5 ${bg}`} data-testid={`chief-room-${room.id}-${key}`} data-count={room.counts[key]}>

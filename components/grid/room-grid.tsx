@@ -15,11 +15,13 @@ import { FlagsPanel } from './flags-panel';
 import { FocusView } from './focus-view';
 import { GridToolbar } from './grid-toolbar';
 import { MediaServerBanner, useMediaServerReachable } from './media-server-banner';
+import { IncidentBanner } from './incident-banner';
 import { FlagIcon, SpeakerIcon } from './icons';
 import { LEVEL_RANK, tileHealth, type Health } from './tile-health';
 import { useGridSettings } from './use-grid-settings';
 import { useMediaVersion, useRoomMedia } from './use-room-media';
 import { useHelpBadges } from './use-help-badges';
+import { heldByIncident, useIncidents } from './use-incidents';
 import { useRoomTiles, type GridTile, type RoomEventUpdate } from './use-room-tiles';
 import { useVideoBudget } from './use-video-budget';
 import { useViewRecorder } from './use-view-recorder';
@@ -60,17 +62,22 @@ export function RoomGrid({ roomId }: { roomId: number }) {
   const focusRef = useRef(focusId);
   focusRef.current = focusId;
 
+  const incidentsRef = useRef<(u: RoomEventUpdate) => void>(() => {});
   // Lists that are not part of the tile are refetched when an event says they changed.
   const onEvent = useCallback(
-    ({ event }: RoomEventUpdate) => {
+    (update: RoomEventUpdate) => {
+      const { event } = update;
       if (event.type === 'flag_raised' || event.type === 'flag_resolved') void utils.invigilate.flags.invalidate({ roomId });
       if (event.candidateId != null && event.candidateId === focusRef.current) {
         void utils.invigilate.timeline.invalidate({ roomId, candidateId: event.candidateId });
       }
+      incidentsRef.current(update);
     },
     [utils, roomId],
   );
   const { view, tiles } = useRoomTiles(roomId, onEvent);
+  const { incidents, onEvent: onIncidentEvent } = useIncidents(view.data);
+  incidentsRef.current = onIncidentEvent;
   const helpThreads = useHelpBadges(roomId);
   const { media, error: mediaError } = useRoomMedia(roomId);
   // Candidates' LiveKit identities are opaque: the tiles say whose feed is whose.
@@ -144,7 +151,10 @@ export function RoomGrid({ roomId }: { roomId: number }) {
   useViewRecorder(roomId, liveShown, viewedHere.current, onRecorded);
 
   const urgentIds = tiles.filter((tile) => healths.get(tile.candidateId)?.level === 'urgent').map((tile) => tile.candidateId);
-  const alarm = useAlarm(urgentIds, !!view.data);
+  // Candidates of an open incident sound as one: the incident (a negative id, no candidate's).
+  const held = heldByIncident(incidents);
+  const alarmIds = [...urgentIds.filter((id) => !held.has(id)), ...incidents.filter((i) => i.state === 'open').map((i) => -i.id)];
+  const alarm = useAlarm(alarmIds, !!view.data);
 
   const [flagsOpen, setFlagsOpen] = useState(false);
   const [broadcastOpen, setBroadcastOpen] = useState(false);
@@ -245,6 +255,9 @@ export function RoomGrid({ roomId }: { roomId: number }) {
         cap={budget.cap}
         constrained={budget.constrained}
       />
+      {incidents.map((incident) => (
+        <IncidentBanner key={incident.id} incident={incident} />
+      ))}
       {mediaError && <Alert>{t('videoError', { reason: mediaError })}</Alert>}
       <div className="relative flex min-h-0 flex-1">
         <div

@@ -225,6 +225,8 @@ export const events = sqliteTable(
     index('events_room_id_idx').on(t.roomId, t.id),
     index('events_candidate_idx').on(t.candidateId, t.id),
     uniqueIndex('events_external_id_uq').on(t.externalId),
+    // The feed-incident service counts a room's recent losses by time (server/services/feed-incidents.ts).
+    index('events_room_at_idx').on(t.roomId, t.occurredAt),
   ],
 );
 
@@ -378,6 +380,89 @@ export const flags = sqliteTable(
       .on(t.roomId, t.candidateId, t.type)
       .where(sql`status = 'open' and type <> 'manual'`),
   ],
+);
+
+export const INCIDENT_STATES = ['open', 'cleared'] as const;
+export type IncidentState = (typeof INCIDENT_STATES)[number];
+export const INCIDENT_DECISIONS = ['granted', 'declined'] as const;
+export type IncidentDecision = (typeof INCIDENT_DECISIONS)[number];
+
+/**
+ * Many candidates of one room losing their feeds at once (a school's network down, the SFU
+ * gone): one incident instead of a flag per candidate. The state lives here and not in a
+ * process, because the webhooks of one drop land on several app processes.
+ */
+export const incidents = sqliteTable(
+  'incidents',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    roomId: integer('room_id')
+      .notNull()
+      .references(() => examRooms.id, { onDelete: 'cascade' }),
+    state: text('state', { enum: INCIDENT_STATES }).notNull().default('open'),
+    /** When the first of its candidates was lost (LiveKit's time of the event). */
+    startedAt: integer('started_at', { mode: 'timestamp_ms' }).notNull(),
+    /** When the latest loss joined it: a late member still gets the grace period. */
+    lastLossAt: integer('last_loss_at', { mode: 'timestamp_ms' }).notNull(),
+    clearedAt: integer('cleared_at', { mode: 'timestamp_ms' }),
+    /** Extra time suggested to the invigilator once cleared (the outage, rounded up to minutes). */
+    proposedMinutes: integer('proposed_minutes'),
+    /** The invigilator's answer to the proposal; nothing is granted without one. */
+    decision: text('decision', { enum: INCIDENT_DECISIONS }),
+    grantedMinutes: integer('granted_minutes'),
+    decidedBy: integer('decided_by').references(() => users.id, { onDelete: 'set null' }),
+    decidedAt: integer('decided_at', { mode: 'timestamp_ms' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('incidents_room_idx').on(t.roomId, t.id),
+    // One open incident per room, even when two processes see the threshold crossed together.
+    uniqueIndex('incidents_open_room_uq')
+      .on(t.roomId)
+      .where(sql`state = 'open'`),
+  ],
+);
+
+/** The candidates an incident covers: their feed losses from `firstEventId` on are the incident's. */
+export const incidentCandidates = sqliteTable(
+  'incident_candidates',
+  {
+    incidentId: integer('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    candidateId: integer('candidate_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    firstEventId: integer('first_event_id')
+      .notNull()
+      .references(() => events.id, { onDelete: 'cascade' }),
+    lostAt: integer('lost_at', { mode: 'timestamp_ms' }).notNull(),
+    /** Every lost feed is back; cleared again if the candidate drops again while the incident is open. */
+    recoveredAt: integer('recovered_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [primaryKey({ columns: [t.incidentId, t.candidateId] }), index('incident_candidates_candidate_idx').on(t.candidateId)],
+);
+
+/**
+ * A feed loss LiveKit reported (a reload looks the same), waiting out the grace period before it
+ * is checked and flagged. Kept in the database so that a timer lost with its process is made up
+ * by the next sweep; whoever deletes the row does the check, so it is done once.
+ */
+export const feedChecks = sqliteTable(
+  'feed_checks',
+  {
+    eventId: integer('event_id')
+      .primaryKey()
+      .references(() => events.id, { onDelete: 'cascade' }),
+    roomId: integer('room_id')
+      .notNull()
+      .references(() => examRooms.id, { onDelete: 'cascade' }),
+    candidateId: integer('candidate_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    dueAt: integer('due_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('feed_checks_due_idx').on(t.dueAt), index('feed_checks_candidate_idx').on(t.roomId, t.candidateId)],
 );
 
 /** Warnings invigilators send often, kept per exam. */
@@ -739,4 +824,6 @@ export type PhoneDevice = typeof phoneDevices.$inferSelect;
 export type Recording = typeof recordings.$inferSelect;
 export type RecordingChunk = typeof recordingChunks.$inferSelect;
 export type CandidateImport = typeof candidateImports.$inferSelect;
+export type Incident = typeof incidents.$inferSelect;
+export type IncidentCandidate = typeof incidentCandidates.$inferSelect;
 export type ExamAttachment = typeof examAttachments.$inferSelect;

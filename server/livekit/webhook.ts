@@ -4,9 +4,9 @@ import type { Db, DbOrTx } from '@/db/client';
 import { events, examRooms, registrations, type TimelineEvent } from '@/db/schema';
 import type { EventBus } from '../events/bus';
 import { env } from '../env';
-import { checkClient, clientSummaryOf, raiseAutoFlags } from '../services/flags';
+import { onFeedEvent, rulesFromEnv, type IncidentRules } from '../services/feed-incidents';
+import { clientSummaryOf } from '../services/flags';
 import { parseCandidateIdentity } from './tokens';
-import { roomTiles } from '../services/rooms';
 
 const SOURCE_NAMES: Partial<Record<TrackSource, string>> = {
   [TrackSource.CAMERA]: 'camera',
@@ -29,29 +29,9 @@ const DUPLICATE_IDENTITY = 2;
 export type WebhookResult = { status: 200 | 401; stored?: TimelineEvent };
 
 /**
- * LiveKit's view of a lost feed (a track unpublished, a participant gone) is also what a page
- * reload or a short network drop looks like. Those flags wait out a grace period and are raised
- * only if the feed is still missing then; the page's own integrity signals are not delayed.
- */
-const SEEN_BY_LIVEKIT = new Set(['track_unpublished', 'participant_left']);
-
-function raiseIfStillLost({ db, event }: { db: Db; event: TimelineEvent }) {
-  if (event.candidateId == null) return;
-  const tile = roomTiles({ db, roomId: event.roomId, candidateIds: [event.candidateId] })[0];
-  if (!tile) return;
-  const now = event.device === 'phone' ? tile.phone : tile.pc;
-  const stillLost =
-    event.type === 'participant_left'
-      ? now.status === 'left'
-      : // A participant who left altogether is flagged once, for leaving, not once per track.
-        now.status !== 'left' && !now.tracks.includes(event.trackSource as (typeof now.tracks)[number]);
-  if (stillLost) raiseAutoFlags({ db, event });
-}
-
-/**
  * Verifies a LiveKit webhook on its raw body (the signature covers the exact bytes), stores
- * participant/track events of registered candidates as timeline events together with the
- * automatic flag they raise, then emits them (the flag's event follows the cause).
+ * participant/track events of registered candidates as timeline events, emits them, then hands
+ * each stored event to the feed service, which decides what it means (flags, incidents).
  * Anything unsigned or tampered with is refused with 401 and changes nothing.
  */
 export async function handleLivekitWebhook(opts: {
@@ -62,6 +42,10 @@ export async function handleLivekitWebhook(opts: {
   receiver?: WebhookReceiver;
   /** How long a LiveKit-seen loss must last before it is flagged (default from env). */
   autoFlagGraceMs?: number;
+  /** Incident thresholds other than the environment's (tests). */
+  rules?: Partial<IncidentRules>;
+  /** The time the event is handled at (tests; the event's own time comes from LiveKit). */
+  now?: Date;
 }): Promise<WebhookResult> {
   const receiver = opts.receiver ?? new WebhookReceiver(env.LIVEKIT_API_KEY, env.LIVEKIT_API_SECRET);
   let event: WebhookEvent;
@@ -71,24 +55,16 @@ export async function handleLivekitWebhook(opts: {
   } catch {
     return { status: 401 };
   }
-  const db = opts.db;
-  const grace = opts.autoFlagGraceMs ?? env.AUTO_FLAG_GRACE_SECONDS * 1000;
-  const deferred = (row: TimelineEvent) => grace > 0 && SEEN_BY_LIVEKIT.has(row.type);
-  const stored = db.transaction((tx) => {
-    const row = storeWebhookEvent({ db: tx, event });
-    if (row && !deferred(row)) raiseAutoFlags({ db: tx, event: row });
-    if (row) checkClient({ db: tx, event: row });
-    return row;
-  });
-  if (stored) opts.bus.emit(`room:${stored.roomId}`, stored);
-  if (stored && deferred(stored)) {
-    setTimeout(() => {
-      try {
-        raiseIfStillLost({ db, event: stored });
-      } catch (err) {
-        console.error('deferred auto flag failed', err);
-      }
-    }, grace).unref();
+  const stored = storeWebhookEvent({ db: opts.db, event });
+  if (!stored) return { status: 200 };
+  opts.bus.emit(`room:${stored.roomId}`, stored);
+  const rules = { ...rulesFromEnv(), ...opts.rules, ...(opts.autoFlagGraceMs != null ? { graceMs: opts.autoFlagGraceMs } : {}) };
+  try {
+    onFeedEvent({ db: opts.db, event: stored, now: opts.now, rules });
+  } catch (err) {
+    // Stored and announced, so LiveKit's retry would be a duplicate and change nothing. An
+    // incident takes in the candidates it missed when it clears; a lone loss goes unflagged.
+    console.error('feed decision failed', err);
   }
   return { status: 200, stored };
 }

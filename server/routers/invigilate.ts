@@ -17,6 +17,7 @@ import {
   sendMessage,
 } from '../services/invigilate';
 import { mediaServerStatus } from '../services/health';
+import { declineIncidentTime, grantIncidentTime } from '../services/feed-incidents';
 import { router, staffProcedure } from '../trpc/init';
 
 const invigilatorProcedure = staffProcedure('invigilator');
@@ -77,6 +78,12 @@ export type TEndExamInput = z.infer<typeof ZEndExamInput>;
 export const ZMarkViewedInput = ZRoomInput.extend({ candidateIds: z.array(id).min(1).max(40) });
 export type TMarkViewedInput = z.infer<typeof ZMarkViewedInput>;
 
+export const ZIncidentInput = z.object({ incidentId: id });
+export type TIncidentInput = z.infer<typeof ZIncidentInput>;
+
+export const ZGrantIncidentTimeInput = ZIncidentInput.extend({ minutes: z.number().int().min(1).max(120) });
+export type TGrantIncidentTimeInput = z.infer<typeof ZGrantIncidentTimeInput>;
+
 /**
  * The invigilator console. Who may call: invigilators and admins (the builder); which rooms,
  * candidates and flags: the services (assigned room, chief of the exam, or admin).
@@ -105,6 +112,14 @@ export const invigilateRouter = router({
   endExam: invigilatorProcedure.input(ZEndExamInput).mutation(({ ctx, input }) => endExam({ db: ctx.db, caller: ctx.caller, ...input })),
 
   markViewed: invigilatorProcedure.input(ZMarkViewedInput).mutation(({ ctx, input }) => markViewed({ db: ctx.db, caller: ctx.caller, ...input })),
+
+  grantIncidentTime: invigilatorProcedure
+    .input(ZGrantIncidentTimeInput)
+    .mutation(({ ctx, input }) => grantIncidentTime({ db: ctx.db, caller: ctx.caller, ...input })),
+
+  declineIncidentTime: invigilatorProcedure
+    .input(ZIncidentInput)
+    .mutation(({ ctx, input }) => declineIncidentTime({ db: ctx.db, caller: ctx.caller, ...input })),
 
   chiefOverview: invigilatorProcedure.input(ZExamInput).query(({ ctx, input }) => chiefOverview({ db: ctx.db, caller: ctx.caller, ...input })),
 

@@ -5,6 +5,7 @@ import {
   examAttachments,
   examRooms,
   exams,
+  incidents,
   invigilatorAssignments,
   recordings,
   registrations,
@@ -89,6 +90,13 @@ export function assertRoom(db: DbOrTx, caller: Pick<UserCaller, 'id' | 'role'>, 
     throw new AppError('FORBIDDEN', 'room.notAssigned');
   }
   return row;
+}
+
+/** An incident (many candidates lost at once) with its room and exam, if the caller works in that room. */
+export function assertIncident(db: DbOrTx, caller: StaffCaller, incidentId: number) {
+  const incident = db.select().from(incidents).where(eq(incidents.id, incidentId)).get();
+  if (!incident) throw new AppError('NOT_FOUND', 'incidents.notFound');
+  return { incident, ...assertRoom(db, caller, incident.roomId) };
 }
 
 /**

@@ -127,6 +127,49 @@ export function finishRegistration({
 }
 
 /**
+ * The one way a candidate gets extra time, whoever gives it (an invigilator for one candidate,
+ * or for every candidate of an incident): the end moves and the `extra_time` command reaches the
+ * exam page, whose countdown follows. Only an unfinished registration is extended; returns
+ * undefined otherwise. Compose it in a transaction with the caller's audit row.
+ */
+export function extendTime({
+  db,
+  exam,
+  reg,
+  minutes,
+  reason,
+  now,
+}: {
+  db: DbOrTx;
+  exam: Pick<Exam, 'startsAt' | 'durationMinutes'>;
+  reg: Pick<PlacedRegistration, 'id' | 'roomId' | 'candidateId'>;
+  minutes: number;
+  reason: string;
+  now: Date;
+}): { endsAt: Date; extraMinutes: number } | undefined {
+  return db.transaction((tx) => {
+    const updated = tx
+      .update(registrations)
+      .set({ extraMinutes: sql`${registrations.extraMinutes} + ${minutes}` })
+      .where(and(eq(registrations.id, reg.id), isNull(registrations.finishedAt)))
+      .returning()
+      .get();
+    if (!updated) return undefined;
+    const end = endsAt(exam, updated);
+    recordEvent({
+      db: tx,
+      roomId: reg.roomId,
+      candidateId: reg.candidateId,
+      type: 'extra_time',
+      device: null,
+      occurredAt: now,
+      payload: { minutes, extraMinutes: updated.extraMinutes, endsAt: end.getTime(), reason },
+    });
+    return { endsAt: end, extraMinutes: updated.extraMinutes };
+  });
+}
+
+/**
  * An exam left running past its end (the candidate's page was closed or offline) is finished as
  * timed out, at its end time. Returns the registration as it is now.
  */

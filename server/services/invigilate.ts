@@ -23,10 +23,11 @@ import {
 import type { StaffArgs, StaffCaller } from '../auth/caller';
 import { AppError } from '../errors';
 import { locateRooms } from '../livekit/placement';
-import { endsAt, finishRegistration, settleTimeout } from './exams';
+import { endsAt, extendTime, finishRegistration, settleTimeout } from './exams';
 import { assertCandidateInRoom, assertChief, assertExamStaff, assertRoom } from './access';
 import { lastRoomEventId, roomTiles, type TileState } from './rooms';
 import { audit } from './audit';
+import { roomIncidents, sweepFeeds } from './feed-incidents';
 import { CANDIDATE_COMMAND_TYPES, recordEvent } from './timeline';
 
 export const STILL_MAX_BYTES = 400 * 1024;
@@ -54,6 +55,8 @@ function flagCounts(db: Db, roomId: number): FlagCounts {
 /** The grid's snapshot: every tile, the room's flag counts and the cursor to resume from. */
 export function roomState({ db, caller, roomId, now = new Date() }: StaffArgs & { roomId: number }) {
   const { room, exam } = assertRoom(db, caller, roomId);
+  // Flags and incidents that came due while no SFU event arrived (a timer lost with its process).
+  sweepFeeds({ db, now });
   // Read before the tiles: an event stored in between is replayed by the subscription, not lost.
   const lastEventId = lastRoomEventId({ db, roomId });
   return {
@@ -61,6 +64,7 @@ export function roomState({ db, caller, roomId, now = new Date() }: StaffArgs & 
     exam: { id: exam.id, title: exam.title, kind: exam.kind, startsAt: exam.startsAt, durationMinutes: exam.durationMinutes },
     tiles: roomTiles({ db, roomId, now }) satisfies TileState[],
     flagCounts: flagCounts(db, roomId),
+    incidents: roomIncidents({ db, roomIds: [roomId] }),
     lastEventId,
   };
 }
@@ -464,32 +468,17 @@ export function addTime({
   const reg = settleTimeout(db, exam, r, now);
   if (reg.finishedAt) throw new AppError('PRECONDITION_FAILED', 'exam.alreadyFinished');
   return db.transaction((tx) => {
-    const updated = tx
-      .update(registrations)
-      .set({ extraMinutes: sql`${registrations.extraMinutes} + ${minutes}` })
-      .where(and(eq(registrations.id, reg.id), isNull(registrations.finishedAt)))
-      .returning()
-      .get();
-    if (!updated) throw new AppError('PRECONDITION_FAILED', 'exam.alreadyFinished');
-    const end = endsAt(exam, updated);
-    recordEvent({
-      db: tx,
-      roomId,
-      candidateId,
-      type: 'extra_time',
-      device: null,
-      occurredAt: now,
-      payload: { minutes, extraMinutes: updated.extraMinutes, endsAt: end.getTime(), reason },
-    });
+    const extended = extendTime({ db: tx, exam, reg, minutes, reason, now });
+    if (!extended) throw new AppError('PRECONDITION_FAILED', 'exam.alreadyFinished');
     audit(tx, {
       actorId: caller.id,
       action: 'time.added',
       roomId,
       candidateId,
-      detail: { minutes, extraMinutes: updated.extraMinutes, endsAt: end.getTime(), reason },
+      detail: { minutes, extraMinutes: extended.extraMinutes, endsAt: extended.endsAt.getTime(), reason },
       at: now,
     });
-    return { endsAt: end, extraMinutes: updated.extraMinutes };
+    return extended;
   });
 }
 
@@ -563,6 +552,8 @@ export async function chiefOverview({
   const exam = examById(db, examId);
   assertChief(db, caller, examId);
   const rooms = db.select().from(examRooms).where(eq(examRooms.examId, examId)).orderBy(asc(examRooms.name), asc(examRooms.id)).all();
+  sweepFeeds({ db, now });
+  const incidents = roomIncidents({ db, roomIds: rooms.map((r) => r.id) });
   const staff = rooms.length
     ? db
         .select({ roomId: invigilatorAssignments.roomId, id: users.id, name: users.name })
@@ -592,6 +583,7 @@ export async function chiefOverview({
         counts,
         invigilators: staff.filter((s) => s.roomId === room.id).map(({ id, name }) => ({ id, name })),
         node: nodes.get(room.livekitRoom) ?? null,
+        incidents: incidents.filter((i) => i.roomId === room.id),
       };
     }),
   };

@@ -180,6 +180,18 @@ export class SimFleet {
     return this.send<FleetStats>('stats');
   }
 
+  /**
+   * The process dies at once (SIGKILL, no goodbye): every candidate vanishes together, as when a
+   * school's network goes down. The SFU notices each one on its own timers and reports them as
+   * left; nobody leaves on purpose.
+   */
+  async kill() {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+
   /** Everyone leaves (the SFU sees departures, not timeouts), then the process ends. */
   async stop() {
     if (this.child.exitCode === null && this.child.signalCode === null) {

@@ -214,6 +214,8 @@ const ACCESS: Record<string, Entry> = {
   'invigilate.addTime': { allowed: ROOM_A_STAFF, input: (w) => ({ roomId: w.roomA.id, candidateId: w.users.candidate.id, minutes: 5, reason: 'Outage' }) },
   'invigilate.endExam': { allowed: ROOM_A_STAFF, input: (w) => ({ roomId: w.roomA.id, candidateId: w.users.candidate.id, reason: 'Misconduct' }) },
   'invigilate.markViewed': { allowed: ROOM_A_STAFF, input: (w) => ({ roomId: w.roomA.id, candidateIds: [w.users.candidate.id] }) },
+  'invigilate.grantIncidentTime': { allowed: ROOM_A_STAFF, input: (w) => ({ incidentId: w.incidentId, minutes: 1 }) },
+  'invigilate.declineIncidentTime': { allowed: ROOM_A_STAFF, input: (w) => ({ incidentId: w.incidentId }) },
   'invigilate.chiefOverview': { allowed: ['chief', 'admin'], input: (w) => ({ examId: w.exam.id }) },
   'invigilate.myChiefExams': { allowed: INVIGILATORS },
   'invigilate.mediaServer': { allowed: INVIGILATORS },

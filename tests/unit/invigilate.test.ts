@@ -306,6 +306,7 @@ describe('the chief invigilator', () => {
           invigilators: [{ id: invigilatorB.id, name: invigilatorB.name }],
           // One SFU (no LIVEKIT_URLS): no node to name.
           node: null,
+          incidents: [],
         },
         {
           id: a.room.id,
@@ -313,6 +314,7 @@ describe('the chief invigilator', () => {
           counts: { notJoined: 1, live: 1, problem: 1, finished: 1, total: 4 },
           invigilators: [{ id: a.invigilator.id, name: a.invigilator.name }],
           node: null,
+          incidents: [],
         },
       ].sort((x, y) => (x.name < y.name ? -1 : 1)),
     );

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { questionSheets, users } from '@/db/schema';
+import { events, incidentCandidates, incidents, questionSheets, users } from '@/db/schema';
 import { previewImport } from '@/server/services/admin/import';
 import { getBus } from '@/server/events/bus';
 import type { StaffCaller } from '@/server/auth/caller';
@@ -85,6 +85,21 @@ export async function buildWorld(db: Db) {
     caller: toStaff(invigilator),
     input: { audience: 'room', roomId: roomA.id, title: 'Notice', body: 'Ten minutes left', priority: 'normal', mustAcknowledge: true },
   });
+
+  // Room A lost its candidates' feeds at once and they came back: an incident whose extra time
+  // is not decided yet (rows as the feed service leaves them).
+  const lostAt = new Date();
+  const lost = db
+    .insert(events)
+    .values({ roomId: roomA.id, candidateId: candidate.id, type: 'participant_left', device: 'pc', occurredAt: lostAt })
+    .returning()
+    .get();
+  const incident = db
+    .insert(incidents)
+    .values({ roomId: roomA.id, state: 'cleared', startedAt: lostAt, lastLossAt: lostAt, clearedAt: lostAt, proposedMinutes: 1 })
+    .returning()
+    .get();
+  db.insert(incidentCandidates).values({ incidentId: incident.id, candidateId: candidate.id, firstEventId: lost.id, lostAt, recoveredAt: lostAt }).run();
 
   // A later exam, still editable, with an import preview waiting to be committed.
   const laterExam = makeExam(db, { opensIn: 24 * 60, closesIn: 25 * 60, startsIn: 24 * 60 + 30 });
@@ -171,6 +186,7 @@ export async function buildWorld(db: Db) {
     helpMessageId,
     cannedId: canned.id,
     flagId: flag.flagId,
+    incidentId: incident.id,
     presetId: preset.id,
     messageId: message.messageId,
     phoneDeviceId: device.deviceId,

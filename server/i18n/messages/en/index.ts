@@ -16,6 +16,7 @@ import flags from './flags.json';
 import grid from './grid.json';
 import help from './help.json';
 import helpChat from './helpChat.json';
+import incidents from './incidents.json';
 import integrity from './integrity.json';
 import interview from './interview.json';
 import login from './login.json';
@@ -39,6 +40,7 @@ const allErrors = {
   ...errors,
   messages: { ...errors.messages, ...messages.errors },
   help: help.errors,
+  incidents: incidents.errors,
   phone: phone.errors,
   recordings: recordings.errors,
   // The back office: one namespace per area, each with its own errors block.
@@ -69,6 +71,7 @@ export default {
   grid,
   help,
   helpChat,
+  incidents,
   integrity,
   interview,
   login,
