@@ -24,6 +24,11 @@ export function examReconnectPolicy(alternatives: () => boolean = () => false): 
   return {
     nextRetryDelayInMs({ retryCount, elapsedMs }: ReconnectContext) {
       if (elapsedMs > (alternatives() ? 20_000 : 15 * 60_000)) return null;
+      // Offline, a try cannot succeed, and each failed WebSocket makes Chromium hold back the
+      // next one to that address (it throttles reconnecting WebSockets): try rarely until the
+      // browser is back online. livekit-client tries at once on the `online` event, and the
+      // exam page joins anew then after a long cut.
+      if (typeof navigator !== 'undefined' && navigator.onLine === false) return 4_000 + Math.random() * 1000;
       if (retryCount === 0) return Math.random() * 300;
       if (retryCount < 3) return 300 + Math.random() * 300;
       return 500 + Math.random() * 1000;
