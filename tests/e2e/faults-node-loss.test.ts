@@ -1,16 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { eq, inArray } from 'drizzle-orm';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '@/db/client';
-import { recordingChunks, recordings } from '@/db/schema';
 import { RoomPlacer } from '@/server/livekit/placement';
 import { createRoom } from '@/server/services/setup';
 import { makeChief, makeQuestionSheet, makeRoomScenario, PASSWORD } from '../fixtures/factories';
 import { launchBrowser, newContext } from '../helpers/browser';
 import { E2E } from '../helpers/e2e-env';
 import { loginAsCandidate, loginAsStaff, recordMetric, screenshot, waitForDecodedVideo } from '../helpers/journeys';
+import { serverLedger } from '../helpers/recording-ledger';
 import { freshDb, startStack, type Stack, type StackConfig } from '../helpers/stack';
 
 /**
@@ -99,20 +98,9 @@ const captures = (page: Page) =>
 
 /** The ledger rows of a candidate's recordings: track and arrival time of each chunk. */
 function ledger(candidateId: number) {
-  const recs = db.select().from(recordings).where(eq(recordings.candidateId, candidateId)).all();
-  if (!recs.length) return [];
+  const { recs, chunks } = serverLedger(db, candidateId);
   const track = new Map(recs.map((r) => [r.id, r.track]));
-  return db
-    .select()
-    .from(recordingChunks)
-    .where(
-      inArray(
-        recordingChunks.recordingId,
-        recs.map((r) => r.id),
-      ),
-    )
-    .all()
-    .map((c) => ({ track: track.get(c.recordingId)!, receivedAt: c.receivedAt.getTime() }));
+  return chunks.map((c) => ({ track: track.get(c.recordingId)!, receivedAt: c.receivedAt.getTime() }));
 }
 
 /** Resolves with the time the condition first held, polling every 100 ms. */
