@@ -10,6 +10,7 @@ import { launchBrowser, newContext } from '../helpers/browser';
 import { E2E } from '../helpers/e2e-env';
 import { loginAsCandidate, loginAsStaff, recordMetric, screenshot, waitForDecodedVideo } from '../helpers/journeys';
 import { serverLedger } from '../helpers/recording-ledger';
+import { capturesOn, countCaptures } from '../helpers/captures';
 import { freshDb, startStack, type Stack, type StackConfig } from '../helpers/stack';
 
 /**
@@ -74,28 +75,6 @@ async function newPage(init?: () => void): Promise<Page> {
   return context.newPage();
 }
 
-/**
- * Counts the page's capture calls across its documents (sessionStorage). Headless fake media
- * would hand out a new screen silently; a real browser would ask the candidate to click.
- */
-function countCaptures() {
-  const md = navigator.mediaDevices;
-  if (!md) return;
-  const count = (key: string) => {
-    try {
-      sessionStorage.setItem(key, String(Number(sessionStorage.getItem(key) ?? 0) + 1));
-    } catch {
-      // about:blank has no storage; nothing is captured there.
-    }
-  };
-  const display = md.getDisplayMedia.bind(md);
-  const user = md.getUserMedia.bind(md);
-  md.getDisplayMedia = (o) => (count('__displayCaptures'), display(o));
-  md.getUserMedia = (o) => (count('__userCaptures'), user(o));
-}
-const captures = (page: Page) =>
-  page.evaluate(() => ({ display: Number(sessionStorage.getItem('__displayCaptures') ?? 0), user: Number(sessionStorage.getItem('__userCaptures') ?? 0) }));
-
 /** The ledger rows of a candidate's recordings: track and arrival time of each chunk. */
 function ledger(candidateId: number) {
   const { recs, chunks } = serverLedger(db, candidateId);
@@ -157,7 +136,7 @@ describe('losing an SFU node', () => {
     await decoding(inv, 'tile-camera')();
     // A chunk of each recorded track is on the server before the kill.
     await expect.poll(() => new Set(ledger(c.id).map((r) => r.track)).size, { timeout: 30_000 }).toBe(2);
-    const capturedBefore = await captures(cand);
+    const capturedBefore = await capturesOn(cand);
     expect(capturedBefore.display).toBe(1);
     // A page that gave up on its connection asks for a fresh token: count those requests.
     const tokenRequests = { candidate: 0, grid: 0 };
@@ -184,7 +163,7 @@ describe('losing an SFU node', () => {
       'the microphone',
       60_000,
     );
-    const capturedAfter = await captures(cand);
+    const capturedAfter = await capturesOn(cand);
 
     const result = {
       metric: 'faults.nodeLoss',

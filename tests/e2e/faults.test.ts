@@ -17,6 +17,7 @@ import { SESSION_COOKIE } from '@/server/services/auth';
 import { createBinding } from '@/server/services/phone';
 import { makeQuestionSheet, makeRoomScenario, PASSWORD } from '../fixtures/factories';
 import { newSessionToken } from '../bench/realtime-app';
+import { capturesOn, countCaptures } from '../helpers/captures';
 import { isRoot, startFaultStack, type FaultStack } from '../helpers/fault-stack';
 import { loginAsCandidate, loginAsStaff, recordMetric, screenshot, startFilming } from '../helpers/journeys';
 import { compareWithLedger, recordedOn, serverLedger } from '../helpers/recording-ledger';
@@ -39,18 +40,6 @@ afterEach(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-/** Counts screen and camera/microphone captures the page asks the browser for. */
-function countCaptures() {
-  const md = navigator.mediaDevices;
-  const counts = { display: 0, user: 0 };
-  (window as unknown as { __captures: typeof counts }).__captures = counts;
-  const display = md.getDisplayMedia.bind(md);
-  const user = md.getUserMedia.bind(md);
-  md.getDisplayMedia = (c) => (counts.display++, display(c));
-  md.getUserMedia = (c) => (counts.user++, user(c));
-}
-const capturesOn = (page: Page) => page.evaluate(() => (window as unknown as { __captures: { display: number; user: number } }).__captures);
 
 /**
  * The build's Content-Security-Policy lists the SFU origins known at build time (loopback); this
