@@ -6,7 +6,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DisplayState } from '@/components/checks/use-display-state';
 import { readStoredDevices } from '@/components/devices/stored-devices';
 import { PUBLISH_LAYERS } from '@/components/live/publish-layers';
-import { EXAM_CONNECT_OPTIONS, examReconnectPolicy, hasAlternatives, SFU_DROPS_SILENT_AFTER_MS } from '@/components/live/reconnect';
+import { examReconnectPolicy, hasAlternatives, SFU_DROPS_SILENT_AFTER_MS } from '@/components/live/reconnect';
 import { trpc } from '@/components/providers/trpc';
 
 export type PublishedSource = 'screen_share' | 'camera' | 'microphone';
@@ -275,7 +275,7 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
       setEntry(res);
       const { livekit } = res;
       alternatives = hasAlternatives(livekit);
-      await connectRoom(r, livekit, EXAM_CONNECT_OPTIONS);
+      await connectRoom(r, livekit);
       if (cancelled) return r.disconnect(false);
       failures.current = 0;
       setDisplaced(false);

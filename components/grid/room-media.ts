@@ -13,7 +13,7 @@ import {
   type RemoteVideoTrack,
 } from 'livekit-client';
 import { connectRoom, type SfuAddress } from '@/components/live/connect';
-import { EXAM_CONNECT_OPTIONS, examReconnectPolicy } from '@/components/live/reconnect';
+import { examReconnectPolicy } from '@/components/live/reconnect';
 import { planPage, type Plan } from './plan';
 
 /** The three pictures of a candidate: PC screen, PC camera, phone camera (the witness). */
@@ -183,7 +183,7 @@ export class RoomMedia {
   }
 
   async connect(minted: SfuAddress) {
-    await connectRoom(this.room, minted, { ...EXAM_CONNECT_OPTIONS, autoSubscribe: false });
+    await connectRoom(this.room, minted, { autoSubscribe: false });
     this.touchAll();
   }
 

@@ -1,4 +1,5 @@
 import { ConnectionState, RoomEvent, type Room, type RoomConnectOptions } from 'livekit-client';
+import { EXAM_CONNECT_OPTIONS } from './reconnect';
 
 /** What the server hands out with a LiveKit token (server/livekit/tokens.ts MintedToken). */
 export type SfuAddress = { url: string; urls?: string[]; token: string };
@@ -10,8 +11,6 @@ export type ConnectRoomOptions = RoomConnectOptions & {
 
 /** How long one SFU node may take to answer a probe before the next one in the list is taken. */
 export const PROBE_TIMEOUT_MS = 1500;
-/** With several nodes, how long the signalling WebSocket of a join may take (LiveKit's default: 15 s). */
-const JOIN_TIMEOUT_MS = 8000;
 /** While reconnecting, nodes are probed this often; two misses in a row and the node counts as gone. */
 const PROBE_EVERY_MS = 1000;
 const MISSES_FOR_GONE = 2;
@@ -40,21 +39,23 @@ async function firstAnswering(urls: string[]) {
 
 /**
  * Joins the room through the first SFU node of the list that answers (the server puts the node
- * hosting the room first) and resolves with the URL used. With one URL it is `room.connect`.
+ * hosting the room first) and resolves with the URL used, with the exam connection options
+ * (`EXAM_CONNECT_OPTIONS`: a 5 s signalling timeout) under the caller's. With one URL it is `room.connect`.
  *
  * Only nodes that answered a probe are joined: a join that fails emits `Disconnected`, which the
  * pages take as the end of the connection and answer by joining again with a fresh token, so a
  * dead node is skipped before joining rather than after.
  */
 export async function connectRoom(room: Room, minted: SfuAddress, options: ConnectRoomOptions = {}): Promise<string> {
-  const { mapUrl = (u: string) => u, ...connectOptions } = options;
+  const { mapUrl = (u: string) => u, ...rest } = options;
+  const connectOptions = { ...EXAM_CONNECT_OPTIONS, ...rest };
   const urls = [...new Set((minted.urls?.length ? minted.urls : [minted.url]).map(mapUrl))];
   if (urls.length === 1) {
     await room.connect(urls[0]!, minted.token, connectOptions);
     return urls[0]!;
   }
   const url = (await firstAnswering(urls)) ?? urls[0]!;
-  await room.connect(url, minted.token, { websocketTimeout: JOIN_TIMEOUT_MS, ...connectOptions });
+  await room.connect(url, minted.token, connectOptions);
   followSurvivors(room, url, urls);
   return url;
 }

@@ -4,7 +4,7 @@ import { ConnectionState, createLocalVideoTrack, DisconnectReason, type LocalVid
 import { connectRoom } from '@/components/live/connect';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { PUBLISH_LAYERS } from '@/components/live/publish-layers';
-import { EXAM_CONNECT_OPTIONS, examReconnectPolicy, hasAlternatives } from '@/components/live/reconnect';
+import { examReconnectPolicy, hasAlternatives } from '@/components/live/reconnect';
 import { trpc } from '@/components/providers/trpc';
 
 export type Facing = 'environment' | 'user';
@@ -105,7 +105,7 @@ export function usePhonePublisher({ enabled, onRemoved }: { enabled: boolean; on
       }
       if (cancelled) return local.stop();
       alternatives = hasAlternatives(lk);
-      await connectRoom(room, lk, { ...EXAM_CONNECT_OPTIONS, mapUrl: (url) => sfuUrlFor(url, window.location) });
+      await connectRoom(room, lk, { mapUrl: (url) => sfuUrlFor(url, window.location) });
       if (cancelled) return void room.disconnect();
       await room.localParticipant.publishTrack(local, { source: Track.Source.Camera, simulcast: true });
       failures.current = 0;
