@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNotNull, isNull, sql, type SQLWrapper } from 'drizzle-orm';
 import type { Db, DbOrTx } from '@/db/client';
 import { prepared } from '@/db/prepared';
 import {
@@ -44,6 +44,11 @@ export function entryState(exam: Pick<Exam, 'entryOpensAt' | 'entryClosesAt'>, n
 /** When the candidate's exam ends: start + duration + any extra time staff granted. */
 export function endsAt(exam: Pick<Exam, 'startsAt' | 'durationMinutes'>, reg: Pick<Registration, 'extraMinutes'>) {
   return new Date(exam.startsAt.getTime() + (exam.durationMinutes + reg.extraMinutes) * MIN);
+}
+
+/** `endsAt` inside a query (ms since the epoch), from columns or values; no registration counts as no extra time. */
+export function endsAtSql(startsAt: SQLWrapper | number, durationMinutes: SQLWrapper | number, extraMinutes: SQLWrapper) {
+  return sql`(${startsAt} + (${durationMinutes} + coalesce(${extraMinutes}, 0)) * ${MIN})`;
 }
 
 export type Phase = 'before_entry' | 'waiting' | 'in_progress' | 'finished';

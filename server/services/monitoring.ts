@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, gte, inArray, isNull, lte, max, min, sql } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
 import { events, examRooms, exams, recordings, registrations, RECORDING_TRACKS, type RecordingTrack } from '@/db/schema';
+import { endsAtSql } from './exams';
 import { gapsOf } from './recordings';
 import { UPLOAD_GRACE_MS } from './recordings-limits';
 import { applyEvent, initialDeviceStatus, type DeviceStatus } from './tiles';
@@ -146,7 +147,7 @@ export type UploadBacklog = Record<RecordingTrack, { chunks: number; bytes: numb
  *   of the recording's arrived yet).
  */
 export function uploadBacklog({ db, now = new Date() }: { db: DbOrTx; now?: Date }): UploadBacklog {
-  const sittingEnd = sql`coalesce(${registrations.finishedAt}, ${exams.startsAt} + (${exams.durationMinutes} + coalesce(${registrations.extraMinutes}, 0)) * ${MIN_MS})`;
+  const sittingEnd = sql`coalesce(${registrations.finishedAt}, ${endsAtSql(exams.startsAt, exams.durationMinutes, registrations.extraMinutes)})`;
   const rows = db
     .select({
       id: recordings.id,

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { examRooms, flags, helpThreads, invigilatorAssignments, registrations, users, type Exam } from '@/db/schema';
-import { endsAt, SAVE_GRACE_MS } from '../exams';
+import { endsAt, endsAtSql, SAVE_GRACE_MS } from '../exams';
 import { examOrThrow } from './common';
 
 /**
@@ -36,7 +36,7 @@ const CONNECTION_EVENTS = sql.raw(`('participant_joined', 'participant_left', 'p
  * candidate), grouped by room and state. Cost grows with candidates, not with their history.
  */
 function stateCountsByRoom(db: Db, exam: Exam, now: Date) {
-  const endGraceMs = sql`${exam.startsAt.getTime()} + (${exam.durationMinutes} + r.extra_minutes) * 60000 + ${SAVE_GRACE_MS}`;
+  const endGraceMs = sql`${endsAtSql(exam.startsAt.getTime(), exam.durationMinutes, sql.raw('r.extra_minutes'))} + ${SAVE_GRACE_MS}`;
   return db.all<{ roomId: number; state: DashboardState; n: number }>(sql`
     select r.room_id as roomId,
       case
