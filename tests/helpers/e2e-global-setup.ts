@@ -11,7 +11,7 @@ import { buildApp, freshDb, startStack, type StackConfig } from './stack';
 declare module 'vitest' {
   export interface ProvidedContext {
     /** The simulator's network namespace (see tests/sim/netns.ts), or null without root. */
-    simNet: Omit<SimNet, 'remove'> | null;
+    simNet: Omit<SimNet, 'remove' | 'blackout' | 'setLink'> | null;
   }
 }
 

@@ -3,14 +3,13 @@
  * stack must keep running: its own ports, database file, SFU and `next start` of the last build.
  *
  * With `candidateNet`, the candidates' browser runs in a network namespace of the test's own
- * (tests/sim/netns.ts): the app and the SFU listen on the host end of its veth pair, so the
- * browser reaches them only across that link, for HTTP and WebRTC media alike, and `cut()` takes
- * the link down for real (Playwright's offline mode leaves WebRTC media flowing). Staff browsers
- * run on the host and reach the same address, which stays up. Needs root (CI runs as root).
+ * behind a router namespace (tests/sim/netns.ts): the app and the SFU listen on the host's end,
+ * so the browser reaches them only across those links, for HTTP and WebRTC media alike, and
+ * `cut()` cuts them for real (Playwright's offline mode leaves WebRTC media flowing). Staff
+ * browsers run on the host and reach the same address, which stays up. Needs root (CI runs as root).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import type { Browser } from 'playwright-core';
 import { openDb, type Db } from '@/db/client';
 import { startSfu, type SfuHandle, type SfuOptions } from '@/server/livekit/sfu';
@@ -50,8 +49,13 @@ export type FaultStack = {
   candidateBrowser(): Promise<Browser>;
   /** A browser for staff, on the host. */
   staffBrowser(): Promise<Browser>;
-  /** Takes the candidates' link down (true) or up again (false). */
-  cut(down: boolean): void;
+  /**
+   * Cuts the candidates' network (true) or gives it back (false). `link`: their interface goes
+   * down, as when Wi-Fi drops (the browser sees it go offline). `blackout`: every packet across
+   * the link is lost both ways while the interface stays up, as when the home router loses its
+   * uplink (the browser sees nothing; only timeouts tell).
+   */
+  cut(down: boolean, how?: 'link' | 'blackout'): void;
   stop(): Promise<void>;
 };
 
@@ -64,7 +68,7 @@ export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack>
   const dbPath = path.join(dir, 'app.db');
   freshDb(dbPath);
   const db = openDb(dbPath);
-  const net = o.candidateNet ? createSimNet() : null;
+  const net = o.candidateNet ? createSimNet({ router: true }) : null;
   const host = net ? net.hostAddress : '127.0.0.1';
   const appUrl = `http://${host}:${o.appPort}`;
   const sfuUrl = `ws://${host}:${o.sfuPorts[0]}`;
@@ -87,6 +91,9 @@ export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack>
     SFU_PORT: String(o.sfuPorts[0]),
     SFU_TCP_PORT: String(o.sfuPorts[1]),
     SFU_UDP_PORT: String(o.sfuPorts[2]),
+    // The exam pages' network probe (server/network-probe.ts), where the candidates reach the app.
+    NETWORK_PROBE_PORT: String(o.appPort + 2),
+    NETWORK_PROBE_BIND: host,
   };
   const launchApp = () => startApp({ port: o.appPort, host, dbPath, logFile: path.join(dir, 'app.log'), env: appEnv });
   const browsers: Browser[] = [];
@@ -142,11 +149,11 @@ export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack>
       browsers.push(b);
       return b;
     },
-    cut(down) {
+    cut(down, how = 'link') {
       if (!net) throw new Error('cut() needs candidateNet');
-      // The namespace's end: the host keeps its address, so staff pages stay up.
-      const res = spawnSync('ip', ['-n', net.name, 'link', 'set', net.nsInterface, down ? 'down' : 'up'], { encoding: 'utf8' });
-      if (res.status !== 0) throw new Error(`ip link set ${net.nsInterface}: ${res.stderr}`);
+      // Either way the host keeps its address, so staff pages stay up.
+      if (how === 'blackout') net.blackout(down);
+      else net.setLink(!down);
     },
     async stop() {
       for (const b of browsers) await b.close().catch(() => {});
