@@ -1,8 +1,17 @@
 import { Upload, type DetailedError } from 'tus-js-client';
 import { lockName } from './chunk-recorder';
 import { chunkStore, type StoredChunk, type StoredSession } from './chunk-store';
+import { GuardedHttpStack } from './guarded-http';
 
 export const UPLOAD_ENDPOINT = '/api/uploads';
+
+/**
+ * An upload request that moves no byte for this long is given up and tried again. A chunk is a
+ * few hundred KB, and the browser reports its progress as it leaves, so even a slow uplink shows
+ * progress well within this; after the last byte, the server answers in well under a second.
+ */
+const UPLOAD_STALL_MS = 15_000;
+const httpStack = typeof window === 'undefined' ? undefined : new GuardedHttpStack(UPLOAD_STALL_MS);
 
 /** The server side of the protocol the queue needs (tRPC's recordings.start and .finish). */
 export type RecordingApi = {
@@ -272,6 +281,7 @@ export class UploadQueue {
           },
           // The queue owns resuming (the URL lives beside the chunk in IndexedDB), not localStorage.
           storeFingerprintForResuming: false,
+          httpStack,
           retryDelays: [0, 1000, 3000],
           onShouldRetry: (err) => classify(err) === 'transient' && isOnline(),
           onUploadUrlAvailable: () => {
