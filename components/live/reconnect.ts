@@ -21,19 +21,36 @@ import type { ReconnectContext, ReconnectPolicy, RoomConnectOptions } from 'live
  * minutes, then the page joins anew the same way.
  */
 export function examReconnectPolicy(alternatives: () => boolean = () => false): ReconnectPolicy {
+  /** The try before the one that just failed: when it failed, the delay given, whether it heard nothing. */
+  let last: { elapsedMs: number; delay: number; silent: boolean } | null = null;
   return {
     nextRetryDelayInMs({ retryCount, elapsedMs }: ReconnectContext) {
+      if (retryCount === 0) last = null;
       if (elapsedMs > (alternatives() ? 20_000 : 15 * 60_000)) return null;
-      // Offline, a try cannot succeed, and each failed WebSocket makes Chromium hold back the
-      // next one to that address (it throttles reconnecting WebSockets): try rarely until the
-      // browser is back online. livekit-client tries at once on the `online` event, and the
-      // exam page joins anew then after a long cut.
-      if (typeof navigator !== 'undefined' && navigator.onLine === false) return 4_000 + Math.random() * 1000;
-      if (retryCount === 0) return Math.random() * 300;
-      if (retryCount < 3) return 300 + Math.random() * 300;
-      return 500 + Math.random() * 1000;
+      // How long the failed try lasted: one that waited out its signalling timeout heard nothing.
+      const lasted = last ? elapsedMs - last.elapsedMs - last.delay : null;
+      const silent = lasted != null && lasted >= SIGNAL_TIMEOUT_MS - 500;
+      const delay = nextDelay(retryCount, !silent && last?.silent === true);
+      last = { elapsedMs, delay, silent };
+      return delay;
     },
   };
+}
+
+function nextDelay(retryCount: number, answeredAfterSilence: boolean) {
+  // Offline, a try cannot succeed, and each failed WebSocket makes Chromium hold back the next
+  // one to that address (it throttles reconnecting WebSockets): try rarely until the browser is
+  // back online. livekit-client tries at once on the `online` event, and the exam page joins
+  // anew then after a long cut.
+  if (typeof navigator !== 'undefined' && navigator.onLine === false) return 4_000 + Math.random() * 1000;
+  // Tries that timed out, then one that failed fast: the network is back (the browser may never
+  // have said it was gone: a home router's uplink lost behind working Wi-Fi), and after a long
+  // outage that failure is the SFU refusing to resume a participant it dropped. The full rejoin
+  // that follows is the try that can succeed: at once.
+  if (answeredAfterSilence) return Math.random() * 200;
+  if (retryCount === 0) return Math.random() * 300;
+  if (retryCount < 3) return 300 + Math.random() * 300;
+  return 500 + Math.random() * 1000;
 }
 
 /** Whether the server named more than one SFU node to connect to. */
@@ -44,7 +61,8 @@ export const hasAlternatives = (minted: { url: string; urls?: string[] }) => (mi
  * handshake hangs, and LiveKit's default of 15 s would make the first try after the network
  * returns wait out a try made while it was down.
  */
-export const EXAM_CONNECT_OPTIONS: RoomConnectOptions = { websocketTimeout: 5_000 };
+const SIGNAL_TIMEOUT_MS = 5_000;
+export const EXAM_CONNECT_OPTIONS: RoomConnectOptions = { websocketTimeout: SIGNAL_TIMEOUT_MS };
 
 /**
  * LiveKit's server drops a participant whose connection went silent for about 15 s (ICE
