@@ -78,6 +78,16 @@ const ZEnv = z.object({
   SFU_UDP_PORT: z.coerce.number().int().positive().default(7882),
   /** livekit-server's own Prometheus endpoint in the launched SFU's config (loopback, `/metrics`). */
   SFU_PROMETHEUS_PORT: z.coerce.number().int().positive().default(6789),
+  /**
+   * UDP port on which each app process answers the exam pages' network probe
+   * (server/network-probe.ts: how a page notices at once that a silent outage is over); 0, the
+   * default, turns it off. Candidates must reach it, like the SFU's UDP port.
+   */
+  NETWORK_PROBE_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** The address the probe responder binds. */
+  NETWORK_PROBE_BIND: z.string().min(1).default('0.0.0.0'),
+  /** The host pages send probes to, when it is not the one they loaded the app from (a proxy that carries no UDP). */
+  NETWORK_PROBE_HOST: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional()),
   /** Lifetime of minted LiveKit tokens. The SFU refreshes tokens of connected clients itself. */
   LIVEKIT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(600),
   SESSION_TTL_HOURS: z.coerce.number().int().positive().default(12),

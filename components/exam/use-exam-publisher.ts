@@ -112,6 +112,16 @@ function isLive(room: Room, source: PublishedSource) {
   return source === 'screen_share' || !mst.muted;
 }
 
+type EnterResult = Awaited<ReturnType<ReturnType<typeof trpc.exam.enter.useMutation>['mutateAsync']>>;
+
+/** What a join needs from an entry: the SFU grant and where to probe the network, and when it arrived. */
+type Grant = { livekit: EnterResult['livekit']; probe: EnterResult['networkProbe']; receivedAt: number };
+
+/** A kept grant, while its token has at least a minute left (counted on this device's clock from its arrival). */
+function usable(kept: Grant | null) {
+  return kept && Date.now() - kept.receivedAt < kept.livekit.ttlMs - 60_000 ? kept : null;
+}
+
 type Health = Record<PublishedSource, boolean>;
 const NONE: Health = { screen_share: false, camera: false, microphone: false };
 
@@ -142,6 +152,14 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
   // take the exam off the screen while it runs.
   const [entry, setEntry] = useState<Awaited<ReturnType<typeof enter.mutateAsync>> | null>(null);
   const entered = useRef(false);
+  /**
+   * The SFU grant of the last entry, and whether the next join may use it again: a join anew
+   * right after an outage needs no new token while this one is valid, and so waits for no
+   * request to our server (whose connections the outage may have left hanging) and, when a
+   * whole school comes back, does not send it hundreds of entries at once.
+   */
+  const grant = useRef<Grant | null>(null);
+  const reuseGrant = useRef(false);
   const [displaced, setDisplaced] = useState(false);
   const failures = useRef(0);
   /** What this exam page captured, kept across room connections; stopped when the page leaves the exam. */
@@ -240,8 +258,20 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
       .on(RoomEvent.TrackUnmuted, sync)
       .on(RoomEvent.MediaDevicesError, sync);
     // Back from a cut longer than the SFU keeps a silent participant: LiveKit would first try to
-    // resume (refused), possibly still waiting on a try begun while offline; join anew at once
-    // instead, with what the page captured. Shorter cuts are LiveKit's to resume.
+    // resume (refused), possibly still waiting on a try begun during the cut; join anew at once
+    // instead, with what the page captured and the grant it has. Shorter cuts are LiveKit's to
+    // resume. The browser says so with `online` when its own link went down (Wi-Fi lost); when
+    // the network was lost further away, the network probe's answering again does (connect.ts).
+    const joinAnewNow = () => {
+      if (cancelled || left.current || r.state === ConnectionState.Connected || r.state === ConnectionState.Disconnected) return;
+      // A school's network coming back brings its candidates together: spread them a little.
+      const t = setTimeout(() => {
+        if (cancelled || left.current || r.state === ConnectionState.Connected) return;
+        reuseGrant.current = true;
+        setAttempt((n) => n + 1);
+      }, Math.random() * 300);
+      stopWaiting = () => clearTimeout(t);
+    };
     let offlineSince: number | null = null;
     const onOffline = () => {
       offlineSince ??= Date.now();
@@ -249,12 +279,10 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
     const onOnline = () => {
       const long = offlineSince != null && Date.now() - offlineSince > SFU_DROPS_SILENT_AFTER_MS;
       offlineSince = null;
-      if (!long || cancelled || left.current || r.state === ConnectionState.Connected || r.state === ConnectionState.Disconnected) return;
-      // A school's network coming back brings its candidates together: spread them a little.
-      const t = setTimeout(() => {
-        if (!cancelled && !left.current && r.state !== ConnectionState.Connected) setAttempt((n) => n + 1);
-      }, Math.random() * 300);
-      stopWaiting = () => clearTimeout(t);
+      if (long) joinAnewNow();
+    };
+    const onNetworkBack = (lostForMs: number) => {
+      if (lostForMs > SFU_DROPS_SILENT_AFTER_MS) joinAnewNow();
     };
     window.addEventListener('offline', onOffline);
     window.addEventListener('online', onOnline);
@@ -269,13 +297,21 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
     }, 10_000);
 
     (async () => {
-      const res = await mutate.current({ examId, displays: readDisplaysRef.current() });
-      if (cancelled) return;
-      entered.current = true;
-      setEntry(res);
-      const { livekit } = res;
+      let kept = reuseGrant.current ? usable(grant.current) : null;
+      reuseGrant.current = false;
+      if (!kept) {
+        const res = await mutate.current({ examId, displays: readDisplaysRef.current() });
+        if (cancelled) return;
+        entered.current = true;
+        setEntry(res);
+        kept = { livekit: res.livekit, probe: res.networkProbe, receivedAt: Date.now() };
+        grant.current = kept;
+      }
+      const { livekit, probe } = kept;
       alternatives = hasAlternatives(livekit);
-      await connectRoom(r, livekit);
+      await connectRoom(r, livekit, {
+        networkProbe: probe ? { url: `stun:${probe.host ?? window.location.hostname}:${probe.port}`, onBack: onNetworkBack } : undefined,
+      });
       if (cancelled) return r.disconnect(false);
       failures.current = 0;
       setDisplaced(false);

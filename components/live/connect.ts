@@ -7,6 +7,12 @@ export type SfuAddress = { url: string; urls?: string[]; token: string };
 export type ConnectRoomOptions = RoomConnectOptions & {
   /** Rewrites each SFU URL before use (the phone reaches a loopback SFU through the page's host). */
   mapUrl?: (url: string) => string;
+  /**
+   * A STUN address (`stun:host:port`, server/network-probe.ts) and what to call when it answers
+   * again after silence while LiveKit is still reconnecting, with how long it has been: see
+   * `watchNetwork`.
+   */
+  networkProbe?: { url: string; onBack: (lostForMs: number) => void };
 };
 
 /** How long one SFU node may take to answer a probe before the next one in the list is taken. */
@@ -47,17 +53,88 @@ async function firstAnswering(urls: string[]) {
  * dead node is skipped before joining rather than after.
  */
 export async function connectRoom(room: Room, minted: SfuAddress, options: ConnectRoomOptions = {}): Promise<string> {
-  const { mapUrl = (u: string) => u, ...rest } = options;
+  const { mapUrl = (u: string) => u, networkProbe, ...rest } = options;
   const connectOptions = { ...EXAM_CONNECT_OPTIONS, ...rest };
   const urls = [...new Set((minted.urls?.length ? minted.urls : [minted.url]).map(mapUrl))];
-  if (urls.length === 1) {
-    await room.connect(urls[0]!, minted.token, connectOptions);
-    return urls[0]!;
-  }
-  const url = (await firstAnswering(urls)) ?? urls[0]!;
+  const url = urls.length === 1 ? urls[0]! : ((await firstAnswering(urls)) ?? urls[0]!);
   await room.connect(url, minted.token, connectOptions);
-  followSurvivors(room, url, urls);
+  if (urls.length > 1) followSurvivors(room, url, urls);
+  if (networkProbe) watchNetwork(room, networkProbe.url, networkProbe.onBack);
   return url;
+}
+
+const reconnectingNow = (room: Room) => room.state === ConnectionState.Reconnecting || room.state === ConnectionState.SignalReconnecting;
+
+/** How often, and for how long each, the network probe asks (a STUN request goes out at once, then after 250 and 750 ms). */
+const NETWORK_PROBE_MS = 1000;
+
+/**
+ * Whether the STUN responder at `url` answers within `ms`: an ICE gatherer asks it, and its
+ * answer arrives as a server-reflexive candidate. Each call is a peer connection of its own,
+ * closed at once (no media, no signalling).
+ */
+async function stunAnswers(url: string, ms: number) {
+  const pc = new RTCPeerConnection({ iceServers: [{ urls: url }] });
+  try {
+    const answered = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      pc.onicecandidate = (e) => {
+        if (e.candidate?.type !== 'srflx') return;
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+    pc.createDataChannel('probe');
+    await pc.setLocalDescription(await pc.createOffer());
+    return await answered;
+  } catch {
+    return false;
+  } finally {
+    pc.close();
+  }
+}
+
+/**
+ * Tells the page when packets flow again after an outage the browser never noticed (a home
+ * router lost its uplink behind working Wi-Fi: no `offline`, no `online`). LiveKit learns it only
+ * from its own next try, which a try begun during the outage can hold back by seconds; after an
+ * outage long enough for the SFU to have dropped the participant, that try is a refused resume
+ * before the full rejoin. While the room is reconnecting and the browser thinks it is online,
+ * this asks the network probe about once a second; its first answer after a silence calls
+ * `onBack`, and the page can join anew at once. Offline, the browser says when it is back.
+ */
+function watchNetwork(room: Room, url: string, onBack: (lostForMs: number) => void) {
+  let watching = false;
+  const watch = async () => {
+    if (watching) return;
+    watching = true;
+    const since = Date.now();
+    let silent = false;
+    try {
+      while (reconnectingNow(room)) {
+        if (navigator.onLine === false) {
+          await new Promise((r) => setTimeout(r, NETWORK_PROBE_MS));
+          continue;
+        }
+        const t0 = Date.now();
+        const answered = await stunAnswers(url, NETWORK_PROBE_MS);
+        if (!reconnectingNow(room)) break;
+        if (!answered) silent = true;
+        else if (silent) {
+          silent = false;
+          onBack(Date.now() - since);
+        }
+        await new Promise((r) => setTimeout(r, Math.max(0, NETWORK_PROBE_MS - (Date.now() - t0))));
+      }
+    } finally {
+      watching = false;
+    }
+  };
+  const onReconnecting = () => void watch();
+  const stop = () => {
+    room.off(RoomEvent.Reconnecting, onReconnecting).off(RoomEvent.SignalReconnecting, onReconnecting);
+  };
+  room.on(RoomEvent.Reconnecting, onReconnecting).on(RoomEvent.SignalReconnecting, onReconnecting).once(RoomEvent.Disconnected, stop);
 }
 
 /**
@@ -77,7 +154,7 @@ export async function connectRoom(room: Room, minted: SfuAddress, options: Conne
 function followSurvivors(room: Room, joined: string, urls: string[]) {
   let current = joined;
   let probing = false;
-  const reconnecting = () => room.state === ConnectionState.Reconnecting || room.state === ConnectionState.SignalReconnecting;
+  const reconnecting = () => reconnectingNow(room);
 
   const probe = async () => {
     if (probing) return;

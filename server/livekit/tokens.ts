@@ -57,6 +57,8 @@ export type MintedToken = {
   room: string;
   identity: string;
   expiresAt: number;
+  /** How long the token is valid from when it was made: the client's own clock may be off. */
+  ttlMs: number;
 };
 
 async function mint(opts: { room: string; identity: string; name?: string; grant: VideoGrant; attributes: Record<string, string> }): Promise<MintedToken> {
@@ -76,6 +78,7 @@ async function mint(opts: { room: string; identity: string; name?: string; grant
     room: opts.room,
     identity: opts.identity,
     expiresAt: Date.now() + ttl * 1000,
+    ttlMs: ttl * 1000,
   };
 }
 

@@ -20,6 +20,7 @@ import {
   type Registration,
   type TimelineEvent,
 } from '@/db/schema';
+import { env } from '../env';
 import { AppError } from '../errors';
 import type { EventBus } from '../events/bus';
 import { resumable } from '../events/resumable';
@@ -344,6 +345,8 @@ export async function enterExam({ db, candidateId, examId, displays = 'unknown',
   }
   const livekit = await mintCandidatePcToken({ room: room.livekitRoom, candidateId });
   return {
+    /** Where the page probes the network while its SFU connection is down (server/network-probe.ts); host null: the app's own. */
+    networkProbe: env.NETWORK_PROBE_PORT ? { host: env.NETWORK_PROBE_HOST ?? null, port: env.NETWORK_PROBE_PORT } : null,
     exam: {
       id: exam.id,
       title: exam.title,

@@ -124,6 +124,10 @@ async function main() {
   // Loopback only, in both modes: other machines come in through the --lan proxy, whose
   // X-Forwarded-For is the only one the app may believe.
   const args = [mode === 'dev' ? 'dev' : 'start', '-p', String(env.APP_PORT), '-H', '127.0.0.1'];
+  // The exam pages' network probe (server/network-probe.ts), next to the SFU's UDP port; with
+  // --lan, other machines' pages must reach it too.
+  process.env.NETWORK_PROBE_PORT ??= String(env.SFU_UDP_PORT + 1);
+  process.env.NETWORK_PROBE_BIND ??= lan ? '0.0.0.0' : '127.0.0.1';
   app = spawn(process.execPath, [...APP_NODE_FLAGS, nextBin, ...args], { stdio: 'inherit', env: process.env });
   if (lan) {
     proxy = await startLanProxy({ host: lan, appPort: env.APP_PORT, sfuPort: env.SFU_PORT });

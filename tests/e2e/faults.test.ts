@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { eq } from 'drizzle-orm';
-import { devices, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { devices, type Browser, type BrowserContext, type BrowserContextOptions, type Page, type Request } from 'playwright-core';
 import superjson from 'superjson';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { answers, registrations, sessions } from '@/db/schema';
@@ -66,6 +66,12 @@ async function candidatePage(idNumber: string, examId: number) {
   // The page's console (LiveKit's reconnect steps among it), timed, for reading a slow recovery.
   const log = fs.createWriteStream(path.join(stack.dir, `candidate-${idNumber}.log`));
   page.on('console', (m) => log.write(`${new Date().toISOString()} ${m.type()} ${m.text()}\n`));
+  // Its HTTP requests too: which one hung through a cut, and when it came back.
+  const at = () => new Date().toISOString();
+  const api = (q: Request) => !new URL(q.url()).pathname.startsWith('/_next/');
+  page.on('request', (q) => api(q) && log.write(`${at()} request ${q.method()} ${q.url().slice(0, 120)}\n`));
+  page.on('requestfinished', (q) => api(q) && log.write(`${at()} finished ${q.method()} ${q.url().slice(0, 120)}\n`));
+  page.on('requestfailed', (q) => api(q) && log.write(`${at()} failed ${q.method()} ${q.url().slice(0, 120)} ${q.failure()?.errorText}\n`));
   await loginAsCandidate(page, idNumber, PASSWORD);
   await page.goto(`/exams/${examId}`);
   for (const s of ['screen_share', 'camera', 'microphone']) {
@@ -205,8 +211,12 @@ describe.skipIf(!isRoot)('exam-day faults', () => {
     }
   }, 300_000);
 
-  for (const seconds of [30, 90]) {
-    it(`the candidate's network cut for ${seconds} s: the stream is back within seconds of the network (target 3 s), no recording lost, the clock unaffected`, async () => {
+  for (const [seconds, how] of [
+    [30, 'blackout'],
+    [90, 'blackout'],
+    [30, 'link'],
+  ] as const) {
+    it(`the candidate's network cut for ${seconds} s (${how}): the stream is back within seconds of the network, no recording lost, the clock unaffected`, async () => {
       const { exam, room, invigilator, candidates } = await makeRoomScenario(stack.db, { candidates: 1, exam: { startsIn: -1, durationMinutes: 30 } });
       makeQuestionSheet(stack.db, exam.id);
       const c = candidates[0]!;
@@ -218,33 +228,33 @@ describe.skipIf(!isRoot)('exam-day faults', () => {
       const capturesBefore = await capturesOn(page);
       const recordedBefore = (await recordedOn(page)).length;
 
-      stack.cut(true);
+      stack.cut(true, how);
       const cutAt = Date.now();
       // The grid loses the picture: the tile stops decoding (its status follows LiveKit's view).
       const framesAt = async () => (await tileSample(grid, c.id)).frames.screen!.frames;
       const f0 = await framesAt();
       await new Promise((r) => setTimeout(r, Math.min(10_000, seconds * 1000 - 2000)));
       expect(await framesAt()).toBeLessThanOrEqual(f0 + 3 * 3);
-      await screenshot(page, `faults-cut-${seconds}s-candidate`);
+      await screenshot(page, `faults-cut-${how}-${seconds}s-candidate`);
       await new Promise((r) => setTimeout(r, Math.max(0, seconds * 1000 - (Date.now() - cutAt))));
       const clockOffline = await remainingMs(page);
       const serverOffline = serverRemainingMs(exam, c.id);
       const recordedOffline = (await recordedOn(page)).length - recordedBefore;
-      await screenshot(grid, `faults-cut-${seconds}s-grid`);
+      await screenshot(grid, `faults-cut-${how}-${seconds}s-grid`);
 
-      stack.cut(false);
+      stack.cut(false, how);
       const backAt = Date.now();
       console.log(`network back at ${new Date(backAt).toISOString()}`);
       const [backMs] = await waitForFeedsBack(grid, who, backAt, 60_000);
-      recordMetric(`faults_cut_${seconds}s_stream_back_ms`, backMs!);
-      console.log(JSON.stringify({ fault: `cut-${seconds}s`, backMs, recordedOffline }));
-      // The target is 3 s (met on an idle machine: 2.4-2.7 s, recorded above); the bound leaves room
-      // for a busy CI machine, where one full rejoin costs up to twice as long.
-      expect(backMs).toBeLessThanOrEqual(5000);
+      recordMetric(`faults_cut_${how}_${seconds}s_stream_back_ms`, backMs!);
+      console.log(JSON.stringify({ fault: `cut-${how}-${seconds}s`, backMs, recordedOffline }));
+      // The target is 3 s. After a link cut Chromium gives WebRTC the interface back only 1.5-3 s
+      // after it is up (no page can connect media before), so that bound is 5 s (README).
+      expect(backMs).toBeLessThanOrEqual(how === 'blackout' ? 3000 : 5000);
 
       // Recording went on through the cut (4 s chunks of screen and camera) and all of it arrives.
       expect(recordedOffline).toBeGreaterThanOrEqual(Math.floor(seconds / 4));
-      console.log(JSON.stringify({ fault: `cut-${seconds}s`, ...(await expectNoRecordingLoss(page, c.id)) }));
+      console.log(JSON.stringify({ fault: `cut-${how}-${seconds}s`, ...(await expectNoRecordingLoss(page, c.id)) }));
       // The page's countdown ran on through the cut, on the server's clock.
       expect(Math.abs(clockOffline - serverOffline)).toBeLessThan(3000);
       expect(Math.abs((await remainingMs(page)) - serverRemainingMs(exam, c.id))).toBeLessThan(3000);
