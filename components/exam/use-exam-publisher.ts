@@ -150,7 +150,7 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
   const left = useRef(false);
   // Kept once the server let the candidate in: a later re-join (after a long outage) must not
   // take the exam off the screen while it runs.
-  const [entry, setEntry] = useState<Awaited<ReturnType<typeof enter.mutateAsync>> | null>(null);
+  const [entry, setEntry] = useState<EnterResult | null>(null);
   const entered = useRef(false);
   /**
    * The SFU grant of the last entry, and whether the next join may use it again: a join anew

@@ -65,7 +65,7 @@ export async function connectRoom(room: Room, minted: SfuAddress, options: Conne
 
 const reconnectingNow = (room: Room) => room.state === ConnectionState.Reconnecting || room.state === ConnectionState.SignalReconnecting;
 
-/** How often, and for how long each, the network probe asks (a STUN request goes out at once, then after 250 and 750 ms). */
+/** How often, and for how long each, the network probe asks (Chromium's gatherer sends a STUN request at once and resends it after 250 and 750 ms). */
 const NETWORK_PROBE_MS = 1000;
 
 /**
