@@ -67,11 +67,13 @@ async function candidatePage(idNumber: string, examId: number) {
   const log = fs.createWriteStream(path.join(stack.dir, `candidate-${idNumber}.log`));
   page.on('console', (m) => log.write(`${new Date().toISOString()} ${m.type()} ${m.text()}\n`));
   // Its HTTP requests too: which one hung through a cut, and when it came back.
-  const at = () => new Date().toISOString();
-  const api = (q: Request) => !new URL(q.url()).pathname.startsWith('/_next/');
-  page.on('request', (q) => api(q) && log.write(`${at()} request ${q.method()} ${q.url().slice(0, 120)}\n`));
-  page.on('requestfinished', (q) => api(q) && log.write(`${at()} finished ${q.method()} ${q.url().slice(0, 120)}\n`));
-  page.on('requestfailed', (q) => api(q) && log.write(`${at()} failed ${q.method()} ${q.url().slice(0, 120)} ${q.failure()?.errorText}\n`));
+  const logRequest = (what: string) => (q: Request) => {
+    if (new URL(q.url()).pathname.startsWith('/_next/')) return;
+    log.write(`${new Date().toISOString()} ${what} ${q.method()} ${q.url().slice(0, 120)}${what === 'failed' ? ` ${q.failure()?.errorText}` : ''}\n`);
+  };
+  page.on('request', logRequest('request'));
+  page.on('requestfinished', logRequest('finished'));
+  page.on('requestfailed', logRequest('failed'));
   await loginAsCandidate(page, idNumber, PASSWORD);
   await page.goto(`/exams/${examId}`);
   for (const s of ['screen_share', 'camera', 'microphone']) {

@@ -38,12 +38,15 @@ export type SimNet = {
   remove: () => void;
 };
 
-function ip(args: string[], { check = true } = {}) {
-  const res = spawnSync('ip', args, { encoding: 'utf8' });
-  if (res.error) throw new Error(`cannot run ip (Debian package iproute2): ${res.error.message}`);
-  if (check && res.status !== 0) throw new Error(`ip ${args.join(' ')}: ${res.stderr.trim()}`);
+/** Runs one of iproute2's tools (`ip`, `tc`); throws with its message when it fails, unless `check` is off. */
+function iproute(tool: 'ip' | 'tc', args: string[], { check = true } = {}) {
+  const res = spawnSync(tool, args, { encoding: 'utf8' });
+  if (res.error) throw new Error(`cannot run ${tool} (Debian package iproute2): ${res.error.message}`);
+  if (check && res.status !== 0) throw new Error(`${tool} ${args.join(' ')}: ${res.stderr.trim()}`);
   return res.stdout;
 }
+
+const ip = (args: string[], opts?: { check?: boolean }) => iproute('ip', args, opts);
 
 const alive = (pid: number) => {
   try {
@@ -98,9 +101,7 @@ export function createSimNet({ router = false }: { router?: boolean } = {}): Sim
     if (!router) throw new Error('blackout() needs createSimNet({ router: true })');
     // A queue of length 0 on the router's two ways out: every packet dropped, inside the router.
     for (const dev of [wanIf, lanIf]) {
-      const args = on ? ['replace', 'dev', dev, 'root', 'pfifo', 'limit', '0'] : ['del', 'dev', dev, 'root'];
-      const res = spawnSync('tc', ['-n', gw, 'qdisc', ...args], { encoding: 'utf8' });
-      if (res.status !== 0) throw new Error(`tc -n ${gw} qdisc ${args.join(' ')}: ${res.stderr || res.error?.message}`);
+      iproute('tc', ['-n', gw, 'qdisc', ...(on ? ['replace', 'dev', dev, 'root', 'pfifo', 'limit', '0'] : ['del', 'dev', dev, 'root'])]);
     }
   };
   const gateway = () => {
@@ -136,8 +137,7 @@ export function createSimNet({ router = false }: { router?: boolean } = {}): Sim
       ip(['-n', gw, 'neigh', 'replace', hostAddress, 'lladdr', mac(1), 'dev', wanIf, 'nud', 'permanent']);
       ip(['-n', gw, 'neigh', 'replace', fleetAddress, 'lladdr', mac(6), 'dev', lanIf, 'nud', 'permanent']);
       // /proc/sys/net belongs to the namespace of the process that reads it.
-      const fwd = spawnSync('ip', ['netns', 'exec', gw, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward'], { encoding: 'utf8' });
-      if (fwd.status !== 0) throw new Error(`ip_forward in ${gw}: ${fwd.stderr || fwd.error?.message}`);
+      ip(['netns', 'exec', gw, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
       ip(['-n', name, 'addr', 'add', `${fleetAddress}/30`, 'dev', nsIf]);
     }
     ip(['-n', name, 'link', 'set', nsIf, 'up']);
