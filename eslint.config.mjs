@@ -4,7 +4,18 @@ import tseslint from 'typescript-eslint';
 
 const serverCode = {
   // Except the live stream's protocol (topic names, header, limits), which both ends share and which imports only types itself.
-  group: ['@/server/**', '!@/server/live/', '@/server/live/**', '!@/server/live/types', '../server/*', '../../server/*'],
+  // And the face models' configuration, which the server's worker and the candidate's page share.
+  group: [
+    '@/server/**',
+    '!@/server/live/',
+    '@/server/live/**',
+    '!@/server/live/types',
+    '!@/server/face/',
+    '@/server/face/**',
+    '!@/server/face/human-config',
+    '../server/*',
+    '../../server/*',
+  ],
   allowTypeImports: true,
   message: 'Components run in the browser: import only types from server/.',
 };

@@ -44,7 +44,8 @@ function contentSecurityPolicy() {
   const loopback = ['ws://127.0.0.1:*', 'http://127.0.0.1:*', 'ws://localhost:*', 'http://localhost:*'];
   return [
     "default-src 'self'",
-    `script-src 'self' 'unsafe-inline'${dev ? " 'unsafe-eval'" : ''}`,
+    // 'wasm-unsafe-eval': the face models run on tfjs' WebAssembly backend (components/face).
+    `script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'${dev ? " 'unsafe-eval'" : ''}`,
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "media-src 'self' blob: mediastream:",
@@ -91,7 +92,16 @@ const nextConfig = {
   allowedDevOrigins: ['127.0.0.1'],
   // Native modules load from node_modules at run time rather than being bundled; so does
   // prom-client, so that every route bundle of a process shares its one registry.
-  serverExternalPackages: ['better-sqlite3', '@node-rs/argon2', 'prom-client'],
+  serverExternalPackages: [
+    'better-sqlite3',
+    '@node-rs/argon2',
+    'prom-client',
+    'sharp',
+    '@vladmandic/human',
+    '@tensorflow/tfjs-core',
+    '@tensorflow/tfjs-converter',
+    '@tensorflow/tfjs-backend-wasm',
+  ],
   // `npm test` type-checks the whole repo (app, server and tests) with tsc once; the build
   // need not repeat it.
   typescript: { ignoreBuildErrors: true },

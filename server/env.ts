@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { FACE_MODEL_NAMES, type FaceModels } from './face/human-config';
 
 /** The secret once shipped in .env.example and as the default here: public, so never accepted. */
 export const PUBLIC_EXAMPLE_SECRETS: readonly string[] = ['dev-secret-change-me-0123456789abcdef'];
@@ -152,6 +153,31 @@ const ZEnv = z.object({
     .int()
     .positive()
     .default(4 * 1024 ** 3),
+  /**
+   * Face models switched on (comma-separated, of detector, mesh, description, antispoof,
+   * liveness, object; README "Face models" gives each one's source and licence). An empty list
+   * switches face login and face signals off. Face login needs detector and description.
+   */
+  FACE_MODELS: z
+    .string()
+    .default('detector,mesh,description,object')
+    .transform((s, ctx) => {
+      const names = s
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean);
+      const bad = names.filter((n) => !(FACE_MODEL_NAMES as readonly string[]).includes(n));
+      if (bad.length) ctx.addIssue({ code: 'custom', message: `unknown face model(s): ${bad.join(', ')}; known: ${FACE_MODEL_NAMES.join(', ')}` });
+      return Object.fromEntries(FACE_MODEL_NAMES.map((n) => [n, names.includes(n)])) as FaceModels;
+    }),
+  /**
+   * The similarity (cosine of the descriptors, -1..1) at or above which a face login matches the
+   * reference photo. Chosen from `npm run face:report` (README); below it the attempt waits for a
+   * person in the identity check queue.
+   */
+  FACE_MATCH_THRESHOLD: z.coerce.number().min(-1).max(1).default(0.5),
+  /** Face analyses one app process queues before it answers "busy, try again" (each takes ~0.1-0.3 s of one core). */
+  FACE_QUEUE_MAX: z.coerce.number().int().positive().max(1000).default(24),
   /** Shown in the candidate's support centre. */
   SUPPORT_PHONE: z.string().min(1).default('400-800-1234'),
   SUPPORT_QQ: z.string().min(1).default('800012345'),

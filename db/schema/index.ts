@@ -337,6 +337,12 @@ export const FLAG_TYPES = [
   'fullscreen_left',
   'extended_display',
   'client_mismatch',
+  // Face signals from the candidate's own camera (components/face): suggestions, like the rest.
+  'face_missing',
+  'second_person',
+  'identity_mismatch',
+  'looking_away',
+  'phone_visible',
   'manual',
 ] as const;
 export type FlagType = (typeof FLAG_TYPES)[number];
@@ -803,6 +809,112 @@ export const candidateImports = sqliteTable(
   (t) => [index('candidate_imports_exam_idx').on(t.examId, t.id)],
 );
 
+/**
+ * A candidate's reference photo (from the office's photo package or the candidate editor) and
+ * the face descriptor the server computed from it when it was accepted. Apart from `users` so
+ * that listing candidates never reads the bytes.
+ */
+export const faceReferences = sqliteTable('face_references', {
+  candidateId: integer('candidate_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  /** The photo as the server re-encoded it: JPEG, upright, no metadata. */
+  photo: blob('photo', { mode: 'buffer' }).notNull(),
+  /** Float32, little-endian (server/face/descriptor.ts). */
+  descriptor: blob('descriptor', { mode: 'buffer' }).notNull(),
+  source: text('source', { enum: ['import', 'editor'] }).notNull(),
+  createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+});
+
+/** One file of a photo package, as the preview judged it: a problem is a message key (adminPhotos.problems.*). */
+export type PhotoImportEntry = {
+  name: string;
+  idNumber: string | null;
+  candidateId: number | null;
+  problem: string | null;
+  params?: Record<string, string | number>;
+};
+
+/**
+ * A photo package (ZIP of images named by ID number): checked into a preview first, with every
+ * accepted photo and descriptor staged in `face_photo_import_items`; committing stores them all
+ * or none.
+ */
+export const facePhotoImports = sqliteTable('face_photo_imports', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  fileName: text('file_name').notNull(),
+  entries: text('entries', { mode: 'json' }).$type<PhotoImportEntry[]>().notNull(),
+  createdBy: integer('created_by')
+    .notNull()
+    .references(() => users.id),
+  createdAt: createdAt(),
+  committedAt: integer('committed_at', { mode: 'timestamp_ms' }),
+});
+
+export const facePhotoImportItems = sqliteTable(
+  'face_photo_import_items',
+  {
+    importId: integer('import_id')
+      .notNull()
+      .references(() => facePhotoImports.id, { onDelete: 'cascade' }),
+    candidateId: integer('candidate_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    photo: blob('photo', { mode: 'buffer' }).notNull(),
+    descriptor: blob('descriptor', { mode: 'buffer' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.importId, t.candidateId] })],
+);
+
+/**
+ * A face login attempt. `accepted`: the server matched it above the threshold. `pending`: below
+ * it, waiting in the identity check queue. `approved` / `refused`: a person decided. `rejected`:
+ * no usable face (none, several, too small, failed liveness), never queued.
+ */
+export const FACE_ATTEMPT_STATUSES = ['accepted', 'pending', 'approved', 'refused', 'rejected'] as const;
+export type FaceAttemptStatus = (typeof FACE_ATTEMPT_STATUSES)[number];
+
+export const faceAttempts = sqliteTable(
+  'face_attempts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    candidateId: integer('candidate_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: FACE_ATTEMPT_STATUSES }).notNull(),
+    /** The best similarity of the frames to the reference, 0..1 (null when no face was usable). */
+    similarity: real('similarity'),
+    /** Why it was rejected or queued: a message key (faceLogin.reasons.*). */
+    reason: text('reason'),
+    /** SHA-256 of the secret the submitting page holds: only that page may collect the session. */
+    secretHash: text('secret_hash').notNull(),
+    /** When the page collected its session (an attempt opens at most one). */
+    claimedAt: integer('claimed_at', { mode: 'timestamp_ms' }),
+    decidedBy: integer('decided_by').references(() => users.id, { onDelete: 'set null' }),
+    decidedAt: integer('decided_at', { mode: 'timestamp_ms' }),
+    decisionNote: text('decision_note'),
+    client: text('client'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('face_attempts_status_idx').on(t.status, t.id), index('face_attempts_candidate_idx').on(t.candidateId, t.id)],
+);
+
+/** The frames a face login attempt sent, kept as evidence as long as recordings are. */
+export const faceAttemptFrames = sqliteTable(
+  'face_attempt_frames',
+  {
+    attemptId: integer('attempt_id')
+      .notNull()
+      .references(() => faceAttempts.id, { onDelete: 'cascade' }),
+    idx: integer('idx').notNull(),
+    jpeg: blob('jpeg', { mode: 'buffer' }).notNull(),
+    faces: integer('faces').notNull(),
+    similarity: real('similarity'),
+  },
+  (t) => [primaryKey({ columns: [t.attemptId, t.idx] })],
+);
+
 export type User = typeof users.$inferSelect;
 export type Exam = typeof exams.$inferSelect;
 export type ExamRoom = typeof examRooms.$inferSelect;
@@ -824,6 +936,8 @@ export type PhoneDevice = typeof phoneDevices.$inferSelect;
 export type Recording = typeof recordings.$inferSelect;
 export type RecordingChunk = typeof recordingChunks.$inferSelect;
 export type CandidateImport = typeof candidateImports.$inferSelect;
+export type FaceReference = typeof faceReferences.$inferSelect;
+export type FaceAttempt = typeof faceAttempts.$inferSelect;
 export type Incident = typeof incidents.$inferSelect;
 export type IncidentCandidate = typeof incidentCandidates.$inferSelect;
 export type ExamAttachment = typeof examAttachments.$inferSelect;

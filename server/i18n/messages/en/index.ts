@@ -10,6 +10,7 @@ import app from './app.json';
 import desk from './desk.json';
 import deviceCheck from './deviceCheck.json';
 import errors from './errors.json';
+import face from './face.json';
 import examRoom from './examRoom.json';
 import exams from './exams.json';
 import flags from './flags.json';
@@ -41,6 +42,7 @@ const allErrors = {
   messages: { ...errors.messages, ...messages.errors },
   help: help.errors,
   incidents: incidents.errors,
+  face: face.errors,
   phone: phone.errors,
   recordings: recordings.errors,
   // The back office: one namespace per area, each with its own errors block.
@@ -67,6 +69,7 @@ export default {
   errors: allErrors,
   examRoom,
   exams,
+  face,
   flags,
   grid,
   help,
