@@ -7,12 +7,17 @@ import { trpc } from '@/components/providers/trpc';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { useErrorText } from '@/components/ui/use-error-text';
+import { FaceLogin } from './face-login';
 
 type Tab = 'candidate' | 'staff';
+/** The manual's order: face recognition first, password login (switched on by staff) second. */
+type Method = 'face' | 'password';
 
 /** `onCandidateLogin` runs once a candidate is signed in, before the page moves on. */
 export function LoginForm({ onCandidateLogin }: { onCandidateLogin?: () => void }) {
   const t = useTranslations('login');
+  const tf = useTranslations('faceLogin');
+  const [method, setMethod] = useState<Method>('face');
   const errorText = useErrorText();
   const router = useRouter();
   const [tab, setTab] = useState<Tab>('candidate');
@@ -57,31 +62,56 @@ export function LoginForm({ onCandidateLogin }: { onCandidateLogin?: () => void 
           </button>
         ))}
       </div>
-      <form onSubmit={submit} className="space-y-4" noValidate key={tab}>
-        {tab === 'candidate' ? (
+      {tab === 'candidate' && (
+        <div className="mb-4 flex gap-4 border-b border-slate-200 text-sm" role="radiogroup">
+          {(['face', 'password'] as const).map((m) => (
+            <button
+              key={m}
+              type="button"
+              role="radio"
+              aria-checked={method === m}
+              onClick={() => setMethod(m)}
+              className={`-mb-px border-b-2 px-1 pb-2 ${method === m ? 'border-blue-600 font-medium text-blue-700' : 'border-transparent text-slate-500 hover:text-slate-700'}`}
+            >
+              {tf(m === 'face' ? 'methodFace' : 'methodPassword')}
+            </button>
+          ))}
+        </div>
+      )}
+      {tab === 'candidate' && method === 'face' ? (
+        <FaceLogin
+          onLoggedIn={(home) => {
+            onCandidateLogin?.();
+            onSuccess({ home });
+          }}
+        />
+      ) : (
+        <form onSubmit={submit} className="space-y-4" noValidate key={tab}>
+          {tab === 'candidate' ? (
+            <label className="block text-sm font-medium text-slate-700">
+              {t('idNumber')}
+              <input name="idNumber" autoComplete="username" placeholder={t('idNumberPlaceholder')} className={input} maxLength={18} />
+              {fieldErrors.idNumber && <span className="mt-1 block text-xs text-red-600">{fieldErrors.idNumber}</span>}
+            </label>
+          ) : (
+            <label className="block text-sm font-medium text-slate-700">
+              {t('username')}
+              <input name="username" autoComplete="username" className={input} />
+              {fieldErrors.username && <span className="mt-1 block text-xs text-red-600">{fieldErrors.username}</span>}
+            </label>
+          )}
           <label className="block text-sm font-medium text-slate-700">
-            {t('idNumber')}
-            <input name="idNumber" autoComplete="username" placeholder={t('idNumberPlaceholder')} className={input} maxLength={18} />
-            {fieldErrors.idNumber && <span className="mt-1 block text-xs text-red-600">{fieldErrors.idNumber}</span>}
+            {t('password')}
+            <input name="password" type="password" autoComplete="current-password" className={input} />
+            {fieldErrors.password && <span className="mt-1 block text-xs text-red-600">{fieldErrors.password}</span>}
           </label>
-        ) : (
-          <label className="block text-sm font-medium text-slate-700">
-            {t('username')}
-            <input name="username" autoComplete="username" className={input} />
-            {fieldErrors.username && <span className="mt-1 block text-xs text-red-600">{fieldErrors.username}</span>}
-          </label>
-        )}
-        <label className="block text-sm font-medium text-slate-700">
-          {t('password')}
-          <input name="password" type="password" autoComplete="current-password" className={input} />
-          {fieldErrors.password && <span className="mt-1 block text-xs text-red-600">{fieldErrors.password}</span>}
-        </label>
-        {active.error && <Alert>{errorText(active.error)}</Alert>}
-        <Button type="submit" className="w-full" disabled={active.isPending}>
-          {active.isPending ? t('submitting') : t('submit')}
-        </Button>
-        {tab === 'candidate' && <p className="text-xs leading-relaxed text-slate-500">{t('candidateHint')}</p>}
-      </form>
+          {active.error && <Alert>{errorText(active.error)}</Alert>}
+          <Button type="submit" className="w-full" disabled={active.isPending}>
+            {active.isPending ? t('submitting') : t('submit')}
+          </Button>
+          {tab === 'candidate' && <p className="text-xs leading-relaxed text-slate-500">{t('candidateHint')}</p>}
+        </form>
+      )}
     </div>
   );
 }

@@ -5,12 +5,13 @@ import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import type { Role } from '@/db/schema';
 
-type Item = { href: string; key: 'rooms' | 'desk' | 'notices' | 'adminExams' | 'adminStaff' | 'adminAudit'; roles: readonly Role[] };
+type Item = { href: string; key: 'rooms' | 'desk' | 'identity' | 'notices' | 'adminExams' | 'adminStaff' | 'adminAudit'; roles: readonly Role[] };
 
 /** Admins pass every check, so they see every item. */
 const ITEMS: readonly Item[] = [
   { href: '/rooms', key: 'rooms', roles: ['invigilator'] },
   { href: '/desk', key: 'desk', roles: ['support', 'invigilator'] },
+  { href: '/identity', key: 'identity', roles: ['support', 'invigilator'] },
   { href: '/notices', key: 'notices', roles: ['support', 'invigilator'] },
   // The back office: admins only.
   { href: '/admin/exams', key: 'adminExams', roles: [] },

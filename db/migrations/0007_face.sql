@@ -13,6 +13,7 @@ CREATE TABLE `face_attempts` (
 	`candidate_id` integer NOT NULL,
 	`status` text NOT NULL,
 	`similarity` real,
+	`descriptor` blob,
 	`reason` text,
 	`secret_hash` text NOT NULL,
 	`claimed_at` integer,

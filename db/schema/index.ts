@@ -885,6 +885,8 @@ export const faceAttempts = sqliteTable(
     status: text('status', { enum: FACE_ATTEMPT_STATUSES }).notNull(),
     /** The best similarity of the frames to the reference, 0..1 (null when no face was usable). */
     similarity: real('similarity'),
+    /** The descriptor of the frame that matched best: the in-exam identity check's baseline. */
+    descriptor: blob('descriptor', { mode: 'buffer' }),
     /** Why it was rejected or queued: a message key (faceLogin.reasons.*). */
     reason: text('reason'),
     /** SHA-256 of the secret the submitting page holds: only that page may collect the session. */

@@ -3,6 +3,7 @@ import { adminRouter } from './admin';
 import { authRouter } from './auth';
 import { candidateRouter } from './candidate';
 import { examRouter } from './exam';
+import { faceRouter } from './face';
 import { helpRouter } from './help';
 import { invigilateRouter } from './invigilate';
 import { messagesRouter } from './messages';
@@ -16,6 +17,7 @@ export const appRouter = router({
   auth: authRouter,
   candidate: candidateRouter,
   exam: examRouter,
+  face: faceRouter,
   help: helpRouter,
   invigilate: invigilateRouter,
   messages: messagesRouter,

@@ -62,18 +62,7 @@ type LoginInput = {
  *   one try per backoff period.
  */
 export async function login({ db, kind, identifier, password, client = 'unknown', now = new Date() }: LoginInput) {
-  const subject = `${kind}:${identifier.trim().toUpperCase()}`;
-  const clientSubject = loginClientSubject(client);
-  // Check the throttles and count this attempt as a failure in one synchronous step, before the
-  // slow password check: guesses sent in parallel must not all slip past the same check.
-  const attemptIds = db.transaction((tx) => {
-    assertClientNotLocked({ db: tx, clientSubject, now });
-    assertAccountNotBackingOff({ db: tx, subject, now });
-    return [subject, clientSubject].map(
-      (s) => tx.insert(loginAttempts).values({ subject: s, succeeded: false, at: now }).returning({ id: loginAttempts.id }).get().id,
-    );
-  });
-  pruneLoginAttempts({ db, now });
+  const attempt = beginLoginAttempt({ db, subject: `${kind}:${identifier.trim().toUpperCase()}`, client, now });
 
   const user =
     kind === 'candidate'
@@ -87,24 +76,54 @@ export async function login({ db, kind, identifier, password, client = 'unknown'
   dummyHash ??= hash('not-a-real-password');
   const ok = await verify(roleMatches ? user.passwordHash : await dummyHash, password);
 
-  if (!roleMatches || !ok) {
-    if (clientFailures({ db, clientSubject, now }) >= env.LOGIN_CLIENT_MAX_FAILURES) throw clientLockedError();
-    const failures = accountFailures({ db, subject, now }).failures;
-    const remaining = env.LOGIN_MAX_FAILURES - failures;
-    if (remaining <= 0) throw new AppError('TOO_MANY_REQUESTS', 'auth.slowDown', { seconds: backoffSeconds(failures) });
-    throw new AppError('UNAUTHORIZED', 'auth.badCredentials', { remaining });
-  }
+  if (!roleMatches || !ok) return attempt.refuse('auth.badCredentials');
   if (kind === 'candidate' && !user.passwordLoginEnabled) {
     throw new AppError('FORBIDDEN', 'auth.passwordLoginDisabled');
   }
+  return openSession({ db, user, attemptIds: attempt.ids, now });
+}
 
+/**
+ * The throttles of every way in (password, face): checks them and counts the attempt as a
+ * failure in one synchronous step, before any slow check, so that guesses sent in parallel
+ * cannot all slip past the same check. `refuse` throws the error a failed attempt gets (the
+ * lock, the backoff, or `key` with the tries left); a success clears the attempt in `openSession`.
+ */
+export function beginLoginAttempt({ db, subject, client, now }: { db: Db; subject: string; client: string; now: Date }) {
+  const clientSubject = loginClientSubject(client);
+  const ids = db.transaction((tx) => {
+    assertClientNotLocked({ db: tx, clientSubject, now });
+    assertAccountNotBackingOff({ db: tx, subject, now });
+    return [subject, clientSubject].map(
+      (s) => tx.insert(loginAttempts).values({ subject: s, succeeded: false, at: now }).returning({ id: loginAttempts.id }).get().id,
+    );
+  });
+  pruneLoginAttempts({ db, now });
+  return {
+    ids,
+    refuse(key: 'auth.badCredentials' | 'face.notFound'): never {
+      if (clientFailures({ db, clientSubject, now }) >= env.LOGIN_CLIENT_MAX_FAILURES) throw clientLockedError();
+      const failures = accountFailures({ db, subject, now }).failures;
+      const remaining = env.LOGIN_MAX_FAILURES - failures;
+      if (remaining <= 0) throw new AppError('TOO_MANY_REQUESTS', 'auth.slowDown', { seconds: backoffSeconds(failures) });
+      throw new AppError('UNAUTHORIZED', key, { remaining });
+    },
+    /** Neither failure nor success: the attempt proved nothing either way. */
+    forget() {
+      db.delete(loginAttempts).where(inArray(loginAttempts.id, ids)).run();
+    },
+  };
+}
+
+/** Opens a session for a user whose login succeeded, and marks its counted attempts as successes. */
+export function openSession({ db, user, attemptIds = [], now = new Date() }: { db: Db; user: User; attemptIds?: number[]; now?: Date }) {
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(now.getTime() + env.SESSION_TTL_HOURS * 3600_000);
   db.transaction((tx) => {
     tx.insert(sessions)
       .values({ tokenHash: sha256(token), userId: user.id, expiresAt })
       .run();
-    tx.update(loginAttempts).set({ succeeded: true }).where(inArray(loginAttempts.id, attemptIds)).run();
+    if (attemptIds.length) tx.update(loginAttempts).set({ succeeded: true }).where(inArray(loginAttempts.id, attemptIds)).run();
     // Housekeeping: expired sessions of this user are of no use to anyone.
     tx.delete(sessions)
       .where(and(eq(sessions.userId, user.id), lt(sessions.expiresAt, now)))

@@ -23,7 +23,7 @@ export async function POST(req: Request) {
   if (!isSameOrigin(req.headers)) return refusal(req, 403, 'request.crossSite');
   const paths = trpcPaths(new URL(req.url));
   // One HTTP request must not carry many guesses past the per-request checks.
-  if (paths.length > 1 && paths.some((p) => p.startsWith('auth.'))) return refusal(req, 400, 'auth.batchRefused');
+  if (paths.length > 1 && paths.some((p) => p.startsWith('auth.') || p.startsWith('face.'))) return refusal(req, 400, 'auth.batchRefused');
   const read = await readBodyCapped(req, trpcBodyMax(paths));
   if (!read.ok) return refusal(req, 413, 'request.tooLarge');
   return handle(new Request(req.url, { method: 'POST', headers: req.headers, body: read.body as BodyInit, signal: req.signal }));

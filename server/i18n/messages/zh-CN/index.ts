@@ -11,11 +11,13 @@ import desk from './desk.json';
 import deviceCheck from './deviceCheck.json';
 import errors from './errors.json';
 import face from './face.json';
+import faceLogin from './faceLogin.json';
 import examRoom from './examRoom.json';
 import exams from './exams.json';
 import flags from './flags.json';
 import grid from './grid.json';
 import help from './help.json';
+import identityCheck from './identityCheck.json';
 import helpChat from './helpChat.json';
 import incidents from './incidents.json';
 import integrity from './integrity.json';
@@ -70,10 +72,12 @@ export default {
   examRoom,
   exams,
   face,
+  faceLogin,
   flags,
   grid,
   help,
   helpChat,
+  identityCheck,
   incidents,
   integrity,
   interview,
