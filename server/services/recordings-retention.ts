@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { exams, recordingChunks, recordings, registrations } from '@/db/schema';
+import { exams, faceAttemptFrames, faceAttempts, recordingChunks, recordings, registrations } from '@/db/schema';
 import { endsAt } from './exams';
 
 const DAY = 24 * 60 * 60_000;
@@ -63,4 +63,36 @@ export function purgeExpiredRecordings({ db, dataDir, now = new Date() }: { db: 
     chunks: Number(p.chunks),
     bytes: Number(p.bytes),
   }));
+}
+
+/** How long the evidence of a candidate registered for no exam is kept: an exam's default retention. */
+export const UNREGISTERED_FACE_RETENTION_DAYS = 90;
+
+/**
+ * Face login evidence (the frames and the matched descriptor of each attempt) is kept as long as
+ * the candidate's recordings: while any exam they are registered for keeps its recordings. The
+ * attempt rows stay, without the biometric data, as the record of who was let in and by whom.
+ * Returns the number of attempts cleared.
+ */
+export function purgeExpiredFaceEvidence({ db, now = new Date() }: { db: Db; now?: Date }) {
+  const expired = new Set(expiredRecordingExams(db, now).map((e) => e.id));
+  const holders = db.selectDistinct({ candidateId: faceAttempts.candidateId }).from(faceAttempts).where(isNotNull(faceAttempts.secretHash)).all();
+  const clear: number[] = [];
+  const old = new Date(now.getTime() - UNREGISTERED_FACE_RETENTION_DAYS * DAY);
+  for (const { candidateId } of holders) {
+    const examIds = db.select({ examId: registrations.examId }).from(registrations).where(eq(registrations.candidateId, candidateId)).all();
+    if (examIds.some((r) => !expired.has(r.examId))) continue;
+    const attempts = db
+      .select({ id: faceAttempts.id })
+      .from(faceAttempts)
+      .where(and(eq(faceAttempts.candidateId, candidateId), examIds.length ? undefined : lt(faceAttempts.createdAt, old)))
+      .all();
+    clear.push(...attempts.map((a) => a.id));
+  }
+  if (!clear.length) return 0;
+  db.transaction((tx) => {
+    tx.delete(faceAttemptFrames).where(inArray(faceAttemptFrames.attemptId, clear)).run();
+    tx.update(faceAttempts).set({ descriptor: null }).where(inArray(faceAttempts.id, clear)).run();
+  });
+  return clear.length;
 }

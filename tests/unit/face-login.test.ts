@@ -9,6 +9,7 @@ import { decideIdentity, faceAttemptOutcome, faceLogin, faceLoginAvailability, i
 import { cameraFrame, facePhoto, noFacePhoto, twoFacesPhoto, type FaceName } from '../fixtures/faces';
 import { makeCandidate, makeRoomScenario, makeStaff } from '../fixtures/factories';
 import { useTestDb } from '../helpers/unit-db';
+import { asStaff } from '../helpers/unit-support';
 
 const fx = useTestDb();
 // The real models, in a real worker: these tests are about what the server decides from real frames.
@@ -85,7 +86,7 @@ describe('face login', () => {
     expect(await login(cand, [await noFacePhoto(), await noFacePhoto(), await noFacePhoto()])).toMatchObject({ status: 'rejected', reason: 'noFace' });
     expect(await login(cand, await frames(['ana', 'bea']))).toMatchObject({ status: 'rejected', reason: 'severalFaces' });
     expect(await login(cand, [await twoFacesPhoto(), ...(await frames('ana', 2))])).toMatchObject({ status: 'rejected', reason: 'severalFaces' });
-    const support = await makeStaff(fx.db, 'support');
+    const support = asStaff(await makeStaff(fx.db, 'support'));
     expect(identityQueue({ db: fx.db, caller: support })).toEqual([]);
   }, 60_000);
 
@@ -130,7 +131,7 @@ describe('identity check queue', () => {
     const { cand } = await candidateWithPhoto('ana');
     const res = await login(cand, await frames('dee'));
     if (res.status !== 'pending') throw new Error('expected pending');
-    const support = await makeStaff(fx.db, 'support');
+    const support = asStaff(await makeStaff(fx.db, 'support'));
 
     const queue = identityQueue({ db: fx.db, caller: support });
     expect(queue.map((q) => q.id)).toEqual([res.attemptId]);
@@ -155,8 +156,8 @@ describe('identity check queue', () => {
     const b = await login(other.cand, await frames('dee'));
     if (a.status !== 'pending' || b.status !== 'pending') throw new Error('expected pending');
 
-    expect(identityQueue({ db: fx.db, caller: mine.invigilator }).map((q) => q.id)).toEqual([a.attemptId]);
-    expect((await refusal(() => decideIdentity({ db: fx.db, caller: mine.invigilator, attemptId: b.attemptId, approve: true }))).key).toBe(
+    expect(identityQueue({ db: fx.db, caller: asStaff(mine.invigilator) }).map((q) => q.id)).toEqual([a.attemptId]);
+    expect((await refusal(() => decideIdentity({ db: fx.db, caller: asStaff(mine.invigilator), attemptId: b.attemptId, approve: true }))).key).toBe(
       'face.attemptNotFound',
     );
     expect(fx.db.select().from(faceAttempts).where(eq(faceAttempts.id, b.attemptId)).get()!.status).toBe('pending');
@@ -164,7 +165,7 @@ describe('identity check queue', () => {
 
   it('three refusals send the candidate to support; a newer attempt replaces a waiting one', async () => {
     const { cand } = await candidateWithPhoto('ana');
-    const support = await makeStaff(fx.db, 'support');
+    const support = asStaff(await makeStaff(fx.db, 'support'));
     let last = null as Awaited<ReturnType<typeof login>> | null;
     for (let i = 0; i < 3; i++) {
       last = await login(cand, await frames('dee'), `10.0.1.${i}`);
