@@ -176,6 +176,18 @@ const ZEnv = z.object({
    * person in the identity check queue.
    */
   FACE_MATCH_THRESHOLD: z.coerce.number().min(-1).max(1).default(0.5),
+  /**
+   * In the exam, the identity signal's threshold: lower than FACE_MATCH_THRESHOLD, because a
+   * two-hour exam sees the candidate from every angle and a false alarm costs an invigilator's
+   * attention; three checks in a row below it raise the signal.
+   */
+  FACE_DRIFT_THRESHOLD: z.coerce.number().min(-1).max(1).default(0.4),
+  /** The exam page's face check interval (ms); it stretches on its own when the machine is busy. */
+  FACE_CHECK_INTERVAL_MS: z.coerce.number().int().min(500).max(60_000).default(2000),
+  /** No face for this long raises "no face". */
+  FACE_MISSING_SECONDS: z.coerce.number().int().min(2).max(600).default(10),
+  /** Looking away (head turned or bowed) for this long raises "looking away". */
+  FACE_AWAY_SECONDS: z.coerce.number().int().min(2).max(600).default(8),
   /** Face analyses one app process queues before it answers "busy, try again" (each takes ~0.1-0.3 s of one core). */
   FACE_QUEUE_MAX: z.coerce.number().int().positive().max(1000).default(24),
   /** Shown in the candidate's support centre. */

@@ -25,6 +25,7 @@ import { AppError } from '../errors';
 import type { EventBus } from '../events/bus';
 import { resumable } from '../events/resumable';
 import { mintCandidatePcToken } from '../livekit/tokens';
+import { faceWatchSettings } from './face-watch';
 import { CANDIDATE_COMMAND_TYPES, recordEvent } from './timeline';
 
 const MIN = 60_000;
@@ -347,6 +348,8 @@ export async function enterExam({ db, candidateId, examId, displays = 'unknown',
   return {
     /** Where the page probes the network while its SFU connection is down (server/network-probe.ts); host null: the app's own. */
     networkProbe: env.NETWORK_PROBE_PORT ? { host: env.NETWORK_PROBE_HOST ?? null, port: env.NETWORK_PROBE_PORT } : null,
+    /** The page's face checks on its own camera (components/face); null when face detection is off. */
+    face: faceWatchSettings({ db, candidateId, now }),
     exam: {
       id: exam.id,
       title: exam.title,
