@@ -69,6 +69,7 @@ export function LoginForm({ onCandidateLogin }: { onCandidateLogin?: () => void 
               key={m}
               type="button"
               role="radio"
+              data-testid={`login-method-${m}`}
               aria-checked={method === m}
               onClick={() => setMethod(m)}
               className={`-mb-px border-b-2 px-1 pb-2 ${method === m ? 'border-blue-600 font-medium text-blue-700' : 'border-transparent text-slate-500 hover:text-slate-700'}`}

@@ -102,6 +102,7 @@ describe('vertical slice: candidate media reaches the invigilator grid through t
     const p = await e2e.newPage();
     await p.goto('/login');
     await screenshot(p, 'login');
+    await p.getByTestId('login-method-password').click();
     await p.locator('input[name=idNumber]').fill(c.idNumber!);
     await p.locator('input[name=password]').fill('wrong');
     await p.locator('button[type=submit]').click();

@@ -6,6 +6,8 @@ import { E2E } from './e2e-env';
 
 export async function loginAsCandidate(page: Page, idNumber: string, password: string) {
   await page.goto('/login');
+  // Face login comes first (the manual's order); password login is the second method.
+  await page.getByTestId('login-method-password').click();
   await page.locator('input[name=idNumber]').fill(idNumber);
   await page.locator('input[name=password]').fill(password);
   await page.locator('button[type=submit]').click();
