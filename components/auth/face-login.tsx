@@ -31,7 +31,7 @@ const input =
  * face with the registered photo. Below the threshold a person checks (the identity check
  * queue) while this page waits; nothing the page computes is trusted.
  */
-export function FaceLogin({ onLoggedIn }: { onLoggedIn: (home: string) => void }) {
+export function FaceLogin({ onLoggedIn, onUsePassword }: { onLoggedIn: (home: string) => void; onUsePassword: () => void }) {
   const [step, setStep] = useState<Step>(() => {
     if (typeof window === 'undefined') return { kind: 'who' };
     const saved = window.sessionStorage.getItem(PENDING_KEY);
@@ -49,7 +49,7 @@ export function FaceLogin({ onLoggedIn }: { onLoggedIn: (home: string) => void }
     window.sessionStorage.removeItem(PENDING_KEY);
     onLoggedIn(home);
   };
-  if (step.kind === 'who') return <WhoStep onNext={(who) => setStep({ kind: 'camera', who })} />;
+  if (step.kind === 'who') return <WhoStep onNext={(who) => setStep({ kind: 'camera', who })} onUsePassword={onUsePassword} />;
   if (step.kind === 'camera') return <CameraStep who={step.who} onBack={() => setStep({ kind: 'who' })} onPending={wait} onAccepted={done} />;
   if (step.kind === 'waiting')
     return (
@@ -69,7 +69,7 @@ export function FaceLogin({ onLoggedIn }: { onLoggedIn: (home: string) => void }
   return <RefusedStep note={step.note} callSupport={step.callSupport} onRetry={() => setStep({ kind: 'who' })} />;
 }
 
-function WhoStep({ onNext }: { onNext: (who: Who) => void }) {
+function WhoStep({ onNext, onUsePassword }: { onNext: (who: Who) => void; onUsePassword: () => void }) {
   const t = useTranslations('faceLogin');
   const errorText = useErrorText();
   const [who, setWho] = useState<Who | null>(null);
@@ -95,7 +95,14 @@ function WhoStep({ onNext }: { onNext: (who: Who) => void }) {
         {fieldErrors.idNumber && <span className="mt-1 block text-xs text-red-600">{fieldErrors.idNumber}</span>}
       </label>
       {check.error && <Alert>{errorText(check.error)}</Alert>}
-      {check.data && !check.data.available && <Alert>{t(`unavailable.${check.data.reason}`)}</Alert>}
+      {check.data && !check.data.available && (
+        <Alert>
+          {t(`unavailable.${check.data.reason}`)}{' '}
+          <button type="button" className="font-medium underline" onClick={onUsePassword} data-testid="face-use-password">
+            {t('usePassword')}
+          </button>
+        </Alert>
+      )}
       <Button type="submit" className="w-full" disabled={check.isPending}>
         {check.isPending ? t('checking') : t('next')}
       </Button>

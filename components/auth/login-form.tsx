@@ -81,6 +81,7 @@ export function LoginForm({ onCandidateLogin }: { onCandidateLogin?: () => void 
       )}
       {tab === 'candidate' && method === 'face' ? (
         <FaceLogin
+          onUsePassword={() => setMethod('password')}
           onLoggedIn={(home) => {
             onCandidateLogin?.();
             onSuccess({ home });

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { env } from '../env';
@@ -24,14 +23,16 @@ export type FaceAnalysis = { width: number; height: number; faces: FoundFace[]; 
 type Raw = Omit<FaceAnalysis, 'faces'> & { faces: (Omit<FoundFace, 'descriptor'> & { descriptor: number[] | null })[] };
 type Reply = { id: number; result?: Raw; error?: { message: string; badImage: boolean } };
 
-const require = createRequire(import.meta.url);
-const packageDir = (name: string, file: string) => path.dirname(require.resolve(`${name}/${file}`));
-
-/** Where Human's weights and tfjs' wasm binaries are on disk (the browser gets the same files from app/face). */
+/**
+ * Where Human's weights and tfjs' wasm binaries are on disk (the browser gets the same files from
+ * app/face). Fixed paths from the app's root, like the worker's: inside a Next bundle
+ * `require.resolve` answers with a module id, not a path.
+ */
 export const faceAssetDirs = () => ({
-  // Human's subpath exports are unusable from Node (no "./"): find the package by its main file.
-  models: path.join(path.dirname(require.resolve('@vladmandic/human')), '..', 'models'),
-  wasm: packageDir('@tensorflow/tfjs-backend-wasm', 'dist/tfjs-backend-wasm.wasm'),
+  // The package's subpath exports lack their "./", so Node resolves none of them: go by file.
+  human: path.join(process.cwd(), 'node_modules', '@vladmandic', 'human', 'dist', 'human.node-wasm.js'),
+  models: path.join(process.cwd(), 'node_modules', '@vladmandic', 'human', 'models'),
+  wasm: path.join(process.cwd(), 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist'),
 });
 
 /**
@@ -81,9 +82,20 @@ export class FaceEngine {
   private start() {
     if (this.worker) return this.worker;
     const dirs = faceAssetDirs();
-    const worker = new Worker(path.join(process.cwd(), 'server', 'face', 'worker.mjs'), {
-      workerData: { config: humanConfig({ modelBasePath: 'disk://', wasmPath: '', models: this.models }), modelDir: dirs.models, wasmDir: dirs.wasm },
-    });
+    // Run from the source tree as it is (plain JS). Constructed indirectly: Next's bundler rewrites
+    // a literal `new Worker(file)` into a bundle of its own (ignoring turbopackIgnore), inside
+    // which Human's files can no longer be found.
+    const worker: Worker = Reflect.construct(Worker, [
+      path.join(process.cwd(), 'server', 'face', 'worker.mjs'),
+      {
+        workerData: {
+          config: humanConfig({ modelBasePath: 'disk://', wasmPath: '', models: this.models }),
+          humanFile: dirs.human,
+          modelDir: dirs.models,
+          wasmDir: dirs.wasm,
+        },
+      },
+    ]);
     // The worker must not keep a CLI or a test alive on its own.
     worker.unref();
     worker.on('message', (m: Reply) => {

@@ -7,16 +7,14 @@ import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
 
-const require = createRequire(import.meta.url);
-// The package's subpath exports lack their "./", so Node resolves none of them: go by file.
-const { Human } = require(path.join(path.dirname(require.resolve('@vladmandic/human')), 'human.node-wasm.js'));
+const { config, humanFile, modelDir, wasmDir } = workerData;
+const { Human } = createRequire(import.meta.url)(humanFile);
 
 /** Longest side of the square the detector sees; phone cameras send more than it needs. */
 const SIDE = 640;
 /** Share of the face box the image may be made wider by, when a photo is cropped to the face. */
 const PAD = 0.5;
 
-const { config, modelDir, wasmDir } = workerData;
 const human = new Human({ ...config, modelBasePath: 'disk://', wasmPath: wasmDir.endsWith(path.sep) ? wasmDir : wasmDir + path.sep });
 
 // Node's fetch cannot read files; tfjs asks its routers first, so models come straight off the disk.
