@@ -156,6 +156,14 @@ export async function faceLogin({ db, name, idNumber, frames, client = 'unknown'
       })
       .returning()
       .get();
+    // The attempt is on the audit log too, by the candidate, beside the staff decisions on it.
+    audit(tx, {
+      actorId: user.id,
+      action: `face_login.${decision.status}`,
+      candidateId: user.id,
+      detail: { attemptId: row.id, similarity: decision.similarity, reason: decision.reason },
+      at: now,
+    });
     frames.forEach((jpeg, idx) =>
       tx
         .insert(faceAttemptFrames)
