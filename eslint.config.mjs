@@ -4,7 +4,8 @@ import tseslint from 'typescript-eslint';
 
 const serverCode = {
   // Except the live stream's protocol (topic names, header, limits), which both ends share and which imports only types itself.
-  // And the face models' configuration, which the server's worker and the candidate's page share.
+  // And the face models' configuration, which the server's worker and the candidate's page share,
+  // and the face signals' names and ranking, which the page raises and the server folds.
   group: [
     '@/server/**',
     '!@/server/live/',
@@ -13,6 +14,7 @@ const serverCode = {
     '!@/server/face/',
     '@/server/face/**',
     '!@/server/face/human-config',
+    '!@/server/face/signals',
     '../server/*',
     '../../server/*',
   ],

@@ -3,9 +3,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DisplayState } from '@/components/checks/use-display-state';
 import { trpc } from '@/components/providers/trpc';
-import { failureKind } from './exam-errors';
 import type { ServerNow } from './exam-clock';
-import { IntegrityOutbox, type IntegritySignal } from './integrity-outbox';
+import { IntegrityOutbox, integrityRetryable, type IntegritySignal } from './integrity-outbox';
 import type { PublishedSource } from './use-exam-publisher';
 
 const LOST: Record<PublishedSource, IntegritySignal> = { screen_share: 'screen_share_stopped', camera: 'camera_lost', microphone: 'microphone_lost' };
@@ -54,7 +53,7 @@ export function useIntegrityMonitor({
         key: `exam.integrity.${examId}.${candidateId}`,
         storage: typeof window === 'undefined' ? null : window.localStorage,
         send: (r) => send.current({ examId, signal: r.signal, at: new Date(r.at), detail: r.detail }),
-        retryable: (err) => failureKind(err) !== 'fatal',
+        retryable: integrityRetryable,
       }),
   );
 

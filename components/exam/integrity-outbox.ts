@@ -1,6 +1,8 @@
+import type { FaceDetail, FaceSignal } from '@/server/face/signals';
 import type { KeyValueStorage } from './answers-queue';
+import { appCodeOf, failureKind } from './exam-errors';
 
-/** Mirrors the server's INTEGRITY_SIGNALS (components may not import server code). */
+/** Mirrors the server's INTEGRITY_SIGNALS (components may not import server code); the face signals are shared. */
 export type IntegritySignal =
   | 'page_hidden'
   | 'page_visible'
@@ -17,9 +19,23 @@ export type IntegritySignal =
   | 'extended_display'
   | 'single_display'
   | 'offline'
-  | 'online';
+  | 'online'
+  | FaceSignal;
 
-export type IntegrityReport = { signal: IntegritySignal; at: number; detail?: string };
+export type IntegrityReport = {
+  signal: IntegritySignal;
+  at: number;
+  detail?: string;
+  face?: FaceDetail;
+  /** A JPEG data URL: evidence for the flag a face condition's start raises. */
+  still?: string;
+};
+
+/**
+ * Whether a refused report may go through later: the network or the server failing, or the
+ * server's per-minute cap on reports (the report waits its turn instead of being lost).
+ */
+export const integrityRetryable = (err: unknown) => failureKind(err) !== 'fatal' || appCodeOf(err) === 'exam.integrityThrottled';
 
 /**
  * Integrity signals waiting to reach the server, oldest first. Like answers, they are kept in
@@ -108,7 +124,13 @@ export class IntegrityOutbox {
       if (this.items.length) this.opts.storage?.setItem(this.opts.key, JSON.stringify(this.items));
       else this.opts.storage?.removeItem(this.opts.key);
     } catch {
-      // Storage blocked: the reports are still kept in memory for this page.
+      // Storage full (stills take room) or blocked: a reload keeps at least the signals, without
+      // their stills; this page still sends them all from memory.
+      try {
+        this.opts.storage?.setItem(this.opts.key, JSON.stringify(this.items.map(({ still: _still, ...r }) => r)));
+      } catch {
+        // Blocked altogether: memory only.
+      }
     }
   }
 }

@@ -5,6 +5,7 @@ import { useTranslations } from 'next-intl';
 import { memo, useEffect, useRef, type ReactNode } from 'react';
 import { RecordingBacklogBadge } from '@/components/recording/backlog-badge';
 import { WitnessBadge } from '@/components/phone/witness-badge';
+import { FaceBadge } from './face-badge';
 import { CameraIcon, FlagIcon, MicIcon, PhoneIcon, QualityBars, ScreenIcon } from './icons';
 import { LiveVideo, newFrameWatch, type FrameWatch } from './live-video';
 import type { CandidateMedia, RoomMedia, SlotMode, VideoFeed } from './room-media';
@@ -246,6 +247,8 @@ export const CandidateTile = memo(function CandidateTile({ tile, media: store, l
           age={age}
           clockOffsetMs={tile.clockOffsetMs ?? null}
           stalled={stalled}
+          face={tile.face}
+          phase={tile.phase}
         />
       </footer>
     </article>
@@ -326,10 +329,12 @@ type StripProps = {
   age: number | null;
   clockOffsetMs: number | null;
   stalled: boolean;
+  face: GridTile['face'];
+  phase: GridTile['phase'];
 };
 
-/** Which feeds are live, network quality, picture age and clock offset, in one line. */
-function HealthStrip({ tracks, quiet, media, phoneStatus, phoneBound, age, clockOffsetMs, stalled }: StripProps) {
+/** Which feeds are live, network quality, the face checks, picture age and clock offset, in one line. */
+function HealthStrip({ tracks, quiet, media, phoneStatus, phoneBound, age, clockOffsetMs, stalled, face, phase }: StripProps) {
   const t = useTranslations('grid');
   const feed = (on: boolean, label: string, icon: ReactNode, testId: string) => (
     <span
@@ -366,6 +371,7 @@ function HealthStrip({ tracks, quiet, media, phoneStatus, phoneBound, age, clock
           <QualityBars level={bars} />
         </span>
       )}
+      <FaceBadge face={face} phase={phase} />
       <span className="ml-auto flex items-center gap-1.5 tabular-nums">
         {age != null && (
           <span data-testid="health-frame-age" className={age >= 6 ? 'font-medium text-red-600' : 'text-slate-500'} title={t('frameAgeTitle')}>

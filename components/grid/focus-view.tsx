@@ -6,6 +6,7 @@ import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react'
 import { PlaybackLink } from '@/components/recording/backlog-badge';
 import { CandidateActions } from './candidate-actions';
 import { displayStatus } from './candidate-tile';
+import { FaceBadge } from './face-badge';
 import { SpeakerIcon } from './icons';
 import { LiveVideo } from './live-video';
 import type { RoomMedia, VideoFeed } from './room-media';
@@ -84,6 +85,7 @@ export function FocusView({
                 {t(`reason.${r}`)}
               </span>
             ))}
+            <FaceBadge face={tile.face} phase={tile.phase} onDark className="px-1.5 py-0.5 text-xs" />
             <div className="ml-auto flex items-center gap-2">
               <PlaybackLink examId={examId} roomId={roomId} candidateId={tile.candidateId} />
               <button

@@ -38,6 +38,13 @@ export const PhoneIcon = () => (
   </svg>
 );
 
+export const FaceIcon = () => (
+  <svg {...base} aria-hidden>
+    <circle cx="12" cy="12" r="9" />
+    <path d="M9 10h.01M15 10h.01M9 15.5a4 4 0 0 0 6 0" />
+  </svg>
+);
+
 export const FlagIcon = () => (
   <svg {...base} aria-hidden>
     <path d="M5 21V4M5 4h11l-2 4 2 4H5" />

@@ -1,6 +1,7 @@
 'use client';
 
 import { useTranslations } from 'next-intl';
+import type { FaceDetail } from '@/server/face/signals';
 import type { TimelineItem } from '@/server/services/invigilate';
 
 /**
@@ -17,6 +18,18 @@ export function useTimelineLabel() {
     const { examPage, protocol } = c as { examPage?: boolean; protocol?: number };
     return examPage ? t('timeline.client.examPage') : t('timeline.client.other', { protocol: Number(protocol ?? 0) });
   };
+  /** What a face check saw, in brackets: faces, similarity, head pose, how long (see FaceDetail). */
+  const faceOf = (f: unknown) => {
+    if (!f || typeof f !== 'object') return '';
+    const { faces, similarity, yaw, pitch, seconds } = f as FaceDetail;
+    const parts = [
+      typeof faces === 'number' && faces >= 2 ? t('timeline.face.faces', { n: faces }) : '',
+      typeof similarity === 'number' ? t('timeline.face.similarity', { s: similarity.toFixed(2) }) : '',
+      typeof yaw === 'number' && typeof pitch === 'number' ? t('timeline.face.pose', { yaw: Math.round(yaw), pitch: Math.round(pitch) }) : '',
+      typeof seconds === 'number' ? t('timeline.face.seconds', { s: seconds }) : '',
+    ].filter(Boolean);
+    return parts.length ? `（${parts.join(t('timeline.face.separator'))}）` : '';
+  };
   return (i: Pick<TimelineItem, 'kind' | 'type' | 'source' | 'device' | 'flagType' | 'detail'>): string | null => {
     switch (i.kind) {
       case 'event': {
@@ -25,7 +38,7 @@ export function useTimelineLabel() {
         const source = i.source && t.has(`timeline.source.${i.source}`) ? t(`timeline.source.${i.source}`) : i.source;
         const device = i.device === 'phone' ? t('timeline.phone') : '';
         if (i.detail?.disconnectReason === 'DUPLICATE_IDENTITY') return [device, t('timeline.client.replaced')].join('');
-        return [device, t(key), source ? `（${source}）` : '', clientOf(i.detail?.client)].join('');
+        return [device, t(key), source ? `（${source}）` : '', clientOf(i.detail?.client), faceOf(i.detail?.face)].join('');
       }
       case 'flag': {
         const type = i.flagType && tf.has(`type.${i.flagType}`) ? tf(`type.${i.flagType}`) : (i.flagType ?? '');

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { DISPLAY_STATES } from '@/db/schema';
+import { MAX_FACES } from '../face/human-config';
+import { FACE_SIGNALS, isFaceStart } from '../face/signals';
 import {
   acceptNotice,
   confirmInfo,
@@ -15,6 +17,7 @@ import {
   saveAnswers,
 } from '../services/exams';
 import { candidateProcedure, router } from '../trpc/init';
+import { ZStill } from './invigilate';
 
 export const ZExamInput = z.object({ examId: z.number().int().positive() });
 export type TExamInput = z.infer<typeof ZExamInput>;
@@ -39,12 +42,31 @@ export type TSaveAnswersInput = z.infer<typeof ZSaveAnswersInput>;
 export const ZFinishInput = ZExamInput.extend({ reason: z.enum(['submitted', 'ended', 'timeout']) });
 export type TFinishInput = z.infer<typeof ZFinishInput>;
 
+/** What a face signal carries beside its still: counts, a similarity and angles, each bounded. */
+export const ZFaceDetail = z
+  .object({
+    faces: z.number().int().min(0).max(MAX_FACES),
+    similarity: z.number().min(-1).max(1),
+    /** Head pose, degrees. */
+    yaw: z.number().min(-180).max(180),
+    pitch: z.number().min(-180).max(180),
+    /** How long the condition had lasted when reported. */
+    seconds: z.number().int().min(0).max(86_400),
+  })
+  .partial()
+  .strict();
+
 export const ZIntegrityInput = ZExamInput.extend({
   signal: z.enum(INTEGRITY_SIGNALS),
   /** When the page saw it, on server time; queued signals arrive late but keep their moment. */
   at: z.coerce.date(),
   detail: z.string().max(500).optional(),
-});
+  face: ZFaceDetail.optional(),
+  /** Evidence for the flag a face signal raises: only a condition's start raises one. */
+  still: ZStill.optional(),
+})
+  .refine((i) => !i.face || (FACE_SIGNALS as readonly string[]).includes(i.signal), { path: ['face'] })
+  .refine((i) => !i.still || isFaceStart(i.signal), { path: ['still'] });
 export type TIntegrityInput = z.infer<typeof ZIntegrityInput>;
 
 export const examRouter = router({
@@ -74,9 +96,16 @@ export const examRouter = router({
     .input(ZFinishInput)
     .mutation(({ ctx, input }) => finishExam({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId, reason: input.reason })),
 
-  reportIntegrity: candidateProcedure
-    .input(ZIntegrityInput)
-    .mutation(({ ctx, input }) =>
-      reportIntegrity({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId, signal: input.signal, at: input.at, detail: input.detail }),
-    ),
+  reportIntegrity: candidateProcedure.input(ZIntegrityInput).mutation(({ ctx, input }) =>
+    reportIntegrity({
+      db: ctx.db,
+      candidateId: ctx.caller.id,
+      examId: input.examId,
+      signal: input.signal,
+      at: input.at,
+      detail: input.detail,
+      face: input.face,
+      still: input.still,
+    }),
+  ),
 });

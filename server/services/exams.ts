@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, inArray, isNotNull, isNull, sql, type SQLWrapper } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, isNotNull, isNull, like, sql, type SQLWrapper } from 'drizzle-orm';
 import type { Db, DbOrTx } from '@/db/client';
 import { prepared } from '@/db/prepared';
 import {
@@ -7,6 +7,7 @@ import {
   examAttachments,
   examRooms,
   exams,
+  flags,
   messageReceipts,
   messages,
   questionSheets,
@@ -22,10 +23,12 @@ import {
 } from '@/db/schema';
 import { env } from '../env';
 import { AppError } from '../errors';
+import { FACE_SIGNALS, type FaceDetail } from '../face/signals';
 import type { EventBus } from '../events/bus';
 import { resumable } from '../events/resumable';
 import { mintCandidatePcToken } from '../livekit/tokens';
 import { faceWatchSettings } from './face-watch';
+import { decodeStill } from './stills';
 import { CANDIDATE_COMMAND_TYPES, recordEvent } from './timeline';
 
 const MIN = 60_000;
@@ -513,14 +516,66 @@ export const INTEGRITY_SIGNALS = [
   'single_display',
   'offline',
   'online',
+  // The face checks on the candidate's own camera (components/face/face-signals.ts).
+  ...FACE_SIGNALS,
 ] as const;
 export type IntegritySignal = (typeof INTEGRITY_SIGNALS)[number];
 
-export function reportIntegrity({ db, candidateId, examId, signal, at, detail }: Ref & { db: Db; signal: IntegritySignal; at: Date; detail?: string }) {
-  const { room, reg } = registrationOf({ db, candidateId, examId });
+/**
+ * Reports one candidate's page may send a minute. Far above what a page sends by itself (a
+ * signal is a change of state, and the face signals wait out several checks), but a script
+ * with the candidate's session gets no further: every report is a stored event and a tile
+ * pushed to each invigilator watching the room. The page keeps refused reports and retries.
+ */
+export const INTEGRITY_REPORTS_PER_MINUTE = 60;
+
+/** A page's server time may run this far ahead of ours (its offset is measured, not exact). */
+const REPORT_AHEAD_MS = 5_000;
+
+/**
+ * Stores a signal from the candidate's page on their timeline, which raises the flag it
+ * suggests (flags.ts). The page is the candidate's: what it claims is bounded here. Its time
+ * is kept (a report queued offline lands where it happened) but brought within the opening of
+ * entry and a few seconds from now: no report lands before the exam or ahead of events still to
+ * come. A still is evidence for a face signal's flag: checked before anything is written, and kept on
+ * the flag this report raised, in the same transaction; a report whose flag is already open
+ * raises none and its still is not kept.
+ */
+export function reportIntegrity({
+  db,
+  candidateId,
+  examId,
+  signal,
+  at,
+  detail,
+  face,
+  still,
+  now = new Date(),
+}: Ref & { db: Db; signal: IntegritySignal; at: Date; detail?: string; face?: FaceDetail; still?: string; now?: Date }) {
+  const { exam, room, reg } = registrationOf({ db, candidateId, examId });
   if (!reg.enteredAt) throw new AppError('PRECONDITION_FAILED', 'exam.notEntered');
-  const row = recordEvent({ db, roomId: room.id, candidateId, type: `integrity.${signal}`, occurredAt: at, payload: detail ? { detail } : {} });
-  return { id: row.id };
+  const image = still ? decodeStill(still) : null;
+  const occurredAt = new Date(Math.min(Math.max(at.getTime(), exam.entryOpensAt.getTime()), now.getTime() + REPORT_AHEAD_MS));
+  return db.transaction((tx) => {
+    // The report that would be one too many this minute: the throttle and the insert are one
+    // synchronous step, so reports sent in parallel cannot all slip past the same count. Timed
+    // by the database's clock, the one that stamped `created_at`.
+    const nthLatest = tx
+      .select({ withinMinute: sql<number>`${events.createdAt} > unixepoch('subsec') * 1000 - ${MIN}` })
+      .from(events)
+      .where(and(eq(events.candidateId, candidateId), eq(events.roomId, room.id), like(events.type, 'integrity.%')))
+      .orderBy(desc(events.id))
+      .limit(1)
+      .offset(INTEGRITY_REPORTS_PER_MINUTE - 1)
+      .get();
+    if (nthLatest?.withinMinute) {
+      throw new AppError('TOO_MANY_REQUESTS', 'exam.integrityThrottled', { perMinute: INTEGRITY_REPORTS_PER_MINUTE });
+    }
+    const payload = { ...(detail ? { detail } : {}), ...(face ? { face } : {}) };
+    const row = recordEvent({ db: tx, roomId: room.id, candidateId, type: `integrity.${signal}`, occurredAt, payload });
+    if (image) tx.update(flags).set({ still: image }).where(eq(flags.eventId, row.id)).run();
+    return { id: row.id };
+  });
 }
 
 /** What staff tell a candidate's exam page, live (the live topic `commands:<examId>`). */

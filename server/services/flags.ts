@@ -1,6 +1,7 @@
 import { and, desc, eq, isNotNull, isNull, lt } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
 import { events, flags, registrations, type Flag, type FlagType, type TimelineEvent } from '@/db/schema';
+import { FACE_START_SIGNALS } from '../face/signals';
 import { recordEvent } from './timeline';
 
 const INTEGRITY_FLAGS = new Map<string, FlagType>([
@@ -11,6 +12,8 @@ const INTEGRITY_FLAGS = new Map<string, FlagType>([
   ['integrity.window_blurred', 'tab_hidden'],
   ['integrity.fullscreen_left', 'fullscreen_left'],
   ['integrity.extended_display', 'extended_display'],
+  // A face condition's start raises the flag of its own name; its end raises nothing, like a camera restored.
+  ...FACE_START_SIGNALS.map((s): [string, FlagType] => [`integrity.${s}`, s]),
 ]);
 
 const LOST_TRACK_FLAGS = new Map<string, FlagType>([

@@ -28,9 +28,11 @@ import { assertCandidateInRoom, assertChief, assertExamStaff, assertRoom } from 
 import { lastRoomEventId, roomTiles, type TileState } from './rooms';
 import { audit } from './audit';
 import { roomIncidents, sweepFeeds } from './feed-incidents';
+import { decodeStill } from './stills';
 import { CANDIDATE_COMMAND_TYPES, recordEvent } from './timeline';
 
-export const STILL_MAX_BYTES = 400 * 1024;
+// Stills are checked in one place (./stills), for staff's flags and the candidate's face signals alike.
+export { decodeStill, STILL_MAX_BYTES } from './stills';
 
 function examById(db: Db, examId: number) {
   const exam = db.select().from(exams).where(eq(exams.id, examId)).get();
@@ -91,7 +93,7 @@ export type TimelineItem = {
   flagId?: number;
   flagType?: FlagType;
   messageId?: number;
-  /** The action's recorded detail (minutes added, …). */
+  /** The action's recorded detail (minutes added, …); an event's client, or a face signal's `face` (FaceDetail). */
   detail?: Record<string, unknown>;
 };
 
@@ -139,6 +141,8 @@ export function timelineItems({ db, roomId, candidateId, limit }: { db: Db; room
       ...(e.device === 'pc' || e.device === 'phone' ? { device: e.device } : {}),
       ...(e.trackSource ? { source: e.trackSource } : {}),
       ...(e.payload?.client || e.payload?.disconnectReason ? { detail: { client: e.payload.client, disconnectReason: e.payload.disconnectReason } } : {}),
+      // What a face check saw (faces, similarity, angles), for the timeline's wording.
+      ...(e.payload?.face ? { detail: { face: e.payload.face } } : {}),
     });
   }
 
@@ -269,17 +273,6 @@ export function listFlags({ db, caller, roomId, status }: StaffArgs & { roomId: 
     .where(status ? and(eq(flags.roomId, roomId), eq(flags.status, status)) : eq(flags.roomId, roomId))
     .orderBy(desc(flags.id))
     .all();
-}
-
-/** A `data:image/jpeg;base64,…` URL as JPEG bytes, or a clear refusal. */
-export function decodeStill(dataUrl: string): Buffer {
-  const base64 = dataUrl.slice(dataUrl.indexOf(',') + 1);
-  // Checked on the encoded length first: nothing oversized is decoded.
-  if (Math.floor((base64.length * 3) / 4) - 2 > STILL_MAX_BYTES) throw new AppError('BAD_REQUEST', 'flags.stillTooLarge', { maxKb: STILL_MAX_BYTES / 1024 });
-  const bytes = Buffer.from(base64, 'base64');
-  if (bytes.length > STILL_MAX_BYTES) throw new AppError('BAD_REQUEST', 'flags.stillTooLarge', { maxKb: STILL_MAX_BYTES / 1024 });
-  if (bytes.length < 3 || bytes[0] !== 0xff || bytes[1] !== 0xd8 || bytes[2] !== 0xff) throw new AppError('BAD_REQUEST', 'flags.stillInvalid');
-  return bytes;
 }
 
 /** An invigilator's own flag, with a note and optionally a still from the current frame. */

@@ -26,7 +26,7 @@ import { perRow, resumable } from '../events/resumable';
 import { assertRoom } from './access';
 import { endsAt, phaseOf, SAVE_GRACE_MS, type Phase } from './exams';
 import { witnessStatuses, type WitnessStatus } from './phone';
-import { applyEvent, initialDeviceStatus, type DeviceStatus } from './tiles';
+import { applyEvent, applyFaceEvent, FACE_EVENT_TYPES, initialDeviceStatus, type DeviceStatus, type FaceStatus } from './tiles';
 
 /** The rooms assigned to an invigilator (their "my rooms" list; chief views are listed apart). */
 export function listInvigilatorRooms({ db, caller }: { db: Db; caller: StaffCaller }) {
@@ -79,11 +79,14 @@ export type TileState = Tile & {
   pendingAcks: number;
   /** The bound witness phone (live/lost, battery), or null when none is bound. */
   witness: WitnessStatus | null;
+  /** What the face checks on the candidate's camera last said, or null before their first signal. */
+  face: FaceStatus | null;
 };
 
 export type TileUpdate = { event: TimelineEvent; tile: TileState | null };
 
-const STATUS_EVENT_TYPES = ['participant_joined', 'participant_left', 'participant_connection_aborted', 'track_published', 'track_unpublished'];
+const DEVICE_EVENT_TYPES = ['participant_joined', 'participant_left', 'participant_connection_aborted', 'track_published', 'track_unpublished'];
+const STATUS_EVENT_TYPES = [...DEVICE_EVENT_TYPES, ...FACE_EVENT_TYPES];
 
 function statusEvents({ db, roomId, candidateIds }: { db: Db; roomId: number; candidateIds?: number[] }) {
   return db
@@ -179,12 +182,17 @@ export function roomTiles({ db, roomId, candidateIds, now = new Date() }: { db: 
         lastViewedAt: viewed.get(reg.candidateId) ?? null,
         pendingAcks: pending.get(reg.candidateId) ?? 0,
         witness: witnesses.get(reg.candidateId) ?? null,
+        face: null,
       },
     ]),
   );
   for (const e of statusEvents({ db, roomId, candidateIds })) {
     const tile = e.candidateId != null ? tiles.get(e.candidateId) : undefined;
     if (!tile) continue;
+    if (e.type.startsWith('integrity.')) {
+      tile.face = applyFaceEvent(tile.face, e);
+      continue;
+    }
     const device = e.device === 'phone' ? 'phone' : 'pc';
     tile[device] = applyEvent(tile[device], e);
   }

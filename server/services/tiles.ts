@@ -1,4 +1,5 @@
 import type { TimelineEvent } from '@/db/schema';
+import { FACE_ALERT_OF, FACE_SIGNALS, faceStartOf, isFaceStart, shownCondition, type FaceStartSignal, type FaceState } from '../face/signals';
 
 export const FEED_SOURCES = ['screen_share', 'camera', 'microphone'] as const;
 export type FeedSource = (typeof FEED_SOURCES)[number];
@@ -43,4 +44,40 @@ export function applyEvent(prev: DeviceStatus, e: Pick<TimelineEvent, 'type' | '
 
 export function foldEvents(events: Pick<TimelineEvent, 'type' | 'trackSource' | 'occurredAt'>[]) {
   return events.reduce(applyEvent, initialDeviceStatus());
+}
+
+/* ------------------------------------------------------------------ face state */
+
+/** Timeline event types of the face signals (`integrity.face_missing`, …). */
+export const FACE_EVENT_TYPES = FACE_SIGNALS.map((s) => `integrity.${s}`);
+
+export type FaceStatus = {
+  /** The condition shown (the most telling in force), or `ok`. */
+  state: FaceState;
+  /** Since when the state shown holds, epoch ms. */
+  since: number;
+  /** Every condition in force, with its start (epoch ms). */
+  active: Partial<Record<FaceStartSignal, number>>;
+};
+
+/**
+ * Folds one face signal into a candidate's face status; null until the page reports the first.
+ * Pure, like `applyEvent`: the snapshot and the live stream agree. Events fold in the order they
+ * were stored, which is the order the page's outbox sent them.
+ */
+export function applyFaceEvent(prev: FaceStatus | null, e: Pick<TimelineEvent, 'type' | 'occurredAt'>): FaceStatus | null {
+  if (!e.type.startsWith('integrity.')) return prev;
+  const signal = e.type.slice('integrity.'.length);
+  const at = e.occurredAt.getTime();
+  const active = { ...prev?.active };
+  if (isFaceStart(signal)) active[signal] ??= at;
+  else {
+    const ended = faceStartOf(signal);
+    if (!ended) return prev;
+    delete active[ended];
+  }
+  const shown = shownCondition(Object.keys(active) as FaceStartSignal[]);
+  const state: FaceState = shown ? FACE_ALERT_OF[shown] : 'ok';
+  const since = prev && prev.state === state ? prev.since : shown ? active[shown]! : at;
+  return { state, since, active };
 }

@@ -11,6 +11,7 @@ import { openLive, type LiveFrame } from '../helpers/live';
 import { callRoute, callTrpc, ORIGIN, rolledBack, routerProcedures, type RouteHandler } from '../helpers/security/http';
 import { buildWorld, ROLES, type RoleName, type World } from '../helpers/security/world';
 import { signWebhook, webhookBody } from '../helpers/unit-support';
+import { makeJpeg } from '../fixtures/factories';
 
 // Route handlers and the phone router read cookies and headers from Next's request scope: the
 // stand-in answers from the Request being handled (see request-scope.ts).
@@ -72,6 +73,8 @@ const DESK = ['chiefOtherExam', 'invigilatorOther', 'invigilator', 'chief', 'sup
 /** A thread of a candidate in room A: that candidate, room A's staff, support, admins. */
 const THREAD_A = ['candidate', 'invigilator', 'chief', 'support', 'admin'] as const;
 const THREAD_A_STAFF = ['invigilator', 'chief', 'support', 'admin'] as const;
+/** Who may check candidate A's identity: room A's staff, the chief of another exam A sits, support, admins. */
+const IDENTITY_A = ['chiefOtherExam', 'invigilator', 'chief', 'support', 'admin'] as const;
 /** Recorders: the candidate's PC (screen/camera) and their bound phone (witness). */
 const RECORDERS = ['candidate', 'phone'] as const;
 
@@ -152,6 +155,22 @@ const ACCESS: Record<string, Entry> = {
   // Public, and closed once an admin exists: everyone gets CONFLICT (auth.setupDone), a business answer.
   'auth.setupFirstAdmin': { allowed: EVERYONE, input: () => ({ name: 'Root', username: 'root', password: NEW_PASSWORD }) },
   'auth.logout': { allowed: SIGNED_IN },
+  // Face login: public like the password form; the waiting page's poll needs the attempt's secret.
+  'face.availability': { allowed: EVERYONE, input: (w) => ({ name: w.users.candidate.name, idNumber: w.users.candidate.idNumber }) },
+  'face.login': {
+    allowed: EVERYONE,
+    input: (w) => ({ name: w.users.candidate.name, idNumber: w.users.candidate.idNumber, frames: [makeJpeg(128).dataUrl, makeJpeg(128).dataUrl] }),
+  },
+  'face.attempt': {
+    allowed: EVERYONE,
+    noLeakCheck: 'anyone holding the attempt’s secret is the page that made it',
+    input: (w) => ({ attemptId: w.faceAttemptId, secret: w.faceAttemptSecret }),
+  },
+  // The identity check queue: support and admins check everyone; invigilators their rooms'
+  // candidates (the list is filtered, so any invigilator gets through to an empty one). The chief
+  // of another exam this candidate also sits may check them: the identity is the candidate's, not the exam's.
+  'face.queue': { allowed: DESK },
+  'face.decide': { allowed: IDENTITY_A, input: (w) => ({ attemptId: w.faceAttemptId, approve: false }) },
 
   // ---- the candidate's own pages
   'candidate.profile': { allowed: CANDIDATE },
@@ -280,6 +299,10 @@ const ACCESS: Record<string, Entry> = {
   'GET /api/flags/[id]/still': {
     allowed: ROOM_A_STAFF,
     route: (w, as) => get('flags/[id]/still', `/api/flags/${w.flagId}/still`, as, { id: String(w.flagId) }),
+  },
+  'GET /api/face/attempts/[id]/frames/[idx]': {
+    allowed: IDENTITY_A,
+    route: (w, as) => get('face/attempts/[id]/frames/[idx]', `/api/face/attempts/${w.faceAttemptId}/frames/0`, as, { id: String(w.faceAttemptId), idx: '0' }),
   },
   'GET /api/recordings/[id]/file': {
     allowed: ROOM_A_STAFF,

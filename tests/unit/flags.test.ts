@@ -352,6 +352,11 @@ describe('resolving flags', () => {
         'screen_share_stopped',
         'tab_hidden',
         'witness_missing',
+        'face_missing',
+        'second_person',
+        'identity_mismatch',
+        'looking_away',
+        'phone_visible',
       ].sort(),
     );
     expect((await caller.invigilate.flags({ roomId: room.id, status: 'open' })).map((f) => f.id)).toEqual([c!.id]);

@@ -153,7 +153,7 @@ describe('a candidate’s timeline', () => {
       track: { source: 'SCREEN_SHARE' },
       createdAt: Math.floor(F.getTime() / 1000) - 50,
     });
-    reportIntegrity({ db: fx.db, candidateId: cand.id, examId: exam.id, signal: 'page_hidden', at: plus(F, 30_000), detail: 'alt-tab' });
+    reportIntegrity({ db: fx.db, candidateId: cand.id, examId: exam.id, signal: 'page_hidden', at: plus(F, 30_000), detail: 'alt-tab', now: plus(F, 30_000) });
     const { messageId } = sendMessage({ ...staff, text: '请回到考试页面', now: plus(F, MIN) });
     const { flagId } = createFlag({ ...staff, note: '疑似查看手机', now: plus(F, 2 * MIN) });
     addTime({ ...staff, minutes: 5, reason: '网络中断', now: plus(F, 3 * MIN) });

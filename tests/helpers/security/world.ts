@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { events, incidentCandidates, incidents, questionSheets, users } from '@/db/schema';
+import { events, faceAttemptFrames, faceAttempts, incidentCandidates, incidents, questionSheets, users } from '@/db/schema';
 import { previewImport } from '@/server/services/admin/import';
 import { getBus } from '@/server/events/bus';
 import type { StaffCaller } from '@/server/auth/caller';
@@ -78,6 +78,14 @@ export async function buildWorld(db: Db) {
   const canned = createCanned({ db, userId: support.id, title: 'Camera', body: 'Try reloading the page.' });
 
   const flag = createFlag({ db, caller: toStaff(invigilator), roomId: roomA.id, candidateId: candidate.id, note: 'Looked away', still: makeJpeg(256).dataUrl });
+  // Candidate A's face login waiting in the identity check queue, with one frame; the page holds the secret.
+  const faceAttemptSecret = 'world-face-attempt-secret-0123456789';
+  const faceAttempt = db
+    .insert(faceAttempts)
+    .values({ candidateId: candidate.id, status: 'pending', similarity: 0.3, reason: 'belowThreshold', secretHash: createHash('sha256').update(faceAttemptSecret).digest('hex') })
+    .returning()
+    .get();
+  db.insert(faceAttemptFrames).values({ attemptId: faceAttempt.id, idx: 0, jpeg: makeJpeg(256).buf, faces: 1, similarity: 0.3 }).run();
   const preset = addPreset({ db, caller: toStaff(chief), examId: exam.id, text: 'Please face the camera' });
   const message = sendSystemMessage({
     db,
@@ -186,6 +194,8 @@ export async function buildWorld(db: Db) {
     helpMessageId,
     cannedId: canned.id,
     flagId: flag.flagId,
+    faceAttemptId: faceAttempt.id,
+    faceAttemptSecret,
     incidentId: incident.id,
     presetId: preset.id,
     messageId: message.messageId,
