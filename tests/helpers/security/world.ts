@@ -82,10 +82,18 @@ export async function buildWorld(db: Db) {
   const faceAttemptSecret = 'world-face-attempt-secret-0123456789';
   const faceAttempt = db
     .insert(faceAttempts)
-    .values({ candidateId: candidate.id, status: 'pending', similarity: 0.3, reason: 'belowThreshold', secretHash: createHash('sha256').update(faceAttemptSecret).digest('hex') })
+    .values({
+      candidateId: candidate.id,
+      status: 'pending',
+      similarity: 0.3,
+      reason: 'belowThreshold',
+      secretHash: createHash('sha256').update(faceAttemptSecret).digest('hex'),
+    })
     .returning()
     .get();
-  db.insert(faceAttemptFrames).values({ attemptId: faceAttempt.id, idx: 0, jpeg: makeJpeg(256).buf, faces: 1, similarity: 0.3 }).run();
+  db.insert(faceAttemptFrames)
+    .values({ attemptId: faceAttempt.id, idx: 0, jpeg: makeJpeg(256).buf, faces: 1, similarity: 0.3 })
+    .run();
   const preset = addPreset({ db, caller: toStaff(chief), examId: exam.id, text: 'Please face the camera' });
   const message = sendSystemMessage({
     db,
