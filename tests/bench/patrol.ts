@@ -21,13 +21,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { loginAsStaff } from '../helpers/journeys';
 import { SimFleet, type FleetStats } from '../sim/fleet';
 import type { SimNet } from '../sim/netns';
 import { cpuBetween, sampleCpu, sampleThreads, threadsBetween } from './cpu';
 import { percentile } from './page-hooks';
 import { waitUntil } from './poll';
+import { pageMetrics, procRssMb, procTicks, rendererOf, type Metrics } from './renderer';
 
 export type PatrolOptions = {
   browser: Browser;
@@ -389,62 +390,6 @@ type PatrolWindow = { __patrol: { drain: () => Drained; ages: () => { effective:
 const drain = (page: Page) => page.evaluate(() => (window as unknown as PatrolWindow).__patrol.drain());
 
 /* ------------------------------------------------------------------ the browser's processes */
-
-/** Renderer processes of this browser, by pid (DevTools' SystemInfo domain). */
-async function rendererPids(browser: Browser): Promise<number[]> {
-  const s = await browser.newBrowserCDPSession();
-  try {
-    const info = (await s.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] };
-    return info.processInfo.filter((p) => p.type === 'renderer').map((p) => p.id);
-  } finally {
-    await s.detach();
-  }
-}
-
-function procTicks(pid: number) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]);
-  } catch {
-    return NaN;
-  }
-}
-
-function procRssMb(pid: number) {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Math.round(Number(m[1]) / 102.4) / 10 : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The page's renderer process: the one whose CPU time jumps while the page spins for 400 ms
- * (DevTools does not say which renderer hosts a page, and Chromium keeps a spare one ready).
- */
-async function rendererOf(browser: Browser, page: Page): Promise<number | null> {
-  const pids = await rendererPids(browser);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const before = pids.map(procTicks);
-    await page.evaluate(() => {
-      const end = performance.now() + 400;
-      while (performance.now() < end);
-    });
-    const d = pids.map((p, i) => procTicks(p) - before[i]!);
-    const order = d.map((x, i) => [x, i] as const).sort((x, y) => y[0] - x[0]);
-    const [best, second] = [order[0], order[1]];
-    if (best && best[0] >= 20 && (!second || best[0] >= 2 * second[0])) return pids[best[1]]!;
-  }
-  return null;
-}
-
-type Metrics = Record<string, number>;
-async function pageMetrics(cdp: CDPSession): Promise<Metrics> {
-  const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
-  return Object.fromEntries(metrics.map((m) => [m.name, m.value]));
-}
 
 /** CPU and memory of one page between two points: its renderer process(es) from /proc, its main thread from DevTools. */
 function pageCost(a: { t: number; ticks: number; m: Metrics }, b: { t: number; ticks: number; m: Metrics }, pid: number | null) {
