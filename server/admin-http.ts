@@ -1,5 +1,6 @@
 import 'server-only';
 import { notFound } from 'next/navigation';
+import type { Db } from '@/db/client';
 import { authFromRequest, type UserCaller } from './auth/caller';
 import { getDb } from './db';
 import { fileHeaders } from './http';
@@ -7,8 +8,8 @@ import { AppError } from './errors';
 import { examOrThrow } from './services/admin/common';
 
 /** For the back office's route handlers (downloads): the admin, or the response to send instead. */
-export function adminFromRequest(req: Request): UserCaller | Response {
-  const { user } = authFromRequest(req);
+export function adminFromRequest(req: Request, db?: Db): UserCaller | Response {
+  const { user } = authFromRequest(req, db);
   if (!user) return new Response(null, { status: 401 });
   if (user.role !== 'admin') return new Response(null, { status: 403 });
   return user;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
-import { FACE_MODEL_NAMES, type FaceModels } from './face/human-config';
+import { FACE_MODEL_NAMES, FACE_MODELS_DEFAULT, type FaceModels } from './face/human-config';
 
 /** The secret once shipped in .env.example and as the default here: public, so never accepted. */
 export const PUBLIC_EXAMPLE_SECRETS: readonly string[] = ['dev-secret-change-me-0123456789abcdef'];
@@ -160,7 +160,7 @@ const ZEnv = z.object({
    */
   FACE_MODELS: z
     .string()
-    .default('detector,mesh,description,object')
+    .default(FACE_MODELS_DEFAULT)
     .transform((s, ctx) => {
       const names = s
         .split(',')
@@ -175,13 +175,13 @@ const ZEnv = z.object({
    * reference photo. Chosen from `npm run face:report` (README); below it the attempt waits for a
    * person in the identity check queue.
    */
-  FACE_MATCH_THRESHOLD: z.coerce.number().min(-1).max(1).default(0.5),
+  FACE_MATCH_THRESHOLD: z.coerce.number().min(-1).max(1).default(0.7),
   /**
    * In the exam, the identity signal's threshold: lower than FACE_MATCH_THRESHOLD, because a
    * two-hour exam sees the candidate from every angle and a false alarm costs an invigilator's
    * attention; three checks in a row below it raise the signal.
    */
-  FACE_DRIFT_THRESHOLD: z.coerce.number().min(-1).max(1).default(0.4),
+  FACE_DRIFT_THRESHOLD: z.coerce.number().min(-1).max(1).default(0.45),
   /** The exam page's face check interval (ms); it stretches on its own when the machine is busy. */
   FACE_CHECK_INTERVAL_MS: z.coerce.number().int().min(500).max(60_000).default(2000),
   /** No face for this long raises "no face". */

@@ -3,6 +3,7 @@
 import type { RemoteAudioTrack } from 'livekit-client';
 import { useFormatter, useTranslations } from 'next-intl';
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { ReferencePhoto } from '@/components/photos/reference-photo';
 import { PlaybackLink } from '@/components/recording/backlog-badge';
 import { CandidateActions } from './candidate-actions';
 import { displayStatus } from './candidate-tile';
@@ -37,6 +38,7 @@ export function FocusView({
   onClose: () => void;
 }) {
   const t = useTranslations('grid');
+  const tPhoto = useTranslations('adminPhotos.reference');
   const format = useFormatter();
   const media = useCandidateMedia(store, tile.candidateId);
   const screenEl = useRef<HTMLVideoElement | null>(null);
@@ -119,6 +121,10 @@ export function FocusView({
           <div className="flex h-[28%] min-h-28 shrink-0 gap-2 p-2">
             <FocusInset label={t('tracks.camera')}>
               {camera ? <LiveVideo track={camera} testId="focus-camera" className="h-full w-full object-contain" /> : <Empty text={t('noCamera')} />}
+            </FocusInset>
+            {/* Beside the live camera: is this the person whose photo the office holds? */}
+            <FocusInset label={tPhoto('label')}>
+              <ReferencePhoto candidateId={tile.candidateId} name={tile.name} />
             </FocusInset>
             <FocusInset label={t('witness')}>
               {witness ? (

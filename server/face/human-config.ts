@@ -4,7 +4,16 @@
  * page); every path points at our own origin or our own disk, never at a CDN.
  */
 
-/** Models a deployment can switch on or off (README, "Face models"). */
+/**
+ * Models on by default: those whose upstream licence is clear (MediaPipe's, Apache-2.0). The
+ * others ship in the package but their licences are unclear (README, "Face login and face
+ * signals"): a deployment switches them on with FACE_MODELS after its own review.
+ */
+export const FACE_MODELS_DEFAULT = 'detector,mesh';
+/** What `npm run demo`/`dev` and the tests switch on: all but the two liveness models, which judge photos of photos no better than chance here. */
+export const FACE_MODELS_EVALUATION = 'detector,mesh,description,object';
+
+/** Models a deployment can switch on or off (README, "Face login and face signals"). */
 export const FACE_MODEL_NAMES = ['detector', 'mesh', 'description', 'antispoof', 'liveness', 'object'] as const;
 export type FaceModelName = (typeof FACE_MODEL_NAMES)[number];
 export type FaceModels = Record<FaceModelName, boolean>;
@@ -43,7 +52,9 @@ export function humanConfig({ modelBasePath, wasmPath, models, object = false }:
     // Every frame is judged on its own: a frame must never inherit a face from the one before.
     cacheSensitivity: 0,
     skipAllowed: false,
-    filter: { enabled: true, equalization: false, flip: false, return: false },
+    // Off in both places: the browser's filter goes through WebGL and reads the pixels back (a
+    // stall per frame), and the page's descriptors must be computed as the server's are.
+    filter: { enabled: false, equalization: false, flip: false, return: false },
     gesture: off,
     body: off,
     hand: off,

@@ -31,7 +31,8 @@ import { AppError, type ErrorKey } from '../errors';
  *   candidate is reached only through a room (so only for that room's exam): a staff member who
  *   also holds another exam the candidate sits gets nothing more from that.
  * - support: help threads (all of them, the 400 line is one queue), the candidates of those
- *   threads, notice files; no room, no recording, no question sheet before the start.
+ *   threads, every candidate's reference photo, notice files; no room, no recording, no question
+ *   sheet before the start.
  * - candidate: their own registrations, threads, recordings, and their exams' files (sheet
  *   images from the start time).
  * - phone: the witness recordings of the one exam it was bound for.
@@ -141,6 +142,22 @@ export function mayReadThread(db: DbOrTx, caller: UserCaller, thread: Pick<HelpT
   if (caller.role === 'candidate') return thread.candidateId === caller.id;
   if (caller.role === 'invigilator') return inRoomScope(roomScope(db, caller), thread.roomId);
   return true;
+}
+
+/**
+ * A candidate's reference photo (face login matches against it; staff compare it with the live
+ * camera and in the identity check queue): admins and support agents, who answer for every
+ * candidate (the 400 line is one queue); invigilators for the candidates placed in their rooms,
+ * in any exam (the photo is the person's, not the exam's). Never a candidate, not even for their
+ * own: nothing on their side needs it, and whoever holds a candidate's session should not get
+ * the picture a face login is matched against.
+ */
+export function mayReadCandidatePhoto(db: DbOrTx, caller: UserCaller, candidateId: number) {
+  if (caller.role === 'admin' || caller.role === 'support') return true;
+  if (caller.role !== 'invigilator') return false;
+  const scope = roomScope(db, caller);
+  const rooms = db.select({ roomId: registrations.roomId }).from(registrations).where(eq(registrations.candidateId, candidateId)).all();
+  return rooms.some((r) => inRoomScope(scope, r.roomId));
 }
 
 /** Exams a staff member works in: admins all, invigilators those with a room of theirs. */

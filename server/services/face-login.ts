@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, asc, count, desc, eq, gt, inArray, isNull, lt } from 'drizzle-orm';
 import type { Db, DbOrTx } from '@/db/client';
-import { faceAttemptFrames, faceAttempts, faceReferences, registrations, users, type FaceAttempt, type User } from '@/db/schema';
+import { faceAttemptFrames, faceAttempts, registrations, users, type FaceAttempt, type User } from '@/db/schema';
 import type { StaffCaller } from '../auth/caller';
 import { env } from '../env';
 import { AppError } from '../errors';
@@ -10,6 +10,7 @@ import { faceEngine, type FaceAnalysis, type FaceEngine } from '../face/engine';
 import { roomScope } from './access';
 import { audit } from './audit';
 import { beginLoginAttempt, openSession } from './auth';
+import { hasReferences, referenceOf } from './face-references';
 
 /** Frames a face login sends: enough to see a live person and to outvote one bad frame. */
 export const FACE_FRAMES_MIN = 2;
@@ -42,9 +43,6 @@ function candidateByNameAndId(db: DbOrTx, name: string, idNumber: string): User 
   return user;
 }
 
-const hasReference = (db: DbOrTx, candidateId: number) =>
-  !!db.select({ id: faceReferences.candidateId }).from(faceReferences).where(eq(faceReferences.candidateId, candidateId)).get();
-
 type Who = { db: Db; name: string; idNumber: string; client?: string; now?: Date };
 
 /**
@@ -58,7 +56,7 @@ export function faceLoginAvailability({ db, name, idNumber, client = 'unknown', 
   if (!user) return attempt.refuse('face.notFound');
   attempt.forget();
   if (!faceEngine().enabled || !env.FACE_MODELS.description) return { available: false as const, reason: 'off' as const };
-  if (!hasReference(db, user.id)) return { available: false as const, reason: 'noReference' as const };
+  if (!hasReferences({ db, candidateIds: [user.id] }).has(user.id)) return { available: false as const, reason: 'noReference' as const };
   return { available: true as const };
 }
 
@@ -121,9 +119,8 @@ export async function faceLogin({ db, name, idNumber, frames, client = 'unknown'
   const user = candidateByNameAndId(db, name, idNumber);
   if (!user) return attempt.refuse('face.notFound');
   if (!engine.enabled || !env.FACE_MODELS.description) throw new AppError('PRECONDITION_FAILED', 'face.off');
-  const ref = db.select({ descriptor: faceReferences.descriptor }).from(faceReferences).where(eq(faceReferences.candidateId, user.id)).get();
-  if (!ref) throw new AppError('PRECONDITION_FAILED', 'face.noReference');
-  const reference = blobToDescriptor(ref.descriptor);
+  const reference = referenceOf({ db, candidateId: user.id })?.descriptor;
+  if (!reference) throw new AppError('PRECONDITION_FAILED', 'face.noReference');
 
   // One after another: the engine has one worker, and a candidate's frames should not jump a queue.
   const verdicts: FrameVerdict[] = [];

@@ -1,9 +1,7 @@
-import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
-import { faceReferences } from '@/db/schema';
 import { env } from '../env';
-import { blobToDescriptor } from '../face/descriptor';
 import { loginBaseline } from './face-login';
+import { referenceOf } from './face-references';
 
 /**
  * What the exam page's face checks need (components/face): the models this deployment runs, the
@@ -14,8 +12,8 @@ import { loginBaseline } from './face-login';
 export function faceWatchSettings({ db, candidateId, now = new Date() }: { db: DbOrTx; candidateId: number; now?: Date }) {
   if (!env.FACE_MODELS.detector) return null;
   const reference = () => {
-    const row = db.select({ descriptor: faceReferences.descriptor }).from(faceReferences).where(eq(faceReferences.candidateId, candidateId)).get();
-    return row ? Array.from(blobToDescriptor(row.descriptor)) : null;
+    const ref = referenceOf({ db, candidateId });
+    return ref ? Array.from(ref.descriptor) : null;
   };
   return {
     models: env.FACE_MODELS,

@@ -15,6 +15,7 @@ import { DEMO_PASSWORD, DEMO_STAFF, seedDemo } from '@/db/seed';
 import { appUrl, env } from '@/server/env';
 import { startSfuCluster, type SfuCluster } from '@/server/livekit/cluster';
 import { startRedis, type RedisServer } from './redis';
+import { FACE_MODELS_DEFAULT, FACE_MODELS_EVALUATION } from '@/server/face/human-config';
 
 const MODES = ['dev', 'demo', 'sfu'] as const;
 const mode: (typeof MODES)[number] = MODES.find((m) => m === process.argv[2]) ?? usage();
@@ -128,6 +129,12 @@ async function main() {
   // --lan, other machines' pages must reach it too.
   process.env.NETWORK_PROBE_PORT ??= String(env.SFU_UDP_PORT + 1);
   process.env.NETWORK_PROBE_BIND ??= lan ? '0.0.0.0' : '127.0.0.1';
+  // The demo shows face login and face signals: it switches on the models whose licences are
+  // unclear (README), which a deployment leaves off unless it has reviewed them.
+  if (process.env.FACE_MODELS === undefined) {
+    process.env.FACE_MODELS = FACE_MODELS_EVALUATION;
+    console.log(`Face models for the demo: ${FACE_MODELS_EVALUATION} (a deployment's default is ${FACE_MODELS_DEFAULT}; see README)`);
+  }
   app = spawn(process.execPath, [...APP_NODE_FLAGS, nextBin, ...args], { stdio: 'inherit', env: process.env });
   if (lan) {
     proxy = await startLanProxy({ host: lan, appPort: env.APP_PORT, sfuPort: env.SFU_PORT });

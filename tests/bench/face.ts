@@ -32,6 +32,9 @@ import { percentile } from './page-hooks';
 import { pageMetrics, procTicks, rendererOf, type Metrics } from './renderer';
 import { benchRun, machineBusy } from './runner';
 
+/** What an exam page runs for the signals: detection, mesh (head turn), description (identity), object (phones). */
+const MODELS = { detector: true, mesh: true, description: true, antispoof: false, liveness: false, object: true };
+
 const ROOT = path.join(import.meta.dirname, '..', '..');
 const ARTIFACTS = path.join(import.meta.dirname, '..', '.artifacts', 'face');
 const STEADY_S = Number(process.env.FACE_BENCH_SECONDS ?? 60);
@@ -111,7 +114,7 @@ async function serve(files: Map<string, Uint8Array>) {
       return done(404, 0);
     }
     const headers = new Headers(Object.entries(req.headers).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v] as [string, string]] : [])));
-    void faceAssetResponse(new Request(url, { method: req.method, headers }), decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)).then((r) => {
+    void faceAssetResponse(new Request(url, { method: req.method, headers }), decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), MODELS).then((r) => {
       res.writeHead(r.status, Object.fromEntries(r.headers));
       done(r.status, Number(r.headers.get('content-length') ?? 0));
       if (r.body) Readable.fromWeb(r.body as import('node:stream/web').ReadableStream).pipe(res);
@@ -214,8 +217,7 @@ main(ARTIFACTS, async () => {
   const baseline = cost(a, await mark());
 
   log('loading Human and the models…');
-  const models = { detector: true, mesh: true, description: true, antispoof: false, liveness: false, object: true };
-  const load = await call(page, 'load', models, true);
+  const load = await call(page, 'load', MODELS, true);
   const firstCheck = await call(page, 'checkOnce', true, true);
   log(`loaded in ${load.ms} ms; first check ${firstCheck.ms} ms: ${firstCheck.faces} face(s), descriptor ${firstCheck.descriptor}`);
   const warm = [];

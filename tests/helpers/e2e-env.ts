@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { FACE_MODELS_EVALUATION } from '../../server/face/human-config';
 
 /**
  * The e2e stack runs on its own ports and database, so it never collides with `npm run dev`
@@ -28,4 +29,5 @@ export const e2eProcessEnv = {
   LIVEKIT_API_KEY: E2E.apiKey,
   LIVEKIT_API_SECRET: E2E.apiSecret,
   NEXT_TELEMETRY_DISABLED: '1',
+  FACE_MODELS: FACE_MODELS_EVALUATION,
 } as const;

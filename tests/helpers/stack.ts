@@ -5,6 +5,7 @@ import { openDb } from '@/db/client';
 import { startSfuCluster, type SfuCluster } from '@/server/livekit/cluster';
 import { ensureSfuBinary, type SfuHandle } from '@/server/livekit/sfu';
 import { startRedis, type RedisServer } from './redis';
+import { FACE_MODELS_EVALUATION } from '@/server/face/human-config';
 
 const root = path.join(import.meta.dirname, '..', '..');
 const nextBin = path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
@@ -57,6 +58,7 @@ export function stackProcessEnv(c: StackConfig) {
     LIVEKIT_API_KEY: c.apiKey,
     LIVEKIT_API_SECRET: c.apiSecret,
     NEXT_TELEMETRY_DISABLED: '1',
+    FACE_MODELS: FACE_MODELS_EVALUATION,
   };
 }
 

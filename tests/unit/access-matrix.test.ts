@@ -100,6 +100,10 @@ const ACCESS: Record<string, Entry> = {
   'admin.candidates.setPassword': { allowed: ADMIN, input: (w) => ({ candidateId: w.users.candidateB.id, password: NEW_PASSWORD }) },
   'admin.candidates.unregister': { allowed: ADMIN, input: (w) => ({ examId: w.exam.id, candidateId: w.users.candidateB.id }) },
   'admin.dashboard.byExam': { allowed: ADMIN, input: (w) => ({ examId: w.exam.id }) },
+  'admin.photos.status': { allowed: ADMIN, input: (w) => ({ candidateId: w.users.candidate.id }) },
+  'admin.photos.remove': { allowed: ADMIN, input: (w) => ({ candidateId: w.users.candidate.id }) },
+  // The fixture's package preview accepted nothing: admins get CONFLICT (a business answer).
+  'admin.photos.commitPackage': { allowed: ADMIN, input: (w) => ({ importId: w.photoImportId }) },
   'admin.exams.list': { allowed: ADMIN, input: () => ({}) },
   'admin.exams.byId': { allowed: ADMIN, input: (w) => ({ examId: w.exam.id }) },
   'admin.exams.create': {
@@ -318,6 +322,32 @@ const ACCESS: Record<string, Entry> = {
       get('admin/exams/[examId]/exports/[kind]', `/api/admin/exams/${w.exam.id}/exports/timeline`, as, { examId: String(w.exam.id), kind: 'timeline' }),
   },
   'GET /api/admin/audit': { allowed: ADMIN, route: (_w, as) => get('admin/audit', '/api/admin/audit', as) },
+  // The photo is the person's, not the exam's: any room the candidate sits in counts (so the
+  // chief of the other exam the candidate sits sees it); support answers for every candidate.
+  'GET /api/face/references/[id]': {
+    allowed: ['chiefOtherExam', 'invigilator', 'chief', 'support', 'admin'],
+    route: (w, as) => get('face/references/[id]', `/api/face/references/${w.users.candidate.id}`, as, { id: String(w.users.candidate.id) }),
+  },
+  // The fixture's body is no image: an admin gets the photo's refusal (400), everyone else none.
+  'PUT /api/admin/candidates/[id]/photo': {
+    allowed: ADMIN,
+    route: (w, as) =>
+      call(
+        'admin/candidates/[id]/photo',
+        'PUT',
+        new Request(`${ORIGIN}/api/admin/candidates/${w.users.candidateB.id}/photo`, { method: 'PUT', headers: headersOf(w, as), body: makeJpeg(64).buf }),
+        { id: String(w.users.candidateB.id) },
+      ),
+  },
+  'POST /api/admin/photo-packages': {
+    allowed: ADMIN,
+    route: (w, as) =>
+      call(
+        'admin/photo-packages',
+        'POST',
+        new Request(`${ORIGIN}/api/admin/photo-packages?name=p.zip`, { method: 'POST', headers: headersOf(w, as), body: 'not a zip' }),
+      ),
+  },
   // For load balancers: no login, and nothing in the answer but check names and reason codes.
   'GET /api/health': { allowed: EVERYONE, route: (_w, as) => get('health', '/api/health', as) },
   'GET /api/ready': { allowed: EVERYONE, route: (_w, as) => get('ready', '/api/ready', as) },

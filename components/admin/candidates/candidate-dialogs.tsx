@@ -6,6 +6,7 @@ import { trpc } from '@/components/providers/trpc';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { useErrorText } from '@/components/ui/use-error-text';
+import { CandidatePhotoField } from './photo-field';
 
 export type EditableCandidate = { candidateId: number; name: string; idNumber: string | null; phone: string | null; email: string | null };
 
@@ -67,6 +68,9 @@ export function EditCandidateDialog({
   const set = (k: keyof typeof values) => (e: React.ChangeEvent<HTMLInputElement>) => setValues({ ...values, [k]: e.target.value });
   return (
     <Dialog title={t('edit.title')} onClose={onClose} testId="candidate-edit-dialog">
+      <div className="mb-4 border-b border-slate-100 pb-4">
+        <CandidatePhotoField candidateId={candidate.candidateId} examId={examId} name={candidate.name} />
+      </div>
       <form
         className="space-y-3"
         onSubmit={(e) => {

@@ -18,6 +18,7 @@ const PAGE_SIZE = 50;
 /** The exam's candidates: search, placed filter, pages, and the per-candidate actions. */
 export function CandidateList({ examId }: { examId: number }) {
   const t = useTranslations('adminCandidates.list');
+  const tPhoto = useTranslations('adminPhotos.list');
   const tCommon = useTranslations('admin.common');
   const errorText = useErrorText();
   const utils = trpc.useUtils();
@@ -98,6 +99,7 @@ export function CandidateList({ examId }: { examId: number }) {
           <thead className="bg-slate-100 text-xs text-slate-500">
             <tr>
               <th className="px-3 py-2">{t('columns.name')}</th>
+              <th className="px-3 py-2">{tPhoto('column')}</th>
               <th className="px-3 py-2">{t('columns.idNumber')}</th>
               <th className="px-3 py-2">{t('columns.contact')}</th>
               <th className="px-3 py-2">{t('columns.room')}</th>
@@ -132,7 +134,14 @@ export function CandidateList({ examId }: { examId: number }) {
 
       {data && data.total > 0 && (
         <div className="flex flex-wrap items-center justify-between gap-2 text-sm text-slate-600">
-          <span data-testid="candidate-total">{t('total', { count: data.total })}</span>
+          <span>
+            <span data-testid="candidate-total">{t('total', { count: data.total })}</span>
+            {data.withoutPhoto > 0 && (
+              <span className="ml-3 rounded bg-amber-50 px-1.5 py-0.5 text-xs text-amber-800" data-testid="candidate-without-photo">
+                {tPhoto('missingCount', { count: data.withoutPhoto })}
+              </span>
+            )}
+          </span>
           {pages > 1 && (
             <div className="flex items-center gap-2">
               <Button variant="secondary" className="px-2 py-1" disabled={page <= 1} onClick={() => setPage(page - 1)} data-testid="candidate-prev">
@@ -181,11 +190,19 @@ function CandidateRow({
   onUnregister: () => void;
 }) {
   const t = useTranslations('adminCandidates.list');
+  const tPhoto = useTranslations('adminPhotos.list');
   const status = row.finishedAt ? 'finished' : row.enteredAt ? 'entered' : 'notEntered';
   const hasHistory = !!row.enteredAt;
   return (
     <tr data-testid="candidate-row" data-candidate-id={row.candidateId} className="align-middle">
       <td className="px-3 py-2 font-medium text-slate-900">{row.name}</td>
+      <td className="px-3 py-2" data-testid="candidate-photo-state" data-has-photo={row.hasPhoto}>
+        {row.hasPhoto ? (
+          <span className="text-xs text-slate-500">{tPhoto('has')}</span>
+        ) : (
+          <span className="rounded bg-amber-50 px-1.5 py-0.5 text-xs text-amber-800">{tPhoto('missing')}</span>
+        )}
+      </td>
       <td className="px-3 py-2 font-mono text-xs text-slate-700">{row.idNumber}</td>
       <td className="px-3 py-2 text-slate-600">
         <div className="tabular-nums">{row.phone}</div>

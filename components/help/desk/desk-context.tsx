@@ -8,6 +8,7 @@ import { trpc } from '@/components/providers/trpc';
 import { useErrorText } from '@/components/ui/use-error-text';
 import type { AppRouter } from '@/server/routers/_app';
 import { useTimelineLabel } from '@/components/grid/timeline-label';
+import { ReferencePhoto } from '@/components/photos/reference-photo';
 import { CONTEXT_REFRESH_MS } from '../constants';
 
 type HelpContext = inferRouterOutputs<AppRouter>['help']['context'];
@@ -32,6 +33,7 @@ const CLOCK_WARN_MS = 5_000;
 export function DeskContext({ threadId, canOpenRoom }: { threadId: number; canOpenRoom: boolean }) {
   const t = useTranslations('desk.context');
   const tg = useTranslations('grid');
+  const tPhoto = useTranslations('adminPhotos.reference');
   const format = useFormatter();
   const errorText = useErrorText();
   const ctx = trpc.help.context.useQuery({ threadId }, { refetchInterval: CONTEXT_REFRESH_MS, refetchIntervalInBackground: false });
@@ -69,6 +71,12 @@ export function DeskContext({ threadId, canOpenRoom }: { threadId: number; canOp
               ) : (
                 '—'
               )}
+            </Row>
+            {/* The office's photo: is the person on the line (and on camera) the candidate? */}
+            <Row label={tPhoto('label')}>
+              <span className="block h-24 w-[4.5rem] overflow-hidden rounded border border-slate-200 bg-slate-50" data-testid="context-photo">
+                <ReferencePhoto candidateId={d.candidate.id} name={d.candidate.name} />
+              </span>
             </Row>
           </Block>
 

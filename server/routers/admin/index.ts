@@ -3,6 +3,7 @@ import { adminAuditRouter } from './audit';
 import { adminCandidatesRouter } from './candidates';
 import { adminDashboardRouter } from './dashboard';
 import { adminExamsRouter } from './exams';
+import { adminPhotosRouter } from './photos';
 import { adminRoomsRouter } from './rooms';
 import { adminStaffRouter } from './staff';
 
@@ -15,6 +16,7 @@ export const adminRouter = router({
   candidates: adminCandidatesRouter,
   dashboard: adminDashboardRouter,
   exams: adminExamsRouter,
+  photos: adminPhotosRouter,
   rooms: adminRoomsRouter,
   staff: adminStaffRouter,
 });

@@ -97,7 +97,7 @@ export function auditFilterOptions({ db }: { db: Db }) {
 }
 
 /** Namespaces whose `auditActions` word an action (dots become `_`): this area's first, then the other back-office areas'. */
-export const AUDIT_ACTION_NAMESPACES = ['adminAudit', 'adminExams', 'adminCandidates', 'adminRooms', 'adminStaff'] as const;
+export const AUDIT_ACTION_NAMESPACES = ['adminAudit', 'adminExams', 'adminCandidates', 'adminPhotos', 'adminRooms', 'adminStaff'] as const;
 
 /** The label of an action in the given translator, or the raw action when no namespace words it. */
 export function actionLabel(t: { (key: string): string; has(key: string): boolean }, action: string) {

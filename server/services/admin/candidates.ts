@@ -5,8 +5,9 @@ import { AppError, type ErrorKey } from '../../errors';
 import type { Locale } from '../../i18n/config';
 import { serverTranslator } from '../../i18n/messages';
 import { audit } from '../audit';
+import { countWithoutReference, hasReferences } from '../face-references';
 import { endSessions, generatePassword, hashPassword, NO_PASSWORD, PASSWORD_MIN } from '../auth';
-import { editableExam, examOrThrow, localTime, toCsv } from './common';
+import { candidateOrThrow, editableExam, examOrThrow, localTime, toCsv } from './common';
 import { checkCandidateFields, type CandidateFields } from './import';
 
 /** The back office's candidate list and the changes staff make to one candidate. */
@@ -66,18 +67,21 @@ export function listCandidates(opts: { db: DbOrTx; examId: number; q?: string; p
     .limit(pageSize)
     .offset((page - 1) * pageSize)
     .all();
+  // Who still lacks a reference photo (face login needs one); the photos themselves stay unread.
+  const withPhoto = hasReferences({ db, candidateIds: rows.map((r) => r.candidateId) });
   const totals = db
     .select({ all: count(), placed: count(registrations.roomId) })
     .from(registrations)
     .where(eq(registrations.examId, examId))
     .get()!;
-  return { rows, total, page, pageSize, counts: { all: totals.all, placed: totals.placed, unplaced: totals.all - totals.placed } };
-}
-
-function candidateOrThrow(db: DbOrTx, candidateId: number) {
-  const user = db.select().from(users).where(eq(users.id, candidateId)).get();
-  if (!user || user.role !== 'candidate') throw new AppError('NOT_FOUND', 'admin.candidateNotFound');
-  return user;
+  return {
+    rows: rows.map((r) => ({ ...r, hasPhoto: withPhoto.has(r.candidateId) })),
+    total,
+    page,
+    pageSize,
+    counts: { all: totals.all, placed: totals.placed, unplaced: totals.all - totals.placed },
+    withoutPhoto: countWithoutReference({ db, examId }),
+  };
 }
 
 /** Edits a candidate's own fields, checked like an import row; the ID number stays unique. */

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Db, DbOrTx } from '@/db/client';
-import { examRooms, exams, type Exam, type ExamRoom } from '@/db/schema';
+import { examRooms, exams, users, type Exam, type ExamRoom } from '@/db/schema';
 import { AppError } from '../../errors';
 import { APP_TIME_ZONE } from '../../i18n/config';
 
@@ -42,6 +42,13 @@ export function roomOrThrow(db: DbOrTx, roomId: number): { room: ExamRoom; exam:
     .get();
   if (!row) throw new AppError('NOT_FOUND', 'admin.roomNotFound');
   return row;
+}
+
+/** A candidate's account, or NOT_FOUND (staff accounts are not candidates). */
+export function candidateOrThrow(db: DbOrTx, candidateId: number) {
+  const user = db.select().from(users).where(eq(users.id, candidateId)).get();
+  if (!user || user.role !== 'candidate') throw new AppError('NOT_FOUND', 'admin.candidateNotFound');
+  return user;
 }
 
 /** A plain decimal (`-12`, `3.5`, `-0.25`), the only text starting with `-` a spreadsheet may read as is. */

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { events, faceAttemptFrames, faceAttempts, incidentCandidates, incidents, questionSheets, users } from '@/db/schema';
+import { events, faceAttemptFrames, faceAttempts, facePhotoImports, faceReferences, incidentCandidates, incidents, questionSheets, users } from '@/db/schema';
 import { previewImport } from '@/server/services/admin/import';
 import { getBus } from '@/server/events/bus';
 import type { StaffCaller } from '@/server/auth/caller';
@@ -127,6 +127,17 @@ export async function buildWorld(db: Db) {
     content: Buffer.from(`姓名,身份证号\n张三,${makeIdNumber()}\n`),
   });
 
+  // Candidate A's reference photo (stored as accepted; no face analysis here), and a photo
+  // package preview in which nothing passed.
+  db.insert(faceReferences)
+    .values({ candidateId: candidate.id, photo: makeJpeg(256).buf, descriptor: Buffer.alloc(16), source: 'editor', createdBy: admin.id })
+    .run();
+  const photoImport = db
+    .insert(facePhotoImports)
+    .values({ fileName: 'photos.zip', entries: [{ name: 'x.jpg', idNumber: null, candidateId: null, problem: 'badName' }], createdBy: admin.id })
+    .returning()
+    .get();
+
   const sid = async (kind: 'candidate' | 'staff', identifier: string) => (await login({ db, kind, identifier, password: PASSWORD })).token;
   const tokens = {
     candidate: await sid('candidate', candidate.idNumber!),
@@ -193,6 +204,7 @@ export async function buildWorld(db: Db) {
     roomB,
     laterExam,
     importId: preview.importId,
+    photoImportId: photoImport.id,
     roomC,
     users: { candidate, candidateB, invigilator, invigilatorOther, chief, chiefOtherExam, support, admin },
     passwords: { any: PASSWORD },

@@ -4,6 +4,7 @@ import adminAudit from './adminAudit.json';
 import adminCandidates from './adminCandidates.json';
 import adminDashboard from './adminDashboard.json';
 import adminExams from './adminExams.json';
+import adminPhotos from './adminPhotos.json';
 import adminRooms from './adminRooms.json';
 import adminStaff from './adminStaff.json';
 import app from './app.json';
@@ -53,6 +54,8 @@ const allErrors = {
   adminCandidates: adminCandidates.errors,
   adminDashboard: adminDashboard.errors,
   adminExams: adminExams.errors,
+  // A photo's problems are also the refusal of a single upload: one wording for both.
+  adminPhotos: { ...adminPhotos.errors, problems: adminPhotos.problems },
   adminRooms: adminRooms.errors,
   adminStaff: adminStaff.errors,
 };
@@ -63,6 +66,7 @@ export default {
   adminCandidates,
   adminDashboard,
   adminExams,
+  adminPhotos,
   adminRooms,
   adminStaff,
   app,
