@@ -7,6 +7,7 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { UpdatePrompt } from '@/components/checks/update-prompt';
+import { useFaceWatch } from '@/components/face/use-face-watch';
 import { readDisplayState, useDisplayState } from '@/components/checks/use-display-state';
 import { PhoneWitnessPanel } from '@/components/phone/phone-witness-panel';
 import { trpc } from '@/components/providers/trpc';
@@ -144,6 +145,17 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
     live: publisher.live,
     settled: publisher.settled,
     displays,
+  });
+  // Face checks on the candidate's own camera while they sit the exam (signals, not verdicts);
+  // no checks, and no CPU spent, before the start or after the end.
+  const sitting = entered && started && !ended && !finish.busy && !staffEnded;
+  useFaceWatch({
+    examId,
+    candidateId,
+    settings: publisher.entry?.face ?? null,
+    track: sitting ? publisher.publication('camera')?.track?.mediaStreamTrack : undefined,
+    serverNow,
+    active: sitting,
   });
 
   // Time is up on the server's clock: send what is queued, then hand in.
