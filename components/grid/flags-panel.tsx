@@ -117,7 +117,7 @@ export function FlagsPanel({ roomId, onClose, onOpenCandidate }: { roomId: numbe
               <a href={`/api/flags/${f.id}/still`} target="_blank" rel="noreferrer" className="mt-1.5 block">
                 <img
                   src={`/api/flags/${f.id}/still`}
-                  alt={t('stillAlt')}
+                  alt={t(f.source === 'manual' ? 'stillAlt' : 'cameraStillAlt')}
                   loading="lazy"
                   className="max-h-28 rounded border border-slate-200 bg-slate-900 object-contain"
                 />
