@@ -15,6 +15,7 @@ const serverCode = {
     '@/server/face/**',
     '!@/server/face/human-config',
     '!@/server/face/signals',
+    '!@/server/face/similarity',
     '../server/*',
     '../../server/*',
   ],

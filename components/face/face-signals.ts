@@ -1,4 +1,5 @@
 import { FACE_SIGNAL_PAIRS, faceStateOf, type FaceDetail, type FaceSignal, type FaceStartSignal, type FaceState } from '@/server/face/signals';
+import { similarity } from '@/server/face/similarity';
 
 /**
  * The face checks' verdicts, turned into signals. Pure: fed one check and its time at a time, it
@@ -114,20 +115,6 @@ export function facePageState(s: FaceSignalsState): FacePageState {
   return faceStateOf(active);
 }
 
-/** Cosine similarity, -1..1 (the server's `similarity` in server/face/descriptor.ts); descriptors of other lengths are not comparable: -1. */
-export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length || a.length === 0) return -1;
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return na && nb ? dot / Math.sqrt(na * nb) : -1;
-}
-
 const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 
@@ -195,15 +182,15 @@ export function stepFaceSignals(
   if (lone && !s.baseline) {
     if (!turned) s.baseline = Array.from(lone);
   } else if (lone && s.baseline && lone.length === s.baseline.length) {
-    const similarity = cosineSimilarity(lone, s.baseline);
-    if (similarity < th.similarity) {
+    const alike = similarity(lone, s.baseline);
+    if (alike < th.similarity) {
       s.unlike += 1;
       s.alike = 0;
-      if (s.unlike >= th.mismatchChecks) start('identity_mismatch', { faces: 1, similarity: round(similarity, 3) });
+      if (s.unlike >= th.mismatchChecks) start('identity_mismatch', { faces: 1, similarity: round(alike, 3) });
     } else {
       s.alike += 1;
       s.unlike = 0;
-      if (s.alike >= th.mismatchChecks) end('identity_mismatch', { faces: 1, similarity: round(similarity, 3) });
+      if (s.alike >= th.mismatchChecks) end('identity_mismatch', { faces: 1, similarity: round(alike, 3) });
     }
   }
 

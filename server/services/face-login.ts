@@ -5,7 +5,8 @@ import { faceAttemptFrames, faceAttempts, registrations, users, type FaceAttempt
 import type { StaffCaller } from '../auth/caller';
 import { env } from '../env';
 import { AppError } from '../errors';
-import { blobToDescriptor, descriptorToBlob, similarity } from '../face/descriptor';
+import { blobToDescriptor, descriptorToBlob } from '../face/descriptor';
+import { similarity } from '../face/similarity';
 import { faceEngine, type FaceAnalysis, type FaceEngine } from '../face/engine';
 import { roomScope } from './access';
 import { audit } from './audit';

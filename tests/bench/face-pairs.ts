@@ -21,7 +21,7 @@ process.env.DATA_DIR ??= path.join(os.tmpdir(), `face-report-${process.pid}`);
 process.env.LIVEKIT_API_SECRET ??= 'face-report-secret-0123456789abcdef0123456789';
 
 const { FaceEngine } = await import('@/server/face/engine');
-const { similarity } = await import('@/server/face/descriptor');
+const { similarity } = await import('@/server/face/similarity');
 const { isUnsure, LABELLED_FACES, labelledImage, webcamLikeFrame } = await import('../fixtures/face-pairs');
 
 /** A reference photo is frontal; the demo photos' faces turned further than this are only probes of photoVsPhoto. */

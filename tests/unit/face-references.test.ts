@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { faceReferences } from '@/db/schema';
 import { AppError } from '@/server/errors';
-import { similarity } from '@/server/face/descriptor';
+import { similarity } from '@/server/face/similarity';
 import { photoResponse, photoUpload } from '@/server/http/photos';
 import { serverTranslator } from '@/server/i18n/messages';
 import { login } from '@/server/services/auth';

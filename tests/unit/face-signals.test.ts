@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  cosineSimilarity,
   DEFAULT_FACE_THRESHOLDS,
   facePageState,
   initialFaceSignals,
@@ -10,7 +9,7 @@ import {
   type FaceSignalsState,
   type FaceThresholds,
 } from '@/components/face/face-signals';
-import { similarity } from '@/server/face/descriptor';
+import { similarity } from '@/server/face/similarity';
 
 const S = 1000;
 const T0 = 1_900_000_000_000;
@@ -221,12 +220,23 @@ describe('face signals: identity', () => {
     expect(run(every(0, 6, 3, seen({ descriptor: alike })), { state: withMe(), th: { similarity: 0.97 } }).signals).toEqual([[6, 'identity_mismatch']]);
   });
 
-  it('the page’s cosine similarity is the server’s', () => {
+  it('cosine similarity: 1 for the same direction, -1 for the opposite or for descriptors that cannot be compared', () => {
     const a = [0.3, -1.2, 4, 0.01, 2.5];
-    const b = [1.1, 0.4, 3.2, -0.5, 0];
-    expect(cosineSimilarity(a, b)).toBeCloseTo(similarity(a, b), 12);
-    expect(cosineSimilarity(a, [1, 2])).toBe(-1);
-    expect(cosineSimilarity([0, 0], [0, 0])).toBe(-1);
+    expect(
+      similarity(
+        a,
+        a.map((x) => x * 3),
+      ),
+    ).toBeCloseTo(1, 12);
+    expect(
+      similarity(
+        a,
+        a.map((x) => -x),
+      ),
+    ).toBeCloseTo(-1, 12);
+    expect(similarity([1, 0], [0, 1])).toBe(0);
+    expect(similarity(a, [1, 2])).toBe(-1);
+    expect(similarity([0, 0], [0, 0])).toBe(-1);
   });
 });
 

@@ -3,7 +3,7 @@ import { zipSync, type Zippable } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { faceReferences, facePhotoImportItems, facePhotoImports, type PhotoImportEntry } from '@/db/schema';
 import { AppError } from '@/server/errors';
-import { similarity } from '@/server/face/descriptor';
+import { similarity } from '@/server/face/similarity';
 import { faceEngine } from '@/server/face/engine';
 import { photoPackageUpload } from '@/server/http/photos';
 import { login } from '@/server/services/auth';
