@@ -3,6 +3,7 @@
 import { useTranslations } from 'next-intl';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
+import { trpc } from '@/components/providers/trpc';
 import type { Role } from '@/db/schema';
 
 type Item = { href: string; key: 'rooms' | 'desk' | 'identity' | 'notices' | 'adminExams' | 'adminStaff' | 'adminAudit'; roles: readonly Role[] };
@@ -24,6 +25,9 @@ export function StaffNav({ role }: { role: Role }) {
   const t = useTranslations('desk.nav');
   const pathname = usePathname();
   const items = ITEMS.filter((i) => role === 'admin' || i.roles.includes(role));
+  // Candidates wait at their login page while a face login is in the identity check queue: the
+  // count stays in sight on every staff page, not only on /identity.
+  const waiting = trpc.face.queueSize.useQuery(undefined, { enabled: items.some((i) => i.key === 'identity'), refetchInterval: 10_000 });
   return (
     <nav aria-label={t('label')} className="flex min-w-0 items-center gap-1 overflow-x-auto">
       {items.map(({ href, key }) => {
@@ -39,6 +43,11 @@ export function StaffNav({ role }: { role: Role }) {
             }`}
           >
             {t(key)}
+            {key === 'identity' && !!waiting.data && (
+              <span data-testid="identity-waiting" className="ml-1.5 rounded-full bg-red-600 px-1.5 py-0.5 text-xs font-semibold text-white tabular-nums">
+                {waiting.data}
+              </span>
+            )}
           </Link>
         );
       })}

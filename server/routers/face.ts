@@ -46,5 +46,7 @@ export const faceRouter = router({
 
   queue: checkerProcedure.query(({ ctx }) => face.identityQueue({ db: ctx.db, caller: ctx.caller })),
 
+  queueSize: checkerProcedure.query(({ ctx }) => face.identityQueueSize({ db: ctx.db, caller: ctx.caller })),
+
   decide: checkerProcedure.input(ZFaceDecisionInput).mutation(({ ctx, input }) => face.decideIdentity({ db: ctx.db, caller: ctx.caller, ...input })),
 });

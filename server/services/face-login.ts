@@ -303,6 +303,19 @@ export function identityQueue({ db, caller, limit = 50 }: { db: Db; caller: Staf
   }));
 }
 
+/** How many attempts wait for this staff member (the badge on the navigation's "identity checks"). */
+export function identityQueueSize({ db, caller }: { db: Db; caller: StaffCaller }) {
+  const scope = identityScope(db, caller);
+  if (!scope.all && !scope.candidateIds.length) return 0;
+  return (
+    db
+      .select({ n: count() })
+      .from(faceAttempts)
+      .where(and(eq(faceAttempts.status, 'pending'), scope.all ? undefined : inArray(faceAttempts.candidateId, scope.candidateIds)))
+      .get()?.n ?? 0
+  );
+}
+
 /** A person's decision on a waiting attempt: once, by staff who may check that candidate, audited. */
 export function decideIdentity({
   db,

@@ -81,6 +81,8 @@ describe('face login', () => {
     const agent = await makeStaff(e2e.db, 'support');
     const desk = await e2e.newPage();
     await loginAsStaff(desk, agent.username!, PASSWORD);
+    // The waiting count is on every staff page's navigation, not only on /identity.
+    await expect.poll(async () => Number(await desk.getByTestId('identity-waiting').textContent()), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
     await desk.goto('/identity');
     const [first] = attemptsOf(cand.id);
     const card = desk.getByTestId(`identity-attempt-${first!.id}`);

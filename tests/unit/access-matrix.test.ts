@@ -174,6 +174,7 @@ const ACCESS: Record<string, Entry> = {
   // candidates (the list is filtered, so any invigilator gets through to an empty one). The chief
   // of another exam this candidate also sits may check them: the identity is the candidate's, not the exam's.
   'face.queue': { allowed: DESK },
+  'face.queueSize': { allowed: DESK },
   'face.decide': { allowed: IDENTITY_A, input: (w) => ({ attemptId: w.faceAttemptId, approve: false }) },
 
   // ---- the candidate's own pages

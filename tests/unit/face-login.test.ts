@@ -5,7 +5,15 @@ import { blobToDescriptor, descriptorToBlob } from '@/server/face/descriptor';
 import { FaceEngine } from '@/server/face/engine';
 import { AppError } from '@/server/errors';
 import { userFromSession } from '@/server/services/auth';
-import { decideIdentity, faceAttemptOutcome, faceLogin, faceLoginAvailability, identityQueue, loginBaseline } from '@/server/services/face-login';
+import {
+  decideIdentity,
+  faceAttemptOutcome,
+  faceLogin,
+  faceLoginAvailability,
+  identityQueue,
+  identityQueueSize,
+  loginBaseline,
+} from '@/server/services/face-login';
 import { cameraFrame, facePhoto, noFacePhoto, twoFacesPhoto, type FaceName } from '../fixtures/faces';
 import { makeCandidate, makeRoomScenario, makeStaff } from '../fixtures/factories';
 import { useTestDb } from '../helpers/unit-db';
@@ -157,6 +165,8 @@ describe('identity check queue', () => {
     if (a.status !== 'pending' || b.status !== 'pending') throw new Error('expected pending');
 
     expect(identityQueue({ db: fx.db, caller: asStaff(mine.invigilator) }).map((q) => q.id)).toEqual([a.attemptId]);
+    expect(identityQueueSize({ db: fx.db, caller: asStaff(mine.invigilator) })).toBe(1);
+    expect(identityQueueSize({ db: fx.db, caller: asStaff(await makeStaff(fx.db, 'support')) })).toBe(2);
     expect((await refusal(() => decideIdentity({ db: fx.db, caller: asStaff(mine.invigilator), attemptId: b.attemptId, approve: true }))).key).toBe(
       'face.attemptNotFound',
     );
