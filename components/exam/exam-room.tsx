@@ -146,16 +146,16 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
     settled: publisher.settled,
     displays,
   });
-  // Face checks on the candidate's own camera while they sit the exam (signals, not verdicts);
-  // no checks, and no CPU spent, before the start or after the end.
-  const sitting = entered && started && !ended && !finish.busy && !staffEnded;
+  // Face checks on the candidate's own camera while they sit the exam (signals, not verdicts):
+  // the models load on entry, the checks run from the start to the end.
   useFaceWatch({
     examId,
     candidateId,
     settings: publisher.entry?.face ?? null,
-    track: sitting ? publisher.publication('camera')?.track?.mediaStreamTrack : undefined,
+    track: publisher.publication('camera')?.track?.mediaStreamTrack,
     serverNow,
-    active: sitting,
+    load: entered && !ended && !staffEnded,
+    active: entered && started && !ended && !finish.busy && !staffEnded,
   });
 
   // Time is up on the server's clock: send what is queued, then hand in.

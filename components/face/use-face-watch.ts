@@ -1,9 +1,9 @@
 'use client';
 
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { ServerNow } from '@/components/exam/exam-clock';
 import type { FaceWatchSettings } from '@/server/services/face-watch';
-import { createFaceDetector, type FaceCheck } from './detector';
+import { createFaceDetector, type FaceCheck, type FaceDetector } from './detector';
 import { startFaceLoop } from './face-loop';
 import type { FaceObservation } from './face-signals';
 import { captureStill, useFaceSignals } from './use-face-signals';
@@ -20,9 +20,11 @@ export const observationOf = (c: FaceCheck): FaceObservation => ({
 /**
  * The exam page's face checks on its own published camera: Human in the page (components/face/
  * detector.ts) every `intervalMs`, backing off when the page is busy, each result handed to the
- * face signals, which report to the server. Off when the server sent no settings (face detection
- * switched off) or there is no camera track yet; the camera track changing (re-captured after a
- * device loss) restarts the loop on the new one.
+ * face signals, which report to the server. The models load as soon as the candidate is in the
+ * room (`load`), so that a whole room does not fetch them at the same second when the exam starts
+ * (they are cached for a week after); checks run only while `active`. Off when the server sent no
+ * settings (face detection switched off); the camera track changing (re-captured after a device
+ * loss) restarts the loop on the new one.
  */
 export function useFaceWatch({
   examId,
@@ -30,6 +32,7 @@ export function useFaceWatch({
   settings,
   track,
   serverNow,
+  load,
   active,
 }: {
   examId: number;
@@ -37,6 +40,7 @@ export function useFaceWatch({
   settings: FaceWatchSettings | null;
   track: MediaStreamTrack | undefined;
   serverNow: ServerNow;
+  load: boolean;
   active: boolean;
 }) {
   const thresholds = useMemo(
@@ -47,39 +51,46 @@ export function useFaceWatch({
   const { onCheck } = signals;
   const models = settings?.models;
   const intervalMs = settings?.intervalMs;
+  const [detector, setDetector] = useState<FaceDetector | null>(null);
 
   useEffect(() => {
-    if (!models || !intervalMs || !track || track.readyState === 'ended') return;
+    if (!models || !load) return;
     let stopped = false;
-    let stop = () => {};
-    const video = document.createElement('video');
-    video.muted = true;
-    video.playsInline = true;
-    video.srcObject = new MediaStream([track]);
-    void video.play().catch(() => {});
-    void createFaceDetector({ models, object: models.object })
-      .then((detector) => {
-        if (stopped) return detector.dispose();
-        const loop = startFaceLoop({
-          detector,
-          video,
-          intervalMs,
-          onCheck: (check) => void onCheck(observationOf(check), async () => captureStill(video)),
-          onError: (err) => console.warn('face check failed', err),
-        });
-        stop = () => {
-          loop.stop();
-          detector.dispose();
-        };
+    let loaded: FaceDetector | null = null;
+    createFaceDetector({ models, object: models.object })
+      .then((d) => {
+        if (stopped) return d.dispose();
+        loaded = d;
+        setDetector(d);
       })
       // The models did not load (switched off since, network): the exam goes on without face checks.
       .catch((err: unknown) => console.warn('face checks unavailable', err));
     return () => {
       stopped = true;
-      stop();
+      loaded?.dispose();
+      setDetector(null);
+    };
+  }, [models, load]);
+
+  useEffect(() => {
+    if (!detector || !intervalMs || !active || !track || track.readyState === 'ended') return;
+    const video = document.createElement('video');
+    video.muted = true;
+    video.playsInline = true;
+    video.srcObject = new MediaStream([track]);
+    void video.play().catch(() => {});
+    const loop = startFaceLoop({
+      detector,
+      video,
+      intervalMs,
+      onCheck: (check) => void onCheck(observationOf(check), async () => captureStill(video)),
+      onError: (err) => console.warn('face check failed', err),
+    });
+    return () => {
+      loop.stop();
       video.srcObject = null;
     };
-  }, [models, intervalMs, track, onCheck]);
+  }, [detector, intervalMs, active, track, onCheck]);
 
   return signals.state;
 }
