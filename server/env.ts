@@ -188,8 +188,11 @@ const ZEnv = z.object({
   FACE_MISSING_SECONDS: z.coerce.number().int().min(2).max(600).default(10),
   /** Looking away (head turned or bowed) for this long raises "looking away". */
   FACE_AWAY_SECONDS: z.coerce.number().int().min(2).max(600).default(8),
-  /** Face analyses one app process queues before it answers "busy, try again" (each takes ~0.1-0.3 s of one core). */
-  FACE_QUEUE_MAX: z.coerce.number().int().positive().max(1000).default(24),
+  /**
+   * Face analyses one app process queues before it answers "busy, try again": each takes ~0.2 s
+   * of one core (a login sends three), so 60 is a wait of about 12 s at worst.
+   */
+  FACE_QUEUE_MAX: z.coerce.number().int().positive().max(1000).default(60),
   /** Shown in the candidate's support centre. */
   SUPPORT_PHONE: z.string().min(1).default('400-800-1234'),
   SUPPORT_QQ: z.string().min(1).default('800012345'),
