@@ -153,11 +153,32 @@ export function mayReadThread(db: DbOrTx, caller: UserCaller, thread: Pick<HelpT
  * the picture a face login is matched against.
  */
 export function mayReadCandidatePhoto(db: DbOrTx, caller: UserCaller, candidateId: number) {
-  if (caller.role === 'admin' || caller.role === 'support') return true;
-  if (caller.role !== 'invigilator') return false;
+  return mayCheckIdentityOf(db, caller, candidateId);
+}
+
+/**
+ * The candidates whose identity a staff member checks (their photo, their face login attempts
+ * and frames, the identity check queue): support agents and admins everyone (the 400 line is one
+ * queue), an invigilator the candidates placed in their rooms, in any exam (the face is the
+ * person's, not the exam's). Nobody else.
+ */
+export function identityScope(db: DbOrTx, caller: Pick<UserCaller, 'id' | 'role'>): { all: true } | { all: false; candidateIds: number[] } {
+  if (caller.role === 'admin' || caller.role === 'support') return { all: true };
+  if (caller.role !== 'invigilator') return { all: false, candidateIds: [] };
   const scope = roomScope(db, caller);
-  const rooms = db.select({ roomId: registrations.roomId }).from(registrations).where(eq(registrations.candidateId, candidateId)).all();
-  return rooms.some((r) => inRoomScope(scope, r.roomId));
+  if (scope.all) return { all: true };
+  if (!scope.roomIds.size) return { all: false, candidateIds: [] };
+  const rows = db
+    .selectDistinct({ id: registrations.candidateId })
+    .from(registrations)
+    .where(inArray(registrations.roomId, [...scope.roomIds]))
+    .all();
+  return { all: false, candidateIds: rows.map((r) => r.id) };
+}
+
+export function mayCheckIdentityOf(db: DbOrTx, caller: Pick<UserCaller, 'id' | 'role'>, candidateId: number) {
+  const scope = identityScope(db, caller);
+  return scope.all || scope.candidateIds.includes(candidateId);
 }
 
 /** Exams a staff member works in: admins all, invigilators those with a room of theirs. */

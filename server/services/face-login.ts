@@ -8,7 +8,7 @@ import { AppError } from '../errors';
 import { blobToDescriptor, descriptorToBlob } from '../face/descriptor';
 import { similarity } from '../face/similarity';
 import { faceEngine, type FaceAnalysis, type FaceEngine } from '../face/engine';
-import { roomScope } from './access';
+import { identityScope, mayCheckIdentityOf } from './access';
 import { audit } from './audit';
 import { beginLoginAttempt, openSession } from './auth';
 import { hasReferences, referenceOf } from './face-references';
@@ -234,28 +234,6 @@ const queueAhead = (db: DbOrTx, row: FaceAttempt) =>
     .get()?.n ?? 0;
 
 /* ------------------------------------------------------------------ the identity check queue (staff) */
-
-/**
- * The candidates whose identity a staff member may check: support agents and admins check
- * everyone (the 400 line is one queue); an invigilator, the candidates placed in their rooms.
- */
-function identityScope(db: DbOrTx, caller: StaffCaller): { all: true } | { all: false; candidateIds: number[] } {
-  if (caller.role === 'support' || caller.role === 'admin') return { all: true };
-  const scope = roomScope(db, caller);
-  if (scope.all) return { all: true };
-  if (!scope.roomIds.size) return { all: false, candidateIds: [] };
-  const rows = db
-    .selectDistinct({ id: registrations.candidateId })
-    .from(registrations)
-    .where(inArray(registrations.roomId, [...scope.roomIds]))
-    .all();
-  return { all: false, candidateIds: rows.map((r) => r.id) };
-}
-
-export function mayCheckIdentityOf(db: DbOrTx, caller: StaffCaller, candidateId: number) {
-  const scope = identityScope(db, caller);
-  return scope.all || scope.candidateIds.includes(candidateId);
-}
 
 /** The waiting attempts a staff member may decide, oldest first, with what they need to judge. */
 export function identityQueue({ db, caller, limit = 50 }: { db: Db; caller: StaffCaller; limit?: number }) {

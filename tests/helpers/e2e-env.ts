@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { FACE_MODELS_EVALUATION } from '../../server/face/human-config';
+import { FACE_MODELS_EVALUATION } from '../../server/face/human-config.ts';
 
 /**
  * The e2e stack runs on its own ports and database, so it never collides with `npm run dev`

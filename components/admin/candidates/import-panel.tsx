@@ -8,6 +8,7 @@ import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { useErrorText } from '@/components/ui/use-error-text';
 import type { AppRouter } from '@/server/routers/_app';
+import { downloadCsv, ImportSection, Pager, PreviewFacts, PreviewTable, ProblemsLayout, ReasonSummary, SampleTable } from '../preview-parts';
 
 type Preview = inferRouterOutputs<AppRouter>['admin']['candidates']['previewImport'];
 type Problem = Preview['problems'][number];
@@ -87,14 +88,7 @@ export function ImportPanel({ examId, onImported }: { examId: number; onImported
 
   function downloadProblems() {
     if (!preview) return;
-    const cell = (s: string | number) => (/[",\r\n]/.test(String(s)) ? `"${String(s).replace(/"/g, '""')}"` : String(s));
-    const lines = [[t('line'), t('column'), t('reason')], ...preview.problems.map((p) => [p.line, text.column(p), text.reason(p)])];
-    const blob = new Blob([`\uFEFF${lines.map((l) => l.map(cell).join(',')).join('\r\n')}\r\n`], { type: 'text/csv;charset=utf-8' });
-    const a = document.createElement('a');
-    a.href = URL.createObjectURL(blob);
-    a.download = t('problemsFileName');
-    a.click();
-    URL.revokeObjectURL(a.href);
+    downloadCsv(t('problemsFileName'), [[t('line'), t('column'), t('reason')], ...preview.problems.map((p) => [p.line, text.column(p), text.reason(p)])]);
   }
 
   const busy = reading || previewImport.isPending;
@@ -104,12 +98,7 @@ export function ImportPanel({ examId, onImported }: { examId: number; onImported
   const canCommit = !!preview && problems.length === 0 && preview.counts.valid > 0 && !commit.isPending;
 
   return (
-    <section className="space-y-4 rounded-lg border border-slate-200 bg-white p-5 shadow-sm" data-testid="import-panel">
-      <div>
-        <h2 className="text-lg font-semibold">{t('heading')}</h2>
-        <p className="mt-1 max-w-3xl text-sm text-slate-600">{t('hint')}</p>
-      </div>
-
+    <ImportSection testId="import-panel" heading={t('heading')} hint={t('hint')}>
       <div className="flex flex-wrap items-center gap-3">
         <label
           htmlFor={inputId}
@@ -140,103 +129,75 @@ export function ImportPanel({ examId, onImported }: { examId: number; onImported
 
       {preview && (
         <div className="space-y-4">
-          <div className="flex flex-wrap gap-x-6 gap-y-1 rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700">
-            <span className="break-all">{t('file', { file: preview.fileName })}</span>
+          <PreviewFacts fileLabel={t('file', { file: preview.fileName })}>
             <span data-testid="import-encoding" data-encoding={preview.encoding}>
               {t('encoding', { encoding: t(`encodings.${preview.encoding}`) })}
             </span>
             <span data-testid="import-counts" className="font-medium">
               {t('counts', preview.counts)}
             </span>
-          </div>
+          </PreviewFacts>
 
           {problems.length === 0 ? (
             <Alert tone="info">{t('allGood')}</Alert>
           ) : (
-            <div className="grid items-start gap-4 lg:grid-cols-[minmax(0,3fr)_minmax(0,1fr)]">
-              <div className="min-w-0">
-                <div className="mb-2 flex flex-wrap items-baseline justify-between gap-2">
-                  <h3 className="font-medium text-red-800">{t('problemsHeading', { count: problems.length })}</h3>
-                  <Button variant="ghost" className="px-2 py-1 text-xs" onClick={downloadProblems} data-testid="import-download-problems">
-                    {t('downloadProblems')}
-                  </Button>
-                </div>
-                <div className="max-h-[28rem] overflow-auto rounded-md border border-slate-200">
-                  <table className="w-full text-left text-sm" data-testid="import-problems">
-                    <thead className="sticky top-0 bg-slate-100 text-xs uppercase text-slate-500">
-                      <tr>
-                        <th className="w-16 px-3 py-2">{t('line')}</th>
-                        <th className="w-28 px-3 py-2">{t('column')}</th>
-                        <th className="px-3 py-2">{t('reason')}</th>
-                      </tr>
-                    </thead>
-                    <tbody className="divide-y divide-slate-100">
-                      {shown.map((p, i) => (
-                        <tr key={`${p.line}-${p.key}-${i}`} data-testid="import-problem-row" data-line={p.line} data-key={p.key}>
-                          <td className="px-3 py-1.5 tabular-nums text-slate-700">{p.line}</td>
-                          <td className="px-3 py-1.5 text-slate-600">{text.column(p)}</td>
-                          <td className="px-3 py-1.5 text-slate-900">{text.reason(p)}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
-                {pages > 1 && (
-                  <div className="mt-2 flex items-center justify-end gap-2 text-sm">
-                    <Button variant="secondary" className="px-2 py-1" disabled={page === 0} onClick={() => setPage(page - 1)}>
-                      {t('prev')}
-                    </Button>
-                    <span className="tabular-nums text-slate-600">{t('page', { page: page + 1, pages })}</span>
-                    <Button variant="secondary" className="px-2 py-1" disabled={page + 1 >= pages} onClick={() => setPage(page + 1)}>
-                      {t('next')}
-                    </Button>
-                  </div>
-                )}
-              </div>
-              <div className="rounded-md border border-slate-200 p-3" data-testid="import-summary">
-                <h3 className="mb-2 text-sm font-medium text-slate-700">{t('summaryHeading')}</h3>
-                <ul className="space-y-1 text-sm">
-                  {preview.summary.map((s) => (
-                    <li key={s.key} className="flex justify-between gap-3">
-                      <span className="text-slate-700">{tc(`reasons.${s.key}`)}</span>
-                      <span className="tabular-nums font-medium text-slate-900">{s.count}</span>
-                    </li>
-                  ))}
-                </ul>
-              </div>
-            </div>
+            <ProblemsLayout
+              heading={t('problemsHeading', { count: problems.length })}
+              downloadLabel={t('downloadProblems')}
+              onDownload={downloadProblems}
+              downloadTestId="import-download-problems"
+              summary={<ReasonSummary testId="import-summary" heading={t('summaryHeading')} items={preview.summary} label={(key) => tc(`reasons.${key}`)} />}
+            >
+              <PreviewTable
+                testId="import-problems"
+                tall
+                caps
+                head={
+                  <>
+                    <th className="w-16 px-3 py-2">{t('line')}</th>
+                    <th className="w-28 px-3 py-2">{t('column')}</th>
+                    <th className="px-3 py-2">{t('reason')}</th>
+                  </>
+                }
+              >
+                {shown.map((p, i) => (
+                  <tr key={`${p.line}-${p.key}-${i}`} data-testid="import-problem-row" data-line={p.line} data-key={p.key}>
+                    <td className="px-3 py-1.5 tabular-nums text-slate-700">{p.line}</td>
+                    <td className="px-3 py-1.5 text-slate-600">{text.column(p)}</td>
+                    <td className="px-3 py-1.5 text-slate-900">{text.reason(p)}</td>
+                  </tr>
+                ))}
+              </PreviewTable>
+              <Pager page={page} pages={pages} onPage={setPage} prevLabel={t('prev')} nextLabel={t('next')} pageLabel={t('page', { page: page + 1, pages })} />
+            </ProblemsLayout>
           )}
 
           {preview.sample.length > 0 && problems.length === 0 && (
-            <div>
-              <h3 className="mb-2 text-sm font-medium text-slate-700">{t('sampleHeading', { count: preview.sample.length })}</h3>
-              <div className="max-h-72 overflow-auto rounded-md border border-slate-200">
-                <table className="w-full text-left text-sm" data-testid="import-sample">
-                  <thead className="sticky top-0 bg-slate-100 text-xs text-slate-500">
-                    <tr>
-                      <th className="px-3 py-2">{t('line')}</th>
-                      {(['name', 'idNumber', 'phone', 'email', 'room'] as const).map((f) => (
-                        <th key={f} className="px-3 py-2">
-                          {tc(`fields.${f}`)}
-                        </th>
-                      ))}
-                    </tr>
-                  </thead>
-                  <tbody className="divide-y divide-slate-100">
-                    {preview.sample.map((r) => (
-                      <tr key={r.line}>
-                        <td className="px-3 py-1.5 tabular-nums text-slate-500">{r.line}</td>
-                        <td className="px-3 py-1.5">{r.name}</td>
-                        <td className="px-3 py-1.5 font-mono text-xs">{r.idNumber}</td>
-                        <td className="px-3 py-1.5 tabular-nums">{r.phone}</td>
-                        <td className="px-3 py-1.5">{r.email}</td>
-                        <td className="px-3 py-1.5">{r.room ? `${r.room} · ${r.seat}` : <span className="text-slate-400">{t('unplaced')}</span>}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            </div>
+            <SampleTable
+              heading={t('sampleHeading', { count: preview.sample.length })}
+              testId="import-sample"
+              head={
+                <>
+                  <th className="px-3 py-2">{t('line')}</th>
+                  {(['name', 'idNumber', 'phone', 'email', 'room'] as const).map((f) => (
+                    <th key={f} className="px-3 py-2">
+                      {tc(`fields.${f}`)}
+                    </th>
+                  ))}
+                </>
+              }
+            >
+              {preview.sample.map((r) => (
+                <tr key={r.line}>
+                  <td className="px-3 py-1.5 tabular-nums text-slate-500">{r.line}</td>
+                  <td className="px-3 py-1.5">{r.name}</td>
+                  <td className="px-3 py-1.5 font-mono text-xs">{r.idNumber}</td>
+                  <td className="px-3 py-1.5 tabular-nums">{r.phone}</td>
+                  <td className="px-3 py-1.5">{r.email}</td>
+                  <td className="px-3 py-1.5">{r.room ? `${r.room} · ${r.seat}` : <span className="text-slate-400">{t('unplaced')}</span>}</td>
+                </tr>
+              ))}
+            </SampleTable>
           )}
 
           <div className="flex flex-wrap items-center justify-end gap-3">
@@ -247,6 +208,6 @@ export function ImportPanel({ examId, onImported }: { examId: number; onImported
           </div>
         </div>
       )}
-    </section>
+    </ImportSection>
   );
 }
