@@ -6,6 +6,7 @@ import { FaceEngine } from '@/server/face/engine';
 import { AppError } from '@/server/errors';
 import { userFromSession } from '@/server/services/auth';
 import {
+  decideFaceLogin,
   decideIdentity,
   faceAttemptOutcome,
   faceLogin,
@@ -206,4 +207,18 @@ it('descriptors survive the round trip through the database', () => {
 it('makeCandidate candidates have no photo until one is given', async () => {
   const c = await makeCandidate(fx.db);
   expect(fx.db.select().from(faceReferences).where(eq(faceReferences.candidateId, c.id)).get()).toBeUndefined();
+});
+
+describe('the decision on analysed frames (antispoof and liveness scores, when those models are on)', () => {
+  const frame = (similarity: number, live = true) => ({ faces: 1, similarity, descriptor: new Float32Array(4), usable: true, problem: null, live });
+  const hashes = ['a', 'b', 'c'];
+
+  it('a matching face with a low liveness score goes to a person, never straight in', () => {
+    expect(decideFaceLogin([frame(0.9), frame(0.9, false), frame(0.9)], hashes, 0.7)).toMatchObject({ status: 'pending', reason: 'liveness' });
+    expect(decideFaceLogin([frame(0.9), frame(0.9), frame(0.9)], hashes, 0.7)).toMatchObject({ status: 'accepted', reason: null });
+  });
+
+  it('the second-best frame decides: one lucky frame does not let anyone in', () => {
+    expect(decideFaceLogin([frame(0.95), frame(0.5), frame(0.4)], hashes, 0.7)).toMatchObject({ status: 'pending', reason: 'belowThreshold', similarity: 0.5 });
+  });
 });
