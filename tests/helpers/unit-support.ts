@@ -8,6 +8,7 @@ import type { Db } from '@/db/client';
 import { vi } from 'vitest';
 import { auditLog, events, registrations, type User } from '@/db/schema';
 import { env } from '@/server/env';
+import { AppError } from '@/server/errors';
 import { getBus } from '@/server/events/bus';
 import type { Locale } from '@/server/i18n/config';
 import { appRouter } from '@/server/routers/_app';
@@ -126,6 +127,18 @@ export async function trpcRefusal(p: Promise<unknown>): Promise<TRPCError> {
     (e: unknown) => e,
   );
   if (!(err instanceof TRPCError)) throw err;
+  return err;
+}
+
+/** The AppError a refused service call (a promise, or a function that may throw) fails with; fails the test if it succeeded. */
+export async function appRefusal(p: Promise<unknown> | (() => unknown)): Promise<AppError> {
+  const err = await (typeof p === 'function' ? Promise.resolve().then(p) : p).then(
+    () => {
+      throw new Error('expected a refusal');
+    },
+    (e: unknown) => e,
+  );
+  if (!(err instanceof AppError)) throw err;
   return err;
 }
 

@@ -18,7 +18,7 @@ import {
 import { cameraFrame, facePhoto, noFacePhoto, twoFacesPhoto, type FaceName } from '../fixtures/faces';
 import { makeCandidate, makeRoomScenario, makeStaff } from '../fixtures/factories';
 import { useTestDb } from '../helpers/unit-db';
-import { asStaff } from '../helpers/unit-support';
+import { appRefusal, asStaff } from '../helpers/unit-support';
 
 const fx = useTestDb();
 // The real models, in a real worker: these tests are about what the server decides from real frames.
@@ -50,17 +50,6 @@ const frames = async (who: FaceName | FaceName[], n = 3) => Promise.all(Array.fr
 
 const login = async (cand: { name: string; idNumber: string | null }, shots: Buffer[], client = '10.0.0.1') =>
   faceLogin({ db: fx.db, name: cand.name, idNumber: cand.idNumber!, frames: shots, client, engine });
-
-async function refusal(p: Promise<unknown> | (() => unknown)) {
-  const err = await (typeof p === 'function' ? Promise.resolve().then(p) : p).then(
-    () => {
-      throw new Error('expected a refusal');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  return err as AppError;
-}
 
 describe('face login', () => {
   it('the right person is let in: a session, and the attempt stored with its frames and the baseline descriptor', async () => {
@@ -109,10 +98,10 @@ describe('face login', () => {
   it('a wrong name for the ID number is refused like a wrong password, and counted', async () => {
     const { cand } = await candidateWithPhoto('ana');
 
-    const err = await refusal(login({ ...cand, name: '别人' }, await frames('ana')));
+    const err = await appRefusal(login({ ...cand, name: '别人' }, await frames('ana')));
     expect(err.key).toBe('face.notFound');
     expect(err.params.remaining).toBeTypeOf('number');
-    const again = await refusal(() => faceLoginAvailability({ db: fx.db, name: '别人', idNumber: cand.idNumber!, client: '10.0.0.1' }));
+    const again = await appRefusal(() => faceLoginAvailability({ db: fx.db, name: '别人', idNumber: cand.idNumber!, client: '10.0.0.1' }));
     expect(again.params.remaining).toBe((err.params.remaining as number) - 1);
   }, 60_000);
 
@@ -123,15 +112,15 @@ describe('face login', () => {
       available: false,
       reason: 'noReference',
     });
-    expect((await refusal(login(cand, await frames('ana')))).key).toBe('face.noReference');
+    expect((await appRefusal(login(cand, await frames('ana')))).key).toBe('face.noReference');
   }, 60_000);
 
   it('bad frames are refused before any work: too few, too many, not an image', async () => {
     const { cand } = await candidateWithPhoto('ana');
 
-    expect((await refusal(login(cand, [await cameraFrame('ana')]))).key).toBe('face.frameCount');
-    expect((await refusal(login(cand, await frames('ana', 4)))).key).toBe('face.frameCount');
-    expect((await refusal(login(cand, [Buffer.from('not a jpeg'), Buffer.from('nor this')]))).key).toBe('face.badImage');
+    expect((await appRefusal(login(cand, [await cameraFrame('ana')]))).key).toBe('face.frameCount');
+    expect((await appRefusal(login(cand, await frames('ana', 4)))).key).toBe('face.frameCount');
+    expect((await appRefusal(login(cand, [Buffer.from('not a jpeg'), Buffer.from('nor this')]))).key).toBe('face.badImage');
   }, 60_000);
 });
 
@@ -149,12 +138,12 @@ describe('identity check queue', () => {
 
     decideIdentity({ db: fx.db, caller: support, attemptId: res.attemptId, approve: true });
 
-    expect((await refusal(() => faceAttemptOutcome({ db: fx.db, attemptId: res.attemptId, secret: 'x'.repeat(32) }))).key).toBe('face.attemptGone');
+    expect((await appRefusal(() => faceAttemptOutcome({ db: fx.db, attemptId: res.attemptId, secret: 'x'.repeat(32) }))).key).toBe('face.attemptGone');
     const out = faceAttemptOutcome({ db: fx.db, attemptId: res.attemptId, secret: res.secret });
     expect(out.status).toBe('approved');
     if (out.status === 'approved') expect(userFromSession({ db: fx.db, token: out.session.token })?.id).toBe(cand.id);
-    expect((await refusal(() => faceAttemptOutcome({ db: fx.db, attemptId: res.attemptId, secret: res.secret }))).key).toBe('face.attemptGone');
-    expect((await refusal(() => decideIdentity({ db: fx.db, caller: support, attemptId: res.attemptId, approve: false }))).key).toBe('face.alreadyDecided');
+    expect((await appRefusal(() => faceAttemptOutcome({ db: fx.db, attemptId: res.attemptId, secret: res.secret }))).key).toBe('face.attemptGone');
+    expect((await appRefusal(() => decideIdentity({ db: fx.db, caller: support, attemptId: res.attemptId, approve: false }))).key).toBe('face.alreadyDecided');
     expect(fx.db.select().from(auditLog).where(eq(auditLog.action, 'identity.approved')).all()).toHaveLength(1);
   }, 60_000);
 
@@ -168,7 +157,7 @@ describe('identity check queue', () => {
     expect(identityQueue({ db: fx.db, caller: asStaff(mine.invigilator) }).map((q) => q.id)).toEqual([a.attemptId]);
     expect(identityQueueSize({ db: fx.db, caller: asStaff(mine.invigilator) })).toBe(1);
     expect(identityQueueSize({ db: fx.db, caller: asStaff(await makeStaff(fx.db, 'support')) })).toBe(2);
-    expect((await refusal(() => decideIdentity({ db: fx.db, caller: asStaff(mine.invigilator), attemptId: b.attemptId, approve: true }))).key).toBe(
+    expect((await appRefusal(() => decideIdentity({ db: fx.db, caller: asStaff(mine.invigilator), attemptId: b.attemptId, approve: true }))).key).toBe(
       'face.attemptNotFound',
     );
     expect(fx.db.select().from(faceAttempts).where(eq(faceAttempts.id, b.attemptId)).get()!.status).toBe('pending');

@@ -20,7 +20,7 @@ import { assignInvigilator, createRoom, registerCandidate } from '@/server/servi
 import { cameraFrame, facePhoto, noFacePhoto, twoFacesPhoto } from '../fixtures/faces';
 import { makeCandidate, makeChief, makeRoomScenario, makeStaff, PASSWORD } from '../fixtures/factories';
 import { useTestDb } from '../helpers/unit-db';
-import { asCaller, auditRows, cookieHeaders } from '../helpers/unit-support';
+import { appRefusal, asCaller, auditRows, cookieHeaders } from '../helpers/unit-support';
 
 const t = useTestDb();
 
@@ -31,17 +31,6 @@ async function smallFacePhoto() {
     .composite([{ input: face, left: 320, top: 220 }])
     .jpeg()
     .toBuffer();
-}
-
-async function refusal(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected a refusal');
-    },
-    (e: unknown) => e,
-  );
-  if (!(err instanceof AppError)) throw err;
-  return err;
 }
 
 describe('checkPhoto', () => {
@@ -122,12 +111,12 @@ describe('the candidate editor: setReferencePhoto and removeReferencePhoto', () 
   it('a bad photo is refused with its reason in words, and nothing is stored; an unknown candidate is NOT_FOUND', async () => {
     const admin = await makeStaff(t.db, 'admin');
     const c = await makeCandidate(t.db);
-    const err = await refusal(setReferencePhoto({ db: t.db, actorId: admin.id, candidateId: c.id, bytes: await twoFacesPhoto() }));
+    const err = await appRefusal(setReferencePhoto({ db: t.db, actorId: admin.id, candidateId: c.id, bytes: await twoFacesPhoto() }));
     expect([err.code, err.key, err.params]).toEqual(['BAD_REQUEST', 'adminPhotos.problems.severalFaces', { count: 2 }]);
     expect(serverTranslator('zh-CN')(`errors.${err.key}` as 'errors.internal', err.params)).toBe('照片中有 2 张人脸，只能有考生本人');
     expect(hasReferences({ db: t.db, candidateIds: [c.id] }).size).toBe(0);
     expect(auditRows(t.db)).toEqual([]);
-    const missing = await refusal(setReferencePhoto({ db: t.db, actorId: admin.id, candidateId: admin.id, bytes: await facePhoto('ana') }));
+    const missing = await appRefusal(setReferencePhoto({ db: t.db, actorId: admin.id, candidateId: admin.id, bytes: await facePhoto('ana') }));
     expect([missing.code, missing.key]).toEqual(['NOT_FOUND', 'admin.candidateNotFound']);
   });
 

@@ -14,7 +14,7 @@ import { insertUser } from '@/server/services/setup';
 import { cameraFrame, facePhoto, noFacePhoto, twoFacesPhoto } from '../fixtures/faces';
 import { makeCandidate, makeIdNumber, makeStaff, PASSWORD } from '../fixtures/factories';
 import { useTestDb } from '../helpers/unit-db';
-import { auditRows, cookieHeaders } from '../helpers/unit-support';
+import { appRefusal, auditRows, cookieHeaders } from '../helpers/unit-support';
 
 const t = useTestDb();
 
@@ -47,17 +47,6 @@ function idEndingInX() {
     const id = makeIdNumber(n * 7919);
     if (id.endsWith('X')) return id;
   }
-}
-
-async function refusal(p: Promise<unknown> | (() => unknown)): Promise<AppError> {
-  const err = await (typeof p === 'function' ? Promise.resolve().then(p) : p).then(
-    () => {
-      throw new Error('expected a refusal');
-    },
-    (e: unknown) => e,
-  );
-  if (!(err instanceof AppError)) throw err;
-  return err;
 }
 
 const problemsByName = (entries: PhotoImportEntry[]) =>
@@ -153,11 +142,11 @@ describe('previewPhotoPackage', () => {
       },
     };
     const preview = (zipBytes: Buffer) => previewPhotoPackage({ db: t.db, actorId: admin.id, fileName: 'p.zip', zipBytes, engine: never });
-    expect((await refusal(preview(Buffer.from('just text')))).key).toBe('adminPhotos.notZip');
-    expect((await refusal(preview(Buffer.alloc(0)))).key).toBe('adminPhotos.emptyPackage');
-    expect((await refusal(preview(zipOf([['readme/.hidden', Buffer.from('x')]])))).key).toBe('adminPhotos.emptyPackage');
+    expect((await appRefusal(preview(Buffer.from('just text')))).key).toBe('adminPhotos.notZip');
+    expect((await appRefusal(preview(Buffer.alloc(0)))).key).toBe('adminPhotos.emptyPackage');
+    expect((await appRefusal(preview(zipOf([['readme/.hidden', Buffer.from('x')]])))).key).toBe('adminPhotos.emptyPackage');
     const many = zipOf(Array.from({ length: PACKAGE_LIMITS.maxEntries + 1 }, (_, i) => [`${i}.txt`, new Uint8Array(0)] as [string, Uint8Array]));
-    expect(await refusal(preview(many))).toMatchObject({ key: 'adminPhotos.tooManyEntries', params: { max: 5000 } });
+    expect(await appRefusal(preview(many))).toMatchObject({ key: 'adminPhotos.tooManyEntries', params: { max: 5000 } });
     // Two entries whose central directory claims 600 MB each: a bomb is refused on its word.
     const bomb = Buffer.from(
       zipSync({ [`${makeIdNumber()}.jpg`]: [new Uint8Array(10), { level: 9 }], [`${makeIdNumber()}.jpg`]: [new Uint8Array(10), { level: 9 }] }),
@@ -165,7 +154,7 @@ describe('previewPhotoPackage', () => {
     for (let at = bomb.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])); at >= 0; at = bomb.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), at + 4)) {
       bomb.writeUInt32LE(600 * 1024 * 1024, at + 24);
     }
-    expect(await refusal(preview(bomb))).toMatchObject({ key: 'adminPhotos.unpackedTooLarge', params: { max: 1024 } });
+    expect(await appRefusal(preview(bomb))).toMatchObject({ key: 'adminPhotos.unpackedTooLarge', params: { max: 1024 } });
     expect(t.db.select().from(facePhotoImports).all()).toEqual([]);
   });
 
@@ -228,9 +217,9 @@ describe('commitPhotoPackage', () => {
       detail: { importId, fileName: '考生照片.zip', count: 4, replaced: 1, rejected: 8 },
     });
 
-    const again = await refusal(() => commitPhotoPackage({ db: t.db, actorId: w.admin.id, importId }));
+    const again = await appRefusal(() => commitPhotoPackage({ db: t.db, actorId: w.admin.id, importId }));
     expect([again.code, again.key]).toEqual(['CONFLICT', 'adminPhotos.importCommitted']);
-    expect((await refusal(() => commitPhotoPackage({ db: t.db, actorId: w.admin.id, importId: importId + 99 }))).key).toBe('adminPhotos.importNotFound');
+    expect((await appRefusal(() => commitPhotoPackage({ db: t.db, actorId: w.admin.id, importId: importId + 99 }))).key).toBe('adminPhotos.importNotFound');
   });
 
   it('is all or nothing: a write that fails half-way leaves every reference as it was and the preview committable', async () => {
@@ -255,10 +244,10 @@ describe('commitPhotoPackage', () => {
     const admin = await makeStaff(t.db, 'admin');
     const c = await makeCandidate(t.db);
     const empty = await previewPhotoPackage({ db: t.db, actorId: admin.id, fileName: 'p.zip', zipBytes: zipOf([[`${c.idNumber}.jpg`, await noFacePhoto()]]) });
-    expect((await refusal(() => commitPhotoPackage({ db: t.db, actorId: admin.id, importId: empty.importId }))).key).toBe('adminPhotos.importEmpty');
+    expect((await appRefusal(() => commitPhotoPackage({ db: t.db, actorId: admin.id, importId: empty.importId }))).key).toBe('adminPhotos.importEmpty');
     const old = await previewPhotoPackage({ db: t.db, actorId: admin.id, fileName: 'p.zip', zipBytes: zipOf([[`${c.idNumber}.jpg`, await facePhoto('ana')]]) });
     const tomorrow = new Date(Date.now() + 25 * 60 * 60 * 1000);
-    expect((await refusal(() => commitPhotoPackage({ db: t.db, actorId: admin.id, importId: old.importId, now: tomorrow }))).key).toBe(
+    expect((await appRefusal(() => commitPhotoPackage({ db: t.db, actorId: admin.id, importId: old.importId, now: tomorrow }))).key).toBe(
       'adminPhotos.importExpired',
     );
     // The next preview after that drops the stale staged photos.
