@@ -11,7 +11,7 @@ import { faceEngine, type FaceAnalysis, type FaceEngine } from '../face/engine';
 import { identityScope, mayCheckIdentityOf } from './access';
 import { audit } from './audit';
 import { beginLoginAttempt, openSession } from './auth';
-import { hasReferences, referenceOf } from './face-references';
+import { hasReferences, referenceDescriptor } from './face-references';
 
 /** Frames a face login sends: enough to see a live person and to outvote one bad frame. */
 export const FACE_FRAMES_MIN = 2;
@@ -120,7 +120,7 @@ export async function faceLogin({ db, name, idNumber, frames, client = 'unknown'
   const user = candidateByNameAndId(db, name, idNumber);
   if (!user) return attempt.refuse('face.notFound');
   if (!engine.enabled || !env.FACE_MODELS.description) throw new AppError('PRECONDITION_FAILED', 'face.off');
-  const reference = referenceOf({ db, candidateId: user.id })?.descriptor;
+  const reference = referenceDescriptor({ db, candidateId: user.id });
   if (!reference) throw new AppError('PRECONDITION_FAILED', 'face.noReference');
 
   // One after another: the engine has one worker, and a candidate's frames should not jump a queue.

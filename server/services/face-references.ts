@@ -167,6 +167,15 @@ export function referenceOf({ db, candidateId }: { db: DbOrTx; candidateId: numb
   return row ? { descriptor: blobToDescriptor(row.descriptor), photo: row.photo, createdAt: row.createdAt } : null;
 }
 
+/**
+ * Only the descriptor of the reference (never reads the photo): what face login and every exam
+ * entry compare against, so a room entering at once does not read hundreds of JPEGs for nothing.
+ */
+export function referenceDescriptor({ db, candidateId }: { db: DbOrTx; candidateId: number }): Float32Array | null {
+  const row = db.select({ descriptor: faceReferences.descriptor }).from(faceReferences).where(eq(faceReferences.candidateId, candidateId)).get();
+  return row ? blobToDescriptor(row.descriptor) : null;
+}
+
 /** Which of these candidates have a reference photo (never reads the photos). */
 export function hasReferences({ db, candidateIds }: { db: DbOrTx; candidateIds: readonly number[] }): Set<number> {
   const out = new Set<number>();

@@ -1,7 +1,7 @@
 import type { DbOrTx } from '@/db/client';
 import { env } from '../env';
 import { loginBaseline } from './face-login';
-import { referenceOf } from './face-references';
+import { referenceDescriptor } from './face-references';
 
 /**
  * What the exam page's face checks need (components/face): the models this deployment runs, the
@@ -12,8 +12,8 @@ import { referenceOf } from './face-references';
 export function faceWatchSettings({ db, candidateId, now = new Date() }: { db: DbOrTx; candidateId: number; now?: Date }) {
   if (!env.FACE_MODELS.detector) return null;
   const reference = () => {
-    const ref = referenceOf({ db, candidateId });
-    return ref ? Array.from(ref.descriptor) : null;
+    const descriptor = referenceDescriptor({ db, candidateId });
+    return descriptor ? Array.from(descriptor) : null;
   };
   return {
     models: env.FACE_MODELS,
