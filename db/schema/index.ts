@@ -27,6 +27,8 @@ export const users = sqliteTable(
     passwordHash: text('password_hash').notNull(),
     /** The manual's "password login" is switched on per candidate by staff. */
     passwordLoginEnabled: integer('password_login_enabled', { mode: 'boolean' }).notNull().default(true),
+    /** When a candidate was first shown the exam-process page (shown once, on the first login). */
+    processSeenAt: integer('process_seen_at', { mode: 'timestamp_ms' }),
     /** Archived accounts cannot log in and are hidden from pickers; their history stays. */
     archivedAt: integer('archived_at', { mode: 'timestamp_ms' }),
     createdAt: createdAt(),
@@ -72,12 +74,20 @@ export const exams = sqliteTable('exams', {
   notice: text('notice').notNull().default(''),
   /** Days the candidates' recordings are kept after the exam. */
   retentionDays: integer('retention_days').notNull().default(90),
+  /** The guided path: whether My exams blocks entry until the device check passed (else it is optional). */
+  deviceCheckRequired: integer('device_check_required', { mode: 'boolean' }).notNull().default(false),
+  /** The guided path: whether entry waits for a bound, live phone witness (else it is optional). */
+  phoneWitnessRequired: integer('phone_witness_required', { mode: 'boolean' }).notNull().default(false),
+  /** A candidate coming back mid-exam sees the camera position step again (all other steps are skipped). */
+  cameraRecheckOnReturn: integer('camera_recheck_on_return', { mode: 'boolean' }).notNull().default(true),
+  /** The visible caption of the spoken instructions (the audio is an attachment of purpose `instructions`). */
+  instructionsCaption: text('instructions_caption').notNull().default(''),
   /** Archived exams are hidden from lists and closed to changes; nothing is deleted. */
   archivedAt: integer('archived_at', { mode: 'timestamp_ms' }),
   createdAt: createdAt(),
 });
 
-export const ATTACHMENT_PURPOSES = ['notice', 'sheet'] as const;
+export const ATTACHMENT_PURPOSES = ['notice', 'sheet', 'instructions'] as const;
 export type AttachmentPurpose = (typeof ATTACHMENT_PURPOSES)[number];
 
 /** Files attached to an exam's notice (rules, instructions); downloadable by its candidates. */
@@ -172,6 +182,8 @@ export const registrations = sqliteTable(
     enteredAt: integer('entered_at', { mode: 'timestamp_ms' }),
     /** Written exams: personal info confirmed inside the exam, before answering. */
     infoConfirmedAt: integer('info_confirmed_at', { mode: 'timestamp_ms' }),
+    /** Written exams: the in-exam notice step read, so a return from another browser skips it. */
+    noticeReadAt: integer('notice_read_at', { mode: 'timestamp_ms' }),
     /** Minutes added by staff after an incident; the end time moves with it. */
     extraMinutes: integer('extra_minutes').notNull().default(0),
     finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
@@ -283,6 +295,8 @@ export const deviceChecks = sqliteTable(
     /** Peak microphone level seen while recording, 0-1. */
     peakLevel: real('peak_level').notNull(),
     recordedMs: integer('recorded_ms').notNull(),
+    /** The candidate heard the test sound through the speakers (null: not asked, older checks). */
+    speakersOk: integer('speakers_ok', { mode: 'boolean' }),
     createdAt: createdAt(),
   },
   (t) => [index('device_checks_candidate_idx').on(t.candidateId, t.id)],
