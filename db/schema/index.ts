@@ -673,6 +673,8 @@ export const supportAgents = sqliteTable('support_agents', {
   capacity: integer('capacity').notNull().default(5),
   /** Off: auto-assign skips this agent (on a break); claiming by hand still works. */
   accepting: integer('accepting', { mode: 'boolean' }).notNull().default(true),
+  /** A support lead also sees the whole 400 line (agents, queue, breaches) and moves conversations between agents. */
+  lead: integer('lead', { mode: 'boolean' }).notNull().default(false),
 });
 
 /** The desk's shared list of canned replies. */
