@@ -47,7 +47,7 @@ function LastResult() {
       }`}
     >
       <span className="font-medium">{t(last.passed ? 'result.passed' : 'result.failed')}</span>
-      <span className="text-slate-600">{format.dateTime(last.createdAt, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' })}</span>
+      <span className="text-slate-600">{format.dateTime(last.createdAt, 'dayTime')}</span>
       <span className="min-w-0 truncate text-slate-600">{t('result.devices', { camera: last.camera, microphone: last.microphone })}</span>
     </div>
   );

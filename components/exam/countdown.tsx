@@ -21,7 +21,7 @@ export function WaitingCountdown({ startsAt, serverNow }: { startsAt: Date; serv
       >
         {formatClock(left)}
       </p>
-      <p className="text-sm text-slate-500">{t('startsAt', { time: format.dateTime(startsAt, { hour: '2-digit', minute: '2-digit', second: '2-digit' }) })}</p>
+      <p className="text-sm text-slate-500">{t('startsAt', { time: format.dateTime(startsAt, 'timeSeconds') })}</p>
     </div>
   );
 }
@@ -47,11 +47,11 @@ export function RemainingTime({ endsAt, serverNow }: { endsAt: Date; serverNow: 
   );
 }
 
-/** The server's time of day, shown in the header as "the exam clock". */
+/** The server's time of day, in the header under the label "server time" (not the exam's own times). */
 export function ServerTimeOfDay({ serverNow }: { serverNow: ServerNow }) {
   const format = useFormatter();
   const now = useTick(serverNow, 1000);
-  return <span className="font-mono tabular-nums">{format.dateTime(new Date(now), { hour: '2-digit', minute: '2-digit', second: '2-digit' })}</span>;
+  return <span className="font-mono tabular-nums">{format.dateTime(new Date(now), 'timeSeconds')}</span>;
 }
 
 /** "Starts in 04:12" in a line of text, for steps before the waiting stage. */

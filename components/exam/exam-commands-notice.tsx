@@ -28,9 +28,7 @@ export function ExtraTimeBanner({ notice, onDismiss }: { notice: ExtraTimeNotice
       </span>
       <p className="flex-1">
         <span className="font-medium">{t('title', { minutes: notice.minutes })}</span>
-        <span className="ml-2 text-green-800">
-          {t('endsAt', { time: format.dateTime(notice.endsAt, { hour: '2-digit', minute: '2-digit', second: '2-digit' }) })}
-        </span>
+        <span className="ml-2 text-green-800">{t('endsAt', { time: format.dateTime(notice.endsAt, 'timeSeconds') })}</span>
       </p>
       <button
         type="button"

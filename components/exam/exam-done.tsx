@@ -38,11 +38,7 @@ export function ExamDoneView({ session, candidateId }: { session: ExamSession; c
             </span>
             <div>
               <h1 className="text-xl font-semibold text-slate-900">{t(`title.${heading}`)}</h1>
-              {finishedAt && (
-                <p className="text-sm text-slate-500">
-                  {t('at', { time: format.dateTime(finishedAt, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' }) })}
-                </p>
-              )}
+              {finishedAt && <p className="text-sm text-slate-500">{t('at', { time: format.dateTime(finishedAt, 'dayTime') })}</p>}
             </div>
           </div>
           <div className="mt-6">

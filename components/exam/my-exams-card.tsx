@@ -22,9 +22,6 @@ const BADGE = {
   finished: 'bg-slate-200 text-slate-700',
 } as const;
 
-const DAY_TIME = { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' } as const;
-const TIME = { hour: '2-digit', minute: '2-digit' } as const;
-
 export function MyExamCard({ exam, entry, displays }: { exam: MyExam; entry: EntryState; displays: DisplayState }) {
   const t = useTranslations('exams');
   const format = useFormatter();
@@ -50,7 +47,7 @@ export function MyExamCard({ exam, entry, displays }: { exam: MyExam; entry: Ent
   };
 
   const gate = enterGate(exam, entry, displays);
-  const sameDay = format.dateTime(exam.entryOpensAt, { dateStyle: 'short' }) === format.dateTime(exam.entryClosesAt, { dateStyle: 'short' });
+  const sameDay = format.dateTime(exam.entryOpensAt, 'date') === format.dateTime(exam.entryClosesAt, 'date');
   const badge = exam.finishedAt
     ? { tone: BADGE.finished, text: t(`state.finished.${exam.finishReason ?? 'ended'}`) }
     : exam.enteredAt
@@ -73,9 +70,9 @@ export function MyExamCard({ exam, entry, displays }: { exam: MyExam; entry: Ent
         </div>
         <dl className="mt-3 grid grid-cols-4 gap-x-6 gap-y-3 text-sm">
           <Field label={t('entryWindow')}>
-            {format.dateTime(exam.entryOpensAt, DAY_TIME)} – {format.dateTime(exam.entryClosesAt, sameDay ? TIME : DAY_TIME)}
+            {format.dateTime(exam.entryOpensAt, 'dayTime')} – {format.dateTime(exam.entryClosesAt, sameDay ? 'time' : 'dayTime')}
           </Field>
-          <Field label={t('startsAt')}>{format.dateTime(exam.startsAt, DAY_TIME)}</Field>
+          <Field label={t('startsAt')}>{format.dateTime(exam.startsAt, 'dayTime')}</Field>
           <Field label={t('duration')}>{t('minutes', { count: exam.durationMinutes })}</Field>
           <Field label={t('room')}>
             {exam.roomName} · {t('seatValue', { seat: exam.seat })}
@@ -108,7 +105,7 @@ export function MyExamCard({ exam, entry, displays }: { exam: MyExam; entry: Ent
         {gate.kind === 'finished' ? (
           <p className="text-sm text-slate-600">
             <span className="font-medium text-slate-800">{badge.text}</span>
-            {exam.finishedAt && <> · {t('finishedAt', { time: format.dateTime(exam.finishedAt, DAY_TIME) })}</>}
+            {exam.finishedAt && <> · {t('finishedAt', { time: format.dateTime(exam.finishedAt, 'dayTime') })}</>}
             <span className="ml-2 text-slate-500">{t('finishedHint')}</span>
           </p>
         ) : (
@@ -134,7 +131,9 @@ export function MyExamCard({ exam, entry, displays }: { exam: MyExam; entry: Ent
             <div className="ml-auto flex items-center gap-3">
               {gate.kind === 'blocked' && (
                 <span data-testid="enter-reason" className={`text-sm ${gate.reason === 'extended' ? 'text-red-700' : 'text-slate-500'}`}>
-                  {gate.reason === 'notYetOpen' ? t('blocked.notYetOpen', { time: format.dateTime(exam.entryOpensAt, DAY_TIME) }) : t(`blocked.${gate.reason}`)}
+                  {gate.reason === 'notYetOpen'
+                    ? t('blocked.notYetOpen', { time: format.dateTime(exam.entryOpensAt, 'dayTime') })
+                    : t(`blocked.${gate.reason}`)}
                 </span>
               )}
               {gate.kind === 'open' && gate.reentry && <span className="text-sm text-slate-500">{t('reenterHint')}</span>}

@@ -87,9 +87,7 @@ export function NoticeDialog({ examId, onClose }: { examId: number; onClose: () 
 
       <footer className="space-y-3 border-t border-slate-100 px-5 py-4">
         {data?.acceptedAt ? (
-          <Alert tone="info">
-            {t('acceptedAt', { time: format.dateTime(data.acceptedAt, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }) })}
-          </Alert>
+          <Alert tone="info">{t('acceptedAt', { time: format.dateTime(data.acceptedAt, 'dayTime') })}</Alert>
         ) : (
           data && (
             <label className={`flex items-start gap-2 text-sm ${needsLot ? 'text-slate-400' : 'text-slate-700'}`}>

@@ -86,9 +86,7 @@ export function StaffMessageDialog({
             <h2 id={titleId} className="font-semibold text-slate-900">
               {t('title')}
             </h2>
-            <p className="text-xs text-slate-500">
-              {t('sentAt', { time: format.dateTime(message.at, { hour: '2-digit', minute: '2-digit', second: '2-digit' }) })}
-            </p>
+            <p className="text-xs text-slate-500">{t('sentAt', { time: format.dateTime(message.at, 'timeSeconds') })}</p>
           </div>
           {queued > 1 && (
             <span className="shrink-0 rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800" data-testid="staff-message-queued">

@@ -35,7 +35,7 @@ export function SaveStatus({ state }: { state: QueueState }) {
         : state.status === 'error'
           ? t(state.fatal ? 'failed' : 'retrying', { count: state.pendingCount })
           : state.lastSavedAt
-            ? t('savedAt', { time: format.dateTime(state.lastSavedAt, { hour: '2-digit', minute: '2-digit', second: '2-digit' }) })
+            ? t('savedAt', { time: format.dateTime(state.lastSavedAt, 'timeSeconds') })
             : t('auto');
   return (
     <span

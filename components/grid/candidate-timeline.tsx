@@ -41,7 +41,7 @@ export function CandidateTimeline({ roomId, candidateId }: { roomId: number; can
   // An event type without wording shows as its raw type here, for the invigilator.
   const label = (i: Item) => labelOf(i) ?? i.type;
 
-  const time = (d: Date) => format.dateTime(d, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const time = (d: Date) => format.dateTime(d, 'timeSeconds');
 
   return (
     <section className="flex min-h-0 flex-1 flex-col" data-testid="focus-timeline">

@@ -13,8 +13,6 @@ const COUNTS = [
   { key: 'finished', tone: 'text-slate-500', bg: 'bg-slate-50' },
 ] as const;
 
-const TIME = { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' } as const;
-
 /**
  * Every room of an exam with where its candidates stand, for the chief invigilator. Polled:
  * one subscription per room would cost more than a small query every few seconds.
@@ -51,7 +49,7 @@ export function ChiefOverview({ examId }: { examId: number }) {
           <div className="mt-2 flex flex-wrap items-baseline gap-x-3 gap-y-1">
             <h1 className="text-2xl font-semibold">{t('title', { exam: data.exam.title })}</h1>
             <span className="text-sm text-slate-500">
-              {tk(data.exam.kind)} · {format.dateTime(data.exam.startsAt, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' })}
+              {tk(data.exam.kind)} · {format.dateTime(data.exam.startsAt, 'dayTime')}
             </span>
           </div>
           <div className="mt-4 flex flex-wrap items-center gap-3" data-testid="chief-totals">
@@ -96,9 +94,9 @@ export function ChiefOverview({ examId }: { examId: number }) {
                     className={`mt-2 rounded-md px-2 py-1 text-xs font-medium ${incident.state === 'open' ? 'bg-red-50 text-red-800' : 'bg-amber-50 text-amber-900'}`}
                   >
                     {incident.state === 'open'
-                      ? ti('chiefOpen', { count: incident.candidateIds.length, time: format.dateTime(incident.startedAt, TIME) })
+                      ? ti('chiefOpen', { count: incident.candidateIds.length, time: format.dateTime(incident.startedAt, 'timeSeconds') })
                       : ti('chiefCleared', {
-                          time: format.dateTime(incident.startedAt, TIME),
+                          time: format.dateTime(incident.startedAt, 'timeSeconds'),
                           back: incident.back,
                           missing: incident.candidateIds.length - incident.back,
                         })}

@@ -37,7 +37,7 @@ export function FaceBadge({
   const t = useTranslations('grid');
   const format = useFormatter();
   if (!face || phase !== 'in_progress') return null;
-  const time = format.dateTime(new Date(face.since), { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const time = format.dateTime(new Date(face.since), 'timeSeconds');
   const conditions = (Object.keys(face.active) as FaceStartSignal[]).map((s) => t(`face.long.${FACE_ALERT_OF[s]}`));
   const title = [
     t('face.title', { state: t(`face.long.${face.state}`), time }),

@@ -102,9 +102,7 @@ export function FlagsPanel({ roomId, onClose, onOpenCandidate }: { roomId: numbe
               <button type="button" className="font-medium text-blue-700 hover:underline" onClick={() => onOpenCandidate(f.candidateId)}>
                 {t('who', { seat: f.seat, name: f.candidateName })}
               </button>
-              <span className="ml-auto shrink-0 text-xs tabular-nums text-slate-400">
-                {format.dateTime(f.createdAt, { hour: '2-digit', minute: '2-digit', second: '2-digit' })}
-              </span>
+              <span className="ml-auto shrink-0 text-xs tabular-nums text-slate-400">{format.dateTime(f.createdAt, 'timeSeconds')}</span>
             </div>
             <p className="mt-0.5 flex items-center gap-1.5">
               <span className={`rounded px-1.5 text-xs font-medium ${f.source === 'manual' ? 'bg-purple-100 text-purple-800' : 'bg-amber-100 text-amber-900'}`}>
@@ -145,7 +143,7 @@ export function FlagsPanel({ roomId, onClose, onOpenCandidate }: { roomId: numbe
             ) : (
               <p className="mt-1 text-xs text-slate-500">
                 {t(`status.${f.status}`)}
-                {f.resolvedAt && ` · ${format.dateTime(f.resolvedAt, { hour: '2-digit', minute: '2-digit' })}`}
+                {f.resolvedAt && ` · ${format.dateTime(f.resolvedAt, 'time')}`}
                 {f.resolutionNote && ` · ${f.resolutionNote}`}
               </p>
             )}

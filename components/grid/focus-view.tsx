@@ -136,7 +136,7 @@ export function FocusView({
             <div className="ml-auto flex flex-col justify-end gap-0.5 text-right text-xs text-slate-400">
               {tile.endsAt && (
                 <span data-testid="focus-ends-at">
-                  {t('endsAt', { time: format.dateTime(tile.endsAt, { hour: '2-digit', minute: '2-digit', second: '2-digit' }) })}
+                  {t('endsAt', { time: format.dateTime(tile.endsAt, 'timeSeconds') })}
                   {tile.extraMinutes > 0 && ` · ${t('extraMinutes', { m: tile.extraMinutes })}`}
                 </span>
               )}

@@ -7,8 +7,6 @@ import { Button } from '@/components/ui/button';
 import { useErrorText } from '@/components/ui/use-error-text';
 import type { RoomIncident } from './use-incidents';
 
-const TIME = { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' } as const;
-
 /**
  * Many candidates lost at once, as one line instead of a flag and an alarm each: while it is
  * open, how many and since when; once cleared, who came back, and the extra time the system
@@ -18,7 +16,7 @@ export function IncidentBanner({ incident }: { incident: RoomIncident }) {
   const t = useTranslations('incidents');
   const format = useFormatter();
   const errorText = useErrorText();
-  const time = format.dateTime(incident.startedAt, TIME);
+  const time = format.dateTime(incident.startedAt, 'timeSeconds');
   const affected = incident.candidateIds.length;
   const missing = affected - incident.back;
   // The proposal until the invigilator types another number (it arrives only when the incident clears).

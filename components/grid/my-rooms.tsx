@@ -13,7 +13,7 @@ export function MyRooms() {
   const errorText = useErrorText();
   const rooms = trpc.room.listMine.useQuery();
   const chief = trpc.invigilate.myChiefExams.useQuery();
-  const when = (d: Date) => format.dateTime(d, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  const when = (d: Date) => format.dateTime(d, 'dayTime');
   return (
     <div className="space-y-6">
       {/* Above the rooms and outside their cards: a room card keeps a single link. */}

@@ -59,7 +59,7 @@ export function MessageList({ messages, side, empty }: { messages: readonly Chat
             className={`flex max-w-[85%] flex-col ${mine ? 'items-end self-end' : 'items-start self-start'}`}
           >
             <span className="mb-0.5 px-1 text-[11px] text-slate-500">
-              {who} · {format.dateTime(m.createdAt, { hour: '2-digit', minute: '2-digit' })}
+              {who} · {format.dateTime(m.createdAt, 'time')}
             </span>
             <div className={`whitespace-pre-wrap break-words rounded-lg px-3 py-1.5 text-sm ${tone}`}>
               {note && <span className="mb-0.5 block text-[11px] font-semibold text-amber-700">{t('noteLabel')}</span>}

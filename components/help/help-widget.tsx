@@ -379,7 +379,7 @@ function History({ threads, onPick, compact = false }: { threads: MyThread[]; on
                   <CategoryLabel category={th.category} />
                 </span>
                 <span className="block text-xs text-slate-500">
-                  {format.dateTime(th.lastMessageAt, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' })} · {ts(th.status)}
+                  {format.dateTime(th.lastMessageAt, 'dayTime')} · {ts(th.status)}
                 </span>
               </span>
               {th.unread > 0 && <span className="rounded-full bg-red-600 px-1.5 text-xs font-semibold leading-5 text-white">{th.unread}</span>}

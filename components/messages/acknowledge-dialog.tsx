@@ -105,9 +105,7 @@ export function AcknowledgeDialog({
         <p id={bodyId} data-testid="message-dialog-body" className="whitespace-pre-wrap break-words text-base leading-relaxed text-slate-800">
           {message.body}
         </p>
-        <p className="mt-3 text-xs text-slate-400">
-          {t('sentAt', { time: format.dateTime(message.createdAt, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }) })}
-        </p>
+        <p className="mt-3 text-xs text-slate-400">{t('sentAt', { time: format.dateTime(message.createdAt, 'dayTime') })}</p>
       </div>
       <div className="flex items-center gap-3 border-t border-slate-100 px-5 py-3">
         <p className="min-w-0 flex-1 text-xs text-slate-500">{t('hint')}</p>

@@ -7,8 +7,6 @@ import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { useErrorText } from '@/components/ui/use-error-text';
 
-const DAY_TIME = { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' } as const;
-
 export function MessageCentre() {
   const t = useTranslations('messageCentre');
   const format = useFormatter();
@@ -62,7 +60,7 @@ export function MessageCentre() {
                     <span className="shrink-0 rounded border border-amber-300 bg-amber-50 px-1.5 py-0.5 text-xs text-amber-800">{t('mustAcknowledge')}</span>
                   )}
                   <time dateTime={m.createdAt.toISOString()} className="shrink-0 text-sm text-slate-400">
-                    {format.dateTime(m.createdAt, DAY_TIME)}
+                    {format.dateTime(m.createdAt, 'dayTime')}
                   </time>
                   <svg aria-hidden viewBox="0 0 20 20" className={`h-4 w-4 shrink-0 text-slate-400 transition-transform ${open ? 'rotate-180' : ''}`}>
                     <path fill="currentColor" d="M5.3 7.3a1 1 0 0 1 1.4 0L10 10.6l3.3-3.3a1 1 0 1 1 1.4 1.4l-4 4a1 1 0 0 1-1.4 0l-4-4a1 1 0 0 1 0-1.4Z" />
@@ -76,7 +74,7 @@ export function MessageCentre() {
                     {m.mustAcknowledge &&
                       (m.acknowledgedAt ? (
                         <p data-testid="acknowledged" className="text-sm text-green-700">
-                          ✓ {t('acknowledgedAt', { time: format.dateTime(m.acknowledgedAt, DAY_TIME) })}
+                          ✓ {t('acknowledgedAt', { time: format.dateTime(m.acknowledgedAt, 'dayTime') })}
                         </p>
                       ) : (
                         <Button data-testid="acknowledge" disabled={acking} onClick={() => acknowledge.mutate({ messageId: m.id })}>

@@ -60,7 +60,7 @@ function SentRow({ message: m, live }: { message: Sent; live: boolean }) {
           </span>
         )}
         <time dateTime={m.createdAt.toISOString()} className="text-xs text-slate-400">
-          {format.dateTime(m.createdAt, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })}
+          {format.dateTime(m.createdAt, 'dayTime')}
         </time>
       </div>
       <p className="mt-1 text-xs text-slate-500">

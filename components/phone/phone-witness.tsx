@@ -54,7 +54,7 @@ function ConfirmInfo({ overview, onConfirm }: { overview: PhoneOverview; onConfi
       <h2 className="text-base font-semibold">{t('confirmTitle')}</h2>
       <Info overview={overview} />
       <p className="text-xs text-slate-500">
-        {format.dateTime(overview.exam.startsAt, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })} · {t('notMe')}
+        {format.dateTime(overview.exam.startsAt, 'dayTime')} · {t('notMe')}
       </p>
       <Button className="w-full py-3 text-base" onClick={onConfirm} data-testid="phone-confirm-button">
         {t('confirm')}

@@ -9,7 +9,6 @@ import { useErrorText } from '@/components/ui/use-error-text';
 import { examSteps, prepareSteps, type Step } from './process-steps';
 
 const DAY = 24 * 60 * 60_000;
-const DAY_TIME = { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' } as const;
 
 export function ExamProcess() {
   const t = useTranslations('process');
@@ -57,7 +56,7 @@ export function ExamProcess() {
           <section key={exam.id} data-testid={`process-exam-${exam.id}`} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
             <h2 className="truncate font-medium">{t('examHeading', { kind: tExams(`kind.${exam.kind}`), title: exam.title })}</h2>
             <p className="mt-0.5 text-xs text-slate-500">
-              {tExams('startsAt')} {format.dateTime(exam.startsAt, DAY_TIME)} · {exam.roomName}
+              {tExams('startsAt')} {format.dateTime(exam.startsAt, 'dayTime')} · {exam.roomName}
             </p>
             <ol className="relative ml-3 mt-4 border-l border-slate-200">
               {examSteps(exam).map((step, i) => (
@@ -132,7 +131,7 @@ function StepText({ step }: { step: Step }) {
         )}
       </div>
       <p className="mt-0.5 text-xs text-slate-500">
-        {step.at && step.status === 'done' ? t('checkedAt', { time: format.dateTime(step.at, DAY_TIME) }) : t(`steps.${step.key}.desc`)}
+        {step.at && step.status === 'done' ? t('checkedAt', { time: format.dateTime(step.at, 'dayTime') }) : t(`steps.${step.key}.desc`)}
       </p>
     </div>
   );

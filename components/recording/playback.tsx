@@ -137,7 +137,7 @@ export function RecordingPlayback({ examId, candidateId, roomId }: { examId: num
     );
 
   const summaries = summariseTracks(ledger.data);
-  const clockTime = (ms: number) => format.dateTime(new Date(ms), { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const clockTime = (ms: number) => format.dateTime(new Date(ms), 'timeSeconds');
   const elapsed = (ms: number) => {
     const s = Math.max(0, Math.floor(ms / 1000));
     return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
@@ -147,7 +147,7 @@ export function RecordingPlayback({ examId, candidateId, roomId }: { examId: num
     <main className="mx-auto max-w-screen-2xl space-y-4 px-4 py-4" data-testid="playback" data-position={Math.round(position - fromMs)} data-playing={playing}>
       <h1 className="text-lg font-semibold text-slate-900">
         {t('playback.title')}
-        <span className="ml-2 text-sm font-normal text-slate-500">{format.dateTime(new Date(fromMs), { dateStyle: 'medium', timeStyle: 'short' })}</span>
+        <span className="ml-2 text-sm font-normal text-slate-500">{format.dateTime(new Date(fromMs), 'dateTime')}</span>
       </h1>
       <div className="grid grid-cols-3 gap-3">
         {TRACKS.map((track) => {

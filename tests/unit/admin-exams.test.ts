@@ -146,7 +146,7 @@ describe('admin.exams: create, list, byId', () => {
       [{ entryClosesAt: at(24 * 60 + 121) }, 'adminExams.closesBeforeEnd', /入场截止时间不能晚于考试结束时间/, /cannot close after the exam ends/],
       [{ durationMinutes: 601 }, 'adminExams.durationRange', /考试时长须在 1 到 600 分钟之间/, /between 1 and 600 minutes/],
       [{ durationMinutes: 0 }, 'adminExams.durationRange', /考试时长须在 1 到 600 分钟之间/, /between 1 and 600 minutes/],
-      [{ retentionDays: 3651 }, 'adminExams.retentionRange', /录像保留天数须在 1 到 3650 天之间/, /between 1 and 3650 days/],
+      [{ retentionDays: 3651 }, 'adminExams.retentionRange', /录像保留天数须在 1 到 3650 天之间/, /between 1 and 3,650 days/],
     ];
     for (const [over, key, zh, en] of cases) {
       const a = await http(ctx, 'admin.exams.create', fields(over));

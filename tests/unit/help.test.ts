@@ -61,7 +61,7 @@ describe('help: candidate side', () => {
 
     const long = await httpCall({ ctx: withLocale(ctx, 'en'), path: 'help.open', input: { category: 'technical', body: 'x'.repeat(2001) } });
     expect(long.status).toBe(400);
-    expect(long.body.error.json.data.fieldErrors).toEqual({ body: 'Too long, at most 2000 characters' });
+    expect(long.body.error.json.data.fieldErrors).toEqual({ body: 'Too long, at most 2,000 characters' });
 
     const t = await as(cand).help.open({ category: 'technical', body: 'x'.repeat(2000) });
     const send = await httpCall({ ctx: withLocale(ctx, 'en'), path: 'help.send', input: { threadId: t.id, body: '' } });

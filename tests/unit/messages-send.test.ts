@@ -200,7 +200,7 @@ describe('messages.send: validation', () => {
       input: { audience: 'all', title: '   ', body: 'x'.repeat(5001) },
     });
     expect(res.status).toBe(400);
-    expect(res.body.error.json.data.fieldErrors).toEqual({ title: 'Required', body: 'Too long, at most 5000 characters' });
+    expect(res.body.error.json.data.fieldErrors).toEqual({ title: 'Required', body: 'Too long, at most 5,000 characters' });
     const long = await trpcRefusal(as(w.admin).send({ audience: 'all', title: 't'.repeat(101), body: 'ok' }));
     expect(long.code).toBe('BAD_REQUEST');
     expect(fx.db.select().from(messages).all()).toEqual([]);

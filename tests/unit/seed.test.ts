@@ -1,8 +1,9 @@
 import { and, count, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { auditLog, examRooms, exams, registrations, users } from '@/db/schema';
-import { DEMO_EXAM_TITLE, DEMO_LARGE_EXAM_TITLE, DEMO_PASSWORD, seedDemo } from '@/db/seed';
+import { DEMO_EXAM_TITLE, DEMO_INTERVIEW_TITLE, DEMO_LARGE_EXAM_TITLE, DEMO_PASSWORD, demoTimes, seedDemo } from '@/db/seed';
 import { DEMO_CANDIDATES } from '@/db/seed-data';
+import { checkExamValues, examEndsAt } from '@/server/services/admin/exams';
 import { login } from '@/server/services/auth';
 import { useTestDb } from '../helpers/unit-db';
 
@@ -63,5 +64,40 @@ describe('demo seed: prepared through the back office', () => {
     expect(large.startsAt.toISOString()).toBe('2026-11-27T01:00:00.000Z'); // 09:00 Beijing time
     const s = await login({ db: fx.db, kind: 'candidate', identifier: DEMO_CANDIDATES[0].idNumber, password: DEMO_PASSWORD, now });
     expect(s.user.name).toBe(DEMO_CANDIDATES[0].name);
+  });
+});
+
+describe('demo seed: re-timing keeps to the back office rules', () => {
+  const HOUR = 60 * 60_000;
+  /** Around the clock and across a Beijing midnight (16:00 UTC), a month end and a year end. */
+  const nows = [
+    ...Array.from({ length: 48 }, (_, i) => new Date(Date.UTC(2026, 10, 26) + i * HOUR * 0.5)),
+    new Date('2026-11-30T15:59:59Z'),
+    new Date('2026-12-31T16:00:00Z'),
+    new Date('2027-02-28T23:30:00Z'),
+  ];
+
+  it('every demo exam, at every time of day, passes the checks the back office applies to an exam it saves', () => {
+    for (const now of nows) {
+      for (const [title, times] of Object.entries(demoTimes(now))) {
+        expect(() => checkExamValues({ title, kind: 'written', notice: '', retentionDays: 90, ...times }), `${title} at ${now.toISOString()}`).not.toThrow();
+      }
+    }
+  });
+
+  it('re-running the demo at later times re-times every exam validly: entry open now, and closed no later than the exam ends', async () => {
+    await seedDemo({ db: fx.db, now: nows[0] });
+    for (const now of [nows[1]!, nows[33]!, nows.at(-1)!]) {
+      await seedDemo({ db: fx.db, now });
+      for (const title of [DEMO_EXAM_TITLE, DEMO_INTERVIEW_TITLE, DEMO_LARGE_EXAM_TITLE]) {
+        const exam = fx.db.select().from(exams).where(eq(exams.title, title)).get()!;
+        expect(() => checkExamValues(exam), `${title} at ${now.toISOString()}`).not.toThrow();
+        expect(exam.entryClosesAt <= examEndsAt(exam)).toBe(true);
+      }
+      for (const title of [DEMO_EXAM_TITLE, DEMO_INTERVIEW_TITLE]) {
+        const exam = fx.db.select().from(exams).where(eq(exams.title, title)).get()!;
+        expect(exam.entryOpensAt <= now && now < exam.entryClosesAt).toBe(true);
+      }
+    }
   });
 });

@@ -167,17 +167,14 @@ function AuditRow({ item, onActor }: { item: Item; onActor: () => void }) {
   // Ids are for machines (the CSV keeps them); the row shows what a person reads.
   const detail = Object.entries(item.detail ?? {}).filter(([k]) => !/Id$/.test(k));
   const value = (k: string, v: unknown) => {
-    if (k.endsWith('At') && typeof v === 'number')
-      return format.dateTime(new Date(v), { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+    if (k.endsWith('At') && typeof v === 'number') return format.dateTime(new Date(v), 'dayTime');
     if (typeof v === 'boolean') return v ? t('yes') : t('no');
     if (k === 'resolution' && typeof v === 'string' && tf.has(v as 'open')) return tf(v as 'open');
     return typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v);
   };
   return (
     <tr data-testid="audit-row" data-action={item.action} className="align-top">
-      <td className="whitespace-nowrap px-3 py-2 tabular-nums text-slate-600">
-        {format.dateTime(item.at, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })}
-      </td>
+      <td className="whitespace-nowrap px-3 py-2 tabular-nums text-slate-600">{format.dateTime(item.at, 'dateTimeSeconds')}</td>
       <td className="whitespace-nowrap px-3 py-2">
         <button type="button" className="text-left hover:text-blue-700 hover:underline" onClick={onActor}>
           {item.actorName}

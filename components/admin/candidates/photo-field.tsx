@@ -65,7 +65,7 @@ export function CandidatePhotoField({ candidateId, examId, name }: { candidateId
             <div>
               {t('from', {
                 source: t(`sources.${photo.source}`),
-                time: format.dateTime(photo.createdAt, { year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }),
+                time: format.dateTime(photo.createdAt, 'dateTime'),
               })}
             </div>
             {photo.createdBy && <div>{t('by', { name: photo.createdBy })}</div>}

@@ -119,7 +119,7 @@ export function ExamDashboard({ examId }: { examId: number }) {
 function ClockBar({ data, now }: { data: Data; now: number }) {
   const t = useTranslations('adminDashboard');
   const format = useFormatter();
-  const time = (d: Date) => format.dateTime(d, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  const time = (d: Date) => format.dateTime(d, 'dayTime');
   const { exam, clock } = data;
   const line =
     clock === 'scheduled'
@@ -145,7 +145,7 @@ function ClockBar({ data, now }: { data: Data; now: number }) {
         {t('schedule', { opens: time(exam.entryOpensAt), closes: time(exam.entryClosesAt), starts: time(exam.startsAt), ends: time(exam.endsAt) })}
       </span>
       <span className="ml-auto text-xs text-slate-400">
-        {t('refreshNote')} · {t('updatedAt', { time: format.dateTime(data.now, { hour: '2-digit', minute: '2-digit', second: '2-digit' }) })}
+        {t('refreshNote')} · {t('updatedAt', { time: format.dateTime(data.now, 'timeSeconds') })}
       </span>
     </div>
   );

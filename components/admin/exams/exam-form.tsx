@@ -5,7 +5,6 @@ import { useId, useState, type ReactNode } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { useErrorText } from '@/components/ui/use-error-text';
-import { DATE_TIME } from './exam-list';
 import { fromInputValue, toInputValue } from './time';
 
 export type ExamFormValues = {
@@ -218,7 +217,7 @@ export function ExamForm({
             locked.includes('durationMinutes') && !disabled
               ? t('lockedHint')
               : endsAt
-                ? t('endsAt', { time: format.dateTime(endsAt, DATE_TIME) })
+                ? t('endsAt', { time: format.dateTime(endsAt, 'dateTime') })
                 : t('durationHint')
           }
         >

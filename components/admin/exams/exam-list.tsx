@@ -8,8 +8,6 @@ import { Alert } from '@/components/ui/alert';
 import { useErrorText } from '@/components/ui/use-error-text';
 import { StatusBadge } from './status-badge';
 
-export const DATE_TIME = { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' } as const;
-
 /** All exams: title, kind, times, status, counts; archived ones behind a toggle. */
 export function ExamList() {
   const t = useTranslations('adminExams.list');
@@ -63,11 +61,11 @@ export function ExamList() {
                 </td>
                 <td className="whitespace-nowrap px-4 py-3 text-slate-600">{tAdmin(`kind.${exam.kind}`)}</td>
                 <td className="whitespace-nowrap px-4 py-3 tabular-nums text-slate-600">
-                  {format.dateTime(exam.entryOpensAt, DATE_TIME)}
+                  {format.dateTime(exam.entryOpensAt, 'dateTime')}
                   <span className="px-1 text-slate-400">–</span>
-                  {format.dateTime(exam.entryClosesAt, { hour: '2-digit', minute: '2-digit' })}
+                  {format.dateTime(exam.entryClosesAt, 'time')}
                 </td>
-                <td className="whitespace-nowrap px-4 py-3 tabular-nums text-slate-900">{format.dateTime(exam.startsAt, DATE_TIME)}</td>
+                <td className="whitespace-nowrap px-4 py-3 tabular-nums text-slate-900">{format.dateTime(exam.startsAt, 'dateTime')}</td>
                 <td className="whitespace-nowrap px-4 py-3 tabular-nums text-slate-600">{t('minutes', { minutes: exam.durationMinutes })}</td>
                 <td className="px-4 py-3">
                   <StatusBadge status={exam.status} />

@@ -38,8 +38,8 @@ export function DeskContext({ threadId, canOpenRoom }: { threadId: number; canOp
   const errorText = useErrorText();
   const ctx = trpc.help.context.useQuery({ threadId }, { refetchInterval: CONTEXT_REFRESH_MS, refetchIntervalInBackground: false });
   const d = ctx.data;
-  const time = (x: Date) => format.dateTime(x, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-  const when = (x: Date) => format.dateTime(x, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  const time = (x: Date) => format.dateTime(x, 'timeSeconds');
+  const when = (x: Date) => format.dateTime(x, 'dayTime');
   const trackLabel = (source: string) => (tg.has(`tracks.${source}`) ? tg(`tracks.${source}`) : source === 'witness' ? tg('witness') : source);
   // The grid's wording for the same items, so agents and invigilators read the same words.
   // Event types without wording (bookkeeping such as upload progress) are left out, not shown raw.
@@ -85,7 +85,7 @@ export function DeskContext({ threadId, canOpenRoom }: { threadId: number; canOp
               <>
                 <Row label={t('examName')}>{d.exam.name}</Row>
                 <Row label={t('examTime')}>
-                  {when(d.exam.startsAt)}–{format.dateTime(d.exam.endsAt, { hour: '2-digit', minute: '2-digit' })}
+                  {when(d.exam.startsAt)}–{format.dateTime(d.exam.endsAt, 'time')}
                 </Row>
                 <Row label={t('room')}>
                   {d.room ? (
@@ -226,11 +226,7 @@ function Device({ label, status, since, testId }: { label: string; status: strin
       <span className="text-slate-500">{label}</span>
       <span className="flex items-center gap-2">
         <span className={`rounded px-1.5 py-0.5 text-xs font-medium ${LIVE_STYLE[status] ?? 'bg-slate-500 text-white'}`}>{tg(`status.${status}`)}</span>
-        {since != null && (
-          <span className="text-xs text-slate-500">
-            {t('since', { time: format.dateTime(new Date(since), { hour: '2-digit', minute: '2-digit', second: '2-digit' }) })}
-          </span>
-        )}
+        {since != null && <span className="text-xs text-slate-500">{t('since', { time: format.dateTime(new Date(since), 'timeSeconds') })}</span>}
       </span>
     </div>
   );

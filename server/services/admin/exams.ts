@@ -159,8 +159,11 @@ export const UNDER_WAY_POLICY: Record<ExamField, 'free' | 'locked' | 'laterOnly'
   notice: 'locked',
 };
 
-/** Ranges and the order of the times; each rule has its own message (errors.adminExams.*). */
-function checkValues(v: ExamValues) {
+/**
+ * Ranges and the order of the times; each rule has its own message (errors.adminExams.*). The one
+ * place these rules live: the demo's re-timing checks its exams with it too.
+ */
+export function checkExamValues(v: ExamValues) {
   if (!Number.isInteger(v.durationMinutes) || v.durationMinutes < DURATION_RANGE.min || v.durationMinutes > DURATION_RANGE.max)
     throw new AppError('BAD_REQUEST', 'adminExams.durationRange', { ...DURATION_RANGE });
   if (!Number.isInteger(v.retentionDays) || v.retentionDays < RETENTION_RANGE.min || v.retentionDays > RETENTION_RANGE.max)
@@ -179,7 +182,7 @@ export function createExam({
   ...input
 }: Actor & Omit<ExamValues, 'notice' | 'retentionDays'> & { notice?: string; retentionDays?: number }) {
   const values: ExamValues = { ...input, notice: input.notice ?? '', retentionDays: input.retentionDays ?? 90 };
-  checkValues(values);
+  checkExamValues(values);
   return db.transaction((tx) => {
     const exam = insertExam({ db: tx, ...values });
     audit(tx, { actorId, action: 'exam.created', examId: exam.id, detail: { title: exam.title, kind: exam.kind }, at: now });
@@ -204,7 +207,7 @@ export function updateExam({ db, actorId, examId, now = new Date(), ...patch }: 
       }
     }
     const next = { ...exam, ...Object.fromEntries(changed.map((f) => [f, patch[f]])) } as ExamValues;
-    checkValues(next);
+    checkExamValues(next);
     if (changed.includes('kind') && next.kind === 'interview') {
       const withQuestions = tx
         .select({ id: questionSheets.id })
