@@ -22,7 +22,7 @@ export function useAnswersQueue({ examId, candidateId, serverAnswers }: { examId
       new AnswersQueue({
         key: answersStorageKey(examId, candidateId),
         storage: typeof window === 'undefined' ? null : window.localStorage,
-        save: (items) => saveRef.current({ examId, answers: items }),
+        save: (items, epoch) => saveRef.current({ examId, epoch, answers: items }),
         classify: failureKind,
       }),
   );

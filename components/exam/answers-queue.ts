@@ -10,6 +10,9 @@
  * - The server ignores a save whose revision is not above the stored one, so an older save that
  *   arrives late (a retry after a timeout) can never overwrite a newer answer.
  * - One request at a time: saves reach the server in the order they were made.
+ * - A page numbers its edits from the floor its claim of the exam gave it (`setFloor`), above
+ *   anything an older page of the same exam typed (server/services/exam-page.ts); once a newer
+ *   page holds the exam, this one takes no more edits and sends what it has at once (`handOver`).
  */
 
 export type AnswerValue = string | string[];
@@ -28,6 +31,8 @@ export type QueueState = {
   lastSavedAt: Date | null;
   /** Set while the last failure was final (e.g. the exam is already over). */
   fatal: boolean;
+  /** A newer page holds the exam: this one takes no more edits. */
+  handedOver: boolean;
 };
 
 export type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
@@ -38,7 +43,8 @@ export type AnswersQueueOptions = {
   /** Local storage key, one per exam and candidate. */
   key: string;
   storage: KeyValueStorage | null;
-  save: (items: AnswerItem[]) => Promise<{ saved: StoredRevision[]; savedAt?: Date }>;
+  /** Sends items; `epoch` is this page's claim of the exam, once it has one. */
+  save: (items: AnswerItem[], epoch: number | undefined) => Promise<{ saved: StoredRevision[]; savedAt?: Date; superseded?: boolean }>;
   classify: (err: unknown) => FailureKind;
   debounceMs?: number;
   maxBackoffMs?: number;
@@ -62,6 +68,9 @@ export class AnswersQueue {
   private lastSavedAt: Date | null = null;
   private fatal = false;
   private disposed = false;
+  private epoch: number | undefined = undefined;
+  private floor = 0;
+  private handedOver = false;
   private listeners = new Set<() => void>();
   private snapshot: QueueState;
   private readonly opts: Required<Omit<AnswersQueueOptions, 'storage'>> & { storage: KeyValueStorage | null };
@@ -87,10 +96,47 @@ export class AnswersQueue {
    * stored yet (a higher revision), and sends those at once.
    */
   init(server: AnswerItem[]) {
+    this.merge(server);
+    this.status = this.pendingCount() ? 'queued' : 'saved';
+    this.emit();
+    if (this.pendingCount()) void this.flush();
+  }
+
+  /**
+   * Takes the server's answers where they are newer than what this page shows (an older page's
+   * flush stored them after this page loaded): a read that started before this page's own last
+   * save landed is older and changes nothing; a local edit not yet stored stays.
+   */
+  refresh(server: AnswerItem[]) {
+    this.merge(server);
+    this.emit();
+  }
+
+  /** This page's claim of the exam: its next edit of any question counts on from the floor. */
+  claimed({ epoch, floor }: { epoch: number; floor: number }) {
+    this.epoch = epoch;
+    this.floor = Math.max(this.floor, floor);
+  }
+
+  /**
+   * A newer page holds the exam: no more edits here, and what is pending goes now rather than
+   * after the debounce. Local storage is left to the newer page from here on (in the same
+   * browser both pages share the key, and this page's copy would overwrite the newer one's).
+   */
+  handOver() {
+    if (this.handedOver) return;
+    this.handedOver = true;
+    this.emit();
+    void this.flush();
+  }
+
+  private merge(server: AnswerItem[]) {
     for (const s of server) {
-      this.revisions[s.questionId] = Math.max(this.revisions[s.questionId] ?? 0, s.revision);
+      const known = this.revisions[s.questionId] ?? 0;
+      this.revisions[s.questionId] = Math.max(known, s.revision);
       const mine = this.pending[s.questionId];
       if (mine && mine.revision > s.revision) continue;
+      if (s.questionId in this.values && !mine && s.revision < known) continue;
       delete this.pending[s.questionId];
       this.values[s.questionId] = s.value;
     }
@@ -99,14 +145,11 @@ export class AnswersQueue {
       this.revisions[id] = Math.max(this.revisions[id] ?? 0, p.revision);
     }
     this.write();
-    this.status = this.pendingCount() ? 'queued' : 'saved';
-    this.emit();
-    if (this.pendingCount()) void this.flush();
   }
 
   edit(questionId: string, value: AnswerValue) {
-    if (this.disposed || sameValue(this.values[questionId], value)) return;
-    const revision = (this.revisions[questionId] ?? 0) + 1;
+    if (this.disposed || this.handedOver || sameValue(this.values[questionId], value)) return;
+    const revision = Math.max(this.revisions[questionId] ?? 0, this.floor) + 1;
     this.revisions[questionId] = revision;
     this.values[questionId] = value;
     this.pending[questionId] = { value, revision };
@@ -160,7 +203,7 @@ export class AnswersQueue {
 
   /** Forget the local copy: only once the exam is over and nothing is pending. */
   clear() {
-    if (!this.pendingCount()) this.opts.storage?.removeItem(this.opts.key);
+    if (!this.pendingCount() && !this.handedOver) this.opts.storage?.removeItem(this.opts.key);
   }
 
   dispose() {
@@ -191,7 +234,9 @@ export class AnswersQueue {
     this.status = 'saving';
     this.emit();
     try {
-      const res = await this.opts.save(items);
+      const res = await this.opts.save(items, this.epoch);
+      // The live stream may have missed the newer page's claim; the server's reply does not.
+      if (res.superseded) this.handedOver = true;
       for (const s of res.saved) {
         // Another tab or device may have saved a higher revision: count on from there.
         this.revisions[s.questionId] = Math.max(this.revisions[s.questionId] ?? 0, s.revision);
@@ -244,6 +289,7 @@ export class AnswersQueue {
   }
 
   private write() {
+    if (this.handedOver) return;
     try {
       this.opts.storage?.setItem(this.opts.key, JSON.stringify({ v: 1, revisions: this.revisions, pending: this.pending } satisfies Persisted));
     } catch {
@@ -252,7 +298,14 @@ export class AnswersQueue {
   }
 
   private makeSnapshot(): QueueState {
-    return { values: { ...this.values }, pendingCount: this.pendingCount(), status: this.status, lastSavedAt: this.lastSavedAt, fatal: this.fatal };
+    return {
+      values: { ...this.values },
+      pendingCount: this.pendingCount(),
+      status: this.status,
+      lastSavedAt: this.lastSavedAt,
+      fatal: this.fatal,
+      handedOver: this.handedOver,
+    };
   }
 
   private emit() {

@@ -29,7 +29,9 @@ import { useExamSteps, type ExamSession } from './exam-steps';
 import { IntegrityBanners } from './integrity-banners';
 import { useIntegrityMonitor } from './integrity-monitor';
 import { InterviewStage } from './interview-stage';
+import { OtherPageBanner } from './other-page-banner';
 import { StaffMessageDialog } from './staff-message-dialog';
+import { useExamPage } from './use-exam-page';
 import { useExamPublisher, type PublishedSource } from './use-exam-publisher';
 import { WrittenStage } from './written-stage';
 
@@ -96,6 +98,9 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
   const questions = useQuestionMaterial(examId, entered && started);
   const answers = useAnswersQueue({ examId, candidateId, serverAnswers: written ? questions.data?.answers : undefined });
   const { queue } = answers;
+  const page = useExamPage({ examId, candidateId, queue, active: written && entered });
+  // A newer page (tab, browser, device) holds the exam: this one shows the paper read-only.
+  const readOnly = answers.state.handedOver;
   const drain = useCallback(() => queue.drain(), [queue]);
   const recordings = useExamRecordings({
     examId,
@@ -140,7 +145,7 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
   const integrity = useIntegrityMonitor({
     examId,
     candidateId,
-    active: entered && !finish.busy && !staffEnded,
+    active: entered && !finish.busy && !staffEnded && !readOnly,
     serverNow,
     live: publisher.live,
     settled: publisher.settled,
@@ -190,6 +195,7 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
       <div className="grid min-h-0 flex-1 grid-cols-[1fr_300px] gap-4 p-4" inert={!!message}>
         <section className="flex min-h-0 flex-col gap-3">
           <UpdatePrompt />
+          {readOnly && <OtherPageBanner answers={answers.state} onTakeOver={page.takeOver} />}
           <IntegrityBanners
             settled={publisher.settled}
             live={publisher.live}
@@ -199,7 +205,7 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
             offline={integrity.offline}
             leftPage={integrity.leftPage}
             onDismissLeftPage={integrity.dismissLeftPage}
-            displaced={publisher.displaced}
+            displaced={publisher.displaced && !readOnly}
             onReenter={publisher.reenter}
           />
           {finish.busy === 'timeout' && (
@@ -252,7 +258,7 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
       serverNow={serverNow}
       questions={questions}
       answers={answers.state}
-      locked={ended || staffEnded}
+      locked={ended || staffEnded || readOnly || !page.ready}
       onEdit={answers.edit}
       camera={trackRef('camera')}
       cameraLive={publisher.live.camera}

@@ -4,7 +4,7 @@ import { useTranslations } from 'next-intl';
 import type { ReactNode } from 'react';
 import type { PublishedSource } from './use-exam-publisher';
 
-function Banner({ tone, testId, children, action }: { tone: 'danger' | 'warning' | 'info'; testId: string; children: ReactNode; action?: ReactNode }) {
+export function Banner({ tone, testId, children, action }: { tone: 'danger' | 'warning' | 'info'; testId: string; children: ReactNode; action?: ReactNode }) {
   const styles = {
     danger: 'border-red-300 bg-red-50 text-red-900',
     warning: 'border-amber-300 bg-amber-50 text-amber-900',
@@ -22,7 +22,7 @@ function Banner({ tone, testId, children, action }: { tone: 'danger' | 'warning'
   );
 }
 
-const ACTION = 'shrink-0 rounded-md bg-red-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-red-700 disabled:bg-red-300';
+export const ACTION = 'shrink-0 rounded-md bg-red-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-red-700 disabled:bg-red-300';
 
 /**
  * What the candidate must put right, in plain words and with the button that does it. Screen,

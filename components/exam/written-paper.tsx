@@ -64,7 +64,7 @@ function QuestionInput({ q, value, onEdit }: { q: Question; value: AnswerValue |
           rows={8}
           maxLength={20_000}
           placeholder={t('textPlaceholder')}
-          className="w-full resize-y rounded-md border border-slate-300 px-3 py-2 text-sm leading-relaxed focus:border-blue-500 focus:outline-none focus:ring-2 focus:ring-blue-100"
+          className="w-full resize-y rounded-md border border-slate-300 px-3 py-2 text-sm leading-relaxed focus:border-blue-500 focus:outline-none focus:ring-2 focus:ring-blue-100 disabled:cursor-not-allowed disabled:bg-slate-50 disabled:text-slate-600"
         />
         <p className="mt-1 text-right text-xs text-slate-400">{t('chars', { count: [...text].length })}</p>
       </div>
@@ -80,7 +80,7 @@ function QuestionInput({ q, value, onEdit }: { q: Question; value: AnswerValue |
         return (
           <label
             key={i}
-            className={`flex cursor-pointer items-start gap-3 rounded-md border px-3 py-2 text-sm transition-colors ${
+            className={`flex cursor-pointer items-start gap-3 rounded-md border px-3 py-2 text-sm transition-colors has-[:disabled]:cursor-not-allowed has-[:disabled]:opacity-75 ${
               checked ? 'border-blue-500 bg-blue-50' : 'border-slate-200 hover:bg-slate-50'
             }`}
           >

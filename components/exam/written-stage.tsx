@@ -43,7 +43,7 @@ export function WrittenStage({
   serverNow: ServerNow;
   questions: ReturnType<typeof useQuestionMaterial>;
   answers: QueueState;
-  /** Time is up: the paper stays visible but takes no more edits. */
+  /** Time is up, or another page holds the exam: the paper stays visible but takes no more edits. */
   locked: boolean;
   onEdit: (questionId: string, value: AnswerValue) => void;
   camera: TrackReference | null;
@@ -91,7 +91,7 @@ export function WrittenStage({
 
   const actions = paperOpen && (
     <div className="space-y-2">
-      <Button className="w-full py-2.5" data-testid="submit-exam" onClick={() => setConfirming(true)} disabled={!!finish.busy}>
+      <Button className="w-full py-2.5" data-testid="submit-exam" onClick={() => setConfirming(true)} disabled={!!finish.busy || locked}>
         {finish.busy ? t('submitting') : t('submit')}
       </Button>
       {finish.error != null && finish.busy !== 'timeout' && <Alert>{t('submitFailed', { reason: errorText(finish.error) ?? '' })}</Alert>}

@@ -10,6 +10,9 @@ export type HelpTyping = { threadId: number; side: 'candidate' | 'agent'; userId
 /** A system message's reach so far, for the sender's live counts. */
 export type MessageStats = { messageId: number; recipients: number; delivered: number; read: number; acknowledged: number };
 
+/** A candidate's exam pages (server/services/exam-page.ts): another page claimed the exam, or an older page's flush stored answers. */
+export type ExamPageEvent = { type: 'claimed'; epoch: number; instanceId: string } | { type: 'answers' };
+
 /** What the bus carries, by channel. Rows are persisted before they are emitted. */
 export interface BusChannels {
   [channel: `room:${number}`]: TimelineEvent;
@@ -25,6 +28,8 @@ export interface BusChannels {
   'messages:new': Message;
   /** Delivered / read / acknowledged counts of one system message, for its sender. */
   [channel: `messages:stats:${number}`]: MessageStats;
+  /** Which page holds one registration's exam (not persisted, not resumable). */
+  [channel: `exam:page:${number}`]: ExamPageEvent;
 }
 
 /**

@@ -4,6 +4,7 @@ import { AppError } from '../errors';
 import type { EventBus } from '../events/bus';
 import type { LiveItem } from '../events/resumable';
 import { assertRoom, type RoomScope } from '../services/access';
+import { assertExamPage, examPageStream } from '../services/exam-page';
 import { commandStream, commandRoomOf } from '../services/exams';
 import { assertTypingAccess, deskScope } from '../services/help';
 import { deskStream, mineStream } from '../services/help-streams';
@@ -42,6 +43,13 @@ const TOPICS: { [K in LiveKind]: TopicDef<K> } = {
     open: async ({ db, bus, caller }, examId, after, signal) => {
       const items = await commandStream({ db, bus, candidateId: caller.id, examId, afterId: after ?? 0, signal });
       return { items, recheck: () => void commandRoomOf({ db, candidateId: caller.id, examId }) };
+    },
+  },
+  holder: {
+    roles: CANDIDATE,
+    open: async ({ db, bus, caller }, examId, _after, signal) => {
+      const ref = { db, candidateId: caller.id, examId };
+      return { items: examPageStream({ ...ref, bus, signal }), recheck: () => assertExamPage(ref) };
     },
   },
   messages: {
@@ -111,7 +119,7 @@ const TOPICS: { [K in LiveKind]: TopicDef<K> } = {
   },
 };
 
-const TOPIC_RE = /^(commands|room|typing|stats):([1-9]\d{0,9})$|^(messages|help|desk)$/;
+const TOPIC_RE = /^(commands|room|typing|stats|holder):([1-9]\d{0,9})$|^(messages|help|desk)$/;
 
 /** A topic's kind and id, or null for anything that is not a topic. */
 export function parseTopic(raw: string): { topic: LiveTopic; kind: LiveKind; id: number } | null {

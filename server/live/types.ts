@@ -2,10 +2,10 @@
  * The one live stream of a tab (`GET /api/live`): its topics and what each carries. Shared by the
  * server and the browser (types only), so an event's shape is checked end to end.
  *
- * A topic is a kind plus, for some, one id: `commands:<examId>`, `room:<roomId>`,
+ * A topic is a kind plus, for some, one id: `commands:<examId>`, `holder:<examId>`, `room:<roomId>`,
  * `typing:<threadId>`, `stats:<messageId>`, or just `messages`, `help`, `desk`.
  */
-import type { MessageStats, HelpTyping } from '../events/bus';
+import type { ExamPageEvent, MessageStats, HelpTyping } from '../events/bus';
 import type { CandidateCommand } from '../services/exams';
 import type { DeskUpdate, MineUpdate, PositionUpdate } from '../services/help';
 import type { CandidateMessage } from '../services/messages';
@@ -26,11 +26,13 @@ export interface LiveData {
   desk: DeskUpdate;
   /** A sent system message's live counts (untracked). */
   stats: MessageStats;
+  /** A candidate's exam page: which page holds the exam (untracked). */
+  holder: ExamPageEvent;
 }
 
 export type LiveKind = keyof LiveData;
 /** Kinds that name one row (exam, room, thread, message); the others stand alone. */
-export const KEYED_KINDS = ['commands', 'room', 'typing', 'stats'] as const satisfies readonly LiveKind[];
+export const KEYED_KINDS = ['commands', 'room', 'typing', 'stats', 'holder'] as const satisfies readonly LiveKind[];
 export type KeyedKind = (typeof KEYED_KINDS)[number];
 export type LiveTopic = Exclude<LiveKind, KeyedKind> | `${KeyedKind}:${number}`;
 export type KindOf<T extends LiveTopic> = T extends `${infer K extends KeyedKind}:${number}` ? K : T & LiveKind;

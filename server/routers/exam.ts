@@ -14,8 +14,8 @@ import {
   listCandidateExams,
   questionMaterial,
   reportIntegrity,
-  saveAnswers,
 } from '../services/exams';
+import { claimExamPage, savePageAnswers } from '../services/exam-page';
 import { candidateProcedure, router } from '../trpc/init';
 import { ZStill } from './invigilate';
 
@@ -25,7 +25,15 @@ export type TExamInput = z.infer<typeof ZExamInput>;
 export const ZEnterExamInput = ZExamInput.extend({ displays: z.enum(DISPLAY_STATES).default('unknown') });
 export type TEnterExamInput = z.infer<typeof ZEnterExamInput>;
 
+/** One exam page (a tab): a random id it makes when it opens. */
+const ZInstanceId = z.string().uuid();
+
+export const ZClaimPageInput = ZExamInput.extend({ instanceId: ZInstanceId });
+export type TClaimPageInput = z.infer<typeof ZClaimPageInput>;
+
 export const ZSaveAnswersInput = ZExamInput.extend({
+  /** The saving page's claim (exam.claimPage); absent from a page that has not claimed. */
+  epoch: z.number().int().nonnegative().optional(),
   answers: z
     .array(
       z.object({
@@ -86,9 +94,15 @@ export const examRouter = router({
 
   questions: candidateProcedure.input(ZExamInput).query(({ ctx, input }) => questionMaterial({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId })),
 
+  claimPage: candidateProcedure
+    .input(ZClaimPageInput)
+    .mutation(({ ctx, input }) => claimExamPage({ db: ctx.db, bus: ctx.bus, candidateId: ctx.caller.id, examId: input.examId, instanceId: input.instanceId })),
+
   saveAnswers: candidateProcedure
     .input(ZSaveAnswersInput)
-    .mutation(({ ctx, input }) => saveAnswers({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId, items: input.answers })),
+    .mutation(({ ctx, input }) =>
+      savePageAnswers({ db: ctx.db, bus: ctx.bus, candidateId: ctx.caller.id, examId: input.examId, epoch: input.epoch, items: input.answers }),
+    ),
 
   confirmInfo: candidateProcedure.input(ZExamInput).mutation(({ ctx, input }) => confirmInfo({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId })),
 

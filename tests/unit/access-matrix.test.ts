@@ -193,6 +193,7 @@ const ACCESS: Record<string, Entry> = {
   'exam.enter': { allowed: CANDIDATE, input: (w) => ({ examId: w.exam.id }) },
   'exam.session': { allowed: CANDIDATE, input: (w) => ({ examId: w.exam.id }) },
   'exam.questions': { allowed: CANDIDATE, input: (w) => ({ examId: w.exam.id }) },
+  'exam.claimPage': { allowed: CANDIDATE, input: (w) => ({ examId: w.exam.id, instanceId: '6f1c2a52-3b7e-4f4a-9a39-0d5c1b8e7f21' }) },
   'exam.saveAnswers': { allowed: CANDIDATE, input: (w) => ({ examId: w.exam.id, answers: [{ questionId: 'q1', value: 'A', revision: 1 }] }) },
   'exam.confirmInfo': { allowed: CANDIDATE, input: (w) => ({ examId: w.exam.id }) },
   'exam.finish': { allowed: CANDIDATE, input: (w) => ({ examId: w.exam.id, reason: 'submitted' }) },
@@ -505,6 +506,7 @@ const THREAD_NOT_FOUND: LiveRefusal = { code: 'NOT_FOUND', key: 'help.notFound' 
  */
 const LIVE: Record<LiveKind, { topic: (w: World) => string; allowed: readonly RoleName[]; rows?: Partial<Record<RoleName, LiveRefusal>> }> = {
   commands: { topic: (w) => `commands:${w.exam.id}`, allowed: CANDIDATE },
+  holder: { topic: (w) => `holder:${w.exam.id}`, allowed: CANDIDATE },
   messages: { topic: () => 'messages', allowed: CANDIDATE },
   help: { topic: () => 'help', allowed: CANDIDATE },
   typing: { topic: (w) => `typing:${w.threadId}`, allowed: THREAD_A, rows: { chiefOtherExam: THREAD_NOT_FOUND, invigilatorOther: THREAD_NOT_FOUND } },

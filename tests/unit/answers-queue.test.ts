@@ -2,6 +2,8 @@ import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { answers, registrations } from '@/db/schema';
 import { AnswersQueue, type AnswerItem, type KeyValueStorage } from '@/components/exam/answers-queue';
+import { createInProcessBus } from '@/server/events/bus';
+import { claimExamPage, savePageAnswers } from '@/server/services/exam-page';
 import { saveAnswers } from '@/server/services/exams';
 import { makeQuestionSheet, makeRoomScenario } from '../fixtures/factories';
 import { useTestDb } from '../helpers/unit-db';
@@ -49,7 +51,7 @@ async function setup() {
   };
   const storage = new MemoryStorage();
   const queue = (key = 'exam') => new AnswersQueue({ key, storage, save, classify, debounceMs: 10 });
-  return { net, stored, storage, queue };
+  return { net, stored, storage, queue, exam, candidates };
 }
 
 describe('a candidate’s answer queue, saving to the real service', () => {
@@ -128,5 +130,123 @@ describe('a candidate’s answer queue, saving to the real service', () => {
     expect(stored().q1).toEqual({ value: 'E', revision: 5 });
     q.dispose();
     other.dispose();
+  });
+});
+
+/**
+ * Two pages of one candidate's exam (two tabs of one browser share local storage; two devices
+ * do not), saving through the real services with their claims (server/services/exam-page.ts).
+ */
+async function twoPages() {
+  const base = await setup();
+  const { exam, candidates } = base;
+  const bus = createInProcessBus();
+  const candidateId = candidates[0]!.id;
+  const server = () => Object.entries(base.stored()).map(([questionId, a]) => ({ questionId, value: a.value, revision: a.revision }));
+  /** A page: its queue saving with its claim's epoch; `claim()` claims the exam for it. */
+  const page = (storage: KeyValueStorage, instanceId: string) => {
+    const queue = new AnswersQueue({
+      key: 'exam',
+      storage,
+      save: async (items, epoch) => savePageAnswers({ db: fx.db, bus, candidateId, examId: exam.id, epoch, items }),
+      classify,
+      debounceMs: 10_000,
+    });
+    const claim = () => queue.claimed(claimExamPage({ db: fx.db, bus, candidateId, examId: exam.id, instanceId }));
+    return { queue, claim };
+  };
+  return { ...base, server, page };
+}
+
+const TAB_A = '0b8f6a8e-6f0e-4a51-8c49-3f1a2b9d7c01';
+const TAB_B = '5d2e9c47-1a3b-4c8d-9e0f-7a6b5c4d3e02';
+
+describe('two pages of one exam: the older hands over, the newer carries on', () => {
+  it('two tabs of one browser: the older tab’s unsaved edit is flushed, the newer tab’s edits win, and the older tab takes no more', async () => {
+    const { stored, storage, server, page } = await twoPages();
+    const a = page(storage, TAB_A);
+    a.claim();
+    a.queue.init([]);
+    a.queue.edit('q3', '甲标签页写的');
+    a.queue.edit('q1', 'A');
+    // Not sent yet (the debounce is long): tab B opens now and finds the edits in local storage.
+    const b = page(storage, TAB_B);
+    b.claim();
+    a.queue.handOver();
+    b.queue.init(server());
+    expect(b.queue.getState().values).toMatchObject({ q3: '甲标签页写的', q1: 'A' });
+    await a.queue.drain();
+    expect(stored().q3?.value).toBe('甲标签页写的');
+
+    b.queue.edit('q3', '乙标签页改写');
+    b.queue.edit('q2', ['A', 'C']);
+    await b.queue.drain();
+    expect(stored()).toMatchObject({ q3: { value: '乙标签页改写' }, q2: { value: ['A', 'C'] }, q1: { value: 'A' } });
+
+    a.queue.edit('q3', '甲标签页又写了');
+    expect(a.queue.getState()).toMatchObject({ handedOver: true, pendingCount: 0 });
+    expect(a.queue.getState().values.q3).toBe('甲标签页写的');
+    await a.queue.drain();
+    expect(stored().q3?.value).toBe('乙标签页改写');
+    // The older tab no longer writes the shared local copy: the newer tab's stays as it left it.
+    expect(storage.getItem('exam')).not.toContain('甲标签页又写了');
+    a.queue.dispose();
+    b.queue.dispose();
+  });
+
+  it('two devices: the newer device’s edit of a question beats the older device’s late flush, which still stores its other edits', async () => {
+    const { stored, server, page } = await twoPages();
+    const a = page(new MemoryStorage(), TAB_A);
+    a.claim();
+    a.queue.init([]);
+    a.queue.edit('q3', '旧设备：第一稿');
+    a.queue.edit('q1', 'D');
+
+    const b = page(new MemoryStorage(), TAB_B);
+    b.claim();
+    b.queue.init(server());
+    b.queue.edit('q3', '新设备：重写');
+    await b.queue.drain();
+
+    // The older device hears of the newer one only now; its flush reaches the server after B's save.
+    a.queue.handOver();
+    await a.queue.drain();
+    expect(stored()).toMatchObject({ q3: { value: '新设备：重写' }, q1: { value: 'D' } });
+
+    // The holder re-reads what the flush stored: the other question appears, its own answer stays.
+    b.queue.refresh(server());
+    expect(b.queue.getState().values).toMatchObject({ q3: '新设备：重写', q1: 'D' });
+    a.queue.dispose();
+    b.queue.dispose();
+  });
+
+  it('an older page that missed the newer claim learns it from its next save and turns read-only', async () => {
+    const { stored, page } = await twoPages();
+    const a = page(new MemoryStorage(), TAB_A);
+    a.claim();
+    a.queue.init([]);
+    page(new MemoryStorage(), TAB_B).claim();
+    a.queue.edit('q3', '没收到通知时写的');
+    await a.queue.drain();
+    expect(stored().q3?.value).toBe('没收到通知时写的');
+    expect(a.queue.getState().handedOver).toBe(true);
+    a.queue.edit('q3', '再写');
+    expect(a.queue.getState().pendingCount).toBe(0);
+    a.queue.dispose();
+  });
+
+  it('a re-read that started before the page’s own last save landed changes nothing', async () => {
+    const { server, page } = await twoPages();
+    const b = page(new MemoryStorage(), TAB_B);
+    b.claim();
+    b.queue.init([]);
+    b.queue.edit('q3', '第一版');
+    await b.queue.drain();
+    const early = server();
+    b.queue.edit('q3', '第二版');
+    await b.queue.drain();
+    b.queue.refresh(early);
+    expect(b.queue.getState().values.q3).toBe('第二版');
+    b.queue.dispose();
   });
 });

@@ -147,7 +147,7 @@ const fuzzed = procedures.filter(([, type]) => type !== 'subscription');
 
 /** Topic names: mostly well-formed ones naming the fixture's rows, some near misses and garbage. */
 function liveTopics(p: ReturnType<typeof fixturePool>) {
-  const keyed = ['commands', 'room', 'typing', 'stats'];
+  const keyed = ['commands', 'room', 'typing', 'stats', 'holder'];
   const topic = fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom('messages', 'help', 'desk') },
     { weight: 5, arbitrary: fc.tuple(fc.constantFrom(...keyed), fc.constantFrom(...p.ids)).map(([k, n]) => `${k}:${n}`) },
