@@ -2,7 +2,9 @@ import type { Metadata } from 'next';
 import { NextIntlClientProvider } from 'next-intl';
 import { getLocale, getTranslations } from 'next-intl/server';
 import type { ReactNode } from 'react';
+import { HotlineProvider } from '@/components/help/hotline';
 import { TRPCProvider } from '@/components/providers/trpc';
+import { hotline } from '@/server/hotline';
 import './globals.css';
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -16,7 +18,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
     <html lang={locale}>
       <body>
         <NextIntlClientProvider>
-          <TRPCProvider>{children}</TRPCProvider>
+          <TRPCProvider>
+            <HotlineProvider value={hotline()}>{children}</HotlineProvider>
+          </TRPCProvider>
         </NextIntlClientProvider>
       </body>
     </html>

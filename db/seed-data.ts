@@ -32,3 +32,14 @@ export const DEMO_HELP_THREAD = {
   answer: '请检查浏览器地址栏左侧的权限设置，允许本网站使用摄像头和麦克风，然后刷新页面重新进行设备检测。',
   thanks: '好了，可以看到了，谢谢！',
 };
+
+/**
+ * The demo's hotline (server/env.ts SUPPORT_*): `npm run dev` and `npm run demo` use it when
+ * none of the four is set, and the browser tests run with it.
+ */
+export const DEMO_HOTLINE = {
+  SUPPORT_PHONE: '400-800-1234',
+  SUPPORT_HOURS: '08:00–20:00',
+  SUPPORT_QQ: '800012345',
+  SUPPORT_EMAIL: 'support@example.com',
+} as const;

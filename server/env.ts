@@ -18,6 +18,23 @@ const isAddressOrBlock = (s: string) => {
   return /^\d+$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
 };
 
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && !v.trim() ? undefined : v);
+/** Free text an operator may leave unset (or empty), trimmed and bounded. */
+const optionalText = (max: number) => z.preprocess(blankToUndefined, z.string().trim().max(max).optional());
+
+/**
+ * The candidates' hotline (server/hotline.ts), on the login page, the phone page, Help and every
+ * message that says to call. Each is optional, with no default, so an installation never shows a
+ * made-up number; where none is set, candidates are told to ask their exam office. `npm run dev`
+ * and `npm run demo` fill in demo values when all four are unset.
+ */
+export const ZHotlineEnv = z.object({
+  SUPPORT_PHONE: optionalText(32).refine((s) => s === undefined || /^\+?[0-9][0-9 ()-]{2,31}$/.test(s), 'SUPPORT_PHONE: digits, spaces, ( ) and -'),
+  SUPPORT_HOURS: optionalText(64),
+  SUPPORT_QQ: optionalText(12).refine((s) => s === undefined || /^[1-9][0-9]{4,11}$/.test(s), 'SUPPORT_QQ: a QQ number (5 to 12 digits)'),
+  SUPPORT_EMAIL: z.preprocess(blankToUndefined, z.string().trim().max(254).email().optional()),
+});
+
 /**
  * The one place that reads process.env. Defaults suit the embedded one-machine setup
  * (SFU on loopback, SQLite under .data/); production sets LIVEKIT_* and SESSION_SECRET-like
@@ -193,11 +210,7 @@ const ZEnv = z.object({
    * of one core (a login sends three), so 60 is a wait of about 12 s at worst.
    */
   FACE_QUEUE_MAX: z.coerce.number().int().positive().max(1000).default(60),
-  /** Shown in the candidate's support centre. */
-  SUPPORT_PHONE: z.string().min(1).default('400-800-1234'),
-  SUPPORT_QQ: z.string().min(1).default('800012345'),
-  SUPPORT_EMAIL: z.string().email().default('support@example.com'),
-  SUPPORT_HOURS: z.string().min(1).default('07:30-21:00'),
+  ...ZHotlineEnv.shape,
 });
 
 export type LivekitNode = { name: string; url: string };

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { CandidateOverlays } from '@/components/help/candidate-overlays';
+import { HelpDockProvider } from '@/components/help/help-dock';
 import { BackgroundRecordingUploads } from '@/components/recording/my-recordings';
 import { requireRole } from '@/server/page-auth';
 
@@ -11,10 +12,10 @@ import { requireRole } from '@/server/page-auth';
 export default async function CandidateLayout({ children }: { children: ReactNode }) {
   const user = await requireRole('candidate');
   return (
-    <>
+    <HelpDockProvider>
       {children}
       <CandidateOverlays />
       <BackgroundRecordingUploads candidateId={user.id} />
-    </>
+    </HelpDockProvider>
   );
 }

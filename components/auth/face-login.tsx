@@ -7,6 +7,7 @@ import { trpc } from '@/components/providers/trpc';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { useErrorText } from '@/components/ui/use-error-text';
+import { HotlineContact } from '@/components/help/hotline';
 
 /** Frames sent per try, and the pause between them: a live face moves a little, a photo does not. */
 const FRAMES = 3;
@@ -261,7 +262,6 @@ function WaitingStep({
 
 function RefusedStep({ note, callSupport, onRetry }: { note: string | null; callSupport: boolean; onRetry: () => void }) {
   const t = useTranslations('faceLogin');
-  const info = trpc.system.info.useQuery(undefined, { enabled: callSupport });
   return (
     <div className="space-y-3">
       <Alert>{t('refused')}</Alert>
@@ -269,13 +269,9 @@ function RefusedStep({ note, callSupport, onRetry }: { note: string | null; call
       {callSupport ? (
         <div className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" data-testid="face-call-support">
           <p className="font-medium">{t('callSupport')}</p>
-          {info.data && (
-            <ul className="mt-2 space-y-1">
-              <li>{t('supportPhone', { phone: info.data.support.phone })}</li>
-              <li>{t('supportQq', { qq: info.data.support.qq })}</li>
-              <li>{t('supportHours', { hours: info.data.support.hours })}</li>
-            </ul>
-          )}
+          <div className="mt-2">
+            <HotlineContact />
+          </div>
         </div>
       ) : (
         <Button type="button" className="w-full" onClick={onRetry}>

@@ -4,6 +4,7 @@ import { useTranslations } from 'next-intl';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { trpc } from '@/components/providers/trpc';
+import { useHotline } from '@/components/help/hotline';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { useErrorText } from '@/components/ui/use-error-text';
@@ -16,6 +17,7 @@ type Method = 'face' | 'password';
 /** `onCandidateLogin` runs once a candidate is signed in, before the page moves on. */
 export function LoginForm({ onCandidateLogin }: { onCandidateLogin?: () => void }) {
   const t = useTranslations('login');
+  const { args: call } = useHotline();
   const tf = useTranslations('faceLogin');
   const [method, setMethod] = useState<Method>('face');
   const errorText = useErrorText();
@@ -111,7 +113,7 @@ export function LoginForm({ onCandidateLogin }: { onCandidateLogin?: () => void 
           <Button type="submit" className="w-full" disabled={active.isPending}>
             {active.isPending ? t('submitting') : t('submit')}
           </Button>
-          {tab === 'candidate' && <p className="text-xs leading-relaxed text-slate-500">{t('candidateHint')}</p>}
+          {tab === 'candidate' && <p className="text-xs leading-relaxed text-slate-500">{t('candidateHint', call)}</p>}
         </form>
       )}
     </div>

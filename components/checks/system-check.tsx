@@ -2,6 +2,7 @@
 
 import { useFormatter, useTranslations } from 'next-intl';
 import { useState } from 'react';
+import { useHotline } from '@/components/help/hotline';
 import { Button } from '@/components/ui/button';
 import { UpdatePrompt } from './update-prompt';
 import { CHECK_STEPS, useSystemCheck, type CheckState, type CheckStepId, type SystemCheckState } from './use-system-check';
@@ -28,6 +29,7 @@ function StateIcon({ state, running }: { state: CheckState; running?: boolean })
 /** What each step found, and what to do about it, in the reader's language. */
 function useStepText(check: SystemCheckState) {
   const t = useTranslations('systemCheck');
+  const { args: call } = useHotline();
   const format = useFormatter();
   const seconds = (ms: number) => format.number(Math.abs(ms) / 1000, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
@@ -38,7 +40,7 @@ function useStepText(check: SystemCheckState) {
     switch (id) {
       case 'server': {
         const s = steps.server;
-        return s.state === 'ok' ? { detail: t('server.ok', { ms: s.roundTripMs ?? 0 }) } : { detail: t('server.fail'), help: t('server.failHelp') };
+        return s.state === 'ok' ? { detail: t('server.ok', { ms: s.roundTripMs ?? 0 }) } : { detail: t('server.fail'), help: t('server.failHelp', call) };
       }
       case 'version': {
         const s = steps.version;
@@ -122,6 +124,7 @@ const SUMMARY_TONE: Record<CheckState, string> = {
 /** The full check with a "Run again" button: the portal's /check page. */
 export function SystemCheckPanel({ check }: { check: SystemCheckState }) {
   const t = useTranslations('systemCheck');
+  const { args: call } = useHotline();
   const summary = useSummary(check);
   return (
     <div className="space-y-4">
@@ -138,7 +141,7 @@ export function SystemCheckPanel({ check }: { check: SystemCheckState }) {
         </header>
         <StepList check={check} />
       </section>
-      <p className="text-sm leading-relaxed text-slate-500">{t('footnote')}</p>
+      <p className="text-sm leading-relaxed text-slate-500">{t('footnote', call)}</p>
     </div>
   );
 }

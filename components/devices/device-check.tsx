@@ -3,6 +3,7 @@
 import { useFormatter, useTranslations } from 'next-intl';
 import { useEffect, useRef, useState } from 'react';
 import { trpc } from '@/components/providers/trpc';
+import { useHotline } from '@/components/help/hotline';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { useErrorText } from '@/components/ui/use-error-text';
@@ -59,6 +60,7 @@ function LastResult() {
  */
 export function DeviceCheck() {
   const t = useTranslations('deviceCheck');
+  const { args: call } = useHotline();
   const errorText = useErrorText();
   const label = useDeviceLabel();
   const [phase, setPhase] = useState<Phase>('setup');
@@ -268,7 +270,7 @@ export function DeviceCheck() {
                     <p className="font-medium">{t('doneFailed')}</p>
                     <ul className="mt-1 list-disc space-y-0.5 pl-5">
                       {(['tip1', 'tip2', 'tip3', 'tip4'] as const).map((k) => (
-                        <li key={k}>{t(`tips.${k}`)}</li>
+                        <li key={k}>{t(`tips.${k}`, call)}</li>
                       ))}
                     </ul>
                   </Alert>

@@ -9,6 +9,7 @@ import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react'
 import { UpdatePrompt } from '@/components/checks/update-prompt';
 import { useFaceWatch } from '@/components/face/use-face-watch';
 import { readDisplayState, useDisplayState } from '@/components/checks/use-display-state';
+import { useHelpDockInset } from '@/components/help/help-dock';
 import { PhoneWitnessPanel } from '@/components/phone/phone-witness-panel';
 import { trpc } from '@/components/providers/trpc';
 import { useExamRecordings } from '@/components/recording/use-exam-recordings';
@@ -94,6 +95,8 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
   const entered = !!publisher.entry;
   const written = session.exam.kind === 'written';
   const { steps, mark } = useExamSteps(examId, candidateId);
+  // Help docks (its button in the header, its panel beside the page), never over the countdown or the submit button.
+  const helpInset = useHelpDockInset();
 
   const questions = useQuestionMaterial(examId, entered && started);
   const answers = useAnswersQueue({ examId, candidateId, serverAnswers: written ? questions.data?.answers : undefined });
@@ -181,7 +184,7 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
   };
 
   const frame = (main: ReactNode, actions: ReactNode) => (
-    <div className="flex h-screen flex-col bg-slate-100 text-slate-900" data-testid="exam-room" data-kind={session.exam.kind}>
+    <div className={`flex h-screen flex-col bg-slate-100 text-slate-900 ${helpInset}`} data-testid="exam-room" data-kind={session.exam.kind}>
       <ExamHeader
         session={session}
         serverNow={serverNow}

@@ -8,6 +8,8 @@ import { trpc } from '@/components/providers/trpc';
 import { useErrorText } from '@/components/ui/use-error-text';
 import { Composer, MessageList, TypingIndicator } from './chat-parts';
 import { CATEGORIES, CategoryLabel } from './category';
+import { HELP_DOCK_WIDTH, useHelpDock } from './help-dock';
+import { HotlineContact } from './hotline';
 import { mergeMessages, useMarkRead, useMyHelp, type MyThread } from './use-my-help';
 import { useTyping } from './use-typing';
 
@@ -17,18 +19,19 @@ type View = { kind: 'thread'; id: number } | { kind: 'new' } | { kind: 'history'
  * The floating Help button on every candidate page and the chat it opens: a new question with
  * its category, then the conversation with the desk — place in the queue, the agent's name once
  * someone takes it, their typing and replies live. Earlier conversations stay listed; writing
- * into a finished one reopens it. `inExam`: a slimmer button, and links open in a new tab.
+ * into a finished one reopens it. `inExam`: a slimmer button, and links open in a new tab. On a
+ * page that makes room for it (the exam, see help-dock.tsx) the open panel docks at the side.
  */
 export function HelpWidget({ inExam }: { inExam: boolean }) {
   const t = useTranslations('helpChat');
-  const [open, setOpen] = useState(false);
+  const { open, setOpen, dockable } = useHelpDock();
   const [chosen, setView] = useState<View | null>(null);
   const help = useMyHelp();
   const panelRef = useRef<HTMLDivElement>(null);
 
   // Until the candidate picks something, the panel shows the conversation still going, or a new question.
   const view: View = chosen ?? (help.open ? { kind: 'thread', id: help.open.id } : { kind: 'new' });
-  const close = useCallback(() => setOpen(false), []);
+  const close = useCallback(() => setOpen(false), [setOpen]);
 
   useEffect(() => {
     if (!open) return;
@@ -39,17 +42,63 @@ export function HelpWidget({ inExam }: { inExam: boolean }) {
     return () => document.removeEventListener('keydown', onKey);
   }, [open, close]);
 
+  const toggle = (
+    <button
+      type="button"
+      data-testid="help-button"
+      aria-expanded={open}
+      aria-label={open ? t('hide') : help.unread > 0 ? t('buttonUnread', { count: help.unread }) : t('button')}
+      onClick={() => setOpen((o) => !o)}
+      className={`pointer-events-auto relative flex items-center gap-2 self-end rounded-full bg-blue-600 text-sm font-medium text-white hover:bg-blue-700 ${
+        dockable ? 'px-4 py-2 shadow-sm' : inExam ? 'px-4 py-2.5 shadow-lg' : 'px-5 py-3 shadow-lg'
+      }`}
+    >
+      <svg aria-hidden viewBox="0 0 20 20" className="h-5 w-5">
+        <path
+          fill="currentColor"
+          d="M10 2a8 8 0 1 0 0 16 8 8 0 0 0 0-16Zm0 12.5a1 1 0 1 1 0-2 1 1 0 0 1 0 2Zm1.1-4.3c-.5.3-.6.5-.6.9v.3H9v-.4c0-1 .5-1.6 1.2-2 .5-.3.8-.6.8-1.1 0-.6-.5-1-1.1-1-.6 0-1.1.4-1.2 1.1L7.3 7.8C7.5 6.3 8.6 5.4 10 5.4c1.5 0 2.6.9 2.6 2.3 0 1.1-.6 1.8-1.5 2.5Z"
+        />
+      </svg>
+      {open ? t('hide') : t('button')}
+      {help.unread > 0 && (
+        <span
+          data-testid="help-unread"
+          className="absolute -right-1 -top-1 min-w-5 rounded-full bg-red-600 px-1.5 text-center text-xs font-semibold leading-5 text-white ring-2 ring-white"
+        >
+          {help.unread > 99 ? '99+' : help.unread}
+        </span>
+      )}
+    </button>
+  );
+
   // Above the exam's own confirmation dialogs (z-50), so a candidate stuck on one can still ask;
-  // below a staff message (z-60), which must be acknowledged first.
+  // below a staff message (z-60), which must be acknowledged first. Dockable (the exam page): the
+  // button at the right end of the page's header (which keeps room for it), the open panel a
+  // full-height column below it at the right edge, the page narrowed beside it. Elsewhere both
+  // float at the bottom right.
+  const docked = dockable && open;
   return (
-    <div className="pointer-events-none fixed bottom-4 right-4 z-[55] flex flex-col items-end gap-2 print:hidden">
+    <div
+      data-testid="help-widget"
+      data-docked={docked}
+      className={`fixed z-[55] flex flex-col gap-2 print:hidden ${
+        docked
+          ? `inset-y-0 right-0 ${HELP_DOCK_WIDTH} border-l border-slate-200 bg-slate-100 px-4 pb-4 pt-1.5`
+          : dockable
+            ? 'right-4 top-1.5'
+            : 'pointer-events-none bottom-4 right-4 items-end'
+      }`}
+    >
+      {dockable && toggle}
       {open && (
         <div
           ref={panelRef}
           role="dialog"
           aria-label={t('title')}
           data-testid="help-panel"
-          className="pointer-events-auto flex h-[min(34rem,calc(100dvh-6rem))] w-[min(24rem,calc(100vw-2rem))] flex-col overflow-hidden rounded-xl border border-slate-200 bg-slate-50 text-slate-800 shadow-2xl"
+          className={`pointer-events-auto flex flex-col overflow-hidden rounded-xl border border-slate-200 bg-slate-50 text-slate-800 ${
+            docked ? 'min-h-0 flex-1 shadow-sm' : 'h-[min(34rem,calc(100dvh-6rem))] w-[min(24rem,calc(100vw-2rem))] shadow-2xl'
+          }`}
         >
           <PanelHeader view={view} hasHistory={help.list.length > 0} onView={setView} onClose={close} inExam={inExam} />
           {view.kind === 'thread' ? (
@@ -74,32 +123,7 @@ export function HelpWidget({ inExam }: { inExam: boolean }) {
           )}
         </div>
       )}
-      <button
-        type="button"
-        data-testid="help-button"
-        aria-expanded={open}
-        aria-label={help.unread > 0 ? t('buttonUnread', { count: help.unread }) : t('button')}
-        onClick={() => setOpen((o) => !o)}
-        className={`pointer-events-auto relative flex items-center gap-2 rounded-full bg-blue-600 font-medium text-white shadow-lg hover:bg-blue-700 ${
-          inExam ? 'px-4 py-2.5 text-sm' : 'px-5 py-3 text-sm'
-        }`}
-      >
-        <svg aria-hidden viewBox="0 0 20 20" className="h-5 w-5">
-          <path
-            fill="currentColor"
-            d="M10 2a8 8 0 1 0 0 16 8 8 0 0 0 0-16Zm0 12.5a1 1 0 1 1 0-2 1 1 0 0 1 0 2Zm1.1-4.3c-.5.3-.6.5-.6.9v.3H9v-.4c0-1 .5-1.6 1.2-2 .5-.3.8-.6.8-1.1 0-.6-.5-1-1.1-1-.6 0-1.1.4-1.2 1.1L7.3 7.8C7.5 6.3 8.6 5.4 10 5.4c1.5 0 2.6.9 2.6 2.3 0 1.1-.6 1.8-1.5 2.5Z"
-          />
-        </svg>
-        {open ? t('hide') : t('button')}
-        {help.unread > 0 && (
-          <span
-            data-testid="help-unread"
-            className="absolute -right-1 -top-1 min-w-5 rounded-full bg-red-600 px-1.5 text-center text-xs font-semibold leading-5 text-white ring-2 ring-white"
-          >
-            {help.unread > 99 ? '99+' : help.unread}
-          </span>
-        )}
-      </button>
+      {!dockable && toggle}
     </div>
   );
 }
@@ -119,9 +143,6 @@ function PanelHeader({
   inExam: boolean;
 }) {
   const t = useTranslations('helpChat');
-  // Loaded up front: when a candidate needs help the hotline must show at once, even on a poor network.
-  const info = trpc.system.info.useQuery(undefined, { staleTime: Infinity });
-  const support = info.data?.support;
   return (
     <header className="shrink-0 border-b border-slate-200 bg-white px-3 py-2">
       <div className="flex items-center gap-1">
@@ -158,20 +179,11 @@ function PanelHeader({
           </svg>
         </button>
       </div>
-      <p className="truncate text-xs text-slate-500">
-        {support ? (
-          <>
-            {t('hotline')}{' '}
-            <a href={`tel:${support.phone.replace(/[^\d+]/g, '')}`} data-testid="help-hotline" className="font-medium text-blue-700 hover:underline">
-              {support.phone}
-            </a>{' '}
-            · {support.hours} ·{' '}
-          </>
-        ) : null}
+      <HotlineContact variant="line">
         <Link href="/support" target={inExam ? '_blank' : undefined} rel={inExam ? 'noopener' : undefined} className="text-blue-700 hover:underline">
           {t('more')}
         </Link>
-      </p>
+      </HotlineContact>
     </header>
   );
 }

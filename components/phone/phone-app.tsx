@@ -4,6 +4,7 @@ import { useTranslations } from 'next-intl';
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { trpc } from '@/components/providers/trpc';
+import { HotlineContact } from '@/components/help/hotline';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { LanguageSwitcher } from '@/components/ui/language-switcher';
@@ -111,8 +112,9 @@ function PhoneFrame({ children }: { children: ReactNode }) {
         <h1 className="text-base font-semibold">{t('title')}</h1>
         <LanguageSwitcher />
       </header>
-      <main className="mx-auto max-w-md p-4" data-testid="phone-page">
+      <main className="mx-auto max-w-md space-y-4 p-4" data-testid="phone-page">
         {children}
+        <HotlineContact />
       </main>
     </div>
   );

@@ -10,7 +10,7 @@ import { generatePassword } from '@/server/services/auth';
 import { lanAddress, startLanProxy, type LanProxy } from './lan';
 import { APP_NODE_FLAGS } from './node-flags';
 import { openDb } from '@/db/client';
-import { DEMO_CANDIDATES } from '@/db/seed-data';
+import { DEMO_CANDIDATES, DEMO_HOTLINE } from '@/db/seed-data';
 import { DEMO_PASSWORD, DEMO_STAFF, seedDemo } from '@/db/seed';
 import { appUrl, env } from '@/server/env';
 import { startSfuCluster, type SfuCluster } from '@/server/livekit/cluster';
@@ -134,6 +134,11 @@ async function main() {
   if (process.env.FACE_MODELS === undefined) {
     process.env.FACE_MODELS = FACE_MODELS_EVALUATION;
     console.log(`Face models for the demo: ${FACE_MODELS_EVALUATION} (a deployment's default is ${FACE_MODELS_DEFAULT}; see README)`);
+  }
+  // A hotline to show on the login and phone pages; a deployment sets its own (or none: "ask the exam office").
+  if (Object.keys(DEMO_HOTLINE).every((k) => process.env[k] === undefined)) {
+    Object.assign(process.env, DEMO_HOTLINE);
+    console.log(`Demo hotline: ${DEMO_HOTLINE.SUPPORT_PHONE} (set SUPPORT_PHONE, SUPPORT_HOURS, SUPPORT_QQ, SUPPORT_EMAIL for your own; see README)`);
   }
   app = spawn(process.execPath, [...APP_NODE_FLAGS, nextBin, ...args], { stdio: 'inherit', env: process.env });
   if (lan) {

@@ -5,6 +5,7 @@ import { ZodError } from 'zod';
 import type { Db } from '@/db/client';
 import { getDb } from '../db';
 import { AppError } from '../errors';
+import { hotline } from '../hotline';
 import { getBus, type EventBus } from '../events/bus';
 import { requestLocale } from '../http';
 import type { Locale } from '../i18n/config';
@@ -84,7 +85,8 @@ const t = initTRPC.context<Context>().create({
     if (cause instanceof AppError) {
       return {
         ...shape,
-        message: tr(`errors.${cause.key}` as 'errors.internal', cause.params),
+        // Any error may tell the candidate to call: each gets the hotline's arguments.
+        message: tr(`errors.${cause.key}` as 'errors.internal', { ...hotline().args, ...cause.params }),
         data: { ...shape.data, appCode: cause.key, fieldErrors: null, stack: undefined },
       };
     }

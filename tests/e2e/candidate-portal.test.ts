@@ -168,7 +168,7 @@ describe('the candidate portal', () => {
     await page.getByTestId('profile-saved').waitFor();
     expect(e2e.db.select().from(users).where(eq(users.id, candidate.id)).get()).toMatchObject({ phone: '13800138000', email: 'new.address@example.com' });
     await page.goto('/support');
-    await expect(page.getByTestId('support-phone').textContent()).resolves.toMatch(/\d/);
+    await expect(page.getByTestId('hotline-phone').textContent()).resolves.toMatch(/\d/);
   });
 
   it('the message centre shows unread messages, marks them read and records the acknowledgement', async () => {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEMO_HOTLINE } from '../../db/seed-data.ts';
 import { FACE_MODELS_EVALUATION } from '../../server/face/human-config.ts';
 
 /**
@@ -30,4 +31,5 @@ export const e2eProcessEnv = {
   LIVEKIT_API_SECRET: E2E.apiSecret,
   NEXT_TELEMETRY_DISABLED: '1',
   FACE_MODELS: FACE_MODELS_EVALUATION,
+  ...DEMO_HOTLINE,
 } as const;

@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { openDb } from '@/db/client';
+import { DEMO_HOTLINE } from '@/db/seed-data';
 import { startSfuCluster, type SfuCluster } from '@/server/livekit/cluster';
 import { ensureSfuBinary, type SfuHandle } from '@/server/livekit/sfu';
 import { startRedis, type RedisServer } from './redis';
@@ -59,6 +60,7 @@ export function stackProcessEnv(c: StackConfig) {
     LIVEKIT_API_SECRET: c.apiSecret,
     NEXT_TELEMETRY_DISABLED: '1',
     FACE_MODELS: FACE_MODELS_EVALUATION,
+    ...DEMO_HOTLINE,
   };
 }
 

@@ -2,6 +2,7 @@ import { getTranslations } from 'next-intl/server';
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
 import { LoginScreen } from '@/components/auth/login-screen';
+import { HotlineContact } from '@/components/help/hotline';
 import { Alert } from '@/components/ui/alert';
 import { AppHeader } from '@/components/ui/app-header';
 import { getDb } from '@/server/db';
@@ -29,6 +30,8 @@ export default async function LoginPage() {
             </Alert>
           )}
           <LoginScreen />
+          {/* Before login, for a candidate who cannot get in: whom to call. */}
+          <HotlineContact />
         </div>
       </main>
     </>
