@@ -204,6 +204,7 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
             live={publisher.live}
             everLive={integrity.everLive}
             onRestore={publisher.restore}
+            screen={publisher.screen}
             extendedDisplay={displays === 'extended'}
             offline={integrity.offline}
             leftPage={integrity.leftPage}
@@ -266,6 +267,7 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
       camera={trackRef('camera')}
       cameraLive={publisher.live.camera}
       restoreCamera={() => publisher.restore('camera')}
+      screen={publisher.screen}
       finish={finish}
       frame={frame}
     />
@@ -278,6 +280,7 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
       serverNow={serverNow}
       questions={questions}
       onDevicesConfirmed={(d) => void publisher.switchDevices(d)}
+      screen={publisher.screen}
       finish={finish}
       frame={frame}
     />

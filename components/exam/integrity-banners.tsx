@@ -2,7 +2,7 @@
 
 import { useTranslations } from 'next-intl';
 import type { ReactNode } from 'react';
-import type { PublishedSource } from './use-exam-publisher';
+import type { PublishedSource, ScreenShareProblem } from './use-exam-publisher';
 
 export function Banner({ tone, testId, children, action }: { tone: 'danger' | 'warning' | 'info'; testId: string; children: ReactNode; action?: ReactNode }) {
   const styles = {
@@ -33,6 +33,7 @@ export function IntegrityBanners({
   live,
   everLive,
   onRestore,
+  screen,
   extendedDisplay,
   offline,
   leftPage,
@@ -44,7 +45,9 @@ export function IntegrityBanners({
   settled: boolean;
   live: Record<PublishedSource, boolean>;
   everLive: Record<PublishedSource, boolean>;
+  /** Restoring the screen calls the browser from the click (`onRestore`); until it was first shared, the step explains instead. */
   onRestore: (s: PublishedSource) => void;
+  screen: { shared: boolean; pending: boolean; problem: ScreenShareProblem | null };
   extendedDisplay: boolean;
   offline: boolean;
   leftPage: boolean;
@@ -53,6 +56,7 @@ export function IntegrityBanners({
   onReenter: () => void;
 }) {
   const t = useTranslations('integrity');
+  const ts = useTranslations('screenShare');
   const check = settled && !displaced;
   return (
     <div className="space-y-2 empty:hidden">
@@ -76,18 +80,19 @@ export function IntegrityBanners({
           <p>{t('offline.body')}</p>
         </Banner>
       )}
-      {check && !live.screen_share && (
+      {check && !live.screen_share && screen.shared && (
         <Banner
           tone="danger"
           testId="banner-screen"
           action={
-            <button type="button" className={ACTION} data-testid="restore-screen" onClick={() => onRestore('screen_share')}>
+            <button type="button" className={ACTION} data-testid="restore-screen" onClick={() => onRestore('screen_share')} disabled={screen.pending}>
               {everLive.screen_share ? t('screen.restore') : t('screen.start')}
             </button>
           }
         >
           <p className="font-medium">{everLive.screen_share ? t('screen.stopped') : t('screen.notShared')}</p>
           <p>{t('screen.wholeScreen')}</p>
+          {screen.problem && <p data-testid="screen-share-problem">{ts(`problem.${screen.problem}`)}</p>}
         </Banner>
       )}
       {check && !live.camera && (

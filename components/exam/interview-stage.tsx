@@ -14,6 +14,8 @@ import type { useQuestionMaterial } from './exam-questions';
 import { SheetTabs } from './exam-sheet-tabs';
 import { SheetBody } from './sheet-body';
 import type { ExamSession, ExamSteps } from './exam-steps';
+import { ScreenShareStep } from './screen-share-step';
+import type { useExamPublisher } from './use-exam-publisher';
 
 function ReloadIcon({ spinning }: { spinning: boolean }) {
   return (
@@ -24,7 +26,7 @@ function ReloadIcon({ spinning }: { spinning: boolean }) {
 }
 
 /**
- * The interview after entry: device confirmation, the waiting stage with its countdown, then
+ * The interview after entry: sharing the screen, device confirmation, the waiting stage with its countdown, then
  * the question material, which appears by itself when the countdown reaches zero.
  */
 export function InterviewStage({
@@ -35,6 +37,7 @@ export function InterviewStage({
   serverNow,
   questions,
   onDevicesConfirmed,
+  screen,
   finish,
   frame,
 }: {
@@ -45,6 +48,7 @@ export function InterviewStage({
   serverNow: ServerNow;
   questions: ReturnType<typeof useQuestionMaterial>;
   onDevicesConfirmed: (d: ConfirmedDevices) => void;
+  screen: ReturnType<typeof useExamPublisher>['screen'];
   finish: ReturnType<typeof useExamFinish>;
   frame: (main: ReactNode, actions: ReactNode) => ReactNode;
 }) {
@@ -56,7 +60,9 @@ export function InterviewStage({
   const current = sheets?.[Math.min(sheet, sheets.length - 1)];
 
   let main: ReactNode;
-  if (!steps.devicesConfirmed)
+  // A permission, not a step remembered: every new page asks again.
+  if (!screen.shared) main = <ScreenShareStep pending={screen.pending} problem={screen.problem} onShare={screen.share} />;
+  else if (!steps.devicesConfirmed)
     main = (
       <div className="space-y-3">
         <div className="flex items-baseline justify-between">
@@ -122,7 +128,7 @@ export function InterviewStage({
       </div>
     );
 
-  const actions = started && steps.devicesConfirmed && (
+  const actions = started && screen.shared && steps.devicesConfirmed && (
     <div className="space-y-2">
       <Button variant="danger" className="w-full py-2.5" data-testid="end-exam" onClick={() => setConfirming(true)} disabled={!!finish.busy}>
         {finish.busy ? t('ending') : t('end')}

@@ -1,6 +1,16 @@
 'use client';
 
-import { ConnectionState, DisconnectReason, Room, RoomEvent, Track, type AudioCaptureOptions, type LocalTrack, type VideoCaptureOptions } from 'livekit-client';
+import {
+  ConnectionState,
+  DisconnectReason,
+  LocalVideoTrack,
+  Room,
+  RoomEvent,
+  Track,
+  type AudioCaptureOptions,
+  type LocalTrack,
+  type VideoCaptureOptions,
+} from 'livekit-client';
 import { connectRoom } from '@/components/live/connect';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DisplayState } from '@/components/checks/use-display-state';
@@ -52,7 +62,8 @@ type Captured = Partial<Record<PublishedSource, LocalTrack>>;
 /**
  * Publishes one source: the track captured earlier in this exam when it is still live (a re-join
  * after an outage publishes what the candidate already shares, with no new prompt), otherwise a
- * new capture. Keeps what it published in `captured`.
+ * new capture of camera or microphone. Keeps what it published in `captured`. The screen is
+ * never captured here: only the candidate's click does that (`shareScreen`).
  */
 async function enableSource(room: Room, source: PublishedSource, devices: ChosenDevices, captured: Captured) {
   const lp = room.localParticipant;
@@ -62,9 +73,34 @@ async function enableSource(room: Room, source: PublishedSource, devices: Chosen
     await lp.publishTrack(kept);
     return;
   }
+  if (source === 'screen_share') return;
   const pub = await capture(room, source, devices);
   if (pub?.track) captured[source] = pub.track;
 }
+
+/**
+ * What the browser is asked for. The hints steer the picker to whole screens where the browser
+ * knows them (Chromium and Edge; other browsers ignore what they do not know); they do not
+ * forbid a window or a tab, so the choice is checked afterwards (`shareScreen`).
+ */
+const DISPLAY_MEDIA_OPTIONS = {
+  audio: false,
+  video: {
+    displaySurface: 'monitor',
+    // `max`, not `ideal`: a larger screen is scaled down rather than encoded at full size, and
+    // Safari honours `max` where it mishandles `ideal` (as livekit-client does it).
+    width: { max: PUBLISH_LAYERS.screen[1].resolution.width },
+    height: { max: PUBLISH_LAYERS.screen[1].resolution.height },
+    frameRate: PUBLISH_LAYERS.screen[1].resolution.frameRate,
+  },
+  monitorTypeSurfaces: 'include',
+  selfBrowserSurface: 'exclude',
+  surfaceSwitching: 'exclude',
+  systemAudio: 'exclude',
+} as DisplayMediaStreamOptions;
+
+/** Why the last request to share the screen did not give one: shown in the step and the banner. */
+export type ScreenShareProblem = 'cancelled' | 'notWholeScreen' | 'unsupported' | 'failed';
 
 /**
  * After a full reconnect LiveKit captures camera and microphone anew before publishing them again
@@ -81,19 +117,8 @@ function holdCaptures(captured: Captured, hold: boolean) {
   }
 }
 
-async function capture(room: Room, source: PublishedSource, devices: ChosenDevices) {
+async function capture(room: Room, source: 'camera' | 'microphone', devices: ChosenDevices) {
   const lp = room.localParticipant;
-  if (source === 'screen_share') {
-    return lp.setScreenShareEnabled(true, {
-      audio: false,
-      // Invigilators need the whole monitor, not a window or a tab.
-      video: { displaySurface: 'monitor' },
-      selfBrowserSurface: 'exclude',
-      surfaceSwitching: 'exclude',
-      contentHint: 'detail',
-      resolution: PUBLISH_LAYERS.screen[1].resolution,
-    });
-  }
   if (source === 'camera') return lp.setCameraEnabled(true, cameraOptions(devices));
   return lp.setMicrophoneEnabled(true, microphoneOptions(devices));
 }
@@ -122,14 +147,16 @@ function usable(kept: Grant | null) {
   return kept && Date.now() - kept.receivedAt < kept.livekit.ttlMs - 60_000 ? kept : null;
 }
 
+const first = <T>(set: Set<T>): T | undefined => set.values().next().value;
+
 type Health = Record<PublishedSource, boolean>;
 const NONE: Health = { screen_share: false, camera: false, microphone: false };
 
 /**
  * Enters the exam (the server checks the entry window and mints a publish-only token), joins the
  * exam room and publishes screen, camera and microphone for as long as the page is in the exam.
- * `live` says which sources reach the SFU right now; `restore` re-publishes one (the screen needs
- * the candidate's click: browsers only share a screen on a user gesture).
+ * `live` says which sources reach the SFU right now; `restore` re-publishes one. The screen is
+ * only shared from the candidate's click (`shareScreen`, `screen`): browsers ask on a user gesture.
  */
 export function useExamPublisher(examId: number, { readDisplays }: { readDisplays: () => DisplayState }) {
   // 'always': offline, the attempt must fail and say so rather than wait silently for the network.
@@ -164,9 +191,18 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
   const failures = useRef(0);
   /** What this exam page captured, kept across room connections; stopped when the page leaves the exam. */
   const captured = useRef<Captured>({});
+  /** The room connection that has joined and may be published to, for a screen shared afterwards. */
+  const joined = useRef<Room | null>(null);
+  /** A whole screen has been shared on this page: the explaining step is done (a new page asks again). */
+  const [screenShared, setScreenShared] = useState(false);
+  const [screenRequest, setScreenRequest] = useState<{ pending: boolean; problem: ScreenShareProblem | null }>({ pending: false, problem: null });
+  /** The page left the exam (unmounted): a picker answered only now must not start a share. */
+  const gone = useRef(false);
   useEffect(() => {
     const kept = captured.current;
+    gone.current = false;
     return () => {
+      gone.current = true;
       for (const track of Object.values(kept)) track?.stop();
       for (const key of Object.keys(kept)) delete kept[key as PublishedSource];
     };
@@ -185,13 +221,21 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
 
   /** The room whose sources are being published now: one attempt at a time per room. */
   const busy = useRef<Room | null>(null);
+  /**
+   * Sources asked for while that attempt runs, done by it before it ends: a screen shared while
+   * the camera is still being published must not wait for the next heal.
+   */
+  const queued = useRef<{ room: Room | null; sources: Set<PublishedSource> }>({ room: null, sources: new Set() });
   const publish = useCallback(
     async (r: Room, list: PublishedSource[]) => {
+      if (queued.current.room !== r) queued.current = { room: r, sources: new Set() };
+      for (const source of list) queued.current.sources.add(source);
       if (busy.current === r) return;
       busy.current = r;
       setPublishing(true);
-      for (const source of list) {
-        if (left.current) break;
+      const todo = queued.current.sources;
+      for (let source = first(todo); source && !left.current; source = first(todo)) {
+        todo.delete(source);
         try {
           await enableSource(r, source, devices.current, captured.current);
         } catch {
@@ -199,6 +243,7 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
         }
         refresh(r);
       }
+      todo.clear();
       if (busy.current === r) {
         busy.current = null;
         setPublishing(false);
@@ -315,6 +360,7 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
       if (cancelled) return r.disconnect(false);
       failures.current = 0;
       setDisplaced(false);
+      joined.current = r;
       setRoom(r);
       await publish(r, PUBLISHED_SOURCES);
       if (!cancelled) setInitialDone(true);
@@ -325,6 +371,7 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
 
     return () => {
       cancelled = true;
+      if (joined.current === r) joined.current = null;
       window.removeEventListener('offline', onOffline);
       window.removeEventListener('online', onOnline);
       clearInterval(poll);
@@ -346,14 +393,70 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
     };
   }, [examId, attempt, publish, refresh]);
 
-  /** Publishes whatever is missing (after a refusal to share, a lost camera, ...). */
+  /**
+   * Asks the browser for the whole screen, and publishes it. Call it straight from the
+   * candidate's click, with nothing awaited before: Safari and Firefox open the picker only while
+   * the click is being handled (Chromium and Edge allow a few seconds after it).
+   */
+  const shareScreen = useCallback(() => {
+    if (left.current) return;
+    let request: Promise<MediaStream>;
+    try {
+      request = navigator.mediaDevices.getDisplayMedia(DISPLAY_MEDIA_OPTIONS);
+    } catch {
+      // No getDisplayMedia at all (an old or mobile browser, or a page not on HTTPS).
+      setScreenRequest({ pending: false, problem: 'unsupported' });
+      return;
+    }
+    setScreenRequest({ pending: true, problem: null });
+    request.then(
+      async (stream) => {
+        const [mst] = stream.getVideoTracks();
+        if (!mst || gone.current || left.current) {
+          for (const t of stream.getTracks()) t.stop();
+          setScreenRequest({ pending: false, problem: mst ? null : 'failed' });
+          return;
+        }
+        // Chromium and Edge say what was picked; where a browser does not (Safari, which offers
+        // no tabs, among them), the choice is accepted: the hints above are all there is there.
+        const surface = mst.getSettings().displaySurface;
+        if (surface !== undefined && surface !== 'monitor') {
+          for (const t of stream.getTracks()) t.stop();
+          setScreenRequest({ pending: false, problem: 'notWholeScreen' });
+          return;
+        }
+        mst.contentHint = 'detail';
+        const track = new LocalVideoTrack(mst, undefined, false);
+        track.source = Track.Source.ScreenShare;
+        const old = captured.current.screen_share;
+        captured.current.screen_share = track;
+        setScreenShared(true);
+        setScreenRequest({ pending: false, problem: null });
+        const r = joined.current;
+        if (old) {
+          if (r && r.localParticipant.getTrackPublication(Track.Source.ScreenShare)?.track === old)
+            await r.localParticipant.unpublishTrack(old).catch(() => {});
+          old.stop();
+        }
+        // Not joined yet: the join publishes what was captured.
+        if (r && r.state === ConnectionState.Connected) await publish(r, ['screen_share']);
+      },
+      (e: unknown) => {
+        // NotAllowedError: the candidate closed the picker, or the system refused (macOS screen recording permission).
+        setScreenRequest({ pending: false, problem: e instanceof DOMException && e.name === 'NotAllowedError' ? 'cancelled' : 'failed' });
+      },
+    );
+  }, [publish]);
+
+  /** Publishes whatever is missing (after a lost camera, ...); the screen through `shareScreen`, so call it from a click. */
   const restore = useCallback(
     (only?: PublishedSource) => {
+      if (only === 'screen_share') return shareScreen();
       if (!room || left.current) return;
       const missing = PUBLISHED_SOURCES.filter((s) => !isLive(room, s) && (!only || s === only));
       void publish(room, missing);
     },
-    [room, publish],
+    [room, publish, shareScreen],
   );
 
   /** The candidate confirmed devices (interview): move the published tracks onto them. */
@@ -397,5 +500,7 @@ export function useExamPublisher(examId: number, { readDisplays }: { readDisplay
 
   const publication = (source: PublishedSource) => room?.localParticipant.getTrackPublication(LK_SOURCE[source]);
 
-  return { entry, refusal, displaced, room, connection, settled, live, publishing, restore, switchDevices, leave, reenter, publication };
+  const screen = { shared: screenShared, pending: screenRequest.pending, problem: screenRequest.problem, share: shareScreen };
+
+  return { entry, refusal, displaced, room, connection, settled, live, publishing, restore, screen, switchDevices, leave, reenter, publication };
 }

@@ -12,13 +12,16 @@ import type { ServerNow } from './exam-clock';
 import { ConfirmDialog } from './exam-dialog';
 import type { useExamFinish } from './exam-finish';
 import type { useQuestionMaterial } from './exam-questions';
-import type { ExamSession, ExamSteps } from './exam-steps';
+import { writtenSteps, type ExamSession, type ExamSteps } from './exam-steps';
+import { ScreenShareStep } from './screen-share-step';
+import type { useExamPublisher } from './use-exam-publisher';
 import { isAnswered, numberQuestions, WrittenPaper } from './written-paper';
-import { CameraStep, ConfirmInfoStep, NoticeStep, WrittenStepper, type WrittenStep } from './written-steps';
+import { CameraStep, ConfirmInfoStep, NoticeStep, WrittenStepper } from './written-steps';
 
 /**
- * The written exam after entry: confirm personal info, adjust the camera, read the notice, wait
- * for the start if early, then answer and submit. `children` renders the two-column frame.
+ * The written exam after entry: share the screen, confirm personal info, adjust the camera, read
+ * the notice, wait for the start if early, then answer and submit. A candidate coming back skips
+ * what the server knows was done (`writtenSteps`). `children` renders the two-column frame.
  */
 export function WrittenStage({
   session,
@@ -33,6 +36,7 @@ export function WrittenStage({
   camera,
   cameraLive,
   restoreCamera,
+  screen,
   finish,
   frame,
 }: {
@@ -49,23 +53,34 @@ export function WrittenStage({
   camera: TrackReference | null;
   cameraLive: boolean;
   restoreCamera: () => void;
+  screen: ReturnType<typeof useExamPublisher>['screen'];
   finish: ReturnType<typeof useExamFinish>;
   frame: (main: ReactNode, actions: ReactNode) => ReactNode;
 }) {
   const t = useTranslations('written');
   const errorText = useErrorText();
   const [infoConfirmed, setInfoConfirmed] = useState(!!session.registration.infoConfirmedAt);
+  // Decided once, when the page opens: reading the notice now does not make this visit a return.
+  const [returning] = useState(!!session.registration.noticeReadAt);
   const [confirming, setConfirming] = useState(false);
 
-  const step: WrittenStep = !infoConfirmed ? 'info' : !steps.cameraOk ? 'camera' : !steps.noticeRead ? 'notice' : 'exam';
+  const { shown, current: step } = writtenSteps({
+    infoConfirmed: infoConfirmed || !!session.registration.infoConfirmedAt,
+    noticeRead: !!session.registration.noticeReadAt || !!steps.noticeRead,
+    returning,
+    cameraRecheckOnReturn: session.exam.cameraRecheckOnReturn,
+    cameraOk: !!steps.cameraOk,
+    screenShared: screen.shared,
+  });
   const sheets = questions.data?.sheets;
   const unanswered = useMemo(() => (sheets ? numberQuestions(sheets).filter((q) => !isAnswered(answers.values[q.id])) : []), [sheets, answers.values]);
   const paperOpen = step === 'exam' && started && !!sheets;
 
   let main: ReactNode;
   if (step === 'info') main = <ConfirmInfoStep session={session} onDone={() => setInfoConfirmed(true)} />;
+  else if (step === 'screen') main = <ScreenShareStep pending={screen.pending} problem={screen.problem} onShare={screen.share} />;
   else if (step === 'camera') main = <CameraStep camera={camera} live={cameraLive} onRestore={restoreCamera} onDone={() => markStep('cameraOk')} />;
-  else if (step === 'notice') main = <NoticeStep notice={session.exam.notice} onDone={() => markStep('noticeRead')} />;
+  else if (step === 'notice') main = <NoticeStep examId={session.exam.id} notice={session.exam.notice} onDone={() => markStep('noticeRead')} />;
   else if (!started)
     main = (
       <div className="rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
@@ -104,7 +119,7 @@ export function WrittenStage({
         <div className="flex h-full min-h-0 flex-col gap-3">
           {step !== 'exam' && (
             <div className="flex justify-center py-1">
-              <WrittenStepper current={step} />
+              <WrittenStepper shown={shown} current={step} />
             </div>
           )}
           <div className={`min-h-0 flex-1 ${paperOpen ? '' : 'overflow-y-auto'}`}>{main}</div>

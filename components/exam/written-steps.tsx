@@ -7,20 +7,17 @@ import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Stepper } from '@/components/ui/stepper';
 import { useErrorText } from '@/components/ui/use-error-text';
-import type { ExamSession } from './exam-steps';
+import type { ExamSession, WrittenStep } from './exam-steps';
 
-export type WrittenStep = 'info' | 'camera' | 'notice' | 'exam';
-const ORDER: WrittenStep[] = ['info', 'camera', 'notice', 'exam'];
-
-/** Where the candidate is in "confirm info -> camera -> notice -> answer". */
-export function WrittenStepper({ current }: { current: WrittenStep }) {
+/** Where the candidate is in "share screen -> confirm info -> camera -> notice -> answer" (the steps this visit shows, see `writtenSteps`). */
+export function WrittenStepper({ shown, current }: { shown: readonly WrittenStep[]; current: WrittenStep }) {
   const t = useTranslations('written.steps');
-  return <Stepper labels={ORDER.map((s) => t(s))} at={ORDER.indexOf(current)} testId="written-steps" />;
+  return <Stepper labels={shown.map((s) => t(s))} at={shown.indexOf(current)} testId="written-steps" />;
 }
 
-function StepCard({ title, lead, children }: { title: string; lead?: string; children: React.ReactNode }) {
+export function StepCard({ title, lead, children, testId }: { title: string; lead?: string; children: React.ReactNode; testId?: string }) {
   return (
-    <div className="mx-auto w-full max-w-2xl rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
+    <div className="mx-auto w-full max-w-2xl rounded-lg border border-slate-200 bg-white p-6 shadow-sm" data-testid={testId}>
       <h2 className="text-lg font-semibold text-slate-900">{title}</h2>
       {lead && <p className="mt-1 text-sm text-slate-500">{lead}</p>}
       <div className="mt-4">{children}</div>
@@ -111,15 +108,23 @@ export function CameraStep({ camera, live, onRestore, onDone }: { camera: TrackR
   );
 }
 
-export function NoticeStep({ notice, onDone }: { notice: string; onDone: () => void }) {
+export function NoticeStep({ examId, notice, onDone }: { examId: number; notice: string; onDone: () => void }) {
   const t = useTranslations('written.notice');
+  const errorText = useErrorText();
+  // On the server, so a candidate coming back from another browser is not shown the notice again.
+  const read = trpc.exam.readNotice.useMutation({ onSuccess: onDone });
   return (
     <StepCard title={t('title')} lead={t('lead')}>
       <div className="max-h-[40vh] overflow-y-auto whitespace-pre-wrap rounded-md border border-slate-200 bg-slate-50 p-4 text-sm leading-relaxed text-slate-800">
         {notice || t('empty')}
       </div>
+      {read.error && (
+        <div className="mt-3">
+          <Alert>{errorText(read.error)}</Alert>
+        </div>
+      )}
       <div className="mt-5 flex justify-end">
-        <Button data-testid="notice-read" onClick={onDone}>
+        <Button data-testid="notice-read" onClick={() => read.mutate({ examId })} disabled={read.isPending}>
           {t('ok')}
         </Button>
       </div>

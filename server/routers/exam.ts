@@ -12,6 +12,7 @@ import {
   finishExam,
   INTEGRITY_SIGNALS,
   listCandidateExams,
+  markNoticeRead,
   questionMaterial,
   reportIntegrity,
 } from '../services/exams';
@@ -105,6 +106,10 @@ export const examRouter = router({
     ),
 
   confirmInfo: candidateProcedure.input(ZExamInput).mutation(({ ctx, input }) => confirmInfo({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId })),
+
+  readNotice: candidateProcedure
+    .input(ZExamInput)
+    .mutation(({ ctx, input }) => markNoticeRead({ db: ctx.db, candidateId: ctx.caller.id, examId: input.examId })),
 
   finish: candidateProcedure
     .input(ZFinishInput)

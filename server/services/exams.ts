@@ -380,6 +380,7 @@ export function examSession({ db, candidateId, examId, now = new Date() }: Ref &
       startsAt: exam.startsAt,
       endsAt: endsAt(exam, reg),
       durationMinutes: exam.durationMinutes,
+      cameraRecheckOnReturn: exam.cameraRecheckOnReturn,
     },
     room: { name: room.name, seat: reg.seat },
     candidate: { name: candidate.name, idNumber: maskIdNumber(candidate.idNumber ?? ''), phone: candidate.phone, email: candidate.email },
@@ -387,6 +388,7 @@ export function examSession({ db, candidateId, examId, now = new Date() }: Ref &
       lotNumber: reg.lotNumber,
       enteredAt: reg.enteredAt,
       infoConfirmedAt: reg.infoConfirmedAt,
+      noticeReadAt: reg.noticeReadAt,
       extraMinutes: reg.extraMinutes,
       finishedAt: reg.finishedAt,
       finishReason: reg.finishReason,
@@ -472,6 +474,16 @@ export function saveAnswers({ db, candidateId, examId, items, now = new Date() }
 export function confirmInfo({ db, candidateId, examId, now = new Date() }: Ref & { now?: Date }) {
   const { reg } = assertInExam({ db, candidateId, examId, now });
   if (!reg.infoConfirmedAt) db.update(registrations).set({ infoConfirmedAt: now }).where(eq(registrations.id, reg.id)).run();
+  return { ok: true };
+}
+
+/**
+ * The in-exam notice was read. Kept on the server, not only on the device, so a candidate who
+ * comes back from another browser (or after clearing its data) skips it. The first read stands.
+ */
+export function markNoticeRead({ db, candidateId, examId, now = new Date() }: Ref & { now?: Date }) {
+  const { reg } = assertInExam({ db, candidateId, examId, now });
+  if (!reg.noticeReadAt) db.update(registrations).set({ noticeReadAt: now }).where(eq(registrations.id, reg.id)).run();
   return { ok: true };
 }
 

@@ -6,7 +6,7 @@ import { INTERVIEW_SHEETS, WRITTEN_NOTICE, WRITTEN_SHEETS } from '@/db/seed-cont
 import { addQuestionSheet, createRoom, registerCandidate } from '@/server/services/setup';
 import { makeCandidate, makeExam, PASSWORD } from '../fixtures/factories';
 import { useE2eSession } from '../helpers/e2e-session';
-import { loginAsCandidate, screenshot } from '../helpers/journeys';
+import { loginAsCandidate, passWrittenSteps, screenshot, shareScreen } from '../helpers/journeys';
 
 const e2e = useE2eSession();
 
@@ -73,9 +73,7 @@ describe('the candidate journey, as in the manual', () => {
     await card.getByTestId('enter-exam').click();
     await page.waitForURL(`**/exams/${exam.id}`);
 
-    await page.getByTestId('confirm-info').click();
-    await page.getByTestId('camera-ok').click();
-    await page.getByTestId('notice-read').click();
+    await passWrittenSteps(page);
     await page.getByTestId('waiting-countdown').waitFor();
     await screenshot(page, 'written-waiting');
     // Before the start nothing of the paper has reached the browser.
@@ -90,8 +88,9 @@ describe('the candidate journey, as in the manual', () => {
     await expect.poll(() => page.getByTestId('save-status').getAttribute('data-state'), { timeout: 15_000 }).toBe('saved');
     await screenshot(page, 'written-answering');
 
-    // A reload keeps every answer.
+    // A reload keeps every answer; the new page asks for the screen again (a browser permission).
     await page.reload();
+    await shareScreen(page);
     await page.getByTestId('answer-q1').waitFor({ timeout: 20_000 });
     await expect(page.getByTestId('answer-q1-1').isChecked()).resolves.toBe(true);
     await expect(page.getByTestId('answer-q2-3').isChecked()).resolves.toBe(true);
@@ -128,9 +127,7 @@ describe('the candidate journey, as in the manual', () => {
     await acceptNotice(page, exam.id);
     await page.getByTestId(`exam-${exam.id}`).getByTestId('enter-exam').click();
     await page.waitForURL(`**/exams/${exam.id}`);
-    await page.getByTestId('confirm-info').click();
-    await page.getByTestId('camera-ok').click();
-    await page.getByTestId('notice-read').click();
+    await passWrittenSteps(page);
     await page.getByTestId('answer-q1').waitFor({ timeout: 20_000 });
     await page.getByTestId('answer-q1-1').check();
     await page.getByTestId('back-home').waitFor({ timeout: 70_000 });
@@ -159,6 +156,7 @@ describe('the candidate journey, as in the manual', () => {
     await card.getByTestId('enter-exam').click();
     await page.waitForURL(`**/exams/${exam.id}`);
 
+    await shareScreen(page);
     await page.getByTestId('camera-preview').waitFor();
     await screenshot(page, 'interview-device-confirmation');
     await page

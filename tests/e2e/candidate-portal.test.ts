@@ -5,7 +5,7 @@ import { deviceChecks, events, messageReceipts, systemChecks, users } from '@/db
 import { addAttachment, createMessage } from '@/server/services/setup';
 import { makeQuestionSheet, makeRoomScenario, PASSWORD } from '../fixtures/factories';
 import { useE2eSession } from '../helpers/e2e-session';
-import { loginAsCandidate, screenshot } from '../helpers/journeys';
+import { loginAsCandidate, screenshot, shareScreen } from '../helpers/journeys';
 
 const e2e = useE2eSession();
 
@@ -218,6 +218,7 @@ describe('the candidate portal', () => {
     await page.goto('/exams');
     await page.getByTestId(`exam-${exam.id}`).getByTestId('enter-exam').click();
     await page.waitForURL(`**/exams/${exam.id}`);
+    await shareScreen(page);
     for (const s of ['screen_share', 'camera', 'microphone']) {
       await expect.poll(() => page.getByTestId(`source-${s}`).getAttribute('data-on'), { timeout: 20_000 }).toBe('true');
     }

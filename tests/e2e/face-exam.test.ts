@@ -8,7 +8,7 @@ import { launchBrowser, newContext } from '../helpers/browser';
 import { useE2eSession } from '../helpers/e2e-session';
 import { e2eAppUrl } from '../helpers/e2e-env';
 import { fakeCameraFile } from '../helpers/fake-camera';
-import { loginAsCandidate, loginAsStaff, screenshot } from '../helpers/journeys';
+import { loginAsCandidate, loginAsStaff, screenshot, shareScreen } from '../helpers/journeys';
 
 const e2e = useE2eSession();
 const browsers: Browser[] = [];
@@ -26,6 +26,7 @@ async function candidateBrowser(name: string, still: Buffer): Promise<Page> {
 async function enterExam(page: Page, idNumber: string, examId: number) {
   await loginAsCandidate(page, idNumber, PASSWORD);
   await page.goto(`/exams/${examId}`);
+  await shareScreen(page);
   for (const s of ['screen_share', 'camera', 'microphone']) {
     await expect.poll(() => page.getByTestId(`source-${s}`).getAttribute('data-on'), { timeout: 20_000 }).toBe('true');
   }

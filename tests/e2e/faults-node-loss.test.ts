@@ -8,7 +8,7 @@ import { createRoom } from '@/server/services/setup';
 import { makeChief, makeQuestionSheet, makeRoomScenario, PASSWORD } from '../fixtures/factories';
 import { launchBrowser, newContext } from '../helpers/browser';
 import { E2E } from '../helpers/e2e-env';
-import { loginAsCandidate, loginAsStaff, recordMetric, screenshot, waitForDecodedVideo } from '../helpers/journeys';
+import { loginAsCandidate, loginAsStaff, recordMetric, screenshot, shareScreen, waitForDecodedVideo } from '../helpers/journeys';
 import { serverLedger } from '../helpers/recording-ledger';
 import { capturesOn, countCaptures } from '../helpers/captures';
 import { freshDb, startStack, type Stack, type StackConfig } from '../helpers/stack';
@@ -127,6 +127,7 @@ describe('losing an SFU node', () => {
     const cand = await newPage(countCaptures);
     await loginAsCandidate(cand, c.idNumber!, PASSWORD);
     await cand.goto(`/exams/${exam.id}`);
+    await shareScreen(cand);
     for (const s of ['screen_share', 'camera', 'microphone']) {
       await expect.poll(() => cand.getByTestId(`source-${s}`).getAttribute('data-on'), { timeout: 20_000 }).toBe('true');
     }

@@ -19,7 +19,7 @@ import { makeQuestionSheet, makeRoomScenario, PASSWORD } from '../fixtures/facto
 import { newSessionToken } from '../bench/realtime-app';
 import { capturesOn, countCaptures } from '../helpers/captures';
 import { isRoot, startFaultStack, type FaultStack } from '../helpers/fault-stack';
-import { loginAsCandidate, loginAsStaff, recordMetric, screenshot, startFilming } from '../helpers/journeys';
+import { loginAsCandidate, loginAsStaff, recordMetric, screenshot, shareScreen, startFilming } from '../helpers/journeys';
 import { compareWithLedger, recordedOn, serverLedger } from '../helpers/recording-ledger';
 
 let stack: FaultStack;
@@ -76,6 +76,7 @@ async function candidatePage(idNumber: string, examId: number) {
   page.on('requestfailed', logRequest('failed'));
   await loginAsCandidate(page, idNumber, PASSWORD);
   await page.goto(`/exams/${examId}`);
+  await shareScreen(page);
   for (const s of ['screen_share', 'camera', 'microphone']) {
     await expect.poll(() => page.getByTestId(`source-${s}`).getAttribute('data-on'), { timeout: 30_000 }).toBe('true');
   }

@@ -7,7 +7,7 @@ import { openThread, resolve, upsertDesk } from '@/server/services/help';
 import { makeCandidate, makeQuestionSheet, makeRoomScenario, makeSupportAgent, PASSWORD } from '../fixtures/factories';
 import { e2eAppUrl } from '../helpers/e2e-env';
 import { useE2eSession } from '../helpers/e2e-session';
-import { loginAsCandidate, loginAsStaff, screenshot } from '../helpers/journeys';
+import { loginAsCandidate, loginAsStaff, passWrittenSteps, screenshot } from '../helpers/journeys';
 
 const e2e = useE2eSession();
 
@@ -75,9 +75,7 @@ describe('the help desk', () => {
     const cand = await newPage();
     await loginAsCandidate(cand, candidate.idNumber!, PASSWORD);
     await cand.goto(`/exams/${exam.id}`);
-    await cand.getByTestId('confirm-info').click();
-    await cand.getByTestId('camera-ok').click();
-    await cand.getByTestId('notice-read').click();
+    await passWrittenSteps(cand);
     await cand.getByTestId('answer-q1').waitFor({ timeout: 20_000 });
     await markPage(cand);
 

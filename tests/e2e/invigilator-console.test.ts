@@ -7,7 +7,7 @@ import { SimulatedCandidate } from '@/server/tooling/simulated-candidate';
 import { makeQuestionSheet, makeRoomScenario, PASSWORD } from '../fixtures/factories';
 import { e2eSfuUrl } from '../helpers/e2e-env';
 import { useE2eSession } from '../helpers/e2e-session';
-import { loginAsCandidate, loginAsStaff, screenshot, videoState, waitForDecodedVideo } from '../helpers/journeys';
+import { loginAsCandidate, loginAsStaff, screenshot, shareScreen, videoState, waitForDecodedVideo } from '../helpers/journeys';
 
 const e2e = useE2eSession();
 const sims: SimulatedCandidate[] = [];
@@ -85,6 +85,7 @@ describe('the invigilator console', () => {
       const { page } = await newPage();
       await loginAsCandidate(page, c.idNumber!, PASSWORD);
       await page.goto(`/exams/${exam.id}`);
+      await shareScreen(page);
       for (const s of ['screen_share', 'camera', 'microphone']) {
         await expect.poll(() => page.getByTestId(`source-${s}`).getAttribute('data-on'), { timeout: 20_000 }).toBe('true');
       }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { makeQuestionSheet, makeRoomScenario, PASSWORD } from '../fixtures/factories';
 import { useE2eSession } from '../helpers/e2e-session';
 import { backlogOn, compareWithLedger as compareWith, recordedOn, serverLedger as ledgerOf, type Backlog } from '../helpers/recording-ledger';
-import { loginAsCandidate, loginAsStaff, recordMetric, screenshot, videoState, waitForDecodedVideo } from '../helpers/journeys';
+import { loginAsCandidate, loginAsStaff, recordMetric, screenshot, shareScreen, videoState, waitForDecodedVideo } from '../helpers/journeys';
 
 const e2e = useE2eSession();
 const serverLedger = (candidateId: number) => ledgerOf(e2e.db, candidateId);
@@ -23,6 +23,7 @@ async function openRoom(page: Page, username: string, roomId: number) {
 async function enterExam(page: Page, idNumber: string, examId: number) {
   await loginAsCandidate(page, idNumber, PASSWORD);
   await page.goto(`/exams/${examId}`);
+  await shareScreen(page);
   for (const s of ['screen_share', 'camera', 'microphone']) {
     await expect.poll(() => page.getByTestId(`source-${s}`).getAttribute('data-on'), { timeout: 20_000 }).toBe('true');
   }

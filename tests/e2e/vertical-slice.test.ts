@@ -3,7 +3,7 @@ import { createRoom, registerCandidate } from '@/server/services/setup';
 import { makeCandidate, makeExam, makeRoomScenario, PASSWORD } from '../fixtures/factories';
 import { e2eAppUrl } from '../helpers/e2e-env';
 import { useE2eSession } from '../helpers/e2e-session';
-import { loginAsCandidate, loginAsStaff, recordMetric, screenshot, videoState, waitForDecodedVideo } from '../helpers/journeys';
+import { loginAsCandidate, loginAsStaff, recordMetric, screenshot, shareScreen, videoState, waitForDecodedVideo } from '../helpers/journeys';
 
 const e2e = useE2eSession();
 
@@ -20,7 +20,7 @@ describe('vertical slice: candidate media reaches the invigilator grid through t
     const otherPage = await e2e.newPage();
     await loginAsCandidate(otherPage, other.idNumber!, PASSWORD);
     await otherPage.goto(`/exams/${a.exam.id}`);
-    await expect.poll(() => otherPage.getByTestId('source-screen_share').getAttribute('data-on'), { timeout: 20_000 }).toBe('true');
+    await shareScreen(otherPage);
 
     // The invigilator opens the grid before the candidate arrives.
     const inv = await e2e.newPage();
@@ -34,7 +34,8 @@ describe('vertical slice: candidate media reaches the invigilator grid through t
     await expect.poll(() => tile.getAttribute('data-status')).toBe('not_joined');
     await expect.poll(() => inv.getByTestId('video-state').getAttribute('data-state'), { timeout: 15_000 }).toBe('connected');
 
-    // The candidate logs in and enters; media is published without further clicks.
+    // The candidate logs in and enters; camera and microphone are published without further
+    // clicks, the screen from the one click the browser requires.
     const cand = await e2e.newPage();
     await loginAsCandidate(cand, candidate.idNumber!, PASSWORD);
     const enter = cand.getByTestId(`exam-${a.exam.id}`).getByTestId('enter-exam');
@@ -42,6 +43,7 @@ describe('vertical slice: candidate media reaches the invigilator grid through t
     const enteredAt = Date.now();
     await enter.click();
     await cand.waitForURL(`**/exams/${a.exam.id}`);
+    await shareScreen(cand);
     for (const s of ['screen_share', 'camera', 'microphone']) {
       await expect.poll(() => cand.getByTestId(`source-${s}`).getAttribute('data-on'), { timeout: 20_000 }).toBe('true');
     }

@@ -23,10 +23,17 @@ const FLAGS = [
 
 /**
  * `executablePath` runs Chromium through a wrapper (a network namespace of a fault test's own);
- * `args` are added to the flags above.
+ * `args` are added to the flags above. `realScreenPicker` leaves out the fake picker: a screen
+ * request then opens Chromium's own picker, which headless mode cannot show or answer, so the
+ * request stays pending (camera and microphone still work: contexts grant them).
  */
-export function launchBrowser({ executablePath = CHROMIUM, args = [] }: { executablePath?: string; args?: string[] } = {}): Promise<Browser> {
-  return chromium.launch({ executablePath, headless: true, args: [...FLAGS, ...args] });
+export function launchBrowser({
+  executablePath = CHROMIUM,
+  args = [],
+  realScreenPicker = false,
+}: { executablePath?: string; args?: string[]; realScreenPicker?: boolean } = {}): Promise<Browser> {
+  const flags = realScreenPicker ? FLAGS.filter((f) => f !== '--use-fake-ui-for-media-stream') : FLAGS;
+  return chromium.launch({ executablePath, headless: true, args: [...flags, ...args] });
 }
 
 export function newContext(browser: Browser, baseURL: string): Promise<BrowserContext> {

@@ -24,6 +24,23 @@ export async function loginAsStaff(page: Page, username: string, password: strin
   await page.waitForURL((url) => !url.pathname.startsWith('/login'));
 }
 
+/**
+ * The exam page's first step: the candidate clicks to share the screen, and the browser asks. The
+ * test browser's fake picker (`--use-fake-ui-for-media-stream`) shares a test screen at once.
+ */
+export async function shareScreen(page: Page) {
+  await page.getByTestId('share-screen').click({ timeout: 30_000 });
+  await expect.poll(() => page.getByTestId('source-screen_share').getAttribute('data-on'), { timeout: 20_000 }).toBe('true');
+}
+
+/** A written exam's steps on a first visit, up to the paper (or the countdown before the start). */
+export async function passWrittenSteps(page: Page) {
+  await shareScreen(page);
+  await page.getByTestId('confirm-info').click();
+  await page.getByTestId('camera-ok').click();
+  await page.getByTestId('notice-read').click();
+}
+
 /** Decoding state of a <video>: size, playback position and frames the browser decoded. */
 export function videoState(video: Locator) {
   return video.evaluate((v: HTMLVideoElement) => ({

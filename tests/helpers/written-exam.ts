@@ -5,6 +5,7 @@ import { answers, registrations } from '@/db/schema';
 import { WRITTEN_NOTICE, WRITTEN_SHEETS } from '@/db/seed-content';
 import { addQuestionSheet, createRoom, registerCandidate } from '@/server/services/setup';
 import { makeCandidate, makeExam } from '../fixtures/factories';
+import { passWrittenSteps } from './journeys';
 
 /** A written exam under way (the seed's paper: q1-q3 on the first sheet, q4 on the second) with one candidate. */
 export async function writtenExam(db: Db) {
@@ -38,9 +39,7 @@ export async function enterFromMyExams(page: Page, examId: number) {
   await page.getByTestId('notice-accept').click();
   await card.getByTestId('enter-exam').click();
   await page.waitForURL(`**/exams/${examId}`);
-  await page.getByTestId('confirm-info').click();
-  await page.getByTestId('camera-ok').click();
-  await page.getByTestId('notice-read').click();
+  await passWrittenSteps(page);
   await page.getByTestId('answer-q1').waitFor({ timeout: 30_000 });
 }
 
@@ -50,7 +49,7 @@ export async function openExamTab(page: Page, examId: number) {
   const deadline = Date.now() + 30_000;
   while (!(await page.getByTestId('answer-q1').isVisible())) {
     if (Date.now() > deadline) throw new Error('the second exam tab never showed the paper');
-    for (const step of ['confirm-info', 'camera-ok', 'notice-read']) {
+    for (const step of ['share-screen', 'confirm-info', 'camera-ok', 'notice-read']) {
       const button = page.getByTestId(step);
       if (await button.isVisible()) await button.click().catch(() => {});
     }

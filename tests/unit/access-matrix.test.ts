@@ -196,6 +196,7 @@ const ACCESS: Record<string, Entry> = {
   'exam.claimPage': { allowed: CANDIDATE, input: (w) => ({ examId: w.exam.id, instanceId: '6f1c2a52-3b7e-4f4a-9a39-0d5c1b8e7f21' }) },
   'exam.saveAnswers': { allowed: CANDIDATE, input: (w) => ({ examId: w.exam.id, answers: [{ questionId: 'q1', value: 'A', revision: 1 }] }) },
   'exam.confirmInfo': { allowed: CANDIDATE, input: (w) => ({ examId: w.exam.id }) },
+  'exam.readNotice': { allowed: CANDIDATE, input: (w) => ({ examId: w.exam.id }) },
   'exam.finish': { allowed: CANDIDATE, input: (w) => ({ examId: w.exam.id, reason: 'submitted' }) },
   'exam.reportIntegrity': { allowed: CANDIDATE, input: (w) => ({ examId: w.exam.id, signal: 'page_hidden', at: new Date() }) },
   'messages.list': { allowed: CANDIDATE },

@@ -32,6 +32,7 @@ const EXAM_PROCEDURES = {
   questions: (c: Caller, examId: number) => c.exam.questions({ examId }),
   saveAnswers: (c: Caller, examId: number) => c.exam.saveAnswers({ examId, answers: [{ questionId: 'q3', value: '改写', revision: 99 }] }),
   confirmInfo: (c: Caller, examId: number) => c.exam.confirmInfo({ examId }),
+  readNotice: (c: Caller, examId: number) => c.exam.readNotice({ examId }),
   reportIntegrity: (c: Caller, examId: number) => c.exam.reportIntegrity({ examId, signal: 'page_hidden', at: new Date() }),
   finish: (c: Caller, examId: number) => c.exam.finish({ examId, reason: 'ended' }),
 } satisfies Record<string, (c: Caller, examId: number) => Promise<unknown>>;

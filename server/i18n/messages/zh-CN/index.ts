@@ -34,6 +34,7 @@ import profile from './profile.json';
 import recording from './recording.json';
 import recordings from './recordings.json';
 import rooms from './rooms.json';
+import screenShare from './screenShare.json';
 import support from './support.json';
 import systemCheck from './systemCheck.json';
 import written from './written.json';
@@ -96,6 +97,7 @@ export default {
   recording,
   recordings,
   rooms,
+  screenShare,
   support,
   systemCheck,
   written,
