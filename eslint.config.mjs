@@ -16,6 +16,9 @@ const serverCode = {
     '!@/server/face/human-config',
     '!@/server/face/signals',
     '!@/server/face/similarity',
+    // Pure rules both sides apply: the natural order of room names, the help desk's first-response SLA.
+    '!@/server/natural-order',
+    '!@/server/help-sla',
     '../server/*',
     '../../server/*',
   ],

@@ -11,7 +11,9 @@ import { CameraPreview } from './camera-preview';
 import { DeviceProblem } from './device-problem';
 import { DeviceSelectors, useDeviceLabel } from './device-selectors';
 import { LevelBar } from './level-bar';
+import { NextStep } from './next-step';
 import { fixWebmDuration, RECORD_SECONDS, recordFor } from './recorder';
+import { SpeakersTest } from './speakers-test';
 import { storeDevices } from './stored-devices';
 import { useAudioLevel } from './use-audio-level';
 import { useDeviceSelection } from './use-device-selection';
@@ -21,15 +23,16 @@ import { Stepper } from '@/components/ui/stepper';
 const QUIET_PEAK = 0.2;
 
 type Phase = 'setup' | 'live' | 'recording' | 'review' | 'done';
-const STEPS = ['choose', 'start', 'record', 'produce', 'playback'] as const;
+/** The manual's steps, with the speakers (the spoken instructions need them) before the recording is played back. */
+const STEPS = ['choose', 'start', 'speakers', 'record', 'produce', 'playback'] as const;
 /** The step each phase is at; the ones before it are done. */
-const STEP_AT: Record<Phase, number> = { setup: 0, live: 2, recording: 2, review: 4, done: 5 };
+const STEP_AT: Record<Phase, number> = { setup: 0, live: 3, recording: 3, review: 5, done: 6 };
 
 type Take = { url: string; durationMs: number; peak: number };
 
-function Steps({ phase }: { phase: Phase }) {
+function Steps({ phase, speakersAnswered }: { phase: Phase; speakersAnswered: boolean }) {
   const t = useTranslations('deviceCheck.steps');
-  return <Stepper labels={STEPS.map((s) => t(s))} at={STEP_AT[phase]} />;
+  return <Stepper labels={STEPS.map((s) => t(s))} at={phase === 'live' && !speakersAnswered ? 2 : STEP_AT[phase]} />;
 }
 
 function LastResult() {
@@ -73,6 +76,7 @@ export function DeviceCheck() {
   const utils = trpc.useUtils();
   const report = trpc.candidate.reportDeviceCheck.useMutation({ onSuccess: () => utils.candidate.checks.invalidate() });
   const [verdict, setVerdict] = useState<boolean | null>(null);
+  const [speakersOk, setSpeakersOk] = useState<boolean | null>(null);
 
   const stopRecording = () => {
     recording.current?.cancel();
@@ -138,6 +142,7 @@ export function DeviceCheck() {
         microphone: label('microphone', devices.microphones, value.microphoneId).slice(0, 200),
         peakLevel: Math.min(1, Math.max(0, take.peak)),
         recordedMs: Math.min(120_000, take.durationMs),
+        speakersOk: speakersOk ?? false,
       },
       { onSuccess: () => setPhase('done') },
     );
@@ -157,7 +162,7 @@ export function DeviceCheck() {
     <div data-testid="device-check" data-phase={phase} className="space-y-4">
       <LastResult />
       <div className="rounded-lg border border-slate-200 bg-white px-4 py-3 shadow-sm">
-        <Steps phase={phase} />
+        <Steps phase={phase} speakersAnswered={speakersOk != null} />
       </div>
       <div className="grid gap-4 lg:grid-cols-[3fr_2fr]">
         <div className="space-y-3">
@@ -195,35 +200,45 @@ export function DeviceCheck() {
         </div>
 
         <div className="space-y-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
-          <DeviceSelectors
-            cameras={devices.cameras}
-            microphones={devices.microphones}
-            value={value}
-            onChange={setChoice}
-            onRefresh={() => void devices.refresh()}
-            refreshing={devices.refreshing}
-            disabled={phase === 'recording'}
-          />
-          <div className="space-y-1.5">
-            <p className="text-sm font-medium text-slate-700">{t('micLevel')}</p>
-            <LevelBar level={live ? level : 0} peak={live ? peak : undefined} />
-            <p className="text-xs text-slate-500">{phase === 'setup' ? t('levelIdle') : t('levelHint')}</p>
-          </div>
-          {live && microphone.error && <DeviceProblem kind="microphone" error={microphone.error} onRetry={microphone.retry} />}
-          {recordError && <Alert>{t('recordFailed')}</Alert>}
+          {phase !== 'done' && (
+            <>
+              <DeviceSelectors
+                cameras={devices.cameras}
+                microphones={devices.microphones}
+                value={value}
+                onChange={setChoice}
+                onRefresh={() => void devices.refresh()}
+                refreshing={devices.refreshing}
+                disabled={phase === 'recording'}
+              />
+              <div className="space-y-1.5">
+                <p className="text-sm font-medium text-slate-700">{t('micLevel')}</p>
+                <LevelBar level={live ? level : 0} peak={live ? peak : undefined} />
+                <p className="text-xs text-slate-500">{phase === 'setup' ? t('levelIdle') : t('levelHint')}</p>
+              </div>
+              {live && microphone.error && <DeviceProblem kind="microphone" error={microphone.error} onRetry={microphone.retry} />}
+              {recordError && <Alert>{t('recordFailed')}</Alert>}
+            </>
+          )}
 
-          <div className="border-t border-slate-100 pt-4">
+          {/* Once recorded, the result and the way on come first: the selectors are back with "check again". */}
+          <div className={phase === 'done' ? '' : 'border-t border-slate-100 pt-4'}>
             {phase === 'setup' && (
               <Button className="w-full" onClick={() => setPhase('live')} data-testid="start-devices">
                 {t('startDevices')}
               </Button>
             )}
             {phase === 'live' && (
-              <div className="space-y-2">
-                <p className="text-sm text-slate-600">{t('beforeRecording', { seconds: RECORD_SECONDS })}</p>
-                <Button className="w-full" onClick={start} disabled={!ready} data-testid="start-recording">
-                  {t('startRecording')}
-                </Button>
+              <div className="space-y-3">
+                <SpeakersTest answer={speakersOk} onAnswer={setSpeakersOk} />
+                {speakersOk != null && (
+                  <div className="space-y-2 border-t border-slate-100 pt-3">
+                    <p className="text-sm text-slate-600">{t('beforeRecording', { seconds: RECORD_SECONDS })}</p>
+                    <Button className="w-full" onClick={start} disabled={!ready} data-testid="start-recording">
+                      {t('startRecording')}
+                    </Button>
+                  </div>
+                )}
               </div>
             )}
             {phase === 'recording' && (
@@ -264,7 +279,11 @@ export function DeviceCheck() {
             {phase === 'done' && (
               <div className="space-y-3">
                 {verdict ? (
-                  <Alert tone="info">{t('donePassed')}</Alert>
+                  <>
+                    <Alert tone="info">{t('donePassed')}</Alert>
+                    {speakersOk === false && <Alert tone="warning">{t('speakers.notHeardDone')}</Alert>}
+                    <NextStep />
+                  </>
                 ) : (
                   <Alert tone="warning">
                     <p className="font-medium">{t('doneFailed')}</p>

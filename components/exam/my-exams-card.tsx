@@ -2,7 +2,7 @@
 
 import { useFormatter, useTranslations } from 'next-intl';
 import Link from 'next/link';
-import { useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { DisplayState } from '@/components/checks/use-display-state';
 import { PhoneWitnessPanel } from '@/components/phone/phone-witness-panel';
 import { trpc } from '@/components/providers/trpc';
@@ -10,8 +10,9 @@ import { ExamRecordings } from '@/components/recording/my-recordings';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { useErrorText } from '@/components/ui/use-error-text';
+import { ExamPath } from './exam-path';
 import { DrawLotButton, LotNumber } from './lot-number';
-import { enterGate, type EntryState, type MyExam } from './my-exams-gate';
+import { enterGate, pathHref, pathView, type EntryState, type MyExam } from './my-exams-gate';
 import { NoticeDialog } from './notice-dialog';
 
 const BADGE = {
@@ -55,6 +56,14 @@ export function MyExamCard({ exam, entry, displays }: { exam: MyExam; entry: Ent
       : { tone: BADGE[entry], text: t(`entry.${entry}`) };
   const isInterview = exam.kind === 'interview';
   const beforeEntry = !exam.enteredAt && !exam.finishedAt;
+  // The phone panel polls the witness every few seconds (same query); when it changes, the path does too.
+  const witness = trpc.phone.status.useQuery({ examId: exam.id }, { enabled: beforeEntry, refetchInterval: 5000 }).data?.state;
+  const witnessDone = exam.path.find((s) => s.key === 'phoneWitness')?.done ?? false;
+  useEffect(() => {
+    if (beforeEntry && witness && (witness === 'live') !== witnessDone) void utils.exam.listMine.invalidate();
+  }, [beforeEntry, witness, witnessDone, utils]);
+  const blockingStep = gate.kind === 'blocked' && (gate.reason === 'deviceCheck' || gate.reason === 'phoneWitness') ? gate.reason : null;
+  const stepHref = blockingStep && pathHref(blockingStep, exam.id);
 
   return (
     <li data-testid={`exam-${exam.id}`} data-entry={entry} className="rounded-lg border border-slate-200 bg-white shadow-sm">
@@ -94,8 +103,13 @@ export function MyExamCard({ exam, entry, displays }: { exam: MyExam; entry: Ent
             <ExamRecordings examId={exam.id} />
           </Field>
         </dl>
-        {!exam.finishedAt && (
+        {beforeEntry && (
           <div className="mt-3">
+            <ExamPath examId={exam.id} steps={pathView(exam, gate)} onNotice={() => setNoticeOpen(true)} />
+          </div>
+        )}
+        {!exam.finishedAt && (
+          <div className="mt-2 scroll-mt-4" id={`phone-${exam.id}`}>
             <PhoneWitnessPanel examId={exam.id} />
           </div>
         )}
@@ -135,6 +149,15 @@ export function MyExamCard({ exam, entry, displays }: { exam: MyExam; entry: Ent
                     ? t('blocked.notYetOpen', { time: format.dateTime(exam.entryOpensAt, 'dayTime') })
                     : t(`blocked.${gate.reason}`)}
                 </span>
+              )}
+              {blockingStep && stepHref && (
+                <a
+                  href={stepHref.startsWith('/exams#') ? stepHref.slice('/exams'.length) : stepHref}
+                  data-testid="enter-step-link"
+                  className="text-sm font-medium text-blue-700 underline-offset-2 hover:underline"
+                >
+                  {t(`path.go.${blockingStep}`)} →
+                </a>
               )}
               {gate.kind === 'open' && gate.reentry && <span className="text-sm text-slate-500">{t('reenterHint')}</span>}
               {gate.kind === 'open' ? (

@@ -6,6 +6,7 @@ import { trpc } from '@/components/providers/trpc';
 import { Alert } from '@/components/ui/alert';
 import { useErrorText } from '@/components/ui/use-error-text';
 import type { TimelineItem } from '@/server/services/invigilate';
+import { ackStates } from './timeline-acks';
 import { useTimelineLabel } from './timeline-label';
 
 type Item = TimelineItem;
@@ -33,8 +34,7 @@ export function CandidateTimeline({ roomId, candidateId }: { roomId: number; can
     { staleTime: Infinity, refetchOnWindowFocus: false, refetchInterval: awaitingAck ? 10_000 : false },
   );
   const items: Item[] = timeline.data ?? [];
-  const acked = new Map(items.filter((i) => i.kind === 'message' && i.type === 'acknowledged').map((i) => [i.messageId, i.at]));
-  const pending = items.some((i) => i.kind === 'message' && i.type === 'sent' && !acked.has(i.messageId));
+  const { acks, pending } = ackStates(items);
   useEffect(() => setAwaitingAck(pending), [pending]);
 
   const labelOf = useTimelineLabel();
@@ -53,7 +53,7 @@ export function CandidateTimeline({ roomId, candidateId }: { roomId: number; can
       )}
       <ol className="min-h-0 flex-1 space-y-1.5 overflow-y-auto px-4 pb-4 text-sm">
         {items.map((i) => {
-          const ackAt = i.kind === 'message' && i.type === 'sent' ? acked.get(i.messageId) : undefined;
+          const ackAt = i.kind === 'message' && i.type === 'sent' && i.messageId != null ? acks.get(i.messageId) : undefined;
           return (
             <li key={i.id} className="flex gap-2" data-testid={`timeline-${i.id}`} data-kind={i.kind} data-type={i.type}>
               <span className="w-16 shrink-0 pt-0.5 text-xs tabular-nums text-slate-400">{time(i.at)}</span>
@@ -64,7 +64,7 @@ export function CandidateTimeline({ roomId, candidateId }: { roomId: number; can
                   {i.by && <span className="ml-1 text-xs text-slate-400">· {i.by}</span>}
                 </p>
                 {i.text && <p className="break-words text-xs text-slate-500">{i.text}</p>}
-                {i.kind === 'message' && i.type === 'sent' && (
+                {ackAt !== undefined && (
                   <p
                     className={`text-xs ${ackAt ? 'text-green-700' : 'text-amber-700'}`}
                     data-testid={`ack-${i.messageId}`}

@@ -37,6 +37,22 @@ export function planPage({ page, cap, focusId }: PlanInput): Plan {
   return plan;
 }
 
+/** Pictures the plan would show live if the budget allowed: the live ones and the stills standing in for them. */
+export function wantedVideos(plan: Plan) {
+  let n = 0;
+  for (const modes of plan.values()) for (const mode of Object.values(modes)) if (mode === 'live' || mode === 'still') n++;
+  return n;
+}
+
+/**
+ * Whether the lowered cap took live video away from the page: more pictures would be live under
+ * the configured cap than are under the lowered one. A lowered cap that still covers every
+ * picture on the page (one candidate online) changed nothing the invigilator can see.
+ */
+export function capRemovedLive({ wanted, cap, configured }: { wanted: number; cap: number; configured: number }) {
+  return Math.min(wanted, configured) > Math.min(wanted, cap);
+}
+
 /** Height of a tile's name and health lines, px: what the picture does not get. */
 export const FOOTER_PX = 42;
 export const GAP_PX = 8;

@@ -10,7 +10,7 @@ import { useErrorText } from '@/components/ui/use-error-text';
 import { useAlarm } from './alarm';
 import { BroadcastDialog } from './broadcast-dialog';
 import { CandidateTile, displayStatus, type TileLayout } from './candidate-tile';
-import { columnsFor, FOOTER_PX, GAP_PX } from './plan';
+import { capRemovedLive, columnsFor, FOOTER_PX, GAP_PX } from './plan';
 import { FlagsPanel } from './flags-panel';
 import { FocusView } from './focus-view';
 import { GridToolbar } from './grid-toolbar';
@@ -253,7 +253,7 @@ export function RoomGrid({ roomId }: { roomId: number }) {
         setPatrol={setPatrol}
         unseen={tiles.filter((tile) => healths.get(tile.candidateId)?.reasons.includes('not_seen')).length}
         cap={budget.cap}
-        constrained={budget.constrained}
+        constrained={capRemovedLive({ wanted: media ? media.wantedVideoCount() : 0, cap: budget.cap, configured: settings.videoCap })}
       />
       {incidents.map((incident) => (
         <IncidentBanner key={incident.id} incident={incident} />

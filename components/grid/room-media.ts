@@ -14,7 +14,7 @@ import {
 } from 'livekit-client';
 import { connectRoom, type SfuAddress } from '@/components/live/connect';
 import { examReconnectPolicy } from '@/components/live/reconnect';
-import { planPage, type Plan } from './plan';
+import { planPage, wantedVideos, type Plan } from './plan';
 
 /** The three pictures of a candidate: PC screen, PC camera, phone camera (the witness). */
 export type VideoSlot = 'screen' | 'camera' | 'witness';
@@ -218,6 +218,11 @@ export class RoomMedia {
     let s = this.snapshots.get(candidateId);
     if (!s) this.snapshots.set(candidateId, (s = this.build(candidateId)));
     return s;
+  }
+
+  /** Pictures of the page outside the focus that would be live if the budget allowed (plan.ts `wantedVideos`). */
+  wantedVideoCount() {
+    return wantedVideos(this.plan);
   }
 
   /** Video publications whose media this page receives now (paused stills excluded). */

@@ -76,5 +76,5 @@ export function useVideoBudget(configured: number) {
     };
   }, [configured]);
 
-  return { cap, constrained: cap < configured };
+  return { cap };
 }

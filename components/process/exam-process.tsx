@@ -2,6 +2,7 @@
 
 import { useFormatter, useTranslations } from 'next-intl';
 import Link from 'next/link';
+import { useEffect } from 'react';
 import { useServerClock } from '@/components/checks/use-server-clock';
 import { trpc } from '@/components/providers/trpc';
 import { Alert } from '@/components/ui/alert';
@@ -20,13 +21,31 @@ export function ExamProcess() {
   const exams = trpc.exam.listMine.useQuery(undefined, { refetchInterval: 30_000 });
   // Exams still ahead, and those that ended within a day (their recordings are still uploading).
   const upcoming = exams.data?.filter((e) => !e.finishedAt || now - e.finishedAt.getTime() < DAY) ?? [];
+  // The first login lands here once; the server remembers the visit, so later logins go to My exams.
+  const seen = trpc.candidate.processSeen.useMutation();
+  const { mutate: markSeen } = seen;
+  useEffect(() => markSeen(), [markSeen]);
 
   return (
     <div className="space-y-6">
-      <div>
-        <h1 className="text-2xl font-semibold">{t('title')}</h1>
-        <p className="mt-1 text-sm text-slate-500">{t('intro')}</p>
+      <div className="flex items-start justify-between gap-4">
+        <div>
+          <h1 className="text-2xl font-semibold">{t('title')}</h1>
+          <p className="mt-1 text-sm text-slate-500">{t('intro')}</p>
+        </div>
+        <Link
+          href="/exams"
+          data-testid="process-continue"
+          className="shrink-0 rounded-md bg-blue-600 px-4 py-2 text-sm font-medium text-white hover:bg-blue-700"
+        >
+          {t('continue')} →
+        </Link>
       </div>
+      {seen.data?.firstTime && (
+        <div data-testid="process-welcome">
+          <Alert tone="info">{t('welcome')}</Alert>
+        </div>
+      )}
       {(checks.error || exams.error) && <Alert>{errorText(checks.error ?? exams.error)}</Alert>}
 
       <section aria-labelledby="prepare-heading">

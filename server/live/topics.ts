@@ -7,6 +7,7 @@ import { assertRoom, type RoomScope } from '../services/access';
 import { assertExamPage, examPageStream } from '../services/exam-page';
 import { commandStream, commandRoomOf } from '../services/exams';
 import { assertTypingAccess, deskScope } from '../services/help';
+import { deskOpened } from '../services/help-presence';
 import { deskStream, mineStream } from '../services/help-streams';
 import { assertMayFollow, candidateStream, messageStats } from '../services/messages';
 import { roomStream } from '../services/rooms';
@@ -92,6 +93,8 @@ const TOPICS: { [K in LiveKind]: TopicDef<K> } = {
     open: async ({ db, bus, caller }, _id, after, signal) => {
       const scope: RoomScope = deskScope({ db, caller });
       const items = await deskStream({ db, bus, scope, afterId: after, signal });
+      // The support lead's view shows who is at the desk: an open desk topic is a desk on screen.
+      deskOpened(caller.id, signal);
       // An invigilator's rooms can change under an open desk: the scope is refreshed in place.
       const recheck = () => {
         const fresh = deskScope({ db, caller });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { sessionCookie } from '../http';
 import { createFirstAdmin, needsFirstAdmin } from '../services/admin/bootstrap';
 import { USERNAME_PATTERN } from '../services/admin/staff';
-import { homeFor, login, logout, PASSWORD_MIN, SESSION_COOKIE } from '../services/auth';
+import { homeFor, login, loginHome, logout, PASSWORD_MIN, SESSION_COOKIE } from '../services/auth';
 import { authedProcedure, publicProcedure, router } from '../trpc/init';
 
 /** 18-character resident ID: 17 digits and a check character (digit or X). */
@@ -43,7 +43,7 @@ export const authRouter = router({
   loginCandidate: publicProcedure.input(ZCandidateLoginInput).mutation(async ({ ctx, input }) => {
     const s = await login({ db: ctx.db, kind: 'candidate', identifier: input.idNumber, password: input.password, client: ctx.client });
     ctx.resHeaders.append('set-cookie', sessionCookie(SESSION_COOKIE, s.token, s.expiresAt, ctx.secureCookies));
-    return { user: s.user, home: homeFor(s.user.role) };
+    return { user: s.user, home: loginHome({ db: ctx.db, user: s.user }) };
   }),
 
   loginStaff: publicProcedure.input(ZStaffLoginInput).mutation(async ({ ctx, input }) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DISPLAY_STATES } from '@/db/schema';
-import { latestChecks, profile, recordDeviceCheck, recordSystemCheck, updateProfile } from '../services/candidates';
+import { latestChecks, markProcessSeen, profile, recordDeviceCheck, recordSystemCheck, updateProfile } from '../services/candidates';
 import { candidateProcedure, router } from '../trpc/init';
 
 /** Mainland mobile numbers: 11 digits starting with 1. */
@@ -29,6 +29,8 @@ export const ZDeviceCheckInput = z.object({
   microphone: z.string().max(200),
   peakLevel: z.number().min(0).max(1),
   recordedMs: z.number().int().min(0).max(120_000),
+  /** The candidate's answer to the test sound: heard it through the speakers or not. */
+  speakersOk: z.boolean(),
 });
 export type TDeviceCheckInput = z.infer<typeof ZDeviceCheckInput>;
 
@@ -44,4 +46,6 @@ export const candidateRouter = router({
     .input(ZDeviceCheckInput)
     .mutation(({ ctx, input }) => recordDeviceCheck({ db: ctx.db, candidateId: ctx.caller.id, ...input })),
   checks: candidateProcedure.query(({ ctx }) => latestChecks({ db: ctx.db, candidateId: ctx.caller.id })),
+  /** The exam-process page was shown; `firstTime` when this is the first login's visit. */
+  processSeen: candidateProcedure.mutation(({ ctx }) => markProcessSeen({ db: ctx.db, candidateId: ctx.caller.id })),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { sessionCookie } from '../http';
-import { homeFor, SESSION_COOKIE } from '../services/auth';
+import { loginHome, SESSION_COOKIE } from '../services/auth';
 import * as face from '../services/face-login';
 import { publicProcedure, router, staffProcedure } from '../trpc/init';
 import { ZIdNumber } from './auth';
@@ -32,7 +32,7 @@ export const faceRouter = router({
     if (res.status !== 'accepted') return res;
     const s = res.session;
     ctx.resHeaders.append('set-cookie', sessionCookie(SESSION_COOKIE, s.token, s.expiresAt, ctx.secureCookies));
-    return { status: 'accepted' as const, attemptId: res.attemptId, home: homeFor(s.user.role) };
+    return { status: 'accepted' as const, attemptId: res.attemptId, home: loginHome({ db: ctx.db, user: s.user }) };
   }),
 
   /** The waiting page's poll: mutation, as an approval hands out the session cookie once. */
@@ -41,7 +41,7 @@ export const faceRouter = router({
     if (res.status !== 'approved') return res;
     const s = res.session;
     ctx.resHeaders.append('set-cookie', sessionCookie(SESSION_COOKIE, s.token, s.expiresAt, ctx.secureCookies));
-    return { status: 'approved' as const, home: homeFor(s.user.role) };
+    return { status: 'approved' as const, home: loginHome({ db: ctx.db, user: s.user }) };
   }),
 
   queue: checkerProcedure.query(({ ctx }) => face.identityQueue({ db: ctx.db, caller: ctx.caller })),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HELP_CATEGORIES } from '@/db/schema';
 import * as help from '../services/help';
+import * as lead from '../services/help-lead';
 import { authedProcedure, candidateProcedure, router, staffProcedure } from '../trpc/init';
 
 /** Staff who work the desk: support agents, invigilators (their rooms only), admins. */
@@ -8,6 +9,11 @@ const deskProcedure = staffProcedure('support', 'invigilator');
 /** Managing the desk itself (canned replies): support and admin. */
 const supportProcedure = staffProcedure('support');
 const adminProcedure = staffProcedure();
+/** The 400 line's lead view: admins, and support agents marked as lead (a row of theirs, so checked here on every call). */
+const leadProcedure = supportProcedure.use(({ ctx, next }) => {
+  lead.assertLead(ctx.db, ctx.caller);
+  return next();
+});
 
 const id = z.number().int().positive();
 export const HELP_BODY_MAX = 2000;
@@ -20,12 +26,20 @@ export const ZHelpSendInput = z.object({ threadId: id, body, kind: z.enum(['agen
 export const ZHelpMarkReadInput = z.object({ threadId: id, messageId: id });
 export const ZHelpQueueInput = z.object({ scope: z.enum(['open', 'mine', 'resolved']).default('open') }).default({ scope: 'open' });
 export const ZHelpTransferInput = z.object({ threadId: id, toAgentId: id });
+export const ZHelpReassignInput = z.object({ threadId: id, toAgentId: id });
 export const ZHelpCannedInput = z.object({ title: z.string().trim().min(1).max(HELP_TITLE_MAX), body });
 export const ZHelpCannedUpdateInput = ZHelpCannedInput.extend({ id });
 
 export type THelpOpenInput = z.infer<typeof ZHelpOpenInput>;
 export type THelpSendInput = z.infer<typeof ZHelpSendInput>;
 export type THelpCannedInput = z.infer<typeof ZHelpCannedInput>;
+
+const leadRouter = router({
+  /** Whether this caller may open the lead view (the staff navigation asks). */
+  amI: supportProcedure.query(({ ctx }) => lead.isLead(ctx.db, ctx.caller)),
+  overview: leadProcedure.query(({ ctx }) => lead.leadOverview({ db: ctx.db, caller: ctx.caller })),
+  reassign: leadProcedure.input(ZHelpReassignInput).mutation(({ ctx, input }) => help.reassign({ db: ctx.db, bus: ctx.bus, caller: ctx.caller, ...input })),
+});
 
 const cannedRouter = router({
   list: deskProcedure.query(({ ctx }) => help.listCanned({ db: ctx.db })),
@@ -81,6 +95,7 @@ export const helpRouter = router({
     .mutation(({ ctx, input }) => help.setCapacity({ db: ctx.db, bus: ctx.bus, ...input })),
 
   canned: cannedRouter,
+  lead: leadRouter,
 
   context: deskProcedure.input(ZHelpThreadInput).query(({ ctx, input }) => help.context({ db: ctx.db, caller: ctx.caller, threadId: input.threadId })),
 

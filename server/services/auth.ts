@@ -240,4 +240,14 @@ export const toCaller = (u: User): UserCaller => ({
   idNumber: u.idNumber,
 });
 
+/**
+ * Where a login lands: a candidate who has never seen the exam-process page is shown it first
+ * (once: the page marks it seen); everyone else goes to their role's home.
+ */
+export function loginHome({ db, user }: { db: Db; user: UserCaller }) {
+  if (user.role !== 'candidate') return homeFor(user.role);
+  const seen = db.select({ at: users.processSeenAt }).from(users).where(eq(users.id, user.id)).get()?.at;
+  return seen ? homeFor(user.role) : '/process';
+}
+
 export const homeFor = (role: Role) => (role === 'candidate' ? '/exams' : role === 'support' ? '/desk' : role === 'admin' ? '/admin/exams' : '/rooms');

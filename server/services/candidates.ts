@@ -1,4 +1,4 @@
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { deviceChecks, systemChecks, users, type DisplayState } from '@/db/schema';
 import { AppError } from '../errors';
@@ -38,6 +38,7 @@ export function recordDeviceCheck(opts: {
   microphone: string;
   peakLevel: number;
   recordedMs: number;
+  speakersOk: boolean;
 }) {
   const { db, ...values } = opts;
   return db.insert(deviceChecks).values(values).returning().get();
@@ -48,4 +49,17 @@ export function latestChecks({ db, candidateId }: { db: Db; candidateId: number 
   const system = db.select().from(systemChecks).where(eq(systemChecks.candidateId, candidateId)).orderBy(desc(systemChecks.id)).limit(1).get();
   const device = db.select().from(deviceChecks).where(eq(deviceChecks.candidateId, candidateId)).orderBy(desc(deviceChecks.id)).limit(1).get();
   return { system: system ?? null, device: device ?? null };
+}
+
+/**
+ * Marks the exam-process page as seen. Only the first call changes anything, so the page may call
+ * it on every visit; `firstTime` tells that visit apart (the page then welcomes the candidate).
+ */
+export function markProcessSeen({ db, candidateId, now = new Date() }: { db: Db; candidateId: number; now?: Date }) {
+  const changed = db
+    .update(users)
+    .set({ processSeenAt: now })
+    .where(and(eq(users.id, candidateId), isNull(users.processSeenAt)))
+    .run().changes;
+  return { firstTime: changed > 0 };
 }

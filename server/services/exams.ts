@@ -27,6 +27,7 @@ import { FACE_SIGNALS, type FaceDetail } from '../face/signals';
 import type { EventBus } from '../events/bus';
 import { resumable } from '../events/resumable';
 import { mintCandidatePcToken } from '../livekit/tokens';
+import { assertRequiredSteps, blockingStep, candidateChecks, pathSteps, witnessOf } from './entry-path';
 import { faceWatchSettings } from './face-watch';
 import { decodeStill } from './stills';
 import { CANDIDATE_COMMAND_TYPES, recordEvent } from './timeline';
@@ -224,8 +225,13 @@ export function listCandidateExams({ db, candidateId, now = new Date() }: { db: 
         .orderBy(asc(recordings.id))
         .all()
     : [];
+  const checks = rows.length ? candidateChecks({ db, candidateId }) : null;
   return rows.map(({ exam, room, reg: r }) => {
     const reg = settleTimeout(db, exam, r, now);
+    const before = !reg.enteredAt && !reg.finishedAt;
+    // The witness is read from the timeline per room: only where it can still decide anything.
+    const witness = before ? witnessOf({ db, roomId: room.id, candidateId }) : 'unbound';
+    const path = pathSteps(exam, { ...checks!, witness, accepted: !!reg.acceptedAt });
     return {
       id: exam.id,
       title: exam.title,
@@ -244,6 +250,9 @@ export function listCandidateExams({ db, candidateId, now = new Date() }: { db: 
       enteredAt: reg.enteredAt,
       finishedAt: reg.finishedAt,
       finishReason: reg.finishReason,
+      /** The guided path before entry (My exams), and the required step entry waits for, if any. */
+      path,
+      blockingStep: blockingStep(path),
       attachments: files.filter((f) => f.examId === exam.id).map(({ id, fileName }) => ({ id, fileName })),
       /** The ledger's verdict per recorded track: complete once every chunk is on the server. */
       recordings: recs
@@ -320,8 +329,10 @@ export function drawLot({ db, candidateId, examId, now = new Date(), random = Ma
 
 /**
  * Entering is refused outside the entry window, before the notice is accepted (and, for an
- * interview, before the lot is drawn), and while an extended display is reported. A candidate
- * who already entered may come back (a reload, a crash) until the exam is over.
+ * interview, before the lot is drawn), before the steps the exam office made required (device
+ * check, phone witness) are done, and while an extended display is reported. A candidate who
+ * already entered may come back (a reload, a crash) until the exam is over: the required steps
+ * were met then, and a phone lost since is the invigilator's to deal with, not a reason to lock out.
  */
 export async function enterExam({ db, candidateId, examId, displays = 'unknown', now = new Date() }: Ref & { db: Db; displays?: DisplayState; now?: Date }) {
   const { exam, room, reg: r } = registrationOf({ db, candidateId, examId });
@@ -333,6 +344,10 @@ export async function enterExam({ db, candidateId, examId, displays = 'unknown',
     if (state === 'closed') throw new AppError('PRECONDITION_FAILED', 'exam.entryClosed', { closedAt: exam.entryClosesAt });
     if (exam.kind === 'interview' && reg.lotNumber == null) throw new AppError('PRECONDITION_FAILED', 'exam.lotRequired');
     if (!reg.acceptedAt) throw new AppError('PRECONDITION_FAILED', 'exam.notAccepted');
+    if (exam.deviceCheckRequired || exam.phoneWitnessRequired) {
+      const witness = exam.phoneWitnessRequired ? witnessOf({ db, roomId: room.id, candidateId }) : 'unbound';
+      assertRequiredSteps(pathSteps(exam, { ...candidateChecks({ db, candidateId }), witness, accepted: true }));
+    }
   }
   if (displays === 'extended') {
     recordEvent({ db, roomId: room.id, candidateId, type: 'integrity.extended_display', payload: { at: 'entry' } });

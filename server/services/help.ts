@@ -23,6 +23,7 @@ import {
   type HelpThread,
 } from '@/db/schema';
 import { AppError } from '../errors';
+import { audit } from './audit';
 import { getBus, type EventBus, type HelpTyping } from '../events/bus';
 import type { UserCaller } from '../auth/caller';
 import { endsAt, maskIdNumber, SAVE_GRACE_MS } from './exams';
@@ -629,19 +630,65 @@ export function transfer({
     const thread = threadById(tx, threadId)!;
     if (thread.status === 'resolved') throw new AppError('BAD_REQUEST', 'help.resolved');
     if (thread.agentId === target.id) return;
-    tx.update(helpThreads).set({ status: 'assigned', agentId: target.id }).where(eq(helpThreads.id, threadId)).run();
-    insertEvent(
-      tx,
-      {
-        threadId,
-        type: 'transferred',
-        actorId: caller.id,
-        payload: { candidateId: thread.candidateId, fromAgentId: thread.agentId, agentId: target.id, agentName: target.name },
-      },
-      out,
-    );
-    // The previous agent has a free slot now.
-    autoAssign(tx, out, now);
+    handOver(tx, out, thread, target, caller.id, now);
+  });
+  return staffSummary(db, threadId, caller.id);
+}
+
+/** Gives the thread to the agent and announces it as a transfer, so both agents' desks update live. */
+function handOver(tx: DbOrTx, out: HelpEvent[], thread: HelpThread, target: { id: number; name: string }, actorId: number, now: Date) {
+  tx.update(helpThreads).set({ status: 'assigned', agentId: target.id }).where(eq(helpThreads.id, thread.id)).run();
+  insertEvent(
+    tx,
+    {
+      threadId: thread.id,
+      type: 'transferred',
+      actorId,
+      payload: { candidateId: thread.candidateId, fromAgentId: thread.agentId, agentId: target.id, agentName: target.name },
+    },
+    out,
+  );
+  // The previous agent has a free slot now.
+  autoAssign(tx, out, now);
+}
+
+/**
+ * The support lead moves a conversation to another agent, or hands a waiting one to an agent:
+ * only to an active support agent; audited in the same transaction.
+ */
+export function reassign({
+  db,
+  caller,
+  threadId,
+  toAgentId,
+  now = new Date(),
+  bus = getBus(),
+}: {
+  db: Db;
+  caller: UserCaller;
+  threadId: number;
+  toAgentId: number;
+  now?: Date;
+  bus?: EventBus;
+}): StaffThreadSummary {
+  accessibleThread(db, caller, threadId);
+  const target = db.select({ id: users.id, name: users.name, role: users.role, archivedAt: users.archivedAt }).from(users).where(eq(users.id, toAgentId)).get();
+  if (!target || target.role !== 'support') throw new AppError('BAD_REQUEST', 'deskLead.notAgent');
+  if (target.archivedAt) throw new AppError('CONFLICT', 'deskLead.agentArchived', { name: target.name });
+  write(db, bus, (tx, out) => {
+    const thread = threadById(tx, threadId)!;
+    if (thread.status === 'resolved') throw new AppError('BAD_REQUEST', 'help.alreadyResolved');
+    if (thread.agentId === target.id) return;
+    handOver(tx, out, thread, target, caller.id, now);
+    audit(tx, {
+      actorId: caller.id,
+      action: 'help.reassigned',
+      examId: thread.examId,
+      roomId: thread.roomId,
+      candidateId: thread.candidateId,
+      detail: { threadId, fromAgentId: thread.agentId, toAgentId: target.id },
+      at: now,
+    });
   });
   return staffSummary(db, threadId, caller.id);
 }
@@ -723,7 +770,7 @@ function agentView(db: Db, id: number): AgentView {
 }
 
 /** Creates or changes an agent's desk row (seed and settings); does not assign anything. */
-export function upsertDesk(tx: DbOrTx, userId: number, set: { accepting?: boolean; capacity?: number }) {
+export function upsertDesk(tx: DbOrTx, userId: number, set: { accepting?: boolean; capacity?: number; lead?: boolean }) {
   tx.insert(supportAgents)
     .values({ userId, ...set })
     .onConflictDoUpdate({ target: supportAgents.userId, set })

@@ -23,6 +23,7 @@ import {
 import type { StaffArgs, StaffCaller } from '../auth/caller';
 import { AppError } from '../errors';
 import { locateRooms } from '../livekit/placement';
+import { byRoomName } from '../natural-order';
 import { endsAt, extendTime, finishRegistration, settleTimeout } from './exams';
 import { assertCandidateInRoom, assertChief, assertExamStaff, assertRoom } from './access';
 import { lastRoomEventId, roomTiles, type TileState } from './rooms';
@@ -93,6 +94,8 @@ export type TimelineItem = {
   flagId?: number;
   flagType?: FlagType;
   messageId?: number;
+  /** A sent message the candidate must acknowledge (only those wait for an acknowledgement). */
+  mustAcknowledge?: boolean;
   /** The action's recorded detail (minutes added, …); an event's client, or a face signal's `face` (FaceDetail). */
   detail?: Record<string, unknown>;
 };
@@ -193,6 +196,7 @@ export function timelineItems({ db, roomId, candidateId, limit }: { db: Db; room
       body: messages.body,
       sentBy: messages.sentBy,
       createdAt: messages.createdAt,
+      mustAcknowledge: messages.mustAcknowledge,
       acknowledgedAt: messageReceipts.acknowledgedAt,
     })
     .from(messages)
@@ -208,6 +212,7 @@ export function timelineItems({ db, roomId, candidateId, limit }: { db: Db; room
       type: 'sent',
       text: m.body,
       messageId: m.id,
+      mustAcknowledge: m.mustAcknowledge,
       ...(nameOf(m.sentBy) ? { by: nameOf(m.sentBy) } : {}),
     });
     if (m.acknowledgedAt) items.push({ id: `m${m.id}a`, at: m.acknowledgedAt, kind: 'message', type: 'acknowledged', messageId: m.id });
@@ -544,7 +549,7 @@ export async function chiefOverview({
 }: StaffArgs & { examId: number; locate?: (livekitRooms: string[]) => Promise<Map<string, string | null>> }) {
   const exam = examById(db, examId);
   assertChief(db, caller, examId);
-  const rooms = db.select().from(examRooms).where(eq(examRooms.examId, examId)).orderBy(asc(examRooms.name), asc(examRooms.id)).all();
+  const rooms = db.select().from(examRooms).where(eq(examRooms.examId, examId)).all().sort(byRoomName);
   sweepFeeds({ db, now });
   const incidents = roomIncidents({ db, roomIds: rooms.map((r) => r.id) });
   const staff = rooms.length

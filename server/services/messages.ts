@@ -19,6 +19,7 @@ import {
 } from '@/db/schema';
 import type { StaffArgs, StaffCaller } from '../auth/caller';
 import { AppError } from '../errors';
+import { byRoomName } from '../natural-order';
 import type { EventBus, MessageStats } from '../events/bus';
 import { perRow, resumable, type LiveItem } from '../events/resumable';
 import { normaliseIdNumber } from './admin/id-number';
@@ -741,6 +742,18 @@ export function sentMessages({ db, caller, limit = 50 }: StaffArgs & { limit?: n
   });
 }
 
+/** Rooms for the audience picker: newest exam first, its rooms in natural order. */
+function pickerRooms(db: Db, where?: SQL) {
+  return db
+    .select({ id: examRooms.id, name: examRooms.name, examId: exams.id, examTitle: exams.title, startsAt: exams.startsAt })
+    .from(examRooms)
+    .innerJoin(exams, eq(exams.id, examRooms.examId))
+    .where(where)
+    .all()
+    .sort((a, b) => b.startsAt.getTime() - a.startsAt.getTime() || b.examId - a.examId || byRoomName(a, b))
+    .map(({ startsAt: _, ...room }) => room);
+}
+
 /** What the compose form offers the caller: the audiences they may use, and the exams and rooms within them. */
 export function composeOptions({ db, caller }: StaffArgs) {
   if (caller.role === 'support') return { audiences: ['candidate'] as Audience[], exams: [], rooms: [] };
@@ -748,12 +761,7 @@ export function composeOptions({ db, caller }: StaffArgs) {
     return {
       audiences: ['all', 'exam', 'room', 'candidate'] as Audience[],
       exams: db.select({ id: exams.id, title: exams.title }).from(exams).orderBy(desc(exams.startsAt), desc(exams.id)).all(),
-      rooms: db
-        .select({ id: examRooms.id, name: examRooms.name, examId: exams.id, examTitle: exams.title })
-        .from(examRooms)
-        .innerJoin(exams, eq(exams.id, examRooms.examId))
-        .orderBy(desc(exams.startsAt), asc(examRooms.name))
-        .all(),
+      rooms: pickerRooms(db),
     };
   }
   const chiefOf = db
@@ -764,15 +772,7 @@ export function composeOptions({ db, caller }: StaffArgs) {
     .orderBy(desc(exams.startsAt))
     .all();
   const roomIds = [...roomIdsOf(db, caller)];
-  const rooms = roomIds.length
-    ? db
-        .select({ id: examRooms.id, name: examRooms.name, examId: exams.id, examTitle: exams.title })
-        .from(examRooms)
-        .innerJoin(exams, eq(exams.id, examRooms.examId))
-        .where(inArray(examRooms.id, roomIds))
-        .orderBy(desc(exams.startsAt), asc(examRooms.name))
-        .all()
-    : [];
+  const rooms = roomIds.length ? pickerRooms(db, inArray(examRooms.id, roomIds)) : [];
   return { audiences: (chiefOf.length ? ['exam', 'room', 'candidate'] : ['room', 'candidate']) as Audience[], exams: chiefOf, rooms };
 }
 

@@ -20,6 +20,7 @@ import {
   type TimelineEvent,
 } from '@/db/schema';
 import type { StaffCaller } from '../auth/caller';
+import { byRoomName } from '../natural-order';
 import { candidateIdentity, mintInvigilatorToken, type Device } from '../livekit/tokens';
 import type { EventBus } from '../events/bus';
 import { perRow, resumable } from '../events/resumable';
@@ -48,8 +49,8 @@ export function listInvigilatorRooms({ db, caller }: { db: Db; caller: StaffCall
     .leftJoin(registrations, eq(registrations.roomId, examRooms.id))
     .where(eq(invigilatorAssignments.userId, caller.id))
     .groupBy(examRooms.id)
-    .orderBy(asc(exams.startsAt), asc(examRooms.name))
-    .all();
+    .all()
+    .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime() || a.examId - b.examId || byRoomName(a, b));
 }
 
 export type Tile = {

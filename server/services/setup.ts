@@ -27,6 +27,8 @@ export type NewUser = {
   phone?: string;
   email?: string;
   passwordLoginEnabled?: boolean;
+  /** Tests only: a candidate who logged in before, so login goes straight to My exams. */
+  processSeenAt?: Date | null;
 };
 
 /** Inserts a user whose password is already hashed: synchronous, so it can run inside a transaction. */
@@ -42,6 +44,7 @@ export function insertUser(db: DbOrTx, opts: NewUser & { passwordHash: string })
       email: opts.email ?? null,
       passwordHash: opts.passwordHash,
       passwordLoginEnabled: opts.passwordLoginEnabled ?? true,
+      processSeenAt: opts.processSeenAt ?? null,
     })
     .returning()
     .get();
@@ -62,6 +65,9 @@ export function createExam(opts: {
   durationMinutes: number;
   notice?: string;
   retentionDays?: number;
+  deviceCheckRequired?: boolean;
+  phoneWitnessRequired?: boolean;
+  cameraRecheckOnReturn?: boolean;
 }) {
   const { db, ...values } = opts;
   return db.insert(exams).values(values).returning().get();

@@ -5,7 +5,7 @@ import { deviceChecks, events, messageReceipts, systemChecks, users } from '@/db
 import { addAttachment, createMessage } from '@/server/services/setup';
 import { makeQuestionSheet, makeRoomScenario, PASSWORD } from '../fixtures/factories';
 import { useE2eSession } from '../helpers/e2e-session';
-import { loginAsCandidate, screenshot, shareScreen } from '../helpers/journeys';
+import { heardTestSound, loginAsCandidate, screenshot, shareScreen } from '../helpers/journeys';
 
 const e2e = useE2eSession();
 
@@ -138,6 +138,7 @@ describe('the candidate portal', () => {
     await page.getByTestId('start-devices').click();
     await page.getByTestId('camera-preview').waitFor();
     await expect.poll(async () => Number(await page.getByTestId('level-bar').getAttribute('data-level')), { timeout: 10_000 }).toBeGreaterThan(0);
+    await heardTestSound(page);
     await page.getByTestId('start-recording').click();
     await page.getByTestId('recording-countdown').waitFor();
     await page.getByTestId('playback').waitFor({ timeout: 30_000 });

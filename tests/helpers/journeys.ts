@@ -11,7 +11,26 @@ export async function loginAsCandidate(page: Page, idNumber: string, password: s
   await page.locator('input[name=idNumber]').fill(idNumber);
   await page.locator('input[name=password]').fill(password);
   await page.locator('button[type=submit]').click();
-  await page.waitForURL('**/exams');
+  await passProcessPage(page);
+}
+
+/** The device check's speakers step: play the test sound, then answer (heard it, or not). */
+export async function heardTestSound(page: Page, heard = true) {
+  await page.getByTestId('speakers-play').click();
+  await expect.poll(() => page.getByTestId('speakers-test').getAttribute('data-played'), { timeout: 10_000 }).toBe('true');
+  await page.getByTestId(heard ? 'speakers-heard' : 'speakers-not-heard').click();
+}
+
+/**
+ * A candidate's first login lands on the exam-process page (factories' candidates have seen it,
+ * imported ones have not); its button goes on to My exams, where every later login lands.
+ */
+export async function passProcessPage(page: Page) {
+  await page.waitForURL((url) => url.pathname === '/exams' || url.pathname === '/process');
+  if (new URL(page.url()).pathname === '/process') {
+    await page.getByTestId('process-continue').click();
+    await page.waitForURL('**/exams');
+  }
 }
 
 export async function loginAsStaff(page: Page, username: string, password: string) {

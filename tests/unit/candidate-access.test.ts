@@ -46,8 +46,9 @@ const CANDIDATE_PROCEDURES = {
   'candidate.reportSystemCheck': (c: Caller) =>
     c.candidate.reportSystemCheck({ clockOffsetMs: 0, roundTripMs: 10, appVersion: '1', displays: 'single', mediaSupported: true, userAgent: 'x' }),
   'candidate.reportDeviceCheck': (c: Caller) =>
-    c.candidate.reportDeviceCheck({ passed: true, camera: 'cam', microphone: 'mic', peakLevel: 0.5, recordedMs: 3000 }),
+    c.candidate.reportDeviceCheck({ passed: true, camera: 'cam', microphone: 'mic', peakLevel: 0.5, recordedMs: 3000, speakersOk: true }),
   'candidate.checks': (c: Caller) => c.candidate.checks(),
+  'candidate.processSeen': (c: Caller) => c.candidate.processSeen(),
   'messages.list': (c: Caller) => c.messages.list(),
   'messages.unreadCount': (c: Caller) => c.messages.unreadCount(),
   'messages.markRead': (c: Caller) => c.messages.markRead({ messageId: 1 }),

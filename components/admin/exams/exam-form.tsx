@@ -16,8 +16,14 @@ export type ExamFormValues = {
   durationMinutes: number;
   notice: string;
   retentionDays: number;
-};
+} & PathSettings;
 type Field = keyof ExamFormValues;
+
+/** The guided path's per-exam settings: which steps block a first entry, and the camera step on return. */
+const PATH_SETTINGS = ['deviceCheckRequired', 'phoneWitnessRequired', 'cameraRecheckOnReturn'] as const;
+type PathSettings = Record<(typeof PATH_SETTINGS)[number], boolean>;
+/** A new exam's defaults, as the server's (services/admin/exams.ts NEW_EXAM_PATH). */
+const NEW_EXAM_PATH: PathSettings = { deviceCheckRequired: true, phoneWitnessRequired: false, cameraRecheckOnReturn: true };
 
 type Draft = {
   title: string;
@@ -28,7 +34,7 @@ type Draft = {
   durationMinutes: string;
   notice: string;
   retentionDays: string;
-};
+} & PathSettings;
 
 const fieldClass =
   'w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-blue-500 focus:outline-none focus:ring-1 focus:ring-blue-500 disabled:bg-slate-100 disabled:text-slate-500';
@@ -84,6 +90,9 @@ export function ExamForm({
     durationMinutes: String(initial?.durationMinutes ?? 120),
     notice: initial?.notice ?? '',
     retentionDays: String(initial?.retentionDays ?? 90),
+    deviceCheckRequired: initial?.deviceCheckRequired ?? NEW_EXAM_PATH.deviceCheckRequired,
+    phoneWitnessRequired: initial?.phoneWitnessRequired ?? NEW_EXAM_PATH.phoneWitnessRequired,
+    cameraRecheckOnReturn: initial?.cameraRecheckOnReturn ?? NEW_EXAM_PATH.cameraRecheckOnReturn,
   }));
   const [missing, setMissing] = useState<Partial<Record<Field, string>>>({});
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setDraft((d) => ({ ...d, [k]: v }));
@@ -118,6 +127,9 @@ export function ExamForm({
       durationMinutes: duration,
       notice: draft.notice,
       retentionDays: Number(draft.retentionDays),
+      deviceCheckRequired: draft.deviceCheckRequired,
+      phoneWitnessRequired: draft.phoneWitnessRequired,
+      cameraRecheckOnReturn: draft.cameraRecheckOnReturn,
     });
   }
 
@@ -267,6 +279,29 @@ export function ExamForm({
           />
         )}
       </Row>
+
+      <fieldset data-testid="exam-path-settings">
+        <legend className="mb-1.5 text-sm font-medium text-slate-700">{t('path.title')}</legend>
+        <p className="mb-2 text-xs text-slate-500">{t('path.hint')}</p>
+        <div className="space-y-2">
+          {PATH_SETTINGS.map((k) => (
+            <label key={k} className="flex items-start gap-2 text-sm text-slate-700">
+              <input
+                type="checkbox"
+                className="mt-0.5 h-4 w-4 rounded border-slate-300"
+                checked={draft[k]}
+                disabled={isLocked(k)}
+                onChange={(e) => set(k, e.target.checked)}
+                data-testid={`exam-${k}`}
+              />
+              <span>
+                {t(`path.${k}`)}
+                <span className="block text-xs text-slate-500">{t(`path.${k}Hint`)}</span>
+              </span>
+            </label>
+          ))}
+        </div>
+      </fieldset>
 
       {generalError && <Alert>{generalError}</Alert>}
       {!disabled && (

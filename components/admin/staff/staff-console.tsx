@@ -359,7 +359,7 @@ function DeskSettings({
   onSaved,
 }: {
   userId: number;
-  agent: { capacity: number; accepting: boolean };
+  agent: { capacity: number; accepting: boolean; lead: boolean };
   testid: (s: string) => string;
   onSaved: () => void;
 }) {
@@ -367,8 +367,9 @@ function DeskSettings({
   const errorText = useErrorText();
   const [capacity, setCapacity] = useState(String(agent.capacity));
   const [accepting, setAccepting] = useState(agent.accepting);
+  const [lead, setLead] = useState(agent.lead);
   const save = trpc.admin.staff.setAgent.useMutation({ onSuccess: onSaved });
-  const dirty = Number(capacity) !== agent.capacity || accepting !== agent.accepting;
+  const dirty = Number(capacity) !== agent.capacity || accepting !== agent.accepting || lead !== agent.lead;
   return (
     <div className="flex flex-wrap items-center gap-2 text-xs text-slate-700">
       <label className="flex items-center gap-1">
@@ -387,11 +388,15 @@ function DeskSettings({
         <input type="checkbox" checked={accepting} onChange={(e) => setAccepting(e.target.checked)} data-testid={testid('accepting')} />
         {t('accepting')}
       </label>
+      <label className="flex items-center gap-1" title={t('leadHint')}>
+        <input type="checkbox" checked={lead} onChange={(e) => setLead(e.target.checked)} data-testid={testid('lead')} />
+        {t('lead')}
+      </label>
       <Button
         variant="secondary"
         className="px-2 py-1 text-xs"
         disabled={!dirty || save.isPending}
-        onClick={() => save.mutate({ userId, capacity: Number(capacity), accepting })}
+        onClick={() => save.mutate({ userId, capacity: Number(capacity), accepting, lead })}
         data-testid={testid('desk-save')}
       >
         {t('saveDesk')}

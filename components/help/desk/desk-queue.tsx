@@ -7,7 +7,7 @@ import { CategoryLabel } from '../category';
 import { formatElapsed, slaState, type SlaLevel } from '../constants';
 import type { DeskTab, DeskThread } from './use-desk';
 
-const SLA_STYLE: Record<SlaLevel, string> = {
+export const SLA_STYLE: Record<SlaLevel, string> = {
   ok: 'bg-slate-100 text-slate-600',
   amber: 'bg-amber-100 text-amber-800 ring-1 ring-amber-300',
   red: 'bg-red-600 text-white',

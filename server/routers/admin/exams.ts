@@ -41,9 +41,19 @@ const examFields = {
   durationMinutes: z.number().int(),
   notice: z.string().trim().max(20_000),
   retentionDays: z.number().int(),
+  deviceCheckRequired: z.boolean(),
+  phoneWitnessRequired: z.boolean(),
+  cameraRecheckOnReturn: z.boolean(),
 };
 
-export const ZCreateExamInput = z.object({ ...examFields, notice: examFields.notice.optional(), retentionDays: examFields.retentionDays.optional() });
+export const ZCreateExamInput = z.object({
+  ...examFields,
+  notice: examFields.notice.optional(),
+  retentionDays: examFields.retentionDays.optional(),
+  deviceCheckRequired: examFields.deviceCheckRequired.optional(),
+  phoneWitnessRequired: examFields.phoneWitnessRequired.optional(),
+  cameraRecheckOnReturn: examFields.cameraRecheckOnReturn.optional(),
+});
 export type TCreateExamInput = z.infer<typeof ZCreateExamInput>;
 
 export const ZUpdateExamInput = z.object(examFields).partial().extend({ examId: id });

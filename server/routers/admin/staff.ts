@@ -17,7 +17,7 @@ export const ZStaffCreateInput = z.object({ role, name, username, password });
 export const ZStaffUpdateInput = z.object({ userId: id, name: name.optional(), role: role.optional() });
 export const ZStaffResetPasswordInput = z.object({ userId: id, password: password.optional() });
 export const ZStaffInput = z.object({ userId: id });
-export const ZStaffSetAgentInput = z.object({ userId: id, capacity: z.number().int().min(1).max(50), accepting: z.boolean() });
+export const ZStaffSetAgentInput = z.object({ userId: id, capacity: z.number().int().min(1).max(50), accepting: z.boolean(), lead: z.boolean().optional() });
 
 export type TStaffCreateInput = z.infer<typeof ZStaffCreateInput>;
 export type TStaffUpdateInput = z.infer<typeof ZStaffUpdateInput>;

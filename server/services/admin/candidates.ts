@@ -4,6 +4,7 @@ import { answers, events, examRooms, flags, recordings, registrations, users } f
 import { AppError, type ErrorKey } from '../../errors';
 import type { Locale } from '../../i18n/config';
 import { serverTranslator } from '../../i18n/messages';
+import { compareNatural } from '../../natural-order';
 import { audit } from '../audit';
 import { countWithoutReference, hasReferences } from '../face-references';
 import { endSessions, generatePassword, hashPassword, NO_PASSWORD, PASSWORD_MIN } from '../auth';
@@ -215,8 +216,15 @@ export function candidatesCsv(opts: { db: DbOrTx; examId: number; locale: Locale
     .innerJoin(users, eq(users.id, registrations.candidateId))
     .leftJoin(examRooms, eq(examRooms.id, registrations.roomId))
     .where(eq(registrations.examId, examId))
-    .orderBy(asc(examRooms.name), asc(registrations.seat), asc(registrations.id))
-    .all();
+    .all()
+    // Unplaced first (no room), then rooms in natural order, seats in order.
+    .sort(
+      (a, b) =>
+        Number(a.roomName != null) - Number(b.roomName != null) ||
+        compareNatural(a.roomName ?? '', b.roomName ?? '') ||
+        (a.seat ?? 0) - (b.seat ?? 0) ||
+        a.registrationId - b.registrationId,
+    );
   const csv = toCsv(
     CSV_COLUMNS.map((c) => tr(`adminCandidates.csv.columns.${c}`)),
     rows.map((r) => [

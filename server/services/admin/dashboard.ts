@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { examRooms, flags, helpThreads, invigilatorAssignments, registrations, users, type Exam } from '@/db/schema';
+import { byRoomName } from '../../natural-order';
 import { endsAt, endsAtSql, SAVE_GRACE_MS } from '../exams';
 import { examOrThrow } from './common';
 
@@ -75,7 +76,7 @@ function examClock(exam: Exam, latestEnd: Date, now: Date): ExamClock {
 
 export function examDashboard({ db, examId, now = new Date() }: { db: Db; examId: number; now?: Date }) {
   const exam = examOrThrow(db, examId);
-  const rooms = db.select().from(examRooms).where(eq(examRooms.examId, examId)).orderBy(asc(examRooms.name), asc(examRooms.id)).all();
+  const rooms = db.select().from(examRooms).where(eq(examRooms.examId, examId)).all().sort(byRoomName);
   const roomIds = rooms.map((r) => r.id);
 
   const perRoom = new Map<number, StateCounts>(roomIds.map((id) => [id, emptyCounts()]));

@@ -116,6 +116,7 @@ export function examById({ db, examId, now = new Date() }: { db: DbOrTx; examId:
     ...summary(exam, now, countsByExam(db, [examId])),
     notice: exam.notice,
     retentionDays: exam.retentionDays,
+    ...pathSettings(exam),
     underWay,
     started: examStarted(exam, now),
     /** Fields the form must disable (under way); entryClosesAt stays editable, later only. */
@@ -127,7 +128,24 @@ export function examById({ db, examId, now = new Date() }: { db: DbOrTx; examId:
 
 /* ------------------------------------------------------------------ create, update */
 
-export const EXAM_FIELDS = ['title', 'kind', 'entryOpensAt', 'entryClosesAt', 'startsAt', 'durationMinutes', 'notice', 'retentionDays'] as const;
+/** The guided path's per-exam settings (see services/entry-path.ts), with a new exam's defaults. */
+export const PATH_SETTINGS = ['deviceCheckRequired', 'phoneWitnessRequired', 'cameraRecheckOnReturn'] as const;
+export type PathSettings = Record<(typeof PATH_SETTINGS)[number], boolean>;
+/** A new exam asks for the device check: most entry-day calls are about a camera or microphone. */
+export const NEW_EXAM_PATH: PathSettings = { deviceCheckRequired: true, phoneWitnessRequired: false, cameraRecheckOnReturn: true };
+const pathSettings = (exam: PathSettings): PathSettings => Object.fromEntries(PATH_SETTINGS.map((k) => [k, exam[k]])) as PathSettings;
+
+export const EXAM_FIELDS = [
+  'title',
+  'kind',
+  'entryOpensAt',
+  'entryClosesAt',
+  'startsAt',
+  'durationMinutes',
+  'notice',
+  'retentionDays',
+  ...PATH_SETTINGS,
+] as const;
 export type ExamField = (typeof EXAM_FIELDS)[number];
 export type ExamValues = {
   title: string;
@@ -138,7 +156,7 @@ export type ExamValues = {
   durationMinutes: number;
   notice: string;
   retentionDays: number;
-};
+} & PathSettings;
 
 /**
  * What may change once the exam is under way (its entry window opened: candidates may be inside,
@@ -146,6 +164,7 @@ export type ExamValues = {
  * the paper appears, so they are fixed, except that the entry window may be extended (later, never
  * past the end). The notice is fixed too: candidates accepted that text; tell them of changes with
  * a system message. The title is only a label, and retention concerns what happens after the exam.
+ * The required steps may change too: they gate only a first entry, never someone already inside.
  * Preset warnings, which are not exam fields, may always change.
  */
 export const UNDER_WAY_POLICY: Record<ExamField, 'free' | 'locked' | 'laterOnly'> = {
@@ -157,6 +176,9 @@ export const UNDER_WAY_POLICY: Record<ExamField, 'free' | 'locked' | 'laterOnly'
   startsAt: 'locked',
   durationMinutes: 'locked',
   notice: 'locked',
+  deviceCheckRequired: 'free',
+  phoneWitnessRequired: 'free',
+  cameraRecheckOnReturn: 'free',
 };
 
 /**
@@ -180,12 +202,12 @@ export function createExam({
   actorId,
   now = new Date(),
   ...input
-}: Actor & Omit<ExamValues, 'notice' | 'retentionDays'> & { notice?: string; retentionDays?: number }) {
-  const values: ExamValues = { ...input, notice: input.notice ?? '', retentionDays: input.retentionDays ?? 90 };
+}: Actor & Omit<ExamValues, 'notice' | 'retentionDays' | keyof PathSettings> & { notice?: string; retentionDays?: number } & Partial<PathSettings>) {
+  const values: ExamValues = { ...NEW_EXAM_PATH, ...input, notice: input.notice ?? '', retentionDays: input.retentionDays ?? 90 };
   checkExamValues(values);
   return db.transaction((tx) => {
     const exam = insertExam({ db: tx, ...values });
-    audit(tx, { actorId, action: 'exam.created', examId: exam.id, detail: { title: exam.title, kind: exam.kind }, at: now });
+    audit(tx, { actorId, action: 'exam.created', examId: exam.id, detail: { title: exam.title, kind: exam.kind, ...pathSettings(exam) }, at: now });
     return exam;
   });
 }

@@ -3,6 +3,7 @@ import type { Db, DbOrTx } from '@/db/client';
 import { chiefInvigilators, events, examRooms, flags, helpThreads, invigilatorAssignments, lastViewed, messages, registrations, users } from '@/db/schema';
 import { AppError } from '../../errors';
 import { dropLostRooms, type RemoveStaff } from '../../livekit/room-service';
+import { byRoomName } from '../../natural-order';
 import { watchableLivekitRooms } from '../access';
 import { audit } from '../audit';
 import { appointChiefInvigilator } from '../invigilate';
@@ -59,7 +60,7 @@ export type AdminRoom = {
 
 export function listRooms({ db, examId, now = new Date() }: { db: Db; examId: number; now?: Date }) {
   const exam = examOrThrow(db, examId);
-  const rooms = db.select().from(examRooms).where(eq(examRooms.examId, examId)).orderBy(asc(examRooms.id)).all();
+  const rooms = db.select().from(examRooms).where(eq(examRooms.examId, examId)).all().sort(byRoomName);
   const ids = rooms.map((r) => r.id);
   const counts = countsByRoom(db, ids);
   const staff = ids.length

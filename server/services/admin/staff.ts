@@ -23,7 +23,7 @@ export type StaffView = {
   archivedAt: Date | null;
   createdAt: Date;
   /** Support agents' desk settings (null for other roles). */
-  agent: { capacity: number; accepting: boolean } | null;
+  agent: { capacity: number; accepting: boolean; lead: boolean } | null;
   /** Rooms assigned (invigilators). */
   rooms: number;
 };
@@ -56,6 +56,7 @@ export function listStaff({ db, role, q, includeArchived = false }: { db: Db; ro
       createdAt: users.createdAt,
       capacity: supportAgents.capacity,
       accepting: supportAgents.accepting,
+      lead: supportAgents.lead,
       rooms: sql<number>`(select count(*) from ${invigilatorAssignments} a where a.user_id = ${users.id})`,
     })
     .from(users)
@@ -78,7 +79,10 @@ export function listStaff({ db, role, q, includeArchived = false }: { db: Db; ro
       username: u.username,
       archivedAt: u.archivedAt,
       createdAt: u.createdAt,
-      agent: u.role === 'support' ? { capacity: u.capacity ?? DESK_DEFAULT.capacity, accepting: u.accepting ?? DESK_DEFAULT.accepting } : null,
+      agent:
+        u.role === 'support'
+          ? { capacity: u.capacity ?? DESK_DEFAULT.capacity, accepting: u.accepting ?? DESK_DEFAULT.accepting, lead: u.lead ?? false }
+          : null,
       rooms: Number(u.rooms),
     }));
 }
@@ -194,17 +198,28 @@ export function setStaffArchived({
   return result;
 }
 
-/** A support agent's desk: how many open threads auto-assign may give them, and whether it gives them any. */
-export function setAgent({ db, actorId, userId, capacity, accepting, now = new Date() }: Actor & { userId: number; capacity: number; accepting: boolean }) {
+/**
+ * A support agent's desk: how many open threads auto-assign may give them, whether it gives them
+ * any, and whether they lead the 400 line (the lead view; left as it is when not given).
+ */
+export function setAgent({
+  db,
+  actorId,
+  userId,
+  capacity,
+  accepting,
+  lead,
+  now = new Date(),
+}: Actor & { userId: number; capacity: number; accepting: boolean; lead?: boolean }) {
   db.transaction((tx) => {
     const user = staffOrThrow(tx, userId);
     if (user.role !== 'support') throw new AppError('CONFLICT', 'adminStaff.notSupport', { name: user.name });
     if (user.archivedAt) throw new AppError('CONFLICT', 'adminStaff.archived', { name: user.name });
-    upsertDesk(tx, userId, { capacity, accepting });
-    audit(tx, { actorId, action: 'staff.agent_updated', detail: { userId, capacity, accepting }, at: now });
+    upsertDesk(tx, userId, { capacity, accepting, ...(lead != null ? { lead } : {}) });
+    audit(tx, { actorId, action: 'staff.agent_updated', detail: { userId, capacity, accepting, ...(lead != null ? { lead } : {}) }, at: now });
   });
   // The same capacity again: the help desk's own path, which hands queued threads to the agent
   // if they now have room (and announces it to the desk).
   setCapacity({ db, agentId: userId, capacity, now });
-  return { capacity, accepting };
+  return { capacity, accepting, ...(lead != null ? { lead } : {}) };
 }

@@ -9,6 +9,7 @@ import adminRooms from './adminRooms.json';
 import adminStaff from './adminStaff.json';
 import app from './app.json';
 import desk from './desk.json';
+import deskLead from './deskLead.json';
 import deviceCheck from './deviceCheck.json';
 import errors from './errors.json';
 import face from './face.json';
@@ -45,6 +46,7 @@ const allErrors = {
   ...errors,
   messages: { ...errors.messages, ...messages.errors },
   help: help.errors,
+  deskLead: deskLead.errors,
   incidents: incidents.errors,
   face: face.errors,
   phone: phone.errors,
@@ -72,6 +74,7 @@ export default {
   adminStaff,
   app,
   desk,
+  deskLead,
   deviceCheck,
   errors: allErrors,
   examRoom,
