@@ -7,7 +7,7 @@ import { createRoom, registerCandidate } from '@/server/services/setup';
 import { makeExam, makeRoomScenario, PASSWORD } from '../fixtures/factories';
 import { useE2eSession } from '../helpers/e2e-session';
 import { e2eAppUrl } from '../helpers/e2e-env';
-import { heardTestSound, screenshot } from '../helpers/journeys';
+import { heardTestSound, screenshot, shareScreen } from '../helpers/journeys';
 
 const e2e = useE2eSession();
 
@@ -108,6 +108,9 @@ describe('a first-time candidate is led through the steps', () => {
     await screenshot(page, 'first-time-my-exams-ready');
     await card.getByTestId('enter-exam').click();
     await page.waitForURL(`**/exams/${exam.id}`);
+    // Inside, the first step explains the screen sharing before the browser asks for it.
+    await shareScreen(page);
+    await page.getByTestId('confirm-info').waitFor();
 
     // A later login goes straight to My exams.
     const again = await (await e2e.newContext()).newPage();

@@ -7,7 +7,7 @@ import { loginClientSubject } from '@/server/services/auth';
 import { makeQuestionSheet, makeRoomScenario, PASSWORD } from '../fixtures/factories';
 import { e2eAppUrl } from '../helpers/e2e-env';
 import { useE2eSession } from '../helpers/e2e-session';
-import { loginAsCandidate, screenshot } from '../helpers/journeys';
+import { loginAsCandidate, passWrittenSteps, screenshot } from '../helpers/journeys';
 
 const e2e = useE2eSession();
 const PHONE = DEMO_HOTLINE.SUPPORT_PHONE;
@@ -86,9 +86,7 @@ describe('the help panel on the exam page', () => {
     const page = await e2e.newPage();
     await loginAsCandidate(page, candidates[0]!.idNumber!, PASSWORD);
     await page.goto(`/exams/${exam.id}`);
-    await page.getByTestId('confirm-info').click();
-    await page.getByTestId('camera-ok').click();
-    await page.getByTestId('notice-read').click();
+    await passWrittenSteps(page);
     await page.getByTestId('answer-q1').waitFor({ timeout: 20_000 });
 
     for (const viewport of [
