@@ -31,6 +31,7 @@ import { IntegrityBanners } from './integrity-banners';
 import { useIntegrityMonitor } from './integrity-monitor';
 import { InterviewStage } from './interview-stage';
 import { OtherPageBanner } from './other-page-banner';
+import { SpokenInstructions } from './spoken-instructions';
 import { StaffMessageDialog } from './staff-message-dialog';
 import { useExamPage } from './use-exam-page';
 import { useExamPublisher, type PublishedSource } from './use-exam-publisher';
@@ -97,6 +98,8 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
   const { steps, mark } = useExamSteps(examId, candidateId);
   // Help docks (its button in the header, its panel beside the page), never over the countdown or the submit button.
   const helpInset = useHelpDockInset();
+  // Past the entry steps (the screen shared; the notice read, here or on the server): the spoken instructions play from here.
+  const atExam = publisher.screen.shared && (written ? !!session.registration.noticeReadAt || !!steps.noticeRead : !!steps.devicesConfirmed);
 
   const questions = useQuestionMaterial(examId, entered && started);
   const answers = useAnswersQueue({ examId, candidateId, serverAnswers: written ? questions.data?.answers : undefined });
@@ -220,6 +223,9 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
           )}
           {staffEnded && <StaffEndedBanner />}
           {commands.extraTime && !staffEnded && <ExtraTimeBanner notice={commands.extraTime} onDismiss={commands.dismissExtraTime} />}
+          {session.instructions && (
+            <SpokenInstructions examId={examId} candidateId={candidateId} instructions={session.instructions} active={atExam && !ended && !staffEnded} />
+          )}
           <div className="min-h-0 flex-1">{main}</div>
         </section>
         <ExamSidePanel

@@ -12,6 +12,8 @@ export const TRPC_BODY_MAX = {
   auth: 16 * 1024,
   /** Back-office uploads travel as base64 (candidate import: 10 MB of file). */
   admin: 16 * 1024 * 1024,
+  /** The spoken instructions' audio: 20 MB of file as base64. */
+  adminAudio: 28 * 1024 * 1024,
   /** Everything else (the largest is an invigilator's still, 2 MB of data URL). */
   other: 4 * 1024 * 1024,
 } as const;
@@ -26,7 +28,13 @@ export function trpcPaths(url: URL, endpoint = '/api/trpc') {
 }
 
 export function trpcBodyMax(paths: string[]) {
-  return Math.max(...paths.map((p) => (p.startsWith('auth.') ? TRPC_BODY_MAX.auth : p.startsWith('admin.') ? TRPC_BODY_MAX.admin : TRPC_BODY_MAX.other)));
+  return Math.max(...paths.map(bodyMaxOf));
+}
+
+function bodyMaxOf(path: string) {
+  if (path.startsWith('auth.')) return TRPC_BODY_MAX.auth;
+  if (path === 'admin.exams.instructions.upload') return TRPC_BODY_MAX.adminAudio;
+  return path.startsWith('admin.') ? TRPC_BODY_MAX.admin : TRPC_BODY_MAX.other;
 }
 
 /**

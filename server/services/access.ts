@@ -199,8 +199,9 @@ export function assertExamStaff(db: DbOrTx, caller: StaffCaller, examId: number)
 
 /**
  * An exam file. Question-sheet images are question material: before the start time only admins
- * may fetch them (ids are sequential, so anything else would leak the paper). Notice files go to
- * the exam's candidates, its invigilators and support (who answer questions about them).
+ * may fetch them (ids are sequential, so anything else would leak the paper). Notice files and
+ * the spoken instructions go to the exam's candidates, its invigilators and support (who answer
+ * questions about them).
  */
 export function mayReadAttachment(db: DbOrTx, caller: UserCaller, file: Pick<ExamAttachment, 'examId' | 'purpose'>, now = new Date()) {
   if (caller.role === 'admin') return true;
@@ -215,7 +216,7 @@ export function mayReadAttachment(db: DbOrTx, caller: UserCaller, file: Pick<Exa
       .where(and(eq(registrations.examId, file.examId), eq(registrations.candidateId, caller.id)))
       .get();
   }
-  if (caller.role === 'support') return file.purpose === 'notice';
+  if (caller.role === 'support') return file.purpose === 'notice' || file.purpose === 'instructions';
   return worksInExam(db, caller, file.examId);
 }
 

@@ -409,7 +409,18 @@ export function examSession({ db, candidateId, examId, now = new Date() }: Ref &
       finishReason: reg.finishReason,
     },
     phase: phaseOf(exam, reg, now),
+    instructions: spokenInstructions(db, exam),
   };
+}
+
+/** The exam's spoken instructions as the exam page plays them, or null when the office uploaded no audio. */
+function spokenInstructions(db: DbOrTx, exam: Pick<Exam, 'id' | 'instructionsCaption'>) {
+  const file = db
+    .select({ id: examAttachments.id })
+    .from(examAttachments)
+    .where(and(eq(examAttachments.examId, exam.id), eq(examAttachments.purpose, 'instructions')))
+    .get();
+  return file ? { id: file.id, url: `/api/attachments/${file.id}`, caption: exam.instructionsCaption } : null;
 }
 
 export const maskIdNumber = (id: string) => (id.length > 8 ? `${id.slice(0, 4)}${'*'.repeat(id.length - 8)}${id.slice(-4)}` : id);

@@ -85,6 +85,7 @@ export async function prepareScene({ dbPath, tiles, now = new Date() }: { dbPath
         db,
         candidateId: r.candidateId,
         passed: true,
+        speakersOk: true,
         camera: 'Integrated Camera',
         microphone: 'Microphone Array',
         peakLevel: 0.4,

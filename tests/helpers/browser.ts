@@ -21,11 +21,14 @@ const FLAGS = [
   '--disable-backgrounding-occluded-windows',
 ];
 
+const switchName = (flag: string) => flag.split('=')[0];
+
 /**
  * `executablePath` runs Chromium through a wrapper (a network namespace of a fault test's own);
- * `args` are added to the flags above. `realScreenPicker` leaves out the fake picker: a screen
- * request then opens Chromium's own picker, which headless mode cannot show or answer, so the
- * request stays pending (camera and microphone still work: contexts grant them).
+ * `args` are added to the flags above, and one naming a switch above replaces it (Chromium keeps
+ * the first of two, e.g. another `--autoplay-policy=`). `realScreenPicker` leaves out the fake
+ * picker: a screen request then opens Chromium's own picker, which headless mode cannot show or
+ * answer, so the request stays pending (camera and microphone still work: contexts grant them).
  */
 export function launchBrowser({
   executablePath = CHROMIUM,
@@ -33,7 +36,8 @@ export function launchBrowser({
   realScreenPicker = false,
 }: { executablePath?: string; args?: string[]; realScreenPicker?: boolean } = {}): Promise<Browser> {
   const flags = realScreenPicker ? FLAGS.filter((f) => f !== '--use-fake-ui-for-media-stream') : FLAGS;
-  return chromium.launch({ executablePath, headless: true, args: [...flags, ...args] });
+  const kept = flags.filter((f) => !args.some((a) => switchName(a) === switchName(f)));
+  return chromium.launch({ executablePath, headless: true, args: [...kept, ...args] });
 }
 
 export function newContext(browser: Browser, baseURL: string): Promise<BrowserContext> {

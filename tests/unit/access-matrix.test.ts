@@ -81,6 +81,7 @@ const RECORDERS = ['candidate', 'phone'] as const;
 const later = (minutes: number) => new Date(Date.now() + minutes * 60_000);
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const PDF = b64('%PDF-1.4 test');
+const WAV = b64('RIFF\0\0\0\0WAVEfmt ');
 const NEW_PASSWORD = 'long password 123';
 /** The recording a role would write to: the phone its witness recording, everyone else the PC's screen recording. */
 const recordingOf = (w: World, as: RoleName) => (as === 'phone' ? w.witnessRecordingId : w.screenRecordingId);
@@ -122,6 +123,10 @@ const ACCESS: Record<string, Entry> = {
   'admin.exams.attachments.list': { allowed: ADMIN, input: (w) => ({ examId: w.exam.id }) },
   'admin.exams.attachments.upload': { allowed: ADMIN, input: (w) => ({ examId: w.exam.id, fileName: 'notice.pdf', purpose: 'notice', contentBase64: PDF }) },
   'admin.exams.attachments.delete': { allowed: ADMIN, input: (w) => ({ examId: w.exam.id, attachmentId: w.attachmentId }) },
+  'admin.exams.instructions.get': { allowed: ADMIN, input: (w) => ({ examId: w.exam.id }) },
+  'admin.exams.instructions.upload': { allowed: ADMIN, input: (w) => ({ examId: w.exam.id, fileName: 'instructions.wav', contentBase64: WAV }) },
+  'admin.exams.instructions.remove': { allowed: ADMIN, input: (w) => ({ examId: w.exam.id }) },
+  'admin.exams.instructions.setCaption': { allowed: ADMIN, input: (w) => ({ examId: w.exam.id, caption: 'Please listen.' }) },
   'admin.exams.presets.list': { allowed: ADMIN, input: (w) => ({ examId: w.exam.id }) },
   'admin.exams.presets.add': { allowed: ADMIN, input: (w) => ({ examId: w.exam.id, text: 'Sit still' }) },
   'admin.exams.presets.remove': { allowed: ADMIN, input: (w) => ({ examId: w.exam.id, presetId: w.presetId }) },

@@ -9,6 +9,7 @@ import { Button } from '@/components/ui/button';
 import { useErrorText } from '@/components/ui/use-error-text';
 import { AttachmentsPanel } from './attachments-panel';
 import { ExamForm } from './exam-form';
+import { InstructionsPanel } from './instructions-panel';
 import { PresetsPanel } from './presets-panel';
 import { StatusBadge } from './status-badge';
 
@@ -68,6 +69,9 @@ export function ExamSettings({ examId }: { examId: number }) {
       <div className="space-y-6">
         <Section title={t('attachments')} testId="settings-attachments">
           <AttachmentsPanel examId={examId} locked={archived || e.underWay} />
+        </Section>
+        <Section title={t('instructions')} testId="settings-instructions">
+          <InstructionsPanel examId={examId} />
         </Section>
         <Section title={t('presets')} testId="settings-presets">
           <PresetsPanel examId={examId} locked={archived} />

@@ -15,6 +15,7 @@ import {
   updateExam,
   uploadAttachment,
 } from '../../services/admin/exams';
+import { examInstructions, INSTRUCTIONS_CAPTION_MAX, removeInstructions, setInstructionsCaption, uploadInstructions } from '../../services/admin/instructions';
 import { createSheet, deleteSheet, listSheets, moveSheet, updateSheet } from '../../services/admin/sheets';
 import { adminProcedure, router } from '../../trpc/init';
 import { ZAddPresetInput } from '../invigilate';
@@ -88,19 +89,29 @@ export type TMoveSheetInput = z.infer<typeof ZMoveSheetInput>;
 export const ZListAttachmentsInput = ZExamIdInput.extend({ purpose: z.enum(ATTACHMENT_PURPOSES).optional() });
 export type TListAttachmentsInput = z.infer<typeof ZListAttachmentsInput>;
 
-/** base64 of at most 10 MB (the service refuses a larger decoded file with its own message). */
+/** base64 of at most `mb` MB (the service refuses a larger decoded file with its own message). */
+const base64Of = (mb: number) =>
+  z
+    .string()
+    .max(Math.ceil((mb * 1024 * 1024 * 4) / 3) + 4)
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/);
+
+/** Notice files and sheet images; the spoken instructions have their own procedures (one per exam). */
 export const ZUploadAttachmentInput = ZExamIdInput.extend({
   fileName: text(255),
-  purpose: z.enum(ATTACHMENT_PURPOSES),
-  contentBase64: z
-    .string()
-    .max(Math.ceil((10 * 1024 * 1024 * 4) / 3) + 4)
-    .regex(/^[A-Za-z0-9+/]*={0,2}$/),
+  purpose: z.enum(ATTACHMENT_PURPOSES.filter((p) => p !== 'instructions') as ['notice', 'sheet']),
+  contentBase64: base64Of(10),
 });
 export type TUploadAttachmentInput = z.infer<typeof ZUploadAttachmentInput>;
 
 export const ZAttachmentInput = ZExamIdInput.extend({ attachmentId: id });
 export type TAttachmentInput = z.infer<typeof ZAttachmentInput>;
+
+export const ZUploadInstructionsInput = ZExamIdInput.extend({ fileName: text(255), contentBase64: base64Of(20) });
+export type TUploadInstructionsInput = z.infer<typeof ZUploadInstructionsInput>;
+
+export const ZInstructionsCaptionInput = ZExamIdInput.extend({ caption: z.string().trim().max(INSTRUCTIONS_CAPTION_MAX) });
+export type TInstructionsCaptionInput = z.infer<typeof ZInstructionsCaptionInput>;
 
 export const ZRemovePresetInput = ZExamIdInput.extend({ presetId: id });
 export type TRemovePresetInput = z.infer<typeof ZRemovePresetInput>;
@@ -119,6 +130,15 @@ const attachmentsRouter = router({
   delete: adminProcedure.input(ZAttachmentInput).mutation(({ ctx, input }) => deleteAttachment({ db: ctx.db, actorId: ctx.caller.id, ...input })),
 });
 
+const instructionsRouter = router({
+  get: adminProcedure.input(ZExamIdInput).query(({ ctx, input }) => examInstructions({ db: ctx.db, ...input })),
+  upload: adminProcedure.input(ZUploadInstructionsInput).mutation(({ ctx, input }) => uploadInstructions({ db: ctx.db, actorId: ctx.caller.id, ...input })),
+  remove: adminProcedure.input(ZExamIdInput).mutation(({ ctx, input }) => removeInstructions({ db: ctx.db, actorId: ctx.caller.id, ...input })),
+  setCaption: adminProcedure
+    .input(ZInstructionsCaptionInput)
+    .mutation(({ ctx, input }) => setInstructionsCaption({ db: ctx.db, actorId: ctx.caller.id, ...input })),
+});
+
 const presetsRouter = router({
   list: adminProcedure.input(ZExamIdInput).query(({ ctx, input }) => examPresets({ db: ctx.db, caller: ctx.caller, ...input })),
   add: adminProcedure.input(ZAddPresetInput).mutation(({ ctx, input }) => addExamPreset({ db: ctx.db, caller: ctx.caller, ...input })),
@@ -135,5 +155,6 @@ export const adminExamsRouter = router({
   delete: adminProcedure.input(ZExamIdInput).mutation(({ ctx, input }) => deleteExam({ db: ctx.db, actorId: ctx.caller.id, ...input })),
   sheets: sheetsRouter,
   attachments: attachmentsRouter,
+  instructions: instructionsRouter,
   presets: presetsRouter,
 });

@@ -353,12 +353,20 @@ export function deleteExam({ db, actorId, examId, now = new Date() }: Actor & { 
 /* ------------------------------------------------------------------ attachments */
 
 export const ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
+/** Spoken instructions: a few minutes of speech, even as WAV. */
+export const INSTRUCTIONS_MAX_BYTES = 20 * 1024 * 1024;
+const MAX_BYTES: Record<AttachmentPurpose, number> = { notice: ATTACHMENT_MAX_BYTES, sheet: ATTACHMENT_MAX_BYTES, instructions: INSTRUCTIONS_MAX_BYTES };
+
+/** The bytes a file must start with; `null` matches any byte (a size field before a tag). */
+type Magic = (number | null)[];
+const ascii = (text: string) => [...text].map((c) => c.charCodeAt(0));
 
 /**
  * Allowed files by extension, with the bytes they must start with (a renamed executable is
- * refused). Notice files: documents and images; sheet files: images only (shown inline).
+ * refused; the browser's MIME type is never asked). Notice files: documents and images; sheet
+ * files: images only (shown inline); spoken instructions: audio a browser's <audio> plays.
  */
-const FILE_TYPES: Record<string, { type: string; magic?: number[][]; purposes: AttachmentPurpose[] }> = {
+const FILE_TYPES: Record<string, { type: string; magic?: Magic[]; purposes: AttachmentPurpose[] }> = {
   pdf: { type: 'application/pdf', magic: [[0x25, 0x50, 0x44, 0x46]], purposes: ['notice'] },
   png: { type: 'image/png', magic: [[0x89, 0x50, 0x4e, 0x47]], purposes: ['notice', 'sheet'] },
   jpg: { type: 'image/jpeg', magic: [[0xff, 0xd8, 0xff]], purposes: ['notice', 'sheet'] },
@@ -366,6 +374,27 @@ const FILE_TYPES: Record<string, { type: string; magic?: number[][]; purposes: A
   docx: { type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', magic: [[0x50, 0x4b, 0x03, 0x04]], purposes: ['notice'] },
   xlsx: { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', magic: [[0x50, 0x4b, 0x03, 0x04]], purposes: ['notice'] },
   txt: { type: 'text/plain; charset=utf-8', purposes: ['notice'] },
+  // An ID3 tag, or straight into an MPEG audio frame (sync bits, layer III).
+  mp3: { type: 'audio/mpeg', magic: [ascii('ID3'), [0xff, 0xfb], [0xff, 0xfa], [0xff, 0xf3], [0xff, 0xf2], [0xff, 0xe3]], purposes: ['instructions'] },
+  // MPEG-4 audio: a box size, then the `ftyp` box.
+  m4a: { type: 'audio/mp4', magic: [[null, null, null, null, ...ascii('ftyp')]], purposes: ['instructions'] },
+  // Raw AAC in ADTS frames (MPEG-4 or MPEG-2, no CRC or with).
+  aac: {
+    type: 'audio/aac',
+    magic: [
+      [0xff, 0xf1],
+      [0xff, 0xf9],
+      [0xff, 0xf0],
+      [0xff, 0xf8],
+    ],
+    purposes: ['instructions'],
+  },
+  ogg: { type: 'audio/ogg', magic: [ascii('OggS')], purposes: ['instructions'] },
+  oga: { type: 'audio/ogg', magic: [ascii('OggS')], purposes: ['instructions'] },
+  opus: { type: 'audio/ogg', magic: [ascii('OggS')], purposes: ['instructions'] },
+  wav: { type: 'audio/wav', magic: [[...ascii('RIFF'), null, null, null, null, ...ascii('WAVE')]], purposes: ['instructions'] },
+  // Matroska's EBML header (WebM is Matroska).
+  webm: { type: 'audio/webm', magic: [[0x1a, 0x45, 0xdf, 0xa3]], purposes: ['instructions'] },
 };
 
 export const allowedExtensions = (purpose: AttachmentPurpose) =>
@@ -373,9 +402,13 @@ export const allowedExtensions = (purpose: AttachmentPurpose) =>
     .filter(([, t]) => t.purposes.includes(purpose))
     .map(([ext]) => ext);
 
-/** Notice files change until entry opens (candidates accept them); sheet images until the start. */
+/**
+ * Notice files change until entry opens (candidates accept them); so does the spoken
+ * instructions' audio (every candidate in the exam hears the same words); sheet images until the start.
+ */
 function assertAttachmentsOpen(exam: Exam, purpose: AttachmentPurpose, now: Date) {
   if (purpose === 'notice' && examUnderWay(exam, now)) throw new AppError('CONFLICT', 'adminExams.attachmentsLocked');
+  if (purpose === 'instructions' && examUnderWay(exam, now)) throw new AppError('CONFLICT', 'adminExams.instructionsLocked');
   if (purpose === 'sheet' && examStarted(exam, now)) throw new AppError('CONFLICT', 'adminExams.sheetsLocked');
 }
 
@@ -396,6 +429,25 @@ export function listAttachments({ db, examId, purpose }: { db: DbOrTx; examId: n
     .all();
 }
 
+/**
+ * An uploaded file checked for its purpose: a known extension, within the size bound, and
+ * content that starts as that extension's files do.
+ */
+export function checkedUpload({ fileName, contentBase64, purpose }: { fileName: string; contentBase64: string; purpose: AttachmentPurpose }) {
+  // Keep the last path segment only: a browser may send "C:\fakepath\x.pdf".
+  const name = fileName.split(/[\\/]/).pop()!.trim().slice(0, 200);
+  const ext = name.includes('.') ? name.split('.').pop()!.toLowerCase() : '';
+  const type = FILE_TYPES[ext];
+  if (!name || !type || !type.purposes.includes(purpose))
+    throw new AppError('BAD_REQUEST', 'adminExams.fileType', { allowed: allowedExtensions(purpose).join(', ') });
+  const content = Buffer.from(contentBase64, 'base64');
+  if (content.length === 0) throw new AppError('BAD_REQUEST', 'adminExams.fileEmpty');
+  if (content.length > MAX_BYTES[purpose]) throw new AppError('BAD_REQUEST', 'adminExams.fileTooLarge', { maxMb: MAX_BYTES[purpose] / 1024 / 1024 });
+  if (type.magic && !type.magic.some((m) => m.every((b, i) => b === null || content[i] === b)))
+    throw new AppError('BAD_REQUEST', 'adminExams.fileContent', { ext });
+  return { name, contentType: type.type, content };
+}
+
 export function uploadAttachment({
   db,
   actorId,
@@ -405,22 +457,13 @@ export function uploadAttachment({
   purpose,
   now = new Date(),
 }: Actor & { examId: number; fileName: string; contentBase64: string; purpose: AttachmentPurpose }) {
-  // Keep the last path segment only: a browser may send "C:\fakepath\x.pdf".
-  const name = fileName.split(/[\\/]/).pop()!.trim().slice(0, 200);
-  const ext = name.includes('.') ? name.split('.').pop()!.toLowerCase() : '';
-  const type = FILE_TYPES[ext];
-  if (!name || !type || !type.purposes.includes(purpose))
-    throw new AppError('BAD_REQUEST', 'adminExams.fileType', { allowed: allowedExtensions(purpose).join(', ') });
-  const content = Buffer.from(contentBase64, 'base64');
-  if (content.length === 0) throw new AppError('BAD_REQUEST', 'adminExams.fileEmpty');
-  if (content.length > ATTACHMENT_MAX_BYTES) throw new AppError('BAD_REQUEST', 'adminExams.fileTooLarge', { maxMb: ATTACHMENT_MAX_BYTES / 1024 / 1024 });
-  if (type.magic && !type.magic.some((m) => m.every((b, i) => content[i] === b))) throw new AppError('BAD_REQUEST', 'adminExams.fileContent', { ext });
+  const { name, contentType, content } = checkedUpload({ fileName, contentBase64, purpose });
   return db.transaction((tx) => {
     const exam = editableExam(tx, examId);
     assertAttachmentsOpen(exam, purpose, now);
-    const row = addAttachment({ db: tx, examId, fileName: name, contentType: type.type, content, purpose });
+    const row = addAttachment({ db: tx, examId, fileName: name, contentType, content, purpose });
     audit(tx, { actorId, action: 'attachment.added', examId, detail: { attachmentId: row.id, fileName: name, purpose, size: content.length }, at: now });
-    return { ...row, contentType: type.type, size: content.length };
+    return { ...row, contentType, size: content.length };
   });
 }
 
