@@ -96,7 +96,7 @@ describe('a first-time candidate is led through the steps', () => {
     await card.getByTestId('enter-step-link').click();
     await page.waitForURL('**/device-check');
     await passDeviceCheck(page, true);
-    expect(await page.getByTestId('device-check-next').getAttribute('data-next')).toBe('phoneWitness');
+    await expect.poll(() => page.getByTestId('device-check-next').getAttribute('data-next')).toBe('phoneWitness');
     await screenshot(page, 'first-time-device-check-done');
     const stored = e2e.db.select().from(deviceChecks).where(eq(deviceChecks.candidateId, cand.id)).orderBy(desc(deviceChecks.id)).get();
     expect(stored).toMatchObject({ passed: true, speakersOk: true });

@@ -57,6 +57,8 @@ describe('the support lead view', () => {
     rename(lead.id, '赵静');
     rename(agentA.id, '王芳');
     rename(agentB.id, '李明');
+    // Agents left accepting by earlier journeys would be given these conversations as they open.
+    onlyThese([lead.id, agentA.id, agentB.id], []);
 
     // Candidates in two rooms of a running exam ask for help; one more, outside any exam, waits.
     const roomTen = await makeRoomScenario(e2e.db, { candidates: 1, exam: { startsIn: -5, durationMinutes: 90 } });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PASSWORD } from '../fixtures/factories';
 import { e2eAppUrl } from '../helpers/e2e-env';
 import { useE2eSession } from '../helpers/e2e-session';
-import { loginAsCandidate, screenshot } from '../helpers/journeys';
+import { loginAsCandidate, screenshot, shareScreen } from '../helpers/journeys';
 import { enterFromMyExams, openExamTab, storedAnswer, writtenExam } from '../helpers/written-exam';
 
 const e2e = useE2eSession();
@@ -87,6 +87,8 @@ describe('one page holds the exam', () => {
     // "Continue here" takes the exam back: the first tab reloads and holds it, the second turns read-only.
     await first.getByTestId('take-over').click();
     await expectReadOnly(second, 'answer-q1-0');
+    // A reloaded page shares the screen again (a browser permission, not a skipped step).
+    await shareScreen(first);
     await expect.poll(() => first.getByTestId('answer-q1-0').isDisabled(), { timeout: 30_000 }).toBe(false);
     await first.getByTestId('answer-q1-0').check();
     await expect.poll(() => stored('q1'), { timeout: 10_000 }).toBe('A');
