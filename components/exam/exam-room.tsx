@@ -98,8 +98,8 @@ function ExamLive({ examId, candidateId, session, receivedAt }: { examId: number
   const { steps, mark } = useExamSteps(examId, candidateId);
   // Help docks (its button in the header, its panel beside the page), never over the countdown or the submit button.
   const helpInset = useHelpDockInset();
-  // Past the entry steps (the screen shared; the notice read, here or on the server): the spoken instructions play from here.
-  const atExam = publisher.screen.shared && (written ? !!session.registration.noticeReadAt || !!steps.noticeRead : !!steps.devicesConfirmed);
+  // Past the entry steps (the notice read, here or on the server): the spoken instructions play from here.
+  const atExam = written ? !!session.registration.noticeReadAt || !!steps.noticeRead : !!steps.devicesConfirmed;
 
   const questions = useQuestionMaterial(examId, entered && started);
   const answers = useAnswersQueue({ examId, candidateId, serverAnswers: written ? questions.data?.answers : undefined });

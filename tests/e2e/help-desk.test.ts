@@ -17,15 +17,9 @@ async function newPage(viewport?: { width: number; height: number }): Promise<Pa
   return page;
 }
 
-/** Staff sign-in for any role: wait for the session, then open the page we want. */
+/** Staff sign-in for any role, then the page we want. */
 async function staffOpens(page: Page, username: string, path: string) {
-  await page.goto('/login');
-  await page.getByRole('tab').nth(1).click();
-  await page.locator('input[name=username]').fill(username);
-  await page.locator('input[name=password]').fill(PASSWORD);
-  const login = page.waitForResponse((r) => r.url().includes('auth.login') && r.ok());
-  await page.locator('button[type=submit]').click();
-  await login;
+  await loginAsStaff(page, username, PASSWORD);
   await page.goto(path);
 }
 

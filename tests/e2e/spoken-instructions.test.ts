@@ -10,7 +10,7 @@ import { makeCandidate, makeExam, makeStaff, PASSWORD } from '../fixtures/factor
 import { launchBrowser } from '../helpers/browser';
 import { useE2eSession } from '../helpers/e2e-session';
 import { e2eAppUrl } from '../helpers/e2e-env';
-import { loginAsCandidate, loginAsStaff, screenshot } from '../helpers/journeys';
+import { loginAsCandidate, loginAsStaff, screenshot, shareScreen } from '../helpers/journeys';
 
 const e2e = useE2eSession();
 
@@ -78,6 +78,7 @@ describe('spoken instructions', () => {
     await loginAsCandidate(page, candidate.idNumber!, PASSWORD);
     await page.getByTestId(`exam-${exam.id}`).getByTestId('enter-exam').click();
     await page.waitForURL(`**/exams/${exam.id}`);
+    await shareScreen(page);
     await page.getByTestId('confirm-info').click();
     await page.getByTestId('camera-ok').click();
     // Nothing plays during the entry steps.
