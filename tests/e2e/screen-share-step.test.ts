@@ -97,6 +97,8 @@ describe('the screen-share step', () => {
     // request stays pending and the step says to choose in the browser's window.
     await expect.poll(() => page.getByTestId('share-screen').isDisabled()).toBe(true);
     await expect(page.getByTestId('source-screen_share').getAttribute('data-on')).resolves.toBe('false');
+    // Each page left open keeps publishing video: later tests on two shared cores would pay for it.
+    await browser.close();
   });
 
   it('a candidate who cancels the picker, then picks a window, is told why and asked again; the whole screen is then published', async () => {
@@ -125,6 +127,7 @@ describe('the screen-share step', () => {
     const requests = await displayRequests(page);
     expect(requests).toHaveLength(3);
     expect(requests.every((r) => r.activation && r.during === 'click')).toBe(true);
+    await context.close();
   });
 
   it('the step in English says what is shared and why', async () => {
@@ -143,6 +146,7 @@ describe('the screen-share step', () => {
     await page.getByTestId('share-screen').click();
     await expect.poll(() => page.getByTestId('screen-share-problem').getAttribute('data-problem'), { timeout: 15_000 }).toBe('notWholeScreen');
     await screenshot(page, 'screen-share-window-en');
+    await context.close();
   });
 });
 
@@ -187,6 +191,7 @@ describe('coming back mid-exam from another browser', () => {
     await expect(page.getByTestId('confirm-info').count()).resolves.toBe(0);
     // The first read stands.
     expect(registrationOf(exam.id, candidate.id).noticeReadAt).toEqual(reg.noticeReadAt);
+    await page.close();
   });
 
   it('a candidate returning to an exam without the camera recheck goes from sharing the screen straight to the paper', async () => {
@@ -201,5 +206,6 @@ describe('coming back mid-exam from another browser', () => {
     await expect(page.getByTestId('answer-q1-1').isChecked()).resolves.toBe(true);
     await expect(page.getByTestId('camera-ok').count()).resolves.toBe(0);
     await screenshot(page, 'return-straight-to-paper');
+    await page.close();
   });
 });

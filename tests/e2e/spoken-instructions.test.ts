@@ -103,6 +103,7 @@ describe('spoken instructions', () => {
 
     // A reload (steps remembered on this device) goes back to the paper without playing it again.
     await page.reload();
+    await shareScreen(page);
     await page.getByTestId('answer-q1').waitFor({ timeout: 20_000 });
     await page.getByTestId('spoken-instructions').waitFor();
     expect(await player(page)).toMatchObject({ paused: true, played: 0 });
@@ -167,7 +168,8 @@ describe('spoken instructions', () => {
     await expect(play.textContent()).resolves.toBe('Play the spoken instructions');
     await expect(page.getByTestId('spoken-instructions-caption').textContent()).resolves.toBe(CAPTION_EN);
     expect(await player(page)).toMatchObject({ paused: true, played: 0 });
-    await page.getByTestId('answer-q1').waitFor({ timeout: 20_000 });
+    // The page opens at the screen-share step (its click would be a gesture): the button waits above it.
+    await page.getByTestId('screen-share-step').waitFor({ timeout: 20_000 });
     await screenshot(page, `${shots}-blocked-en`);
     await play.click();
     await expectPlaying(page);
