@@ -80,18 +80,7 @@ export async function prepareScene({ dbPath, tiles, now = new Date() }: { dbPath
     await enter(db, exam.id, [real.candidateId], now, { confirm: false });
     const elsewhere = seated.filter((r) => r.roomId !== room.id && r.candidateId % 7 !== 0);
     // Of those still outside, half have passed the device check.
-    for (const r of seated.filter((x) => x.roomId !== room.id && x.candidateId % 14 === 0)) {
-      recordDeviceCheck({
-        db,
-        candidateId: r.candidateId,
-        passed: true,
-        speakersOk: true,
-        camera: 'Integrated Camera',
-        microphone: 'Microphone Array',
-        peakLevel: 0.4,
-        recordedMs: 10_000,
-      });
-    }
+    for (const r of seated.filter((x) => x.roomId !== room.id && x.candidateId % 14 === 0)) passDeviceCheck(db, r.candidateId);
     await enter(
       db,
       exam.id,
@@ -117,9 +106,24 @@ export async function prepareScene({ dbPath, tiles, now = new Date() }: { dbPath
 }
 
 /** Accepted the notice and entered; the details confirmed unless `confirm` is false. */
+/** A passed device check (speakers heard), as the demo exams require before entry. */
+function passDeviceCheck(db: Db, candidateId: number) {
+  recordDeviceCheck({
+    db,
+    candidateId,
+    passed: true,
+    speakersOk: true,
+    camera: 'Integrated Camera',
+    microphone: 'Microphone Array',
+    peakLevel: 0.4,
+    recordedMs: 10_000,
+  });
+}
+
 async function enter(db: Db, examId: number, candidateIds: number[], now: Date, { confirm = true } = {}) {
   const at = (minutes: number) => new Date(now.getTime() + minutes * MIN);
   for (const candidateId of candidateIds) {
+    passDeviceCheck(db, candidateId);
     acceptNotice({ db, candidateId, examId, now: at(-30) });
     await enterExam({ db, candidateId, examId, now: at(-25) });
     if (confirm) confirmInfo({ db, candidateId, examId, now: at(-24) });
