@@ -1,12 +1,13 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exams, registrations } from '@/db/schema';
+import { exams } from '@/db/schema';
 import { makeQuestionSheet, makeRoomScenario, PASSWORD } from '../fixtures/factories';
 import { launchBrowser, newContext } from '../helpers/browser';
 import { e2eAppUrl } from '../helpers/e2e-env';
 import { useE2eSession } from '../helpers/e2e-session';
 import { loginAsCandidate, passWrittenSteps, screenshot, shareScreen } from '../helpers/journeys';
+import { registrationOf } from '../helpers/written-exam';
 
 const e2e = useE2eSession();
 
@@ -150,13 +151,6 @@ describe('the screen-share step', () => {
   });
 });
 
-const registrationOf = (examId: number, candidateId: number) =>
-  e2e.db
-    .select()
-    .from(registrations)
-    .where(and(eq(registrations.examId, examId), eq(registrations.candidateId, candidateId)))
-    .get()!;
-
 /** The candidate's first visit: every step, an answer saved. */
 async function firstVisit(examId: number, idNumber: string) {
   const page = await e2e.newPage();
@@ -173,7 +167,7 @@ describe('coming back mid-exam from another browser', () => {
   it('a candidate returning in a new browser context shares the screen, checks the camera again, and is back at the paper with the answer', async () => {
     const { exam, candidate } = await sitting();
     await firstVisit(exam.id, candidate.idNumber!);
-    const reg = registrationOf(exam.id, candidate.id);
+    const reg = registrationOf(e2e.db, exam.id, candidate.id);
     expect(reg.infoConfirmedAt).toBeInstanceOf(Date);
     expect(reg.noticeReadAt).toBeInstanceOf(Date);
 
@@ -190,7 +184,7 @@ describe('coming back mid-exam from another browser', () => {
     await expect(page.getByTestId('answer-q1-1').isChecked()).resolves.toBe(true);
     await expect(page.getByTestId('confirm-info').count()).resolves.toBe(0);
     // The first read stands.
-    expect(registrationOf(exam.id, candidate.id).noticeReadAt).toEqual(reg.noticeReadAt);
+    expect(registrationOf(e2e.db, exam.id, candidate.id).noticeReadAt).toEqual(reg.noticeReadAt);
     await page.close();
   });
 

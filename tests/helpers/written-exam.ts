@@ -17,13 +17,17 @@ export async function writtenExam(db: Db) {
   return { exam, room, candidate };
 }
 
-/** The stored answer to one question, as the database holds it now. */
-export function storedAnswer(db: Db, examId: number, candidateId: number, questionId: string) {
-  const reg = db
+/** The candidate's registration for the exam, as the database holds it now. */
+export const registrationOf = (db: Db, examId: number, candidateId: number) =>
+  db
     .select()
     .from(registrations)
     .where(and(eq(registrations.examId, examId), eq(registrations.candidateId, candidateId)))
     .get()!;
+
+/** The stored answer to one question, as the database holds it now. */
+export function storedAnswer(db: Db, examId: number, candidateId: number, questionId: string) {
+  const reg = registrationOf(db, examId, candidateId);
   return db
     .select()
     .from(answers)
